@@ -1,0 +1,1 @@
+"""The `monitorbot` command line (typer)."""

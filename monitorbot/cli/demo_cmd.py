@@ -1,0 +1,116 @@
+"""`monitorbot demo`: the main job end to end on the fictional municipality Demodorp.
+
+`monitorbot demo generate` only writes the demo data; `monitorbot demo` runs every
+stage that exists on it, against the embedded SQLite database by default.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
+from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, generate_demo
+from monitorbot.store import db
+from monitorbot.store.sync import sync_config
+
+app = typer.Typer(
+    help="De demogemeente Demodorp: genereren en de hele keten draaien.",
+    invoke_without_command=True,
+)
+
+ScenarioOption = Annotated[
+    str, typer.Option("--scenario", help=f"Scenario: {', '.join(SCENARIOS)}.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed; dezelfde seed geeft dezelfde data.")]
+
+
+def _check_scenario(scenario: str) -> None:
+    if scenario not in SCENARIOS:
+        err_console.print(f"Onbekend scenario {scenario!r}; kies uit: {', '.join(SCENARIOS)}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command("generate")
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Map waarin de demodata komen.")],
+    seed: SeedOption = 2026,
+    scenario: ScenarioOption = "standaard",
+) -> None:
+    """Genereer de demogemeente: berichten (301/305/307/315/323), exports en PGB-totalen."""
+    _check_scenario(scenario)
+    started = time.perf_counter()
+    manifest = generate_demo(out, seed=seed, scenario=scenario)
+    counts = manifest.to_dict().get("counts", {})
+    console.print(
+        f"Demodata ({scenario}, seed {seed}) geschreven naar {out} "
+        f"in {time.perf_counter() - started:.1f} s:"
+    )
+    for key, value in counts.items():
+        console.print(f"  {key}: {value}")
+
+
+@app.callback()
+def demo(
+    ctx: typer.Context,
+    seed: SeedOption = 2026,
+    scenario: ScenarioOption = "standaard",
+) -> None:
+    """Draai de hele keten op de demogemeente (SQLite tenzij MONITORBOT_DATABASE_URL)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _check_scenario(scenario)
+    runtime = runtime_of(ctx)
+    run_demo(runtime, seed=seed, scenario=scenario)
+
+
+def _demo_input(runtime: Runtime, seed: int, scenario: str) -> tuple[Path, dict]:
+    """Generate the demo input once per seed/scenario; a second run reuses it."""
+    folder = runtime.data_dir / "demo" / f"{scenario}-{seed}"
+    manifest_file = folder / "manifest.json"
+    if manifest_file.exists():
+        return folder, json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest = generate_demo(folder, seed=seed, scenario=scenario)
+    return folder, manifest.to_dict()
+
+
+def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
+    started = time.perf_counter()
+    config = runtime.config
+    if DEMO_GEMEENTE not in config.gemeenten:
+        err_console.print(
+            f"De demogemeente {DEMO_GEMEENTE} staat niet in {runtime.config_dir}/"
+            "gemeenten; gebruik de meegeleverde config/ map."
+        )
+        raise typer.Exit(EXIT_USAGE)
+    engine = runtime.engine()
+    console.print(f"[bold]monitorbot demo[/] — Demodorp ({DEMO_GEMEENTE}), scenario {scenario}")
+    console.print(
+        f"Database: {engine.url.render_as_string(hide_password=True)} "
+        f"(schema {db.current_revision(engine)})"
+    )
+
+    folder, manifest = _demo_input(runtime, seed, scenario)
+    counts = manifest.get("counts", {})
+    console.print(f"Invoer: {folder}")
+    for key, value in counts.items():
+        console.print(f"  {key}: {value}")
+
+    with db.transaction(engine) as session:
+        summary = sync_config(session, config)
+    console.print(
+        f"Configuratie geladen: {summary.gemeenten} gemeente(n), "
+        f"{summary.percelen} percelen, {summary.begrotingen} begroting(en)"
+        + (
+            f", {len(summary.gewijzigde_bestanden)} bestand(en) gewijzigd"
+            if summary.gewijzigde_bestanden
+            else ""
+        )
+    )
+    console.print(
+        f"Klaar in {time.perf_counter() - started:.1f} s. Alles staat in {runtime.data_dir}/"
+    )

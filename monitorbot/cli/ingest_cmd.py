@@ -1,0 +1,234 @@
+"""`monitorbot ingest PATH...` and `monitorbot findings`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from sqlalchemy import func, select
+
+from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Runtime, console, runtime_of
+from monitorbot.ingest.findings import SOORTEN
+from monitorbot.ingest.pipeline import Destinations, FileReport, Ingestor, IngestReport, iter_paths
+from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
+from monitorbot.money import format_euros
+from monitorbot.store import db, models
+from monitorbot.store.sync import sync_config
+
+
+def make_ingestor(
+    runtime: Runtime, *, demo: bool = False, move: bool = False, **kwargs: object
+) -> Ingestor:
+    """An Ingestor for this deployment; refuses real data without a pseudonym key."""
+    key = runtime.settings.pseudonym_key
+    if key is None and not demo:
+        console.print(
+            "MONITORBOT_PSEUDONYM_KEY ontbreekt: zonder sleutel worden BSN's niet "
+            "gepseudonimiseerd, dus inlezen start niet. Zet een lange geheime waarde in de "
+            "omgeving (en bewaar hem: zelfde sleutel = zelfde pseudoniemen)."
+        )
+        raise typer.Exit(EXIT_USAGE)
+    secret = DEMO_KEY if key is None else key.get_secret_value().encode("utf-8")
+    deployment = runtime.config.deployment
+    engine = runtime.engine()
+    with db.transaction(engine) as session:
+        sync_config(session, runtime.config)
+    destinations = Destinations(
+        quarantine=runtime.data_path(deployment.quarantaine),
+        archive=runtime.data_path(deployment.archief),
+        move=move,
+    )
+    return Ingestor(
+        engine,
+        runtime.config,
+        pseudonymize=Pseudonymizer(secret),
+        destinations=destinations,
+        **kwargs,
+    )  # type: ignore[arg-type]
+
+
+def _period(report: FileReport) -> str:
+    if not report.periode_van:
+        return ""
+    return f"{report.periode_van:%Y-%m}..{report.periode_tot:%Y-%m}"
+
+
+def print_report(report: IngestReport, *, per_file: bool = True) -> None:
+    if per_file:
+        table = Table(title="Ingelezen bestanden", show_lines=False)
+        for column in (
+            "bestand",
+            "status",
+            "soort",
+            "gemeente",
+            "regels",
+            "bedrag (€)",
+            "periode",
+            "bevindingen",
+        ):
+            table.add_column(
+                column,
+                justify="right" if column in {"regels", "bedrag (€)", "bevindingen"} else "left",
+            )
+        for f in report.bestanden:
+            table.add_row(
+                Path(f.naam.split("!")[-1]).name,
+                f.status,
+                f.soort,
+                f.gemeente or "",
+                str(f.regels),
+                format_euros(f.bedrag_cents, decimals=2),
+                _period(f),
+                str(f.bevindingen),
+            )
+        console.print(table)
+    for f in report.bestanden:
+        if f.status == "geweigerd":
+            console.print(f"[red]Geweigerd:[/] {f.naam}", markup=True)
+            for problem in f.problemen:
+                console.print(f"  {problem}", markup=False)
+    totals = report.as_dict()["totaal"]
+    console.print(
+        f"Totaal: {totals['bestanden']} bestanden — {totals['ingelezen']} ingelezen, "
+        f"{totals['al_ingelezen']} al ingelezen, {totals['geweigerd']} geweigerd; "
+        f"{totals['regels']} regels, € {format_euros(totals['bedrag_cents'], decimals=2)}; "
+        f"periode {totals['periode_van'] or '-'} t/m {totals['periode_tot'] or '-'}; "
+        f"{totals['bevindingen']} bevindingen; {report.duur_seconden:.1f} s"
+    )
+    if report.niet_ingedeeld_regels:
+        console.print(
+            f"Niet ingedeeld: {report.niet_ingedeeld_regels} regels, "
+            f"€ {format_euros(report.niet_ingedeeld_cents, decimals=2)} "
+            "(zie `monitorbot findings --soort niet_ingedeeld`; vul config/percelen.yaml aan)"
+        )
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Bestanden, mappen of zip-archieven.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Geen voortgangsbalk.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Samenvatting als JSON.")] = False,
+) -> None:
+    """Lees declaraties (323), zorgberichten (301/305/307/315), exports en PGB-totalen in.
+
+    Exit 1 als er iets geweigerd is (het staat dan in de quarantainemap met een
+    .error.txt); de overige bestanden zijn wel ingelezen.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        console.print(f"Bestaat niet: {', '.join(map(str, missing))}")
+        raise typer.Exit(EXIT_USAGE)
+    runtime = runtime_of(ctx)
+    show_bar = not quiet and not as_json and sys.stdout.isatty()
+    if show_bar:
+        report = _ingest_with_progress(runtime, paths)
+    else:
+        report = make_ingestor(runtime).run(paths)
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_report(report, per_file=len(report.bestanden) <= 50)
+    raise typer.Exit(EXIT_REJECTED if report.geweigerd else EXIT_OK)
+
+
+def _ingest_with_progress(runtime: Runtime, paths: list[Path]) -> IngestReport:
+    total = sum(1 for _ in iter_paths(paths))
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[regels]} regels ({task.fields[rate]}/s)"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("Inlezen", total=total, regels=0, rate=0)
+        counted = {"regels": 0}
+
+        def advance(result: FileReport) -> None:
+            counted["regels"] += result.regels
+            elapsed = progress.tasks[0].elapsed or 1e-9
+            progress.update(
+                task, advance=1, regels=counted["regels"], rate=int(counted["regels"] / elapsed)
+            )
+
+        return make_ingestor(runtime, on_file_done=advance).run(paths)
+
+
+def findings(
+    ctx: typer.Context,
+    gemeente: Annotated[str | None, typer.Option(help="CBS-code, bv. 0399.")] = None,
+    soort: Annotated[str | None, typer.Option(help=f"Soort: {', '.join(SOORTEN)}.")] = None,
+    sinds: Annotated[str | None, typer.Option(help="Vanaf datum (jjjj-mm-dd).")] = None,
+    limit: Annotated[int, typer.Option(help="Maximaal aantal regels.")] = 50,
+) -> None:
+    """Toon datakwaliteitsbevindingen: per soort geteld, en de laatste details."""
+    if soort and soort not in SOORTEN:
+        console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(SOORTEN)}")
+        raise typer.Exit(EXIT_USAGE)
+    engine = runtime_of(ctx).engine()
+    finding = models.Bevinding
+    conditions = []
+    if gemeente:
+        conditions.append(finding.gemeente_code == gemeente)
+    if soort:
+        conditions.append(finding.soort == soort)
+    if sinds:
+        conditions.append(finding.gevonden_op >= date.fromisoformat(sinds))
+    with db.transaction(engine) as session:
+        counts = session.execute(
+            select(finding.soort, func.count(), func.sum(finding.bedrag_cents))
+            .where(*conditions)
+            .group_by(finding.soort)
+            .order_by(finding.soort)
+        ).all()
+        rows = session.execute(
+            select(finding, models.Bronbestand.bestandsnaam)
+            .join(models.Bronbestand, models.Bronbestand.id == finding.bestand_id, isouter=True)
+            .where(*conditions)
+            .order_by(finding.id.desc())
+            .limit(limit)
+        ).all()
+    if not counts:
+        console.print("Geen bevindingen.")
+        return
+    summary = Table(title="Bevindingen per soort")
+    for column in ("soort", "omschrijving", "aantal", "bedrag (€)"):
+        summary.add_column(column)
+    for kind, count, cents in counts:
+        summary.add_row(
+            kind,
+            SOORTEN.get(kind, ""),
+            str(count),
+            format_euros(int(cents or 0), decimals=2) if cents else "",
+        )
+    console.print(summary)
+    details = Table(title=f"Laatste {len(rows)} bevindingen")
+    for column in ("gemeente", "soort", "bestand", "regel", "element", "waarde", "omschrijving"):
+        details.add_column(column)
+    for item, filename in rows:
+        details.add_row(
+            item.gemeente_code or "",
+            item.soort,
+            Path((filename or "").split("!")[-1]).name,
+            str(item.regel or ""),
+            item.element or "",
+            item.waarde or "",
+            item.omschrijving,
+        )
+    console.print(details)

@@ -1,0 +1,92 @@
+"""Code lists from the iStandaarden (iJw/iWmo 3.2) that configuration is checked against.
+
+Kept as constants because they are part of the message standard, change only
+with a new release, and configuration errors must be reported without access
+to the reference folder.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Wet = Literal["jw", "wmo"]
+
+#: JZ020 product categories (iJw 3.2).
+JW_PRODUCTCATEGORIEEN: dict[str, str] = {
+    "31": "(2015) Zonder verblijf: uitgevoerd door wijk- of buurtteam",
+    "32": "(2015) Zonder verblijf: ambulante jeugdhulp op locatie van de aanbieder",
+    "33": "(2015) Zonder verblijf: daghulp op locatie van de aanbieder",
+    "34": "(2015) Zonder verblijf: jeugdhulp in het netwerk van de jeugdige",
+    "35": "(2015) Met verblijf: pleegzorg",
+    "36": "(2015) Met verblijf: gezinsgericht",
+    "37": "(2015) Met verblijf: gesloten plaatsing",
+    "38": "(2015) Met verblijf: overig residentieel",
+    "40": "Persoonlijke verzorging",
+    "41": "Dagbehandeling",
+    "42": "Vervoerdiensten",
+    "43": "Jeugdhulp verblijf (incl. behandeling)",
+    "44": "Jeugdhulp verblijf (excl. behandeling)",
+    "45": "Jeugdhulp ambulant",
+    "46": "Jeugdhulp crisis",
+    "47": "Jeugdreclassering",
+    "48": "Jeugdbescherming",
+    "49": "Activiteiten in het preventief justitieel kader",
+    "50": "Maatwerkarrangementen jeugd",
+    "51": "Generalistische basis-ggz",
+    "52": "Specialistische ggz",
+    "53": "Kindergeneeskunde",
+    "54": "Jeugd-ggz",
+    "55": "Landelijk ingekochte zorg",
+}
+
+#: WMO020 product categories (iWmo 3.2).
+WMO_PRODUCTCATEGORIEEN: dict[str, str] = {
+    "01": "Hulp bij het huishouden",
+    "02": "Begeleiding",
+    "03": "Persoonlijke verzorging",
+    "04": "Kortdurend verblijf",
+    "05": "Woondiensten",
+    "06": "Overige ondersteuning gericht op het individu of huishouden/gezin",
+    "07": "Dagbesteding",
+    "08": "Vervoerdiensten",
+    "09": "Overige groepsgerichte ondersteuning",
+    "10": "Overige maatwerk arrangementen",
+    "11": "Rolstoelen",
+    "12": "Vervoervoorzieningen",
+    "13": "Woonvoorzieningen",
+    "14": "Overige hulpmiddelen",
+    "15": "Beschermd wonen",
+    "16": "Opvang",
+    "17": "Spoedopvang",
+    "18": "Overige beschermd wonen en opvang",
+}
+
+PRODUCTCATEGORIEEN: dict[str, dict[str, str]] = {
+    "jw": JW_PRODUCTCATEGORIEEN,
+    "wmo": WMO_PRODUCTCATEGORIEEN,
+}
+
+#: WJ756 units (same list for iJw and iWmo).
+EENHEDEN: dict[str, str] = {
+    "01": "minuut",
+    "04": "uur",
+    "14": "etmaal",
+    "16": "dagdeel (4 uur)",
+    "82": "stuks (output)",
+    "83": "euro's",
+    "84": "stuks (inspanning)",
+}
+
+#: COD327 referrer types.
+VERWIJZERS: dict[str, str] = {
+    "01": "gemeente",
+    "02": "huisarts",
+    "03": "jeugdarts",
+    "04": "gecertificeerde instelling",
+    "05": "medisch specialist",
+    "06": "zelfverwijzer / geen verwijzer",
+    "08": "rechter, OvJ, functionaris JJI",
+}
+
+#: The system perceel for lines no mapping rule claims: visible, counted, never dropped.
+NIET_INGEDEELD = "niet-ingedeeld"

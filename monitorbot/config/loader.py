@@ -1,0 +1,291 @@
+"""Read the whole `config/` folder and report every problem at once.
+
+Layout (owned by admins and controllers):
+  monitorbot.yaml                    deployment settings
+  percelen.yaml                      perceel definitions and mapping rules
+  gemeenten/<code>-<naam>.yaml       one file per municipality
+  begroting/<code>-<jaar>.yaml       one budget per municipality per year
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from monitorbot.config.models import Begroting, Deployment, GemeenteConfig, PercelenConfig
+from monitorbot.config.yaml_source import ConfigError, ConfigProblem, YamlDocument, load_yaml
+
+GEMEENTE_FILE = re.compile(r"^(?P<code>[0-9]{4})-(?P<naam>[a-z0-9-]+)\.ya?ml$")
+M = TypeVar("M", bound=BaseModel)
+BEGROTING_FILE = re.compile(r"^(?P<code>[0-9]{4})-(?P<jaar>[0-9]{4})\.ya?ml$")
+
+
+@dataclass
+class Config:
+    """The validated configuration of one deployment (possibly many municipalities)."""
+
+    directory: Path
+    deployment: Deployment
+    percelen: PercelenConfig
+    gemeenten: dict[str, GemeenteConfig]
+    begrotingen: dict[tuple[str, int], Begroting]
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def gemeente(self, code: str) -> GemeenteConfig:
+        try:
+            return self.gemeenten[code]
+        except KeyError:
+            known = ", ".join(sorted(self.gemeenten)) or "geen"
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        self.directory / "gemeenten",
+                        None,
+                        "code",
+                        code,
+                        "gemeente is niet geconfigureerd",
+                        known,
+                    )
+                ]
+            ) from None
+
+    def begroting(self, code: str, jaar: int) -> Begroting | None:
+        return self.begrotingen.get((code, jaar))
+
+
+def _describe_loc(loc: Iterable[Any]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Pydantic adds union-member tags and '[key]' markers; keep only data keys."""
+    keep: list[Any] = []
+    for part in loc:
+        if part == "[key]" or (isinstance(part, str) and part.endswith("Channel")):
+            continue
+        if isinstance(part, str) and part in {"function-after", "function-before"}:
+            continue
+        keep.append(part)
+    return tuple(keep)
+
+
+def _problems_from_validation(doc: YamlDocument, error: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for item in error.errors():
+        loc = _clean_loc(tuple(item["loc"]))
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "onbekende sleutel (tikfout?)"
+        elif item["type"] == "missing":
+            message = "ontbreekt (verplicht)"
+        allowed = None
+        if "; toegestaan: " in message:
+            message, allowed = message.split("; toegestaan: ", 1)
+        elif item["type"] == "literal_error":
+            allowed = str(item.get("ctx", {}).get("expected", "")) or None
+            message = "waarde niet toegestaan"
+        problems.append(
+            ConfigProblem(
+                file=doc.file,
+                line=doc.line_of(loc),
+                key=_describe_loc(loc),
+                value=item.get("input")
+                if not isinstance(item.get("input"), (dict, list))
+                else None,
+                message=message,
+                allowed=allowed,
+            )
+        )
+    return problems
+
+
+def _validate(
+    doc: YamlDocument, model: type[M], problems: list[ConfigProblem], context: dict | None = None
+) -> M | None:
+    if doc.data is None:
+        doc.data = {}
+    if not isinstance(doc.data, dict):
+        problems.append(
+            ConfigProblem(doc.file, 1, "", None, "verwacht een mapping (sleutel: waarde)")
+        )
+        return None
+    try:
+        return model.model_validate(doc.data, context=context)
+    except ValidationError as exc:
+        problems.extend(_problems_from_validation(doc, exc))
+        return None
+
+
+def _load(
+    file: Path, problems: list[ConfigProblem], checksums: dict[str, str]
+) -> YamlDocument | None:
+    try:
+        checksums[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
+        return load_yaml(file)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def load_model_file(file: Path, model: type[M], context: dict | None = None) -> M:
+    """Load one YAML file into `model`; raise ConfigError naming file, line and key.
+
+    Used by the later stages for their own files (export formats, alert rules,
+    forecast specifications), so every config error reads the same.
+    """
+    problems: list[ConfigProblem] = []
+    doc = _load(file, problems, {})
+    result = _validate(doc, model, problems, context) if doc else None
+    if problems or result is None:
+        raise ConfigError(problems)
+    return result
+
+
+def load_config(directory: Path) -> Config:
+    """Load and validate everything under `directory`; raise ConfigError listing all problems."""
+    directory = Path(directory)
+    problems: list[ConfigProblem] = []
+    checksums: dict[str, str] = {}
+    if not directory.is_dir():
+        raise ConfigError(
+            [ConfigProblem(directory, None, "", None, "configuratiemap bestaat niet")]
+        )
+
+    deployment = Deployment()
+    deployment_file = directory / "monitorbot.yaml"
+    if deployment_file.exists() and (doc := _load(deployment_file, problems, checksums)):
+        deployment = _validate(doc, Deployment, problems) or deployment
+
+    percelen: PercelenConfig | None = None
+    percelen_file = directory / "percelen.yaml"
+    if not percelen_file.exists():
+        problems.append(ConfigProblem(percelen_file, None, "", None, "bestand ontbreekt"))
+    elif doc := _load(percelen_file, problems, checksums):
+        percelen = _validate(doc, PercelenConfig, problems)
+    context = {"percelen": percelen.ids} if percelen else None
+
+    gemeenten = _load_gemeenten(directory / "gemeenten", problems, checksums, context)
+    begrotingen = _load_begrotingen(
+        directory / "begroting", problems, checksums, context, gemeenten
+    )
+
+    if problems or percelen is None:
+        raise ConfigError(problems)
+    return Config(directory, deployment, percelen, gemeenten, begrotingen, checksums)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"})
+
+
+def _load_gemeenten(
+    folder: Path, problems: list[ConfigProblem], checksums: dict[str, str], context: dict | None
+) -> dict[str, GemeenteConfig]:
+    gemeenten: dict[str, GemeenteConfig] = {}
+    for file in _yaml_files(folder):
+        name = GEMEENTE_FILE.match(file.name)
+        if not name:
+            problems.append(
+                ConfigProblem(
+                    file,
+                    None,
+                    "",
+                    file.name,
+                    "bestandsnaam moet <code>-<naam>.yaml zijn",
+                    "bv. 0399-heiloo.yaml",
+                )
+            )
+            continue
+        doc = _load(file, problems, checksums)
+        gemeente = _validate(doc, GemeenteConfig, problems, context) if doc else None
+        if gemeente is None:
+            continue
+        if gemeente.code != name["code"]:
+            problems.append(
+                ConfigProblem(
+                    file,
+                    doc.line_of(("code",)),
+                    "code",
+                    gemeente.code,
+                    f"komt niet overeen met de bestandsnaam ({name['code']})",
+                )
+            )
+            continue
+        if gemeente.code in gemeenten:
+            problems.append(
+                ConfigProblem(
+                    file, None, "code", gemeente.code, "deze gemeente staat al in een ander bestand"
+                )
+            )
+            continue
+        gemeenten[gemeente.code] = gemeente
+    return gemeenten
+
+
+def _load_begrotingen(
+    folder: Path,
+    problems: list[ConfigProblem],
+    checksums: dict[str, str],
+    context: dict | None,
+    gemeenten: dict[str, GemeenteConfig],
+) -> dict[tuple[str, int], Begroting]:
+    begrotingen: dict[tuple[str, int], Begroting] = {}
+    for file in _yaml_files(folder):
+        name = BEGROTING_FILE.match(file.name)
+        if not name:
+            problems.append(
+                ConfigProblem(
+                    file,
+                    None,
+                    "",
+                    file.name,
+                    "bestandsnaam moet <code>-<jaar>.yaml zijn",
+                    "bv. 0399-2024.yaml",
+                )
+            )
+            continue
+        doc = _load(file, problems, checksums)
+        begroting = _validate(doc, Begroting, problems, context) if doc else None
+        if begroting is None:
+            continue
+        if (begroting.gemeente, str(begroting.jaar)) != (name["code"], name["jaar"]):
+            problems.append(
+                ConfigProblem(
+                    file,
+                    doc.line_of(("gemeente",)),
+                    "gemeente/jaar",
+                    f"{begroting.gemeente}/{begroting.jaar}",
+                    f"komt niet overeen met de bestandsnaam ({name['code']}-{name['jaar']})",
+                )
+            )
+            continue
+        if begroting.gemeente not in gemeenten:
+            problems.append(
+                ConfigProblem(
+                    file,
+                    doc.line_of(("gemeente",)),
+                    "gemeente",
+                    begroting.gemeente,
+                    "gemeente is niet geconfigureerd in gemeenten/",
+                    ", ".join(sorted(gemeenten)) or "geen",
+                )
+            )
+            continue
+        begrotingen[(begroting.gemeente, begroting.jaar)] = begroting
+    return begrotingen

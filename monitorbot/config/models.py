@@ -1,0 +1,383 @@
+"""Typed configuration: what admins and controllers write in `config/`.
+
+Every model is strict about unknown keys (a misspelt key is an error, not a
+silently ignored setting) and money is read into integer cents at the edge.
+Cross-file checks (a budget naming an unknown perceel) use the validation
+context, so the error still points at the offending key in its own file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from fnmatch import fnmatchcase
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN, Wet
+from monitorbot.money import MoneyError, euros_to_cents
+
+
+def _to_cents(value: Any) -> int:
+    try:
+        return euros_to_cents(value)
+    except MoneyError as exc:
+        raise ValueError(f"{exc}; schrijf euro's als getal, bv. 4984400 of 1234.56") from None
+
+
+EuroCents = Annotated[int, BeforeValidator(_to_cents)]
+"""A euro amount in config, held as integer cents."""
+
+AGB_PATTERN = r"^[0-9]{8}$"
+AgbCode = Annotated[str, Field(pattern=AGB_PATTERN)]
+GemeenteCode = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _known_perceel(value: str, info: ValidationInfo) -> str:
+    known: list[str] | None = (info.context or {}).get("percelen")
+    if known is not None and value not in known:
+        raise ValueError(f"onbekend perceel {value!r}; toegestaan: {', '.join(known)}")
+    return value
+
+
+PerceelRef = Annotated[str, AfterValidator(_known_perceel)]
+"""A perceel id that must exist in percelen.yaml (checked when the context has them)."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- percelen
+
+
+class MappingRule(Strict):
+    """Maps declaration lines of one wet/product category (optionally code/provider)."""
+
+    wet: Wet
+    productcategorie: list[str] = Field(min_length=1)
+    productcode: str | None = None
+    aanbieder: AgbCode | None = None
+
+    @field_validator("productcategorie", mode="before")
+    @classmethod
+    def _categories_as_strings(cls, value: Any) -> Any:
+        if isinstance(value, (str, int)):
+            value = [value]
+        return [f"{v:02d}" if isinstance(v, int) else v for v in value]
+
+    @model_validator(mode="after")
+    def _categories_exist_for_wet(self) -> MappingRule:
+        allowed = PRODUCTCATEGORIEEN[self.wet]
+        unknown = [c for c in self.productcategorie if c not in allowed]
+        if unknown:
+            raise ValueError(
+                f"productcategorie {', '.join(unknown)} bestaat niet voor wet {self.wet}; "
+                f"toegestaan: {', '.join(allowed)}"
+            )
+        return self
+
+    @property
+    def specificity(self) -> int:
+        """Higher wins: provider + code > code > provider > category only."""
+        return (2 if self.productcode else 0) + (1 if self.aanbieder else 0)
+
+    def matches(self, wet: str, categorie: str, code: str, aanbieder: str | None) -> bool:
+        if wet != self.wet or categorie not in self.productcategorie:
+            return False
+        if self.productcode and not fnmatchcase(code, self.productcode):
+            return False
+        return not (self.aanbieder and aanbieder != self.aanbieder)
+
+
+class Perceel(Strict):
+    id: str
+    naam: str
+    domein: Literal["jeugd", "wmo", "overig"]
+    soort: Literal["zin", "pgb", "overig"]
+    inkomsten: bool = False
+    onderdeel_van: str | None = None
+    regels: list[MappingRule] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("id moet een slug zijn: kleine letters, cijfers en '-'")
+        if value == NIET_INGEDEELD:
+            raise ValueError(f"{NIET_INGEDEELD!r} is het systeemperceel en wordt niet ingesteld")
+        return value
+
+
+class PercelenConfig(Strict):
+    percelen: list[Perceel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_unique_and_parents_known(self) -> PercelenConfig:
+        seen: set[str] = set()
+        for perceel in self.percelen:
+            if perceel.id in seen:
+                raise ValueError(f"perceel {perceel.id!r} staat er twee keer in")
+            seen.add(perceel.id)
+        by_id = {p.id: p for p in self.percelen}
+        for perceel in self.percelen:
+            parent = perceel.onderdeel_van
+            if parent is None:
+                continue
+            if parent not in by_id:
+                raise ValueError(
+                    f"perceel {perceel.id!r}: onderdeel_van {parent!r} bestaat niet; "
+                    f"toegestaan: {', '.join(by_id)}"
+                )
+            if by_id[parent].onderdeel_van is not None:
+                raise ValueError(
+                    f"perceel {perceel.id!r}: {parent!r} is zelf een onderdeel; "
+                    "percelen rollen maar één niveau op"
+                )
+        return self
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.percelen]
+
+    def get(self, perceel_id: str) -> Perceel:
+        for perceel in self.percelen:
+            if perceel.id == perceel_id:
+                return perceel
+        raise KeyError(perceel_id)
+
+    def top_level(self, perceel_id: str) -> str:
+        """The budget perceel a (finer) perceel rolls up into."""
+        if perceel_id == NIET_INGEDEELD:
+            return perceel_id
+        return self.get(perceel_id).onderdeel_van or perceel_id
+
+    def map_line(self, wet: str, categorie: str, code: str, aanbieder: str | None) -> str:
+        """The perceel a declaration line belongs to, or the system perceel 'niet-ingedeeld'."""
+        best: tuple[int, int, str] | None = None
+        order = 0
+        for perceel in self.percelen:
+            for rule in perceel.regels:
+                order += 1
+                if rule.matches(wet, categorie, code, aanbieder):
+                    candidate = (-rule.specificity, order, perceel.id)
+                    if best is None or candidate < best:
+                        best = candidate
+        return best[2] if best else NIET_INGEDEELD
+
+
+# --------------------------------------------------------------------------- deployment
+
+
+class Schedule(Strict):
+    inbox_scan_minuten: float = Field(default=5, gt=0)
+    maandcyclus_dag: int = Field(default=10, ge=1, le=28)
+    maandcyclus_tijd: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    digest: Literal["wekelijks", "maandelijks"] = "maandelijks"
+    digest_weekdag: Literal["ma", "di", "wo", "do", "vr"] = "ma"
+
+
+class SmtpSettings(Strict):
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    tls: Literal["starttls", "ssl", "geen"] = "starttls"
+    gebruiker: str | None = None
+    afzender: str = "monitorbot@localhost"
+
+
+class Deployment(Strict):
+    """`config/monitorbot.yaml`: where files go and when things run."""
+
+    inbox: str = "inbox"
+    archief: str = "archief"
+    quarantaine: str = "quarantaine"
+    rapporten: str = "rapporten"
+    tijdzone: str = "Europe/Amsterdam"
+    taal: Literal["nl", "en"] = "nl"
+    planning: Schedule = Field(default_factory=Schedule)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    metrics_poort: int = Field(default=9108, ge=0, le=65535)
+    hoge_kosten_grens: EuroCents = Field(default=25_000_000, description="€250.000 per jaar")
+
+    @field_validator("tijdzone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("onbekende tijdzone; bv. Europe/Amsterdam") from None
+        return value
+
+
+# --------------------------------------------------------------------------- gemeente
+
+
+class ConsoleChannel(Strict):
+    type: Literal["console"]
+
+
+class FileChannel(Strict):
+    type: Literal["bestand"]
+    map: str = "berichten-uit"
+
+
+class SlackChannel(Strict):
+    type: Literal["slack"]
+    kanaal: str = Field(min_length=1)
+
+
+class SlackWebhookChannel(Strict):
+    type: Literal["slack_webhook"]
+    webhook_env: str = "MONITORBOT_SLACK_WEBHOOK_URL"
+
+
+class TeamsChannel(Strict):
+    type: Literal["teams"]
+    webhook_env: str = "MONITORBOT_TEAMS_WEBHOOK_URL"
+
+
+class MattermostChannel(Strict):
+    type: Literal["mattermost"]
+    webhook_env: str = "MONITORBOT_MATTERMOST_WEBHOOK_URL"
+
+
+class EmailChannel(Strict):
+    type: Literal["email"]
+    aan: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(min_length=1)
+    rapport_bijvoegen: bool = False
+
+
+Channel = Annotated[
+    ConsoleChannel
+    | FileChannel
+    | SlackChannel
+    | SlackWebhookChannel
+    | TeamsChannel
+    | MattermostChannel
+    | EmailChannel,
+    Field(discriminator="type"),
+]
+
+
+class Aanbieder(Strict):
+    agb: AgbCode
+    naam: str
+
+
+class Wachttijdnorm(Strict):
+    perceel: PerceelRef
+    dagen: int = Field(gt=0, le=730)
+    aanbieder: AgbCode | None = None
+
+
+class Budgetindicatie(Strict):
+    aanbieder: AgbCode
+    jaar: int = Field(ge=2015, le=2100)
+    bedrag: EuroCents
+
+
+class KpiDoel(Strict):
+    kpi: Literal[
+        "kosten_per_client", "aandeel_lokaal_team", "verblijf_vs_pleegzorg", "doorlooptijd"
+    ]
+    perceel: PerceelRef | None = None
+    richting: Literal["<", ">", "<=", ">="]
+    doel: float
+
+
+class Indexatie(Strict):
+    begroot: float = Field(ge=-20, le=50, description="procent")
+    werkelijk: float | None = Field(default=None, ge=-20, le=50)
+
+
+def _known_perceel_or_standaard(value: str, info: ValidationInfo) -> str:
+    return value if value == "standaard" else _known_perceel(value, info)
+
+
+class GemeenteConfig(Strict):
+    """`config/gemeenten/<code>-<naam>.yaml`."""
+
+    code: GemeenteCode
+    naam: str
+    inwoners: int | None = Field(default=None, gt=0)
+    aanbieders: list[Aanbieder] = Field(default_factory=list)
+    kanalen: dict[str, list[Channel]] = Field(default_factory=dict)
+    wachttijdnormen: list[Wachttijdnorm] = Field(default_factory=list)
+    budgetindicaties: list[Budgetindicatie] = Field(default_factory=list)
+    kpi_doelen: list[KpiDoel] = Field(default_factory=list)
+    indexatie: dict[
+        int, dict[Annotated[str, AfterValidator(_known_perceel_or_standaard)], Indexatie]
+    ] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _providers_unique(self) -> GemeenteConfig:
+        agbs = [a.agb for a in self.aanbieders]
+        doubles = sorted({a for a in agbs if agbs.count(a) > 1})
+        if doubles:
+            raise ValueError(f"aanbieder(s) {', '.join(doubles)} staan er meer dan eens in")
+        return self
+
+    def aanbieder_naam(self, agb: str) -> str:
+        for aanbieder in self.aanbieders:
+            if aanbieder.agb == agb:
+                return aanbieder.naam
+        return f"AGB {agb}"
+
+    def indexatie_voor(
+        self, jaar: int, perceel: str, parent: str | None = None
+    ) -> Indexatie | None:
+        """Indexation for a perceel in a year: its own, its parent's, else `standaard`."""
+        per_jaar = self.indexatie.get(jaar, {})
+        for key in (perceel, parent, "standaard"):
+            if key and key in per_jaar:
+                return per_jaar[key]
+        return None
+
+
+# --------------------------------------------------------------------------- begroting
+
+
+class PrognoseCorrectie(Strict):
+    perceel: PerceelRef
+    prognose: EuroCents
+    reden: str = Field(min_length=3)
+    door: str = Field(min_length=2)
+    datum: date
+
+
+class Begroting(Strict):
+    """`config/begroting/<code>-<jaar>.yaml`: the budget a council set, in euros."""
+
+    gemeente: GemeenteCode
+    jaar: int = Field(ge=2015, le=2100)
+    versie: str
+    bedragen: dict[PerceelRef, EuroCents] = Field(default_factory=dict)
+    prognose_correcties: list[PrognoseCorrectie] = Field(default_factory=list)
+
+    @field_validator("gemeente", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            raise ValueError('zet de gemeentecode tussen aanhalingstekens, bv. "0399"')
+        return value
+
+    @model_validator(mode="after")
+    def _one_correction_per_perceel(self) -> Begroting:
+        percelen = [c.perceel for c in self.prognose_correcties]
+        doubles = sorted({p for p in percelen if percelen.count(p) > 1})
+        if doubles:
+            raise ValueError(f"meer dan één prognose_correctie voor {', '.join(doubles)}")
+        return self

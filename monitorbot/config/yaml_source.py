@@ -1,0 +1,116 @@
+"""YAML loading that remembers where every value came from.
+
+Controllers edit these files by hand; an error they can act on names the file,
+the line and the key. PyYAML's composed node tree carries the line of every
+node, so we build the Python value and a `path -> line` index in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a config file, phrased for the person who edits it."""
+
+    file: Path
+    line: int | None
+    key: str
+    value: Any
+    message: str
+    allowed: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        key = f" {self.key}:" if self.key else ""
+        value = "" if self.value is None else f" waarde {self.value!r}:"
+        allowed = f" (toegestaan: {self.allowed})" if self.allowed else ""
+        return f"{where}:{key}{value} {self.message}{allowed}"
+
+
+class ConfigError(Exception):
+    """All problems found in a configuration, so a controller can fix them in one pass."""
+
+    def __init__(self, problems: list[ConfigProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML file plus the line (1-based) of every mapping key and list item."""
+
+    file: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of the deepest known node on `path` (keys may be int or str)."""
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            for candidate in (prefix, tuple(_as_key_variants(prefix))):
+                if candidate in self.lines:
+                    return self.lines[candidate]
+        return None
+
+
+def _as_key_variants(path: Path_) -> list[Any]:
+    out: list[Any] = []
+    for part in path:
+        if isinstance(part, str) and part.isdigit():
+            out.append(int(part))
+        elif isinstance(part, int):
+            out.append(str(part))
+        else:
+            out.append(part)
+    return out
+
+
+def load_yaml(file: Path) -> YamlDocument:
+    """Parse `file`; a syntax error becomes a ConfigError with its line."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [ConfigProblem(file, None, "", None, f"bestand is geen UTF-8 ({exc.reason})")]
+        ) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[Path_, int] = {}
+        if node is not None:
+            _index_lines(loader, node, (), lines)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(
+            [ConfigProblem(file, line, "", None, f"ongeldige YAML: {exc.problem or exc}")]
+        ) from None
+    finally:
+        loader.dispose()
+    return YamlDocument(file=file, data=data, lines=lines)
+
+
+def _index_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                continue
+            child = (*path, key)
+            lines[child] = key_node.start_mark.line + 1
+            _index_lines(loader, value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines[child] = item.start_mark.line + 1
+            _index_lines(loader, item, child, lines)

@@ -1,0 +1,288 @@
+"""Generate the demo municipality Demodorp: messages, exports, PGB totals, manifest.
+
+`generate_demo` is deterministic per (seed, scenario): it uses seeded random
+streams only, never the clock, and writes files in a fixed order, so two runs
+produce byte-identical trees that tests and demos can rely on.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from monitorbot.demo import months
+from monitorbot.demo.catalog import (
+    AS_OF,
+    CSV_PROVIDER,
+    DEMO_GEMEENTE,
+    EIGEN_BIJDRAGE,
+    PERIOD_FIRST,
+    PERIOD_LAST,
+    PGB_SERIES,
+    PRODUCT_BY_CODE,
+    PROVIDERS,
+    SIMULATION_LAST,
+    STREAMS,
+    WAITING_NORM_BREAKER,
+)
+from monitorbot.demo.csv_writer import pgb_amounts, write_exports, write_totals
+from monitorbot.demo.declarations import (
+    Batch,
+    Row,
+    build_batches,
+    build_rows,
+    number_batches,
+    submission_dates,
+)
+from monitorbot.demo.dirty import PlantedDefect, plant_defects
+from monitorbot.demo.identities import ClientFactory
+from monitorbot.demo.manifest import DemoManifest, DirtyEntry, ProviderEntry
+from monitorbot.demo.months import Month
+from monitorbot.demo.population import OPEN_END, Trajectory, simulate_population
+from monitorbot.demo.scenarios import Scenario, scenario_named
+from monitorbot.demo.xml_writer import (
+    write_allocation,
+    write_declaration,
+    write_request,
+    write_start,
+    write_stop,
+)
+
+OWN_OUTPUTS = ("berichten", "exports", "pgb", "manifest.json")
+PERIOD_START_DATE = months.first_day(PERIOD_FIRST)
+
+
+@dataclass(frozen=True)
+class CareMessageDates:
+    """When the provider reports start and stop (a few days after the fact)."""
+
+    start: date
+    stop: date | None
+
+
+class MonthFolders:
+    """The berichten/<yyyy-mm>/ folders, named after a message's Dagtekening."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: set[Path] = set()
+
+    def for_day(self, day: date) -> Path:
+        folder = self.root / months.label(months.month_of(day))
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+        return folder
+
+
+def care_message_dates(trajectory: Trajectory) -> CareMessageDates:
+    delay = trajectory.toewijzingnummer
+    stop = None
+    if not trajectory.stream.one_off and trajectory.end < OPEN_END:
+        stop = trajectory.end + timedelta(days=1 + delay % 9)
+    return CareMessageDates(start=trajectory.begin + timedelta(days=delay % 6), stop=stop)
+
+
+def _known(day: date | None) -> bool:
+    """Dated within the demo window: not before 2023, not after the as-of date."""
+    return day is not None and PERIOD_START_DATE <= day <= AS_OF
+
+
+def generate_demo(
+    out_dir: Path, *, seed: int = 2026, scenario: str = "standaard"
+) -> DemoManifest:
+    """Write the demo for one scenario to `out_dir` and return what was planted.
+
+    Only the generator's own outputs (berichten/, exports/, pgb/, manifest.json)
+    are replaced; anything else in `out_dir` is left alone.
+    """
+    settings = scenario_named(scenario)
+    out_dir = Path(out_dir)
+    _clear_previous_output(out_dir)
+    trajectories = simulate_population(seed, settings)
+    rows = build_rows(seed, settings, trajectories)
+    dates = submission_dates(seed)
+    batches = build_batches(rows, dates)
+    defects = plant_defects(batches, dates, _foreign_bsn(seed, trajectories))
+    batches = [b for b in batches if b.rows]
+    number_batches(batches)
+    received = [b for b in batches if b.submitted <= AS_OF]
+
+    written: Counter[str] = Counter()
+    folders = MonthFolders(out_dir / "berichten")
+    dirty_files = _write_declarations(received, folders, written)
+    voorletters = {t.client.bsn: t.client.voorletters for t in trajectories}
+    exports = write_exports(
+        [b for b in received if b.provider.agb == CSV_PROVIDER], voorletters, out_dir / "exports"
+    )
+    _write_care_messages(trajectories, folders, written)
+    pgb = pgb_amounts(seed)
+    write_totals(pgb, [s.perceel for s in PGB_SERIES], PERIOD_LAST,
+                 out_dir / "pgb" / "pgb-maandtotalen.csv")
+    write_totals(pgb, [EIGEN_BIJDRAGE.perceel], PERIOD_LAST, out_dir / "pgb" / "eigen-bijdrage.csv")
+
+    clean = [b for b in received if b.dirty_kind is None]
+    manifest = DemoManifest(
+        gemeente=DEMO_GEMEENTE,
+        seed=seed,
+        scenario=scenario,
+        period=(months.label(PERIOD_FIRST), months.label(PERIOD_LAST)),
+        as_of=AS_OF.isoformat(),
+        providers=_provider_entries(),
+        dirty=tuple(_dirty_entry(d, dirty_files) for d in defects),
+        waiting_norm_breaker=WAITING_NORM_BREAKER,
+        late_provider=settings.late.agb if settings.late else None,
+        late_declaraties=_late_description(settings),
+        trendbreuk=_trendbreuk_description(settings),
+        yearly_totals_cents=_totals(
+            (r for b in clean for r in b.rows), pgb, last=PERIOD_LAST
+        ),
+        truth_totals_cents=_totals(rows, pgb, last=SIMULATION_LAST),
+        counts=_counts(trajectories, clean, written, len(exports)),
+    )
+    manifest.write(out_dir / "manifest.json")
+    return manifest
+
+
+def _clear_previous_output(out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in OWN_OUTPUTS:
+        target = out_dir / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def _foreign_bsn(seed: int, trajectories: list[Trajectory]) -> str:
+    """A valid BSN of nobody in Demodorp, for the declaration sent to the wrong municipality."""
+    used = {t.client.bsn for t in trajectories}
+    return ClientFactory(random.Random(f"{seed}/clients/elders"), used).new_bsn()
+
+
+def _write_declarations(
+    received: list[Batch], folders: MonthFolders, written: Counter[str]
+) -> dict[int, str]:
+    """Write every received XML 323; return the relative path of each dirty one."""
+    dirty_files: dict[int, str] = {}
+    for batch in received:
+        if batch.provider.agb == CSV_PROVIDER:
+            continue
+        path = write_declaration(batch, folders.for_day(batch.submitted))
+        written[path.name.split("_", 1)[0]] += 1
+        if batch.dirty_kind:
+            dirty_files[id(batch)] = path.relative_to(folders.root.parent).as_posix()
+    return dirty_files
+
+
+def _write_care_messages(trajectories: list[Trajectory], folders: MonthFolders,
+                         written: Counter[str]) -> None:
+    """315, 301, 305 and 307 for every event dated within the demo window."""
+    folder = folders.for_day
+    for trajectory in trajectories:
+        dates = care_message_dates(trajectory)
+        paths = []
+        if trajectory.via_315 and _known(trajectory.request_date):
+            paths.append(write_request(trajectory, folder(trajectory.request_date)))
+        if _known(trajectory.alloc_date):
+            paths.append(write_allocation(trajectory, folder(trajectory.alloc_date)))
+        if trajectory.begin <= AS_OF and _known(dates.start):
+            paths.append(write_start(trajectory, dates.start, folder(dates.start)))
+        if _known(dates.stop) and dates.stop is not None:
+            paths.append(write_stop(trajectory, dates.stop, folder(dates.stop)))
+        for path in paths:
+            written[path.name.split("_", 1)[0]] += 1
+
+
+def _provider_entries() -> tuple[ProviderEntry, ...]:
+    percelen: dict[str, set[str]] = defaultdict(set)
+    for stream in STREAMS:
+        for agb, _, code in stream.providers:
+            percelen[agb].add(PRODUCT_BY_CODE[code].perceel)
+    percelen["98990105"].add("jeugd-verblijf")  # the planted intensive placements
+    return tuple(
+        ProviderEntry(p.agb, p.naam, p.wet, tuple(sorted(percelen[p.agb])), p.channel)
+        for p in PROVIDERS
+    )
+
+
+def _dirty_entry(defect: PlantedDefect, dirty_files: dict[int, str]) -> DirtyEntry:
+    detail = dict(defect.detail)
+    if defect.resubmission is not None:
+        detail["herindiening"] = defect.resubmission.declaratienummer
+    return DirtyEntry(dirty_files[id(defect.batch)], defect.kind, detail)
+
+
+def _late_description(settings: Scenario) -> dict[str, object] | None:
+    if settings.late is None:
+        return None
+    return {
+        "aanbieder": settings.late.agb,
+        "vanaf_zorgmaand": months.label(settings.late.vanaf),
+        "maanden_te_laat": list(settings.late.lags),
+    }
+
+
+def _trendbreuk_description(settings: Scenario) -> dict[str, object] | None:
+    breuk = settings.trendbreuk
+    if breuk is None:
+        return None
+    return {
+        "perceel": breuk.perceel,
+        "vanaf": months.label(breuk.vanaf),
+        "groei_jaar_op_jaar": breuk.expected_yoy_growth,
+        "volume_factor": breuk.volume_factor,
+        "instroom_factor": breuk.inflow_factor,
+    }
+
+
+def _totals(
+    rows: Iterable[Row], pgb: dict[tuple[Month, str], int], *, last: Month
+) -> dict[str, dict[str, int]]:
+    """Net cents per care year and perceel, declarations plus PGB/income totals."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if row.care_month <= last:
+            totals[str(months.year_of(row.care_month))][row.perceel] += row.signed_amount
+    for (month, perceel), cents in pgb.items():
+        if month <= last:
+            totals[str(months.year_of(month))][perceel] += cents
+    return {year: dict(sorted(per.items())) for year, per in sorted(totals.items())}
+
+
+def _counts(
+    trajectories: list[Trajectory], clean: list[Batch], written: Counter[str], exports: int
+) -> dict[str, object]:
+    rows = [r for b in clean for r in b.rows]
+    csv_rows = sum(1 for r in rows if r.agb == CSV_PROVIDER)
+    youth_clients: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.wet == "jw" and row.debet_credit == "D":
+            youth_clients[str(months.year_of(row.care_month))].add(row.client_number)
+    requests: Counter[str] = Counter(
+        str(t.alloc_date.year) for t in trajectories if _known(t.alloc_date)
+    )
+    request_months = PERIOD_LAST - PERIOD_FIRST + 1 + (AS_OF.day - 1) / 30
+    return {
+        "berichten": dict(sorted(written.items())),
+        "exports": {"bestanden": exports, "regels": csv_rows},
+        "declaratieregels": {
+            "debet": sum(1 for r in rows if r.debet_credit == "D"),
+            "credit": sum(1 for r in rows if r.debet_credit == "C"),
+        },
+        "unieke_clienten_jeugd": dict(sorted((y, len(c)) for y, c in youth_clients.items())),
+        "toewijzingen_per_jaar": dict(sorted(requests.items())),
+        "hulpvragen_per_maand": round(sum(requests.values()) / request_months, 1),
+        "wachtlijst_op_peildatum": sum(
+            1 for t in trajectories if t.alloc_date <= AS_OF < t.begin
+        ),
+        "lopende_toewijzingen_zonder_301": sum(
+            1 for t in trajectories
+            if t.alloc_date < PERIOD_START_DATE and t.end >= PERIOD_START_DATE
+        ),
+    }

@@ -1,0 +1,89 @@
+"""The demo scenarios: one baseline and three stories a monitor must notice.
+
+Every scenario changes youth care only, and every care stream draws from its
+own seeded random stream: the Wmo messages, the CSV export and the PGB files are
+byte-identical to the baseline with the same seed, so a difference in the
+monitor's output is caused by the story, not by reshuffled noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitorbot.demo import months
+from monitorbot.demo.catalog import LATE_PROVIDER
+from monitorbot.demo.months import Month
+
+SCENARIOS = ("standaard", "trendbreuk", "late-aanbieder", "krimp")
+
+
+@dataclass(frozen=True)
+class Trendbreuk:
+    """From `vanaf`, the perceel's volume per client and its inflow jump."""
+
+    perceel: str
+    vanaf: Month
+    volume_factor: float
+    inflow_factor: float
+    expected_yoy_growth: float
+    """What the planted break should look like: year-on-year cost growth."""
+
+
+@dataclass(frozen=True)
+class Krimp:
+    """Youth care shrinks in clients but each client costs more."""
+
+    inflow_growth: float
+    intensity_growth: float
+    duration_growth: float
+    vanaf: Month
+
+
+@dataclass(frozen=True)
+class LateDeclarations:
+    """A provider that from care month `vanaf` declares `lags` months late."""
+
+    agb: str
+    vanaf: Month
+    lags: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    trendbreuk: Trendbreuk | None = None
+    krimp: Krimp | None = None
+    late: LateDeclarations | None = None
+
+
+def scenario_named(name: str) -> Scenario:
+    """The settings of a scenario; unknown names are an error listing the known ones."""
+    if name == "standaard":
+        return Scenario(name)
+    if name == "trendbreuk":
+        return Scenario(
+            name,
+            trendbreuk=Trendbreuk(
+                perceel="jeugd-ambulant",
+                vanaf=months.month_from_label("2025-07"),
+                volume_factor=1.10,
+                inflow_factor=1.12,
+                expected_yoy_growth=0.40,
+            ),
+        )
+    if name == "late-aanbieder":
+        return Scenario(
+            name,
+            late=LateDeclarations(LATE_PROVIDER, months.month_from_label("2026-04"), (3, 4)),
+        )
+    if name == "krimp":
+        return Scenario(
+            name,
+            krimp=Krimp(
+                inflow_growth=0.82,
+                intensity_growth=1.10,
+                duration_growth=1.08,
+                vanaf=months.month_from_label("2023-01"),
+            ),
+        )
+    raise ValueError(f"onbekend scenario {name!r}; kies uit: {', '.join(SCENARIOS)}")

@@ -1,0 +1,582 @@
+"""Ingest files into the database: one file, one transaction; nothing lost, nothing twice.
+
+For every file offered (a message, an export, a folder of them, a zip):
+1. its SHA-256 is looked up: a file seen before is a no-op ("al ingelezen");
+2. it is parsed while streaming (XML validated against the official schema);
+   a message already ingested under another file name (same sender, message
+   type and BerichtIdentificatie) is a no-op too;
+3. its rows are bulk-inserted (COPY on PostgreSQL, executemany elsewhere) in the
+   same transaction that records the file, so a crash leaves nothing half done;
+4. a file that cannot be read is rolled back, recorded as rejected and written to
+   quarantine with `<file>.error.txt`; the run continues with the next file.
+Semantic problems (totals that do not add up, unmapped codes, ...) are findings:
+the valid lines are kept and the finding is stored next to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Literal
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from monitorbot.config import Config
+from monitorbot.ingest.errors import InputProblem, RejectedInput
+from monitorbot.ingest.findings import FindingCollector
+from monitorbot.ingest.lifecycle import AllocationIndex
+from monitorbot.ingest.sources import BestandInfo, Handler, SourceFile, classify
+from monitorbot.store import models
+
+Status = Literal["ingelezen", "al ingelezen", "geweigerd"]
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class FileReport:
+    """What happened to one file; printed per file and summed for the run."""
+
+    naam: str
+    status: Status
+    soort: str = "onbekend"
+    gemeente: str | None = None
+    regels: int = 0
+    bedrag_cents: int = 0
+    periode_van: date | None = None
+    periode_tot: date | None = None
+    bevindingen: int = 0
+    niet_ingedeeld_regels: int = 0
+    niet_ingedeeld_cents: int = 0
+    reden: str | None = None
+    problemen: list[InputProblem] = field(default_factory=list)
+
+    def widen_period(self, begin: date, end: date) -> None:
+        self.periode_van = begin if self.periode_van is None else min(self.periode_van, begin)
+        self.periode_tot = end if self.periode_tot is None else max(self.periode_tot, end)
+
+
+@dataclass
+class IngestReport:
+    bestanden: list[FileReport] = field(default_factory=list)
+    duur_seconden: float = 0.0
+
+    def _sum(self, attribute: str) -> int:
+        return sum(getattr(f, attribute) for f in self.bestanden if f.status == "ingelezen")
+
+    @property
+    def regels(self) -> int:
+        return self._sum("regels")
+
+    @property
+    def bedrag_cents(self) -> int:
+        return self._sum("bedrag_cents")
+
+    @property
+    def bevindingen(self) -> int:
+        return self._sum("bevindingen")
+
+    @property
+    def niet_ingedeeld_cents(self) -> int:
+        return self._sum("niet_ingedeeld_cents")
+
+    @property
+    def niet_ingedeeld_regels(self) -> int:
+        return self._sum("niet_ingedeeld_regels")
+
+    def count(self, status: Status) -> int:
+        return sum(1 for f in self.bestanden if f.status == status)
+
+    @property
+    def geweigerd(self) -> int:
+        return self.count("geweigerd")
+
+    @property
+    def gemeenten(self) -> set[str]:
+        return {f.gemeente for f in self.bestanden if f.gemeente and f.status == "ingelezen"}
+
+    def as_dict(self) -> dict:
+        periods = [f for f in self.bestanden if f.periode_van]
+        return {
+            "bestanden": [
+                {
+                    "naam": f.naam,
+                    "status": f.status,
+                    "soort": f.soort,
+                    "gemeente": f.gemeente,
+                    "regels": f.regels,
+                    "bedrag_cents": f.bedrag_cents,
+                    "periode_van": f.periode_van.isoformat() if f.periode_van else None,
+                    "periode_tot": f.periode_tot.isoformat() if f.periode_tot else None,
+                    "bevindingen": f.bevindingen,
+                    "niet_ingedeeld_regels": f.niet_ingedeeld_regels,
+                    "niet_ingedeeld_cents": f.niet_ingedeeld_cents,
+                    "reden": f.reden,
+                    "problemen": [str(p) for p in f.problemen],
+                }
+                for f in self.bestanden
+            ],
+            "totaal": {
+                "bestanden": len(self.bestanden),
+                "ingelezen": self.count("ingelezen"),
+                "al_ingelezen": self.count("al ingelezen"),
+                "geweigerd": self.geweigerd,
+                "regels": self.regels,
+                "bedrag_cents": self.bedrag_cents,
+                "bevindingen": self.bevindingen,
+                "niet_ingedeeld_regels": self.niet_ingedeeld_regels,
+                "niet_ingedeeld_cents": self.niet_ingedeeld_cents,
+                "periode_van": min(f.periode_van for f in periods).isoformat() if periods else None,
+                "periode_tot": max(f.periode_tot for f in periods).isoformat() if periods else None,
+                "duur_seconden": round(self.duur_seconden, 3),
+            },
+        }
+
+
+@dataclass
+class Destinations:
+    """Where files go afterwards. The inbox moves files; a manual ingest copies rejects."""
+
+    quarantine: Path | None = None
+    archive: Path | None = None
+    move: bool = False
+
+
+def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths, folders recursively, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if (
+                    child.is_file()
+                    and not child.name.endswith(".error.txt")
+                    and not (child.name.startswith("."))
+                ):
+                    yield child
+        else:
+            yield path
+
+
+def sha256_of(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Batch:
+    """Files committed together: each file is its own SAVEPOINT inside the batch.
+
+    Committing every small care-flow message separately costs more than parsing
+    it; a batch amortises the commit while each file stays all-or-nothing (a
+    rejected file rolls back to its savepoint). Nothing is moved to the archive
+    or quarantine before its batch is committed, so a crash mid-batch leaves the
+    files where they were and the next run ingests them completely.
+    """
+
+    MAX_FILES = 500
+    MAX_LINES = 200_000
+    MAX_SECONDS = 2.0
+
+    def __init__(self, engine: Engine):
+        self.session = Session(engine, expire_on_commit=False)
+        self.session.begin()
+        self.files = 0
+        self.lines = 0
+        self.opened = time.perf_counter()
+        self.after_commit: list[Callable[[], None]] = []
+
+    def full(self) -> bool:
+        return (
+            self.files >= self.MAX_FILES
+            or self.lines >= self.MAX_LINES
+            or time.perf_counter() - self.opened >= self.MAX_SECONDS
+        )
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.session.close()
+        for action in self.after_commit:
+            action()
+
+    def abandon(self) -> None:
+        self.session.rollback()
+        self.session.close()
+
+
+class Ingestor:
+    """Runs ingestion for one deployment (all municipalities in the config)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        *,
+        pseudonymize: Callable[[str], str],
+        destinations: Destinations | None = None,
+        clock: Clock = lambda: datetime.now(UTC),
+        on_file_done: Callable[[FileReport], None] | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ):
+        self.engine = engine
+        self.config = config
+        self.pseudonymize = pseudonymize
+        self.destinations = destinations or Destinations()
+        self.clock = clock
+        self.on_file_done = on_file_done
+        self.should_stop = should_stop
+        self.known_files: set[str] = set()
+        self.rejected_files: set[str] = set()
+        self.known_messages: dict[tuple[str | None, str | None, str], str] = {}
+        self._batch: _Batch | None = None
+        self.allocation_indexes: dict[str, AllocationIndex] = {}
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, paths: Iterable[Path], *, job: str = "ingest") -> IngestReport:
+        """Ingest every file under `paths`; record the run; never stop on a bad file.
+
+        `should_stop` is checked between files, so a stop request (SIGTERM) lets
+        the current file finish and commits what was done.
+        """
+        started = time.perf_counter()
+        report = IngestReport()
+        self._load_known()
+        run_id = self._start_run(job)
+        try:
+            for path in iter_paths(paths):
+                if self.should_stop():
+                    break
+                for result in self._ingest_path(path, run_id):
+                    report.bestanden.append(result)
+                    if self.on_file_done:
+                        self.on_file_done(result)
+            self._commit_batch()
+        except BaseException:
+            if self._batch is not None:
+                self._batch.abandon()
+                self._batch = None
+            self.allocation_indexes.clear()
+            raise
+        report.duur_seconden = time.perf_counter() - started
+        self._finish_run(run_id, report)
+        return report
+
+    def _session(self) -> Session:
+        if self._batch is None:
+            self._batch = _Batch(self.engine)
+        return self._batch.session
+
+    def _after_commit(self, action: Callable[[], None]) -> None:
+        if self._batch is None:
+            action()
+        else:
+            self._batch.after_commit.append(action)
+
+    def _file_done(self, lines: int) -> None:
+        batch = self._batch
+        if batch is None:
+            return
+        batch.files += 1
+        batch.lines += lines
+        if batch.full():
+            self._commit_batch()
+
+    def _commit_batch(self) -> None:
+        if self._batch is not None:
+            batch, self._batch = self._batch, None
+            batch.commit()
+
+    def _start_run(self, job: str) -> int:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            run = models.JobRun(job=job, gestart_op=self.clock(), status="bezig", statistiek={})
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def _finish_run(self, run_id: int, report: IngestReport) -> None:
+        totals = report.as_dict()["totaal"]
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            run = session.get(models.JobRun, run_id)
+            run.geeindigd_op = self.clock()
+            run.status = "geslaagd" if report.geweigerd == 0 else "deels geweigerd"
+            run.statistiek = totals
+
+    def _load_known(self) -> None:
+        """What was ingested before, loaded once per run instead of queried per file.
+
+        The unique constraints on `bronbestand` stay the guard when two processes
+        ingest at the same time; these sets only save a round trip per file.
+        """
+        bestand = models.Bronbestand
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = session.execute(
+                select(
+                    bestand.sha256,
+                    bestand.status,
+                    bestand.afzender,
+                    bestand.berichttype,
+                    bestand.bericht_identificatie,
+                    bestand.bestandsnaam,
+                )
+            ).all()
+        self.known_files = {row.sha256 for row in rows if row.status == "ingelezen"}
+        self.rejected_files = {row.sha256 for row in rows if row.status == "geweigerd"}
+        self.known_messages = {
+            (row.afzender, row.berichttype, row.bericht_identificatie): row.bestandsnaam
+            for row in rows
+            if row.bericht_identificatie is not None
+        }
+
+    # ------------------------------------------------------------------ one path
+
+    def _ingest_path(self, path: Path, run_id: int) -> Iterator[FileReport]:
+        if zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
+            yield from self._ingest_zip(path, run_id)
+            return
+        source = SourceFile(name=str(path), open=lambda p=path: p.open("rb"), path=path)
+        result = self._ingest_source(source, run_id)
+        self._after_commit(lambda: self._place(path, result))
+        self._file_done(result.regels)
+        yield result
+
+    def _ingest_zip(self, path: Path, run_id: int) -> Iterator[FileReport]:
+        results = []
+        with zipfile.ZipFile(path) as archive:
+            for member in sorted(archive.namelist()):
+                if member.endswith("/"):
+                    continue
+                source = SourceFile(
+                    name=f"{path}!{member}",
+                    open=lambda m=member: archive.open(m),
+                    path=None,
+                )
+                result = self._ingest_source(source, run_id)
+                if result.status == "geweigerd":
+                    self._quarantine_member(archive, member, path, result)
+                results.append(result)
+        self._commit_batch()
+        if all(r.status != "geweigerd" for r in results):
+            self._archive(path)
+        yield from results
+
+    def _ingest_source(self, source: SourceFile, run_id: int) -> FileReport:
+        with source.open() as stream:
+            sha = sha256_of(stream)
+        if sha in self.known_files:
+            return FileReport(
+                naam=source.name,
+                status="al ingelezen",
+                reden="dit bestand is al eerder ingelezen (zelfde inhoud)",
+            )
+        try:
+            handler = classify(source, self.config)
+        except RejectedInput as exc:
+            return self._reject(source, sha, "onbekend", exc, run_id)
+        report = FileReport(naam=source.name, status="ingelezen", soort=handler.soort)
+        session = self._session()
+        savepoint = session.begin_nested()
+        try:
+            bestand = self._load_file(session, source, sha, handler, report, run_id)
+        except RejectedInput as exc:
+            self._rollback(savepoint)
+            return self._reject(source, sha, handler.soort, exc, run_id)
+        except IntegrityError:
+            self._rollback(savepoint)
+            # Another process ingested the same file or message meanwhile.
+            return self._duplicate(source, handler.soort, "een gelijktijdige run")
+        except BaseException:
+            self._rollback(savepoint)
+            raise
+        if bestand is None:
+            self._rollback(savepoint)
+            return self._duplicate(source, handler.soort, report.reden or "")
+        savepoint.commit()
+        self.known_files.add(sha)
+        if bestand.bericht_identificatie is not None:
+            key = (bestand.afzender, bestand.berichttype, bestand.bericht_identificatie)
+            self.known_messages[key] = source.name
+        return report
+
+    def _load_file(
+        self,
+        session: Session,
+        source: SourceFile,
+        sha: str,
+        handler: Handler,
+        report: FileReport,
+        run_id: int,
+    ) -> BestandInfo | None:
+        """Record the file and load its rows; None when the message was already ingested."""
+        table = models.Bronbestand.__table__
+        if sha in self.rejected_files:
+            # Refused before but readable now (e.g. a new export format was configured).
+            session.execute(delete(table).where(table.c.sha256 == sha))
+        bestand_id = session.execute(
+            insert(table)
+            .values(
+                bestandsnaam=source.name,
+                sha256=sha,
+                soort=handler.soort,
+                status="ingelezen",
+                ingelezen_op=self.clock(),
+                run_id=run_id,
+                regels=0,
+                bedrag_cents=0,
+            )
+            .returning(table.c.id)
+        ).scalar_one()
+        bestand = BestandInfo(id=bestand_id)
+        findings = FindingCollector(session, bestand_id, self.clock())
+        duplicate_of = handler.load(session, bestand, report, findings, self)
+        if duplicate_of is not None:
+            report.reden = duplicate_of
+            return None
+        findings.flush()
+        report.bevindingen = findings.count
+        session.execute(
+            update(table)
+            .where(table.c.id == bestand_id)
+            .values(
+                gemeente_code=report.gemeente,
+                regels=report.regels,
+                bedrag_cents=report.bedrag_cents,
+                periode_van=report.periode_van,
+                periode_tot=report.periode_tot,
+                afzender=bestand.afzender,
+                berichttype=bestand.berichttype,
+                bericht_identificatie=bestand.bericht_identificatie,
+            )
+        )
+        return bestand
+
+    def allocation_index(self, session: Session, gemeente: str) -> AllocationIndex:
+        """The municipality's allocations, loaded once per run (see lifecycle)."""
+        index = self.allocation_indexes.get(gemeente)
+        if index is None:
+            index = AllocationIndex.load(session, gemeente)
+            self.allocation_indexes[gemeente] = index
+        return index
+
+    def _rollback(self, savepoint) -> None:  # type: ignore[no-untyped-def]
+        """Undo one file; in-memory indexes may hold its rows, so they are reloaded."""
+        savepoint.rollback()
+        self.allocation_indexes.clear()
+
+    def _duplicate(self, source: SourceFile, soort: str, earlier: str) -> FileReport:
+        return FileReport(
+            naam=source.name,
+            status="al ingelezen",
+            soort=soort,
+            reden=f"bericht is al ingelezen als {earlier}",
+        )
+
+    def _reject(
+        self, source: SourceFile, sha: str, soort: str, exc: RejectedInput, run_id: int
+    ) -> FileReport:
+        """Record the rejection (the file's rows were rolled back) and say why."""
+        text = "\n".join(str(p) for p in exc.problems)
+        session = self._session()
+        if sha in self.rejected_files:
+            existing = session.execute(
+                select(models.Bronbestand).where(models.Bronbestand.sha256 == sha)
+            ).scalar_one()
+            existing.foutmelding = text
+            existing.ingelezen_op = self.clock()
+        else:
+            session.add(
+                models.Bronbestand(
+                    bestandsnaam=source.name,
+                    sha256=sha,
+                    soort=soort,
+                    status="geweigerd",
+                    foutmelding=text,
+                    ingelezen_op=self.clock(),
+                    run_id=run_id,
+                )
+            )
+            self.rejected_files.add(sha)
+        session.flush()
+        first = exc.problems[0] if exc.problems else None
+        return FileReport(
+            naam=source.name,
+            status="geweigerd",
+            soort=soort,
+            reden=str(first) if first else "onleesbaar",
+            problemen=list(exc.problems),
+        )
+
+    # ------------------------------------------------------------------ placement
+
+    def _place(self, path: Path, result: FileReport) -> None:
+        if result.status == "geweigerd":
+            self._quarantine(path, result)
+        elif self.destinations.move:
+            self._archive(path)
+
+    def _quarantine(self, path: Path, result: FileReport) -> None:
+        target_dir = self.destinations.quarantine
+        if target_dir is None:
+            return
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = _free_name(target_dir / path.name)
+        if self.destinations.move:
+            shutil.move(path, target)
+        else:
+            shutil.copy2(path, target)
+        _write_error_file(target, result)
+
+    def _quarantine_member(
+        self, archive: zipfile.ZipFile, member: str, path: Path, result: FileReport
+    ) -> None:
+        target_dir = self.destinations.quarantine
+        if target_dir is None:
+            return
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = _free_name(target_dir / f"{path.stem}__{Path(member).name}")
+        with archive.open(member) as stream, target.open("wb") as out:
+            shutil.copyfileobj(stream, out)
+        _write_error_file(target, result)
+
+    def _archive(self, path: Path) -> None:
+        if not (self.destinations.move and self.destinations.archive):
+            return
+        month = self.clock().strftime("%Y-%m")
+        target_dir = self.destinations.archive / month
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, _free_name(target_dir / path.name))
+
+
+def _free_name(target: Path) -> Path:
+    """Never overwrite: a second file with the same name gets a numbered suffix."""
+    if not target.exists():
+        return target
+    for number in range(2, 10_000):
+        candidate = target.with_name(f"{target.stem}.{number}{target.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(target)
+
+
+def _write_error_file(target: Path, result: FileReport) -> None:
+    lines = [
+        f"Bestand: {result.naam}",
+        f"Soort: {result.soort}",
+        "Status: geweigerd — niets uit dit bestand is ingelezen; de rest van de run ging door.",
+        "",
+        "Problemen:",
+        *[f"- {p}" for p in result.problemen],
+        "",
+        "Verbeter het bestand (of laat de afzender een nieuw bericht sturen) en zet het",
+        "opnieuw in de inbox; een ongewijzigd bestand wordt opnieuw geweigerd.",
+    ]
+    target.with_name(target.name + ".error.txt").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )

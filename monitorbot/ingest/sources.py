@@ -1,0 +1,503 @@
+"""What kind of file is this, and how do its records become rows?
+
+`classify` looks at content, never at the file name: XML messages by their root
+namespace; tables by their header row (monthly totals, waiting lists, or one of
+the configured export formats). Each handler loads one file inside the
+transaction the pipeline opened for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
+
+from sqlalchemy.orm import Session
+
+from monitorbot.config import Config
+from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN
+from monitorbot.ingest import xml_messages as xm
+from monitorbot.ingest.findings import Finding, FindingCollector
+from monitorbot.ingest.periods import split_by_month
+from monitorbot.store import models
+from monitorbot.store.bulk import BulkWriter
+
+if TYPE_CHECKING:
+    from monitorbot.ingest.pipeline import FileReport, Ingestor
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to ingest: on disk, or a member of a zip archive."""
+
+    name: str
+    open: Callable[[], IO[bytes]]
+    path: Path | None = None
+
+    def source(self) -> Path | bytes:
+        """What the parsers take: the path, or the bytes of an archive member."""
+        if self.path is not None:
+            return self.path
+        with self.open() as stream:
+            return stream.read()
+
+    def head(self, size: int = 4096) -> bytes:
+        with self.open() as stream:
+            return stream.read(size)
+
+
+@dataclass
+class BestandInfo:
+    """The `bronbestand` row of the file being loaded, as far as handlers need it."""
+
+    id: int
+    afzender: str | None = None
+    berichttype: str | None = None
+    bericht_identificatie: str | None = None
+
+
+class Handler(Protocol):
+    soort: str
+
+    def load(
+        self,
+        session: Session,
+        bestand: BestandInfo,
+        report: FileReport,
+        findings: FindingCollector,
+        ingestor: Ingestor,
+    ) -> str | None:
+        """Load the file's rows; return a description if the message was already ingested."""
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    return text.startswith(b"<")
+
+
+def classify(source: SourceFile, config: Config) -> Handler:
+    """The handler for this file, decided by its content."""
+    head = source.head()
+    if _looks_like_xml(head):
+        wet, code = xm.sniff_message(source.source(), filename=source.name)
+        if code == "323":
+            return DeclarationMessage(source, wet)
+        return CareFlowMessage(source, wet, code)
+    from monitorbot.ingest.tables import classify_table
+
+    return classify_table(source, head, config)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def duplicate_message(ingestor: Ingestor, header: xm.MessageHeader) -> str | None:
+    """The file that already brought this message (same sender, type and identification)."""
+    key = (header.afzender, f"{header.wet}{header.berichttype}", header.bericht_identificatie)
+    return ingestor.known_messages.get(key)
+
+
+def record_header(bestand: BestandInfo, header: xm.MessageHeader) -> None:
+    bestand.afzender = header.afzender
+    bestand.berichttype = f"{header.wet}{header.berichttype}"
+    bestand.bericht_identificatie = header.bericht_identificatie
+
+
+def check_gemeente(
+    gemeente: str,
+    config: Config,
+    findings: FindingCollector,
+    aanbieder: str | None,
+    element: str,
+) -> None:
+    if gemeente not in config.gemeenten:
+        known = ", ".join(sorted(config.gemeenten)) or "geen"
+        findings.add(
+            Finding(
+                soort="onbekende_ontvanger",
+                gemeente=gemeente,
+                aanbieder=aanbieder,
+                element=element,
+                waarde=gemeente,
+                omschrijving=f"gemeente {gemeente} is niet geconfigureerd "
+                f"(geconfigureerd: {known}); de regels zijn bewaard onder deze code",
+            )
+        )
+
+
+DECLARATION_COLUMNS = (
+    "gemeente_code",
+    "bestand_id",
+    "client_pseudoniem",
+    "toewijzingnummer",
+    "wet",
+    "productcategorie",
+    "productcode",
+    "perceel_id",
+    "aanbieder_agb",
+    "periode_begin",
+    "periode_eind",
+    "zorgmaand",
+    "deel",
+    "volume",
+    "eenheid",
+    "tarief_cents",
+    "bedrag_cents",
+    "debet_credit",
+    "declaratiedatum",
+    "declaratienummer",
+    "productreferentie",
+    "vorig_referentienummer",
+)
+
+
+@dataclass
+class DeclarationLine:
+    """One declared product line, from XML or from an export, before it is split."""
+
+    client: str
+    toewijzingnummer: str | None
+    productcategorie: str
+    productcode: str | None
+    periode_begin: date
+    periode_eind: date
+    volume: float | None
+    eenheid: str | None
+    tarief_cents: int | None
+    bedrag_cents: int
+    debet_credit: str
+    declaratiedatum: date
+    declaratienummer: str | None
+    productreferentie: str | None
+    vorig_referentienummer: str | None
+    line: int | None
+
+
+class DeclarationSink:
+    """Maps lines to percelen, splits them by care month and bulk-writes them.
+
+    Shared by the XML 323 path and the CSV/XLSX export path, so both produce the
+    same rows and the same findings for unmapped codes.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        bestand_id: int,
+        gemeente: str,
+        wet: str,
+        aanbieder: str,
+        config: Config,
+        report: FileReport,
+        findings: FindingCollector,
+    ):
+        self.writer = BulkWriter(session, models.Declaratieregel.__table__, DECLARATION_COLUMNS)
+        self.bestand_id = bestand_id
+        self.gemeente = gemeente
+        self.wet = wet
+        self.aanbieder = aanbieder
+        self.config = config
+        self.report = report
+        self.findings = findings
+        self.unmapped: dict[tuple[str, str | None], list[int]] = {}
+        self._perceel_cache: dict[tuple[str, str | None], str] = {}
+
+    def perceel(self, categorie: str, code: str | None) -> str:
+        key = (categorie, code)
+        perceel = self._perceel_cache.get(key)
+        if perceel is None:
+            perceel = self.config.percelen.map_line(self.wet, categorie, code or "", self.aanbieder)
+            self._perceel_cache[key] = perceel
+        return perceel
+
+    def add(self, line: DeclarationLine) -> None:
+        perceel = self.perceel(line.productcategorie, line.productcode)
+        if perceel == NIET_INGEDEELD:
+            stats = self.unmapped.setdefault((line.productcategorie, line.productcode), [0, 0, 0])
+            stats[0] += 1
+            stats[1] += line.bedrag_cents
+            stats[2] = stats[2] or (line.line or 0)
+        parts = split_by_month(
+            line.periode_begin, line.periode_eind, line.bedrag_cents, line.volume
+        )
+        for index, part in enumerate(parts):
+            self.writer.add(
+                (
+                    self.gemeente,
+                    self.bestand_id,
+                    line.client,
+                    line.toewijzingnummer,
+                    self.wet,
+                    line.productcategorie,
+                    line.productcode,
+                    perceel,
+                    self.aanbieder,
+                    part.begin,
+                    part.end,
+                    part.zorgmaand,
+                    index,
+                    part.volume,
+                    line.eenheid,
+                    line.tarief_cents,
+                    part.amount_cents,
+                    line.debet_credit,
+                    line.declaratiedatum,
+                    line.declaratienummer,
+                    line.productreferentie,
+                    line.vorig_referentienummer,
+                )
+            )
+        self.report.regels += 1
+        self.report.bedrag_cents += line.bedrag_cents
+        self.report.widen_period(line.periode_begin, line.periode_eind)
+
+    def finish(self) -> None:
+        self.writer.flush()
+        known = PRODUCTCATEGORIEEN.get(self.wet, {})
+        for (categorie, code), (count, cents, first_line) in sorted(
+            self.unmapped.items(), key=lambda item: (item[0][0], item[0][1] or "")
+        ):
+            self.report.niet_ingedeeld_regels += count
+            self.report.niet_ingedeeld_cents += cents
+            soort = "niet_ingedeeld" if categorie in known else "onbekende_productcategorie"
+            findings_text = (
+                f"{count} regel(s) met productcategorie {categorie}"
+                + (f", productcode {code}" if code else "")
+                + " vallen onder geen perceel; ze staan onder 'niet ingedeeld'"
+            )
+            self.findings.add(
+                Finding(
+                    soort=soort,
+                    gemeente=self.gemeente,
+                    aanbieder=self.aanbieder,
+                    regel=first_line or None,
+                    element="ProductCode" if code else "ProductCategorie",
+                    waarde=f"{categorie}/{code}" if code else categorie,
+                    bedrag_cents=cents,
+                    omschrijving=findings_text,
+                )
+            )
+
+
+# --------------------------------------------------------------------------- 323
+
+
+class DeclarationMessage:
+    """An iJw/iWmo 323: declared care, one row per Prestatie per care month."""
+
+    def __init__(self, source: SourceFile, wet: str):
+        self.source = source
+        self.wet = wet
+        self.soort = f"{wet}323"
+
+    def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        name = self.source.name
+        with xm.parse_message(
+            self.source.source(), filename=name, pseudonymize=ingestor.pseudonymize
+        ) as message:
+            header = message.header
+            if (earlier := duplicate_message(ingestor, header)) is not None:
+                return earlier
+            record_header(bestand, header)
+            report.gemeente = header.ontvanger
+            check_gemeente(
+                header.ontvanger, ingestor.config, findings, header.afzender, "Ontvanger"
+            )
+            sink = DeclarationSink(
+                session,
+                bestand.id,
+                header.ontvanger,
+                self.wet,
+                header.afzender,
+                ingestor.config,
+                report,
+                findings,
+            )
+            checks = DeclarationChecks(name, header, findings)
+            for record in message.records:
+                if isinstance(record, xm.DeclaratieHeader):
+                    checks.declaratie = record
+                    continue
+                checks.prestatie(record)
+                sink.add(_line_from_prestatie(record, checks.declaratie))
+            sink.finish()
+            checks.finish()
+        return None
+
+
+def _line_from_prestatie(
+    p: xm.Prestatie, declaratie: xm.DeclaratieHeader | None
+) -> DeclarationLine:
+    return DeclarationLine(
+        client=p.client,
+        toewijzingnummer=p.toewijzingnummer,
+        productcategorie=p.productcategorie,
+        productcode=p.productcode,
+        periode_begin=p.periode_begin,
+        periode_eind=p.periode_eind,
+        volume=float(p.volume),
+        eenheid=p.eenheid,
+        tarief_cents=p.tarief_cents,
+        bedrag_cents=p.bedrag_cents,
+        debet_credit=p.debet_credit,
+        declaratiedatum=declaratie.dagtekening if declaratie else p.periode_eind,
+        declaratienummer=declaratie.declaratienummer if declaratie else None,
+        productreferentie=p.productreferentie,
+        vorig_referentienummer=p.vorig_referentienummer,
+        line=p.line,
+    )
+
+
+#: Units whose amount is not tarief × volume (volume in euros).
+UNITS_WITHOUT_TARIFF_RULE = {"83"}
+
+
+class DeclarationChecks:
+    """The semantic checks on a 323: findings, never rejections."""
+
+    def __init__(self, name: str, header: xm.MessageHeader, findings: FindingCollector):
+        self.name = name
+        self.header = header
+        self.findings = findings
+        self.declaratie: xm.DeclaratieHeader | None = None
+        self.sum_cents = 0
+        self.references: dict[str, int] = {}
+        self.invalid_bsn_lines: list[int] = []
+
+    def _add(self, soort: str, omschrijving: str, **fields: object) -> None:
+        self.findings.add(
+            Finding(
+                soort=soort,
+                gemeente=self.header.ontvanger,
+                aanbieder=self.header.afzender,
+                omschrijving=omschrijving,
+                **fields,
+            )
+        )  # type: ignore[arg-type]
+
+    def prestatie(self, p: xm.Prestatie) -> None:
+        self.sum_cents += p.bedrag_cents
+        if p.productreferentie in self.references:
+            self._add(
+                "dubbele_productreferentie",
+                f"ProductReferentie {p.productreferentie} staat ook op regel "
+                f"{self.references[p.productreferentie]}",
+                regel=p.line,
+                element="ReferentieNummer",
+                waarde=p.productreferentie,
+                bedrag_cents=p.bedrag_cents,
+            )
+        else:
+            self.references[p.productreferentie] = p.line
+        if not p.bsn_valid:
+            self.invalid_bsn_lines.append(p.line)
+        if (
+            p.tarief_cents is not None
+            and p.eenheid not in UNITS_WITHOUT_TARIFF_RULE
+            and abs(p.tarief_cents * p.volume - abs(p.bedrag_cents)) > 1
+        ):
+            self._add(
+                "tarief_maal_volume",
+                f"tarief {p.tarief_cents} ct × volume {p.volume} = "
+                f"{p.tarief_cents * p.volume} ct, gedeclareerd {abs(p.bedrag_cents)} ct",
+                regel=p.line,
+                element="IngediendBedrag",
+                waarde=str(abs(p.bedrag_cents)),
+                bedrag_cents=p.bedrag_cents,
+            )
+        if self.declaratie and p.periode_begin > self.declaratie.dagtekening:
+            self._add(
+                "periode_na_dagtekening",
+                f"ProductPeriode begint {p.periode_begin:%d-%m-%Y}, na de dagtekening "
+                f"{self.declaratie.dagtekening:%d-%m-%Y}",
+                regel=p.line,
+                element="Begindatum",
+                waarde=p.periode_begin.isoformat(),
+                bedrag_cents=p.bedrag_cents,
+            )
+
+    def finish(self) -> None:
+        declaratie = self.declaratie
+        if declaratie is not None and declaratie.totaal_cents != self.sum_cents:
+            self._add(
+                "totaal_mismatch",
+                f"TotaalIngediendBedrag {declaratie.totaal_cents} ct, som van de prestaties "
+                f"{self.sum_cents} ct (verschil {declaratie.totaal_cents - self.sum_cents} ct)",
+                regel=declaratie.line,
+                element="TotaalIngediendBedrag",
+                waarde=str(declaratie.totaal_cents),
+                bedrag_cents=declaratie.totaal_cents - self.sum_cents,
+            )
+        if self.invalid_bsn_lines:
+            lines = ", ".join(map(str, self.invalid_bsn_lines[:10]))
+            self._add(
+                "bsn_11proef",
+                f"{len(self.invalid_bsn_lines)} prestatie(s) met een BSN dat niet aan de "
+                f"11-proef voldoet (regel {lines}); de regels zijn bewaard",
+                regel=self.invalid_bsn_lines[0],
+                element="Bsn",
+            )
+
+
+# --------------------------------------------------------------------------- 301/305/307/315
+
+
+class CareFlowMessage:
+    """301/305/307/315: the allocation lifecycle per ToewijzingNummer."""
+
+    def __init__(self, source: SourceFile, wet: str, code: str):
+        self.source = source
+        self.wet = wet
+        self.code = code
+        self.soort = f"{wet}{code}"
+
+    def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        from monitorbot.ingest.lifecycle import Lifecycle
+
+        # Read the whole (small) message first: nothing is written unless it all validated.
+        with xm.parse_message(
+            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
+        ) as message:
+            header = message.header
+            if (earlier := duplicate_message(ingestor, header)) is not None:
+                return earlier
+            record_header(bestand, header)
+            gemeente = header.afzender if self.code == "301" else header.ontvanger
+            aanbieder = header.ontvanger if self.code == "301" else header.afzender
+            report.gemeente = gemeente
+            check_gemeente(
+                gemeente,
+                ingestor.config,
+                findings,
+                aanbieder,
+                "Afzender" if self.code == "301" else "Ontvanger",
+            )
+            records = list(message.records)
+        lifecycle = Lifecycle(
+            session,
+            header,
+            gemeente,
+            aanbieder,
+            ingestor.config,
+            bestand.id,
+            ingestor.allocation_index(session, gemeente),
+        )
+        for record in records:
+            lifecycle.apply(record)
+            report.regels += 1
+            day = _record_date(record)
+            report.widen_period(day, day)
+        return None
+
+
+def _record_date(record: xm.Record) -> date:
+    """The date a care-flow record is about, for the file's period."""
+    if isinstance(record, xm.Toewijzing):
+        return record.toewijzingsdatum
+    if isinstance(record, xm.StopZorg):
+        return record.einddatum
+    if isinstance(record, xm.StartZorg):
+        return record.begindatum
+    return record.toewijzing_ingangsdatum

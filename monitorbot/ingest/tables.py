@@ -1,0 +1,352 @@
+"""Tables: backoffice declaration exports, monthly totals (PGB, eigen bijdrage), waiting lists.
+
+Which kind a table is follows from its header row. Declaration exports are read
+through a named column mapping from `config/exportformaten.yaml` (one per source
+system), so a new export needs configuration, not code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from monitorbot.config import Config, ConfigError, load_model_file
+from monitorbot.ingest import tabular
+from monitorbot.ingest.errors import InputProblem, RejectedInput
+from monitorbot.ingest.findings import Finding, FindingCollector
+from monitorbot.ingest.sources import DeclarationLine, DeclarationSink, SourceFile
+from monitorbot.store import models
+
+EXPORT_FORMATS_FILE = "exportformaten.yaml"
+
+
+class ExportFormats(BaseModel):
+    """`config/exportformaten.yaml`: the column mappings, one per source system."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    formaten: list[tabular.ColumnMapping] = Field(default_factory=list)
+
+
+def load_export_formats(config: Config) -> list[tabular.ColumnMapping]:
+    """The configured export formats (none when the file is absent)."""
+    file = config.directory / EXPORT_FORMATS_FILE
+    if not file.exists():
+        return []
+    return list(load_model_file(file, ExportFormats).formaten)
+
+
+def check_export_formats(config_dir: Path) -> list[str]:
+    """Problems in exportformaten.yaml, as lines for `monitorbot config check`."""
+    file = config_dir / EXPORT_FORMATS_FILE
+    if not file.exists():
+        return []
+    try:
+        load_model_file(file, ExportFormats)
+    except ConfigError as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
+@contextmanager
+def on_disk(source: SourceFile) -> Iterator[Path]:
+    """The table readers take a path; a zip member is spilled to a temporary file."""
+    if source.path is not None:
+        yield source.path
+        return
+    suffix = Path(source.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        with source.open() as stream:
+            handle.write(stream.read())
+        handle.flush()
+        yield Path(handle.name)
+
+
+def _header_cells(source: SourceFile, head: bytes) -> list[str]:
+    """The first row's cells, for recognising the kind of table."""
+    if head.startswith(b"PK"):
+        from openpyxl import load_workbook
+
+        with on_disk(source) as path:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            try:
+                first = next(workbook.active.iter_rows(max_row=1, values_only=True), ())
+            finally:
+                workbook.close()
+        return [str(c).strip() for c in first if c is not None]
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first_line = text.splitlines()[0] if text else ""
+    try:
+        dialect = csv.Sniffer().sniff(first_line, delimiters=";,\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ";"
+    return [
+        cell.strip() for cell in next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
+    ]
+
+
+def _normalised(cells: list[str]) -> set[str]:
+    return {c.casefold() for c in cells}
+
+
+def classify_table(source: SourceFile, head: bytes, config: Config):  # type: ignore[no-untyped-def]
+    """Monthly totals, a waiting list, or a configured declaration export."""
+    cells = _header_cells(source, head)
+    names = _normalised(cells)
+    if {"maand", "perceel", "bedrag"} <= names:
+        return MonthlyTotals(source)
+    if {"toewijzingsdatum", "startdatum", "aanbieder", "perceel"} <= names:
+        return WaitingList(source)
+    formats = load_export_formats(config)
+    for mapping in formats:
+        if _normalised(list(mapping.kolommen.values())) <= names:
+            return DeclarationExport(source, mapping)
+    known = ", ".join(m.naam for m in formats) or "geen"
+    raise RejectedInput(
+        [
+            InputProblem(
+                source.name,
+                1,
+                None,
+                ";".join(cells)[:200],
+                "onbekend tabelformaat: geen PGB/maandtotalen (maand;perceel;bedrag), "
+                "geen wachtlijst (toewijzingsdatum;startdatum;aanbieder;perceel) en geen "
+                "exportformaat uit "
+                f"config/{EXPORT_FORMATS_FILE} past op deze kolommen (formaten: {known})",
+            )
+        ]
+    )
+
+
+def _record_skipped_rows(
+    result: tabular.TabularResult,
+    findings: FindingCollector,
+    gemeente: str | None,
+    aanbieder: str | None,
+) -> None:
+    """Rows a partial-file format skipped: each one a finding, so nothing goes unnoticed.
+
+    (Formats that do not allow partial files were already refused whole by the reader.)
+    """
+    for problem in result.problems:
+        findings.add(
+            Finding(
+                soort="onleesbare_rij",
+                gemeente=gemeente,
+                aanbieder=aanbieder,
+                regel=problem.line,
+                element=problem.element,
+                waarde=problem.value,
+                omschrijving=f"{problem.reason} (rij overgeslagen; rest van het bestand ingelezen)",
+            )
+        )
+
+
+class DeclarationExport:
+    """A provider's backoffice export of declaration lines (CSV or XLSX)."""
+
+    def __init__(self, source: SourceFile, mapping: tabular.ColumnMapping):
+        self.source = source
+        self.mapping = mapping
+        self.soort = f"export:{mapping.naam}"
+
+    def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        with on_disk(self.source) as path:
+            result = tabular.read_export(
+                path, self.mapping, pseudonymize=ingestor.pseudonymize, filename=self.source.name
+            )
+        gemeente = self.mapping.gemeente or _single_gemeente(ingestor.config, self.source.name)
+        report.gemeente = gemeente
+        _record_skipped_rows(result, findings, gemeente, self.mapping.aanbieder_agb)
+        by_provider: dict[str, DeclarationSink] = {}
+        invalid_bsn = 0
+        for row in result.rows:
+            invalid_bsn += not row.bsn_valid
+            aanbieder = row.aanbieder_agb
+            sink = by_provider.get(aanbieder)
+            if sink is None:
+                sink = DeclarationSink(
+                    session,
+                    bestand.id,
+                    gemeente,
+                    self.mapping.wet,
+                    aanbieder,
+                    ingestor.config,
+                    report,
+                    findings,
+                )
+                by_provider[aanbieder] = sink
+            sink.add(
+                DeclarationLine(
+                    client=row.client,
+                    toewijzingnummer=row.toewijzingnummer,
+                    productcategorie=row.productcategorie,
+                    productcode=row.productcode,
+                    periode_begin=row.periode_begin,
+                    periode_eind=row.periode_eind,
+                    volume=row.volume,
+                    eenheid=row.eenheid,
+                    tarief_cents=row.tarief_cents,
+                    bedrag_cents=row.bedrag_cents,
+                    debet_credit=row.debet_credit,
+                    declaratiedatum=row.declaratiedatum,
+                    declaratienummer=None,
+                    productreferentie=row.productreferentie,
+                    vorig_referentienummer=None,
+                    line=row.line,
+                )
+            )
+        for sink in by_provider.values():
+            sink.finish()
+        if invalid_bsn:
+            findings.add(
+                Finding(
+                    soort="bsn_11proef",
+                    gemeente=gemeente,
+                    aanbieder=self.mapping.aanbieder_agb,
+                    element=self.mapping.kolommen.get("bsn"),
+                    omschrijving=f"{invalid_bsn} rij(en) met een BSN dat niet aan de 11-proef "
+                    "voldoet; de rijen zijn bewaard",
+                )
+            )
+        bestand.afzender = self.mapping.aanbieder_agb
+        return None
+
+
+def _single_gemeente(config: Config, name: str) -> str:
+    if len(config.gemeenten) == 1:
+        return next(iter(config.gemeenten))
+    raise RejectedInput(
+        [
+            InputProblem(
+                name,
+                None,
+                None,
+                None,
+                "export zonder gemeente: zet `gemeente:` in het exportformaat, want er zijn "
+                f"{len(config.gemeenten)} gemeenten geconfigureerd",
+            )
+        ]
+    )
+
+
+class MonthlyTotals:
+    """PGB (SVB) and other monthly totals per perceel: `maand;perceel;bedrag`.
+
+    A later file for the same month and perceel replaces the earlier figure: the
+    SVB re-issues months, it does not send increments.
+    """
+
+    soort = "maandtotalen"
+
+    def __init__(self, source: SourceFile):
+        self.source = source
+
+    def load(self, session: Session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        with on_disk(self.source) as path:
+            result = tabular.read_monthly_totals(path, filename=self.source.name)
+        config = ingestor.config
+        gemeente = _single_gemeente(config, self.source.name)
+        report.gemeente = gemeente
+        problems = list(result.problems)
+        for row in result.rows:
+            if row.perceel not in config.percelen.ids:
+                problems.append(
+                    InputProblem(
+                        self.source.name,
+                        row.line,
+                        "perceel",
+                        row.perceel,
+                        f"onbekend perceel; toegestaan: {', '.join(config.percelen.ids)}",
+                    )
+                )
+        if problems:
+            raise RejectedInput(problems)
+        for row in result.rows:
+            session.execute(
+                delete(models.PgbMaand).where(
+                    models.PgbMaand.gemeente_code == gemeente,
+                    models.PgbMaand.perceel_id == row.perceel,
+                    models.PgbMaand.maand == row.maand,
+                )
+            )
+            session.add(
+                models.PgbMaand(
+                    gemeente_code=gemeente,
+                    perceel_id=row.perceel,
+                    maand=row.maand,
+                    bedrag_cents=row.bedrag_cents,
+                    bestand_id=bestand.id,
+                )
+            )
+            report.regels += 1
+            report.bedrag_cents += row.bedrag_cents
+            report.widen_period(row.maand, row.maand)
+        return None
+
+
+class WaitingList:
+    """A waiting-list export for municipalities without 301/305 messages."""
+
+    soort = "wachtlijst"
+
+    def __init__(self, source: SourceFile):
+        self.source = source
+
+    def load(self, session: Session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        with on_disk(self.source) as path:
+            result = tabular.read_waiting_list(path, filename=self.source.name)
+        if result.problems:
+            raise RejectedInput(result.problems)
+        config = ingestor.config
+        gemeente = _single_gemeente(config, self.source.name)
+        report.gemeente = gemeente
+        for row in result.rows:
+            if row.perceel not in config.percelen.ids:
+                raise RejectedInput(
+                    [
+                        InputProblem(
+                            self.source.name,
+                            row.line,
+                            "perceel",
+                            row.perceel,
+                            f"onbekend perceel; toegestaan: {', '.join(config.percelen.ids)}",
+                        )
+                    ]
+                )
+            number = f"wl-{bestand.id}-{row.line}"
+            existing = session.execute(
+                select(models.Toewijzing.id).where(
+                    models.Toewijzing.gemeente_code == gemeente,
+                    models.Toewijzing.toewijzingnummer == number,
+                )
+            ).scalar_one_or_none()
+            if existing is None:
+                session.add(
+                    models.Toewijzing(
+                        gemeente_code=gemeente,
+                        toewijzingnummer=number,
+                        aanbieder_agb=row.aanbieder,
+                        wet="jw" if row.perceel.startswith("jeugd") else "wmo",
+                        perceel_id=row.perceel,
+                        toewijzingsdatum=row.toewijzingsdatum,
+                        start_datum=row.startdatum,
+                        bijgewerkt_door_bestand=bestand.id,
+                    )
+                )
+            report.regels += 1
+            report.widen_period(row.toewijzingsdatum, row.startdatum or row.toewijzingsdatum)
+        return None

@@ -1,0 +1,93 @@
+"""Money is integer euro cents everywhere; this module is the one place that converts.
+
+iStandaard amounts are integer cents with a separate debit/credit flag, budgets in
+config are euros (cents allowed). Floats never hold stored money: conversion goes
+through `Decimal` and rounding happens only when a figure is shown to a person.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENTS_PER_EURO = 100
+
+
+class MoneyError(ValueError):
+    """A value that cannot be read as an amount of money."""
+
+
+def euros_to_cents(value: int | float | str | Decimal) -> int:
+    """Convert a euro amount as written in config (``4984400`` or ``1234.56``) to cents.
+
+    Floats are converted through their shortest decimal representation so that
+    ``1234.56`` becomes exactly 123456 cents. More than two decimals is an error:
+    a budget with sub-cent precision is a typo, not an intention.
+    """
+    if isinstance(value, bool):
+        raise MoneyError(f"{value!r} is geen bedrag")
+    try:
+        amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise MoneyError(f"{value!r} is geen bedrag in euro's") from exc
+    if not amount.is_finite():
+        raise MoneyError(f"{value!r} is geen bedrag in euro's")
+    cents = amount * CENTS_PER_EURO
+    if cents != cents.to_integral_value():
+        raise MoneyError(f"{value!r} heeft meer dan twee decimalen")
+    return int(cents)
+
+
+def signed_cents(amount_cents: int, debet_credit: str) -> int:
+    """Apply an iStandaard D/C flag (COD043) to an unsigned amount in cents."""
+    flag = debet_credit.strip().upper()
+    if flag == "D":
+        return amount_cents
+    if flag == "C":
+        return -amount_cents
+    raise MoneyError(f"DebetCredit {debet_credit!r} is niet D of C")
+
+
+def cents_to_euros(cents: int) -> Decimal:
+    """Exact euro value of an amount in cents (for CSV/xlsx output)."""
+    return Decimal(cents) / CENTS_PER_EURO
+
+
+def _group_thousands(integer_digits: str) -> str:
+    groups = []
+    while len(integer_digits) > 3:
+        groups.insert(0, integer_digits[-3:])
+        integer_digits = integer_digits[:-3]
+    groups.insert(0, integer_digits)
+    return ".".join(groups)
+
+
+def format_euros(cents: int, *, decimals: int = 0, thousands: bool = False) -> str:
+    """Dutch display format: ``1.234.567`` or ``1.234,56``; ``thousands`` shows × €1.000.
+
+    Rounding is half-up on the exact decimal value, the way a controller rounds
+    by hand, and only here.
+    """
+    value = Decimal(cents) / CENTS_PER_EURO
+    if thousands:
+        value = value / 1000
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    text = f"{abs(rounded):.{decimals}f}"
+    integer_part, _, fraction = text.partition(".")
+    result = sign + _group_thousands(integer_part)
+    return f"{result},{fraction}" if decimals else result
+
+
+def format_percentage(fraction: float | Decimal | None, *, decimals: int = 0) -> str:
+    """A Dutch percentage with its sign, as in council tables (``-22%``, ``10%``).
+
+    Empty when unknown (no budget to compare with).
+    """
+    if fraction is None:
+        return ""
+    value = (Decimal(str(fraction)) * 100).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)
+    text = f"{value:.{decimals}f}".replace(".", ",")
+    return f"{text}%"

@@ -1,0 +1,1 @@
+"""Storage: the schema (SQLAlchemy models, Alembic migrations) and the queries on it."""

@@ -1,0 +1,403 @@
+"""The database schema, as typed SQLAlchemy 2 models.
+
+Alembic migrations own the schema (`monitorbot db upgrade`); these models are
+what the code reads and writes. Conventions:
+- every row that belongs to a municipality carries `gemeente_code` (CBS code) and
+  every query filters on it: several municipalities share one database;
+- money is `BigInteger` cents, signed (credit lines are negative);
+- no BSN, name, address or birth date is ever stored: clients are a keyed pseudonym;
+- the indexes serve the aggregations the forecast runs in SQL: monthly sum per
+  perceel and unique clients per month, both per municipality.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+class Gemeente(Base):
+    __tablename__ = "gemeente"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    naam: Mapped[str] = mapped_column(String(100))
+    inwoners: Mapped[int | None] = mapped_column(Integer)
+
+
+class Aanbieder(Base):
+    """A care provider (AGB code). Providers are national, so not owned by a gemeente."""
+
+    __tablename__ = "aanbieder"
+
+    agb_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    naam: Mapped[str] = mapped_column(String(200))
+
+
+class Perceel(Base):
+    __tablename__ = "perceel"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    naam: Mapped[str] = mapped_column(String(200))
+    domein: Mapped[str] = mapped_column(String(20))
+    soort: Mapped[str] = mapped_column(String(20))
+    inkomsten: Mapped[bool] = mapped_column(Boolean, default=False)
+    onderdeel_van: Mapped[str | None] = mapped_column(String(60))
+    volgorde: Mapped[int] = mapped_column(Integer)
+
+
+# --------------------------------------------------------------------------- ingestion
+
+
+class Bronbestand(Base):
+    """Lineage of every file or message offered to ingestion, accepted or not."""
+
+    __tablename__ = "bronbestand"
+    __table_args__ = (
+        UniqueConstraint("sha256"),
+        # One message once: the same sender + type + BerichtIdentificatie under
+        # another file name is a duplicate (NULLs, e.g. rejected files, never clash).
+        UniqueConstraint("afzender", "berichttype", "bericht_identificatie"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    bestandsnaam: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    soort: Mapped[str] = mapped_column(String(30))  # e.g. jw323, wmo301, csv-export, pgb
+    berichttype: Mapped[str | None] = mapped_column(String(10))
+    afzender: Mapped[str | None] = mapped_column(String(20))
+    bericht_identificatie: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))  # ingelezen, geweigerd
+    regels: Mapped[int] = mapped_column(Integer, default=0)
+    bedrag_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    periode_van: Mapped[date | None] = mapped_column(Date)
+    periode_tot: Mapped[date | None] = mapped_column(Date)
+    foutmelding: Mapped[str | None] = mapped_column(Text)
+    ingelezen_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("jobrun.id"))
+
+
+class Declaratieregel(Base):
+    """One Prestatie of a 323 (or an export row), per care month it covers.
+
+    A ProductPeriode spanning months is split pro rata by days into one row per
+    care month (`deel` numbers the parts), so cost lands in the month care was
+    given. The declaration date stays on every row: the nowcast needs the lag.
+    """
+
+    __tablename__ = "declaratieregel"
+    __table_args__ = (
+        Index("ix_declaratieregel_maand_perceel", "gemeente_code", "zorgmaand", "perceel_id"),
+        Index(
+            "ix_declaratieregel_perceel_maand_client",
+            "gemeente_code",
+            "perceel_id",
+            "zorgmaand",
+            "client_pseudoniem",
+        ),
+        Index("ix_declaratieregel_aanbieder_maand", "gemeente_code", "aanbieder_agb", "zorgmaand"),
+        Index("ix_declaratieregel_declaratiedatum", "gemeente_code", "declaratiedatum"),
+        Index(
+            "ix_declaratieregel_referentie",
+            "gemeente_code",
+            "productreferentie",
+            "toewijzingnummer",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    bestand_id: Mapped[int] = mapped_column(ForeignKey("bronbestand.id"), index=True)
+    client_pseudoniem: Mapped[str] = mapped_column(String(32))
+    toewijzingnummer: Mapped[str | None] = mapped_column(String(20))
+    wet: Mapped[str] = mapped_column(String(3))
+    productcategorie: Mapped[str] = mapped_column(String(2))
+    productcode: Mapped[str | None] = mapped_column(String(10))
+    perceel_id: Mapped[str] = mapped_column(String(60))
+    aanbieder_agb: Mapped[str] = mapped_column(String(8))
+    periode_begin: Mapped[date] = mapped_column(Date)
+    periode_eind: Mapped[date] = mapped_column(Date)
+    zorgmaand: Mapped[date] = mapped_column(Date)
+    deel: Mapped[int] = mapped_column(SmallInteger, default=0)
+    volume: Mapped[float | None] = mapped_column(Float)
+    eenheid: Mapped[str | None] = mapped_column(String(2))
+    tarief_cents: Mapped[int | None] = mapped_column(BigInteger)
+    bedrag_cents: Mapped[int] = mapped_column(BigInteger)
+    debet_credit: Mapped[str] = mapped_column(String(1))
+    declaratiedatum: Mapped[date] = mapped_column(Date)
+    declaratienummer: Mapped[str | None] = mapped_column(String(40))
+    productreferentie: Mapped[str | None] = mapped_column(String(40))
+    vorig_referentienummer: Mapped[str | None] = mapped_column(String(40))
+
+
+class Toewijzing(Base):
+    """Allocation lifecycle per ToewijzingNummer, built from 315/301/305/307.
+
+    A 315 request arrives before there is a ToewijzingNummer: its row is keyed by
+    the provider's ReferentieAanbieder until the 301 allocation fills the number in.
+
+    Waiting time is `start_datum - toewijzingsdatum`; the waiting list is the
+    allocations with a toewijzingsdatum and no start_datum (and no stop).
+    """
+
+    __tablename__ = "toewijzing"
+    __table_args__ = (
+        UniqueConstraint("gemeente_code", "toewijzingnummer"),
+        Index("ix_toewijzing_wachtlijst", "gemeente_code", "perceel_id", "start_datum"),
+        Index("ix_toewijzing_aanbieder", "gemeente_code", "aanbieder_agb", "toewijzingsdatum"),
+        Index("ix_toewijzing_verzoek", "gemeente_code", "aanbieder_agb", "referentie_aanbieder"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    toewijzingnummer: Mapped[str | None] = mapped_column(String(20))
+    client_pseudoniem: Mapped[str | None] = mapped_column(String(32))
+    aanbieder_agb: Mapped[str | None] = mapped_column(String(8))
+    wet: Mapped[str] = mapped_column(String(3))
+    productcategorie: Mapped[str | None] = mapped_column(String(2))
+    productcode: Mapped[str | None] = mapped_column(String(10))
+    perceel_id: Mapped[str | None] = mapped_column(String(60))
+    referentie_aanbieder: Mapped[str | None] = mapped_column(String(40))
+    verzoek_datum: Mapped[date | None] = mapped_column(Date)
+    verwijzer_type: Mapped[str | None] = mapped_column(String(2))
+    toewijzingsdatum: Mapped[date | None] = mapped_column(Date)
+    ingangsdatum: Mapped[date | None] = mapped_column(Date)
+    einddatum_toewijzing: Mapped[date | None] = mapped_column(Date)
+    start_datum: Mapped[date | None] = mapped_column(Date)
+    stop_datum: Mapped[date | None] = mapped_column(Date)
+    reden_beeindiging: Mapped[str | None] = mapped_column(String(2))
+    leeftijdsklasse: Mapped[str | None] = mapped_column(String(10))
+    bijgewerkt_door_bestand: Mapped[int | None] = mapped_column(ForeignKey("bronbestand.id"))
+
+
+class PgbMaand(Base):
+    """Monthly totals that arrive as totals, not declarations (PGB via SVB, own contribution)."""
+
+    __tablename__ = "pgb_maand"
+    __table_args__ = (UniqueConstraint("gemeente_code", "perceel_id", "maand"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    perceel_id: Mapped[str] = mapped_column(String(60))
+    maand: Mapped[date] = mapped_column(Date)
+    bedrag_cents: Mapped[int] = mapped_column(BigInteger)
+    bestand_id: Mapped[int | None] = mapped_column(ForeignKey("bronbestand.id"))
+
+
+class Bevinding(Base):
+    """A data-quality finding: the data were kept, but something about them is wrong."""
+
+    __tablename__ = "bevinding"
+    __table_args__ = (
+        Index("ix_bevinding_gemeente_soort", "gemeente_code", "soort", "gevonden_op"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str | None] = mapped_column(String(4))
+    bestand_id: Mapped[int | None] = mapped_column(ForeignKey("bronbestand.id"), index=True)
+    soort: Mapped[str] = mapped_column(String(40))
+    ernst: Mapped[str] = mapped_column(String(20), default="waarschuwing")
+    aanbieder_agb: Mapped[str | None] = mapped_column(String(8))
+    regel: Mapped[int | None] = mapped_column(Integer)
+    element: Mapped[str | None] = mapped_column(String(200))
+    waarde: Mapped[str | None] = mapped_column(String(200))
+    bedrag_cents: Mapped[int | None] = mapped_column(BigInteger)
+    omschrijving: Mapped[str] = mapped_column(Text)
+    gevonden_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+class Begrotingsregel(Base):
+    """A budget amount per perceel per year, as loaded from config/begroting."""
+
+    __tablename__ = "begrotingsregel"
+    __table_args__ = (UniqueConstraint("gemeente_code", "jaar", "perceel_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    jaar: Mapped[int] = mapped_column(Integer)
+    perceel_id: Mapped[str] = mapped_column(String(60))
+    versie: Mapped[str] = mapped_column(String(100))
+    bedrag_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class PrognoseCorrectie(Base):
+    """A controller's override of the computed prognosis, with who, why and when."""
+
+    __tablename__ = "prognose_correctie"
+    __table_args__ = (UniqueConstraint("gemeente_code", "jaar", "perceel_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    jaar: Mapped[int] = mapped_column(Integer)
+    perceel_id: Mapped[str] = mapped_column(String(60))
+    prognose_cents: Mapped[int] = mapped_column(BigInteger)
+    reden: Mapped[str] = mapped_column(Text)
+    door: Mapped[str] = mapped_column(String(200))
+    datum: Mapped[date] = mapped_column(Date)
+
+
+class ConfigWijziging(Base):
+    """When a rule, budget or norm file changed: file, checksum, diff and time."""
+
+    __tablename__ = "config_wijziging"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bestand: Mapped[str] = mapped_column(String(500), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    inhoud: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str | None] = mapped_column(Text)
+    geladen_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- alerting
+
+
+class AlertState(Base):
+    """One alert instance, identified by the fingerprint of its rule and labels."""
+
+    __tablename__ = "alert_state"
+    __table_args__ = (UniqueConstraint("gemeente_code", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False, index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    regel: Mapped[str] = mapped_column(String(100))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # pending, firing, resolved
+    ernst: Mapped[str | None] = mapped_column(String(20))
+    sinds: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opeenvolgend: Mapped[int] = mapped_column(Integer, default=0)
+    laatst_geevalueerd: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    laatst_gemeld: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opgelost_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bevestigd_door: Mapped[str | None] = mapped_column(String(200))
+    bevestigd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bevestiging: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertEvaluatie(Base):
+    """Every evaluation with its inputs, so "why did this fire?" has an answer."""
+
+    __tablename__ = "alert_evaluatie"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert_state.id"), index=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    geevalueerd_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    peilmaand: Mapped[date] = mapped_column(Date)
+    waarde: Mapped[float | None] = mapped_column(Float)
+    drempel: Mapped[float | None] = mapped_column(Float)
+    voldaan: Mapped[bool] = mapped_column(Boolean)
+    invoer: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Silence(Base):
+    __tablename__ = "silence"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False, index=True)
+    matchers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    door: Mapped[str] = mapped_column(String(200))
+    reden: Mapped[str] = mapped_column(Text)
+    vanaf: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tot: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beeindigd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- notification
+
+
+class Outbox(Base):
+    """A notification waiting to be delivered; written in the alert-state transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("idempotentie_sleutel"),
+        Index("ix_outbox_te_versturen", "status", "volgende_poging"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False, index=True)
+    kanaal: Mapped[str] = mapped_column(String(100))
+    ontvanger_type: Mapped[str] = mapped_column(String(30))
+    soort: Mapped[str] = mapped_column(String(30))  # alerts, digest
+    idempotentie_sleutel: Mapped[str] = mapped_column(String(100))
+    bericht: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # wachtend, verzonden, mislukt, permanent
+    pogingen: Mapped[int] = mapped_column(Integer, default=0)
+    volgende_poging: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verzonden_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    laatste_fout: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificatieLog(Base):
+    """Every delivery attempt and its result: the single source of "what did we say"."""
+
+    __tablename__ = "notificatie_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    poging_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resultaat: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+class JobRun(Base):
+    """Every run of a job (ingest, cycle, digest): what it did and how long it took."""
+
+    __tablename__ = "jobrun"
+    __table_args__ = (Index("ix_jobrun_job_start", "job", "gestart_op"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(50))
+    gemeente_code: Mapped[str | None] = mapped_column(String(4))
+    gestart_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    geeindigd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))  # bezig, geslaagd, mislukt
+    statistiek: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fout: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,103 @@
+"""Shared fixtures: the repository's config, and databases on SQLite and PostgreSQL.
+
+PostgreSQL tests use MONITORBOT_TEST_POSTGRES_URL (default: the local server on
+127.0.0.1:5432, database `test`). Each test gets its own schema, dropped after.
+When the server is unreachable the tests skip locally, but fail under CI=true:
+a CI run that silently skipped half the storage tests would prove nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from monitorbot.store import db
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG_DIR = REPO / "config"
+SHARED = REPO.parent / "shared"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str:
+    return os.environ.get("MONITORBOT_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(postgres_url(), connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def require_postgres() -> None:
+    problem = _postgres_reachable()
+    if problem is None:
+        return
+    message = f"PostgreSQL op {postgres_url()} niet bereikbaar: {problem}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A private copy of the repository's config/ that a test may edit."""
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, target)
+    return target
+
+
+def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    yield engine
+    engine.dispose()
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url())
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in postgres_url() else "?"
+    engine = create_engine(f"{postgres_url()}{separator}options=-csearch_path%3D{schema}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield from _sqlite_engine(tmp_path)
+    else:
+        yield from _postgres_engine()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """An engine whose schema has been upgraded to the latest migration."""
+    db.upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def database_url(engine: Engine) -> str:
+    """A URL for CLI runs and subprocesses that points at the same (upgraded) database."""
+    return engine.url.render_as_string(hide_password=False)

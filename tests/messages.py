@@ -1,0 +1,238 @@
+"""Builders of small schema-valid iJw/iWmo messages for tests (lxml, pretty-printed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+BERICHTCODES = {
+    ("jw", "301"): "436",
+    ("jw", "305"): "438",
+    ("jw", "307"): "440",
+    ("jw", "315"): "446",
+    ("jw", "323"): "490",
+    ("wmo", "301"): "414",
+    ("wmo", "305"): "418",
+    ("wmo", "307"): "420",
+    ("wmo", "315"): "444",
+    ("wmo", "323"): "484",
+}
+
+
+class Message:
+    """Builds a schema-valid message with lxml, pretty-printed so lines are realistic."""
+
+    def __init__(self, wet: str, code: str):
+        standard, prefix = ("ijw", "jw") if wet == "jw" else ("iwmo", "wmo")
+        self.ns = f"http://www.istandaarden.nl/{standard}/3_2/{prefix}{code}/schema"
+        self.basis = f"http://www.istandaarden.nl/{standard}/3_2/basisschema/schema"
+        self.M = ElementMaker(namespace=self.ns, nsmap={None: self.ns, "b": self.basis})
+        self.B = ElementMaker(namespace=self.basis, nsmap={"b": self.basis})
+        self.wet, self.code = wet, code
+
+    def header(self) -> etree._Element:
+        """A 301 goes from the municipality to the provider, the others the other way."""
+        M, B = self.M, self.B
+        afzender, ontvanger = ("0384", "12345678") if self.code == "301" else ("12345678", "0384")
+        return M.Header(
+            M.BerichtCode(BERICHTCODES[(self.wet, self.code)]),
+            M.BerichtVersie("3"),
+            M.BerichtSubversie("2"),
+            M.Afzender(afzender),
+            M.Ontvanger(ontvanger),
+            M.BerichtIdentificatie(B.Identificatie("BER-0001"), B.Dagtekening("2026-02-05")),
+            M.XsdVersie(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        )
+
+    def person(self, bsn: str, birth: str = "2012-03-15", full_name: bool = False) -> list:
+        M, B = self.M, self.B
+        naam = [B.Geslachtsnaam(B.Achternaam("Jansen"))]
+        naam.append(B.Voornamen("Pieter Jan"))
+        if full_name:
+            naam.append(B.NaamGebruik("1"))
+        return [
+            M.Bsn(bsn),
+            M.Geboortedatum(B.Datum(birth)),
+            M.Geslacht("1"),
+            M.Naam(*naam),
+        ]
+
+    def product(self, categorie: str | None, code: str | None) -> list:
+        if categorie is None:
+            return []
+        parts = [self.B.Categorie(categorie)]
+        if code is not None:
+            parts.append(self.B.Code(code))
+        return [self.M.Product(*parts)]
+
+    def to_bytes(self, *body: etree._Element) -> bytes:
+        root = self.M.Bericht(self.header(), *body)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def prestatie(
+    m: Message,
+    ref: str,
+    *,
+    vorig: str | None = None,
+    toewijzing: str = "123",
+    categorie: str = "45",
+    code: str = "45A01",
+    begin: str = "2026-01-01",
+    end: str = "2026-01-31",
+    volume: str = "10",
+    eenheid: str = "04",
+    tarief: str | None = "8900",
+    bedrag: str = "89000",
+    dc: str = "D",
+):
+    M, B = m.M, m.B
+    referentie = [B.ReferentieNummer(ref)] + ([B.VorigReferentieNummer(vorig)] if vorig else [])
+    parts = [
+        M.ProductReferentie(*referentie),
+        M.ToewijzingNummer(toewijzing),
+        M.ProductCategorie(categorie),
+        M.ProductCode(code),
+        M.ProductPeriode(B.Begindatum(begin), B.Einddatum(end)),
+        M.GeleverdVolume(volume),
+        M.Eenheid(eenheid),
+    ]
+    if tarief is not None:
+        parts.append(M.ProductTarief(tarief))
+    parts.append(M.IngediendBedrag(B.Bedrag(bedrag), B.DebetCredit(dc)))
+    return M.Prestatie(*parts)
+
+
+def declaration_323(
+    *,
+    prestaties: list[dict],
+    ident: str = "BER-0001",
+    ontvanger: str = "9999",
+    afzender: str = "12345678",
+    total_override: int | None = None,
+    dagtekening: date = date(2024, 3, 5),
+    wet: str = "jw",
+) -> bytes:
+    """A 323 with the given Prestaties (dicts: bsn, ref, categorie, code, begin, end,
+    volume, tarief, amount, dc, raw_begin); the total adds up unless overridden."""
+    m = Message(wet, "323")
+    M, B = m.M, m.B
+    by_client: dict[str, list] = {}
+    total = 0
+    for item in prestaties:
+        volume = item.get("volume", 1)
+        tarief = item.get("tarief", 8900)
+        amount = item.get("amount", volume * tarief)
+        dc = item.get("dc", "D")
+        total += amount if dc == "D" else -amount
+        begin = item.get("raw_begin") or item.get("begin", date(2024, 2, 1)).isoformat()
+        element = prestatie(
+            m,
+            item["ref"],
+            categorie=item.get("categorie", "45"),
+            code=item.get("code", "45A01"),
+            begin=begin,
+            end=item.get("end", date(2024, 2, 29)).isoformat(),
+            volume=str(volume),
+            tarief=str(tarief),
+            bedrag=str(amount),
+            dc=dc,
+            toewijzing=item.get("toewijzing", "123"),
+        )
+        by_client.setdefault(item["bsn"], []).append(element)
+    if total_override is not None:
+        total = total_override
+    body = M.Declaratie(
+        M.DeclaratieNummer("DECL" + ident.replace("-", "")[:8]),
+        M.DeclaratiePeriode(B.Begindatum("2024-01-01"), B.Einddatum("2024-02-29")),
+        M.DeclaratieDagtekening(dagtekening.isoformat()),
+        M.TotaalIngediendBedrag(
+            B.TotaalBedrag(str(abs(total))), B.DebetCredit("D" if total >= 0 else "C")
+        ),
+        M.Clienten(
+            *[M.Client(M.Bsn(bsn), M.Prestaties(*items)) for bsn, items in by_client.items()]
+        ),
+    )
+    return _with_header(
+        m, body, ident=ident, afzender=afzender, ontvanger=ontvanger, dagtekening=dagtekening
+    )
+
+
+def _with_header(
+    m: Message,
+    body: etree._Element,
+    *,
+    ident: str,
+    afzender: str,
+    ontvanger: str,
+    dagtekening: date,
+) -> bytes:
+    header = m.header()
+    header.find(f"{{{m.ns}}}Afzender").text = afzender
+    header.find(f"{{{m.ns}}}Ontvanger").text = ontvanger
+    identificatie = header.find(f"{{{m.ns}}}BerichtIdentificatie")
+    identificatie[0].text = ident
+    identificatie[1].text = dagtekening.isoformat()
+    root = m.M.Bericht(header, body)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def allocation_301(
+    *,
+    bsn: str,
+    number: str,
+    allocated: date,
+    categorie: str = "45",
+    code: str = "45A01",
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+    ident: str = "T301-1",
+) -> bytes:
+    m = Message("jw", "301")
+    M = m.M
+    client = M.Client(
+        *m.person(bsn, full_name=True),
+        M.Contactgegevens(M.Contact(M.Soort("01"))),
+        M.ToegewezenProducten(
+            M.ToegewezenProduct(
+                M.ToewijzingNummer(number),
+                *m.product(categorie, code),
+                M.Toewijzingsdatum(allocated.isoformat()),
+                M.Toewijzingstijd("09:00:00"),
+                M.Ingangsdatum(allocated.isoformat()),
+            )
+        ),
+    )
+    return _with_header(
+        m, client, ident=ident, afzender=gemeente, ontvanger=aanbieder, dagtekening=allocated
+    )
+
+
+def start_305(
+    *,
+    bsn: str,
+    number: str,
+    started: date,
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+    ident: str = "T305-1",
+) -> bytes:
+    m = Message("jw", "305")
+    M, B = m.M, m.B
+    person = m.person(bsn)
+    client = M.Client(
+        *person[:3],
+        M.Naam(B.Geslachtsnaam(B.Achternaam("Jansen")), B.Voorletters("P")),
+        M.StartProducten(
+            M.StartProduct(
+                M.ToewijzingNummer(number),
+                M.Begindatum(started.isoformat()),
+                M.StatusAanlevering("1"),
+            )
+        ),
+    )
+    return _with_header(
+        m, client, ident=ident, afzender=aanbieder, ontvanger=gemeente, dagtekening=started
+    )

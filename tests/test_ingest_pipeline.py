@@ -1,0 +1,291 @@
+"""Ingestion into the database, on SQLite and PostgreSQL: whole files, once, nothing lost."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from monitorbot.config import load_config
+from monitorbot.ingest.pipeline import Destinations, Ingestor
+from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
+from monitorbot.store import db, models
+from monitorbot.store.sync import sync_config
+from tests.messages import allocation_301, declaration_323, start_305
+
+BSN_A = "999999990"  # passes the 11-proef
+BSN_B = "123456782"
+
+
+@pytest.fixture
+def ingestor_for(engine, config_dir, tmp_path):
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+
+    def make(move: bool = False) -> Ingestor:
+        return Ingestor(
+            engine,
+            config,
+            pseudonymize=Pseudonymizer(DEMO_KEY),
+            destinations=Destinations(
+                quarantine=tmp_path / "quarantaine", archive=tmp_path / "archief", move=move
+            ),
+            clock=lambda: __import__("datetime").datetime(
+                2026, 11, 10, 7, 0, tzinfo=__import__("datetime").UTC
+            ),
+        )
+
+    return make
+
+
+def _sum(engine, **where) -> int:
+    line = models.Declaratieregel
+    query = select(func.coalesce(func.sum(line.bedrag_cents), 0)).where(
+        *[getattr(line, k) == v for k, v in where.items()]
+    )
+    with db.transaction(engine) as session:
+        return int(session.execute(query).scalar_one())
+
+
+def _count(engine, table) -> int:
+    with db.transaction(engine) as session:
+        return session.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_declaration_is_stored_in_signed_cents_per_care_month(ingestor_for, engine, tmp_path):
+    file = tmp_path / "in" / "decl.xml"
+    file.parent.mkdir()
+    file.write_bytes(
+        declaration_323(
+            prestaties=[
+                dict(
+                    bsn=BSN_A,
+                    ref="R1",
+                    categorie="45",
+                    code="45A01",
+                    begin=date(2024, 1, 20),
+                    end=date(2024, 2, 9),
+                    volume=21,
+                    tarief=8900,
+                    dc="D",
+                ),
+                dict(
+                    bsn=BSN_B,
+                    ref="R2",
+                    categorie="43",
+                    code="43A01",
+                    begin=date(2024, 2, 1),
+                    end=date(2024, 2, 29),
+                    volume=29,
+                    tarief=22200,
+                    dc="D",
+                ),
+                dict(
+                    bsn=BSN_B,
+                    ref="R3",
+                    categorie="43",
+                    code="43A01",
+                    begin=date(2024, 2, 1),
+                    end=date(2024, 2, 2),
+                    volume=2,
+                    tarief=22200,
+                    dc="C",
+                ),
+            ]
+        )
+    )
+    report = ingestor_for().run([file])
+    assert report.geweigerd == 0
+    assert report.regels == 3
+    assert report.bedrag_cents == 21 * 8900 + 29 * 22200 - 2 * 22200
+    # 20 Jan..9 Feb = 21 days: 12 in January, 9 in February, pro rata by day.
+    assert _sum(engine, perceel_id="jeugd-ambulant", zorgmaand=date(2024, 1, 1)) == 12 * 8900
+    assert _sum(engine, perceel_id="jeugd-ambulant", zorgmaand=date(2024, 2, 1)) == 9 * 8900
+    assert _sum(engine, perceel_id="jeugd-verblijf", zorgmaand=date(2024, 2, 1)) == 27 * 22200
+    with db.transaction(engine) as session:
+        rows = session.execute(select(models.Declaratieregel)).scalars().all()
+        assert {r.declaratiedatum for r in rows} == {date(2024, 3, 5)}
+        assert all(len(r.client_pseudoniem) == 32 for r in rows)
+        assert BSN_A not in {r.client_pseudoniem for r in rows}
+
+
+def test_same_file_twice_and_same_message_under_another_name_change_nothing(
+    ingestor_for, engine, tmp_path
+):
+    content = declaration_323(prestaties=[dict(bsn=BSN_A, ref="R1")])
+    first = tmp_path / "a.xml"
+    first.write_bytes(content)
+    renamed = tmp_path / "b.xml"
+    renamed.write_bytes(content.replace(b"<!-- -->", b""))
+    same_message = tmp_path / "c.xml"
+    same_message.write_bytes(content.replace(b"\n", b"\r\n"))
+    ingestor = ingestor_for()
+    assert ingestor.run([first]).regels == 1
+    report = ingestor.run([first, same_message])
+    assert [f.status for f in report.bestanden] == ["al ingelezen", "al ingelezen"]
+    assert "al ingelezen als" in report.bestanden[1].reden
+    assert _count(engine, models.Declaratieregel) == 1
+
+
+def test_bad_file_is_quarantined_with_its_report_and_the_rest_is_kept(
+    ingestor_for, engine, tmp_path
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "1-good.xml").write_bytes(
+        declaration_323(ident="GOOD1", prestaties=[dict(bsn=BSN_A, ref="R1")])
+    )
+    (inbox / "2-bad-date.xml").write_bytes(
+        declaration_323(
+            ident="BAD1", prestaties=[dict(bsn=BSN_A, ref="R1", raw_begin="2027-06-31")]
+        )
+    )
+    (inbox / "3-not-xml.xml").write_bytes(b"<Bericht><Header>")
+    (inbox / "4-good.xml").write_bytes(
+        declaration_323(ident="GOOD2", prestaties=[dict(bsn=BSN_B, ref="R9")])
+    )
+    report = ingestor_for(move=True).run([inbox])
+    assert [f.status for f in report.bestanden] == [
+        "ingelezen",
+        "geweigerd",
+        "geweigerd",
+        "ingelezen",
+    ]
+    assert _count(engine, models.Declaratieregel) == 2
+    error = (tmp_path / "quarantaine" / "2-bad-date.xml.error.txt").read_text(encoding="utf-8")
+    assert "2-bad-date.xml" in error
+    assert "Begindatum" in error and "2027-06-31" in error
+    assert "regel" in error
+    assert (tmp_path / "quarantaine" / "3-not-xml.xml.error.txt").exists()
+    assert sorted(p.name for p in (tmp_path / "archief" / "2026-11").iterdir()) == [
+        "1-good.xml",
+        "4-good.xml",
+    ]
+    assert list(inbox.iterdir()) == []
+
+
+def test_semantic_problems_are_findings_and_lines_are_kept(ingestor_for, engine, tmp_path):
+    file = tmp_path / "dirty.xml"
+    file.write_bytes(
+        declaration_323(
+            total_override=999_999,
+            prestaties=[
+                dict(bsn=BSN_A, ref="R1", volume=2, tarief=8900, amount=20000),
+                dict(bsn="123456789", ref="R1"),
+                dict(bsn=BSN_B, ref="R2", categorie="55", code="55X01"),
+            ],
+        )
+    )
+    report = ingestor_for().run([file])
+    assert report.bestanden[0].status == "ingelezen"
+    assert report.regels == 3
+    with db.transaction(engine) as session:
+        kinds = dict(
+            session.execute(
+                select(models.Bevinding.soort, func.count()).group_by(models.Bevinding.soort)
+            ).all()
+        )
+        assert kinds == {
+            "totaal_mismatch": 1,
+            "dubbele_productreferentie": 1,
+            "tarief_maal_volume": 1,
+            "bsn_11proef": 1,
+        }
+        mismatch = session.execute(
+            select(models.Bevinding).where(models.Bevinding.soort == "totaal_mismatch")
+        ).scalar_one()
+        assert (
+            "999999" in mismatch.omschrijving and str(report.bedrag_cents) in mismatch.omschrijving
+        )
+        assert "123456789" not in " ".join(
+            f"{b.omschrijving} {b.waarde}"
+            for b in session.execute(select(models.Bevinding)).scalars()
+        )
+
+
+def test_unmapped_codes_land_in_niet_ingedeeld_and_are_counted(
+    ingestor_for, engine, tmp_path, config_dir
+):
+    percelen = config_dir / "percelen.yaml"
+    percelen.write_text(
+        percelen.read_text(encoding="utf-8").replace(
+            '"31", "32", "33", "34", "40", "41", "42", "45", "50"', '"31", "45"'
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(config_dir)
+    ingestor = ingestor_for()
+    ingestor.config = config
+    file = tmp_path / "unmapped.xml"
+    file.write_bytes(
+        declaration_323(
+            prestaties=[
+                dict(bsn=BSN_A, ref="R1", categorie="41", code="41A01", volume=3, tarief=10000),
+                dict(bsn=BSN_B, ref="R2", categorie="41", code="41A01", volume=1, tarief=10000),
+                dict(bsn=BSN_B, ref="R3", categorie="45", code="45A01", volume=1, tarief=10000),
+            ]
+        )
+    )
+    report = ingestor.run([file])
+    assert report.niet_ingedeeld_regels == 2
+    assert report.niet_ingedeeld_cents == 40000
+    assert _sum(engine, perceel_id="niet-ingedeeld") == 40000
+    with db.transaction(engine) as session:
+        finding = session.execute(select(models.Bevinding)).scalar_one()
+        assert finding.soort == "niet_ingedeeld"
+        assert finding.bedrag_cents == 40000 and finding.waarde == "41/41A01"
+
+
+def test_zip_members_are_ingested_one_by_one(ingestor_for, engine, tmp_path):
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.xml", declaration_323(ident="Z1", prestaties=[dict(bsn=BSN_A, ref="1")]))
+        zf.writestr("b.xml", declaration_323(ident="Z2", prestaties=[dict(bsn=BSN_B, ref="2")]))
+        zf.writestr("c.xml", b"garbage")
+    report = ingestor_for().run([archive])
+    assert [f.status for f in report.bestanden] == ["ingelezen", "ingelezen", "geweigerd"]
+    assert _count(engine, models.Declaratieregel) == 2
+    assert (tmp_path / "quarantaine" / "batch__c.xml.error.txt").exists()
+
+
+def test_allocation_and_start_make_waiting_time_a_query(ingestor_for, engine, tmp_path):
+    (tmp_path / "301.xml").write_bytes(
+        allocation_301(bsn=BSN_A, number="4711", allocated=date(2024, 3, 1))
+    )
+    (tmp_path / "305.xml").write_bytes(
+        start_305(bsn=BSN_A, number="4711", started=date(2024, 4, 12))
+    )
+    report = ingestor_for().run([tmp_path / "301.xml", tmp_path / "305.xml"])
+    assert report.geweigerd == 0
+    with db.transaction(engine) as session:
+        row = session.execute(select(models.Toewijzing)).scalar_one()
+        assert (row.start_datum - row.toewijzingsdatum).days == 42
+        assert row.perceel_id == "jeugd-ambulant"
+        assert row.aanbieder_agb == "12345678"
+
+
+def test_run_is_recorded(ingestor_for, engine, tmp_path):
+    file = tmp_path / "d.xml"
+    file.write_bytes(declaration_323(prestaties=[dict(bsn=BSN_A, ref="R1")]))
+    ingestor_for().run([file])
+    with db.transaction(engine) as session:
+        run = session.execute(select(models.JobRun)).scalar_one()
+        assert run.status == "geslaagd"
+        assert run.statistiek["regels"] == 1
+
+
+def test_copy_of_the_inbox_file_is_not_needed_to_reingest(ingestor_for, engine, tmp_path):
+    """A rejected file that is fixed and dropped again is ingested (new content, new hash)."""
+    bad = tmp_path / "x.xml"
+    bad.write_bytes(
+        declaration_323(ident="FIX", prestaties=[dict(bsn=BSN_A, ref="R1", raw_begin="2027-06-31")])
+    )
+    ingestor = ingestor_for()
+    assert ingestor.run([bad]).geweigerd == 1
+    shutil.copy(bad, tmp_path / "backup.xml")
+    bad.write_bytes(declaration_323(ident="FIX", prestaties=[dict(bsn=BSN_A, ref="R1")]))
+    assert ingestor.run([bad]).regels == 1

@@ -1,0 +1,150 @@
+"""Storage on SQLite and PostgreSQL: same migrations, same code, scoped by gemeente."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from monitorbot.config import load_config
+from monitorbot.store import db, models
+from monitorbot.store.sync import sync_config
+
+
+def test_migrations_create_exactly_the_models(empty_engine):
+    db.upgrade(empty_engine)
+    db.upgrade(empty_engine)  # a second upgrade is a no-op
+    assert db.current_revision(empty_engine) is not None
+    with empty_engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
+    assert diff == []
+
+
+def test_aggregation_indexes_exist(engine):
+    indexes = {
+        ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("declaratieregel")
+    }
+    assert indexes["ix_declaratieregel_maand_perceel"] == [
+        "gemeente_code",
+        "zorgmaand",
+        "perceel_id",
+    ]
+    assert indexes["ix_declaratieregel_perceel_maand_client"][:3] == [
+        "gemeente_code",
+        "perceel_id",
+        "zorgmaand",
+    ]
+
+
+def test_config_sync_is_idempotent_and_records_changes(engine, config_dir):
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        first = sync_config(session, config)
+    with db.transaction(engine) as session:
+        second = sync_config(session, config)
+    assert first.gewijzigde_bestanden and second.gewijzigde_bestanden == []
+
+    budget = config_dir / "begroting" / "9999-2026.yaml"
+    budget.write_text(
+        budget.read_text(encoding="utf-8").replace("versie:", "versie: x\n#", 1), encoding="utf-8"
+    )
+    with db.transaction(engine) as session:
+        third = sync_config(session, load_config(config_dir))
+    assert third.gewijzigde_bestanden == ["begroting/9999-2026.yaml"]
+    with db.transaction(engine) as session:
+        change = (
+            session.execute(
+                select(models.ConfigWijziging)
+                .where(models.ConfigWijziging.bestand == "begroting/9999-2026.yaml")
+                .order_by(models.ConfigWijziging.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        assert change.diff and "+versie: x" in change.diff
+        rows = session.execute(select(func.count()).select_from(models.Begrotingsregel)).scalar()
+        expected = sum(len(b.bedragen) for b in config.begrotingen.values())
+        assert rows == expected
+
+
+def test_budget_amounts_are_exact_cents(engine, config_dir):
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    begroting = config.begroting("9999", 2026)
+    with db.transaction(engine) as session:
+        stored = dict(
+            session.execute(
+                select(
+                    models.Begrotingsregel.perceel_id, models.Begrotingsregel.bedrag_cents
+                ).where(
+                    models.Begrotingsregel.gemeente_code == "9999",
+                    models.Begrotingsregel.jaar == 2026,
+                )
+            ).all()
+        )
+    assert stored == dict(begroting.bedragen)
+
+
+def _line(
+    gemeente: str, perceel: str, month: int, cents: int, client: str
+) -> models.Declaratieregel:
+    return models.Declaratieregel(
+        gemeente_code=gemeente,
+        bestand_id=1,
+        client_pseudoniem=client,
+        wet="jw",
+        productcategorie="45",
+        productcode="45A01",
+        perceel_id=perceel,
+        aanbieder_agb="12345678",
+        periode_begin=date(2024, month, 1),
+        periode_eind=date(2024, month, 28),
+        zorgmaand=date(2024, month, 1),
+        volume=1.0,
+        eenheid="04",
+        tarief_cents=cents,
+        bedrag_cents=cents,
+        debet_credit="D" if cents >= 0 else "C",
+        declaratiedatum=date(2024, month, 28),
+    )
+
+
+def test_monthly_sums_and_unique_clients_are_sql_and_scoped_by_gemeente(engine):
+    with db.transaction(engine) as session:
+        session.add(
+            models.Bronbestand(
+                id=1,
+                bestandsnaam="x.xml",
+                sha256="0" * 64,
+                soort="jw323",
+                status="ingelezen",
+                ingelezen_op=date(2024, 3, 1),
+            )
+        )
+        session.flush()
+        session.add_all(
+            [
+                _line("9999", "jeugd-ambulant", 1, 10_000, "a"),
+                _line("9999", "jeugd-ambulant", 1, 5_000, "a"),
+                _line("9999", "jeugd-ambulant", 1, -2_500, "b"),
+                _line("9999", "jeugd-ambulant", 2, 7_000, "b"),
+                _line("0399", "jeugd-ambulant", 1, 99_999, "c"),
+            ]
+        )
+    line = models.Declaratieregel
+    query = (
+        select(
+            line.zorgmaand,
+            func.sum(line.bedrag_cents),
+            func.count(func.distinct(line.client_pseudoniem)),
+        )
+        .where(line.gemeente_code == "9999", line.perceel_id == "jeugd-ambulant")
+        .group_by(line.zorgmaand)
+        .order_by(line.zorgmaand)
+    )
+    with db.transaction(engine) as session:
+        rows = [(m, int(s), c) for m, s, c in session.execute(query).all()]
+    assert rows == [(date(2024, 1, 1), 12_500, 2), (date(2024, 2, 1), 7_000, 1)]
