@@ -101,3 +101,13 @@ def engine(empty_engine: Engine) -> Engine:
 def database_url(engine: Engine) -> str:
     """A URL for CLI runs and subprocesses that points at the same (upgraded) database."""
     return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The standard demo municipality, generated once per test session."""
+    from monitorbot.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("demo") / "standaard"
+    generate_demo(folder, seed=2026, scenario="standaard")
+    return folder

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from monitorbot.config import load_config
 from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
+from monitorbot.money import format_euros
 from monitorbot.store import db, models
 from monitorbot.store.sync import sync_config
 from tests.messages import allocation_301, declaration_323, start_305
@@ -198,9 +199,9 @@ def test_semantic_problems_are_findings_and_lines_are_kept(ingestor_for, engine,
         mismatch = session.execute(
             select(models.Bevinding).where(models.Bevinding.soort == "totaal_mismatch")
         ).scalar_one()
-        assert (
-            "999999" in mismatch.omschrijving and str(report.bedrag_cents) in mismatch.omschrijving
-        )
+        assert "TotaalIngediendBedrag € 9.999,99" in mismatch.omschrijving
+        total = format_euros(report.bedrag_cents, decimals=2)
+        assert f"som van de prestaties € {total}" in mismatch.omschrijving
         assert "123456789" not in " ".join(
             f"{b.omschrijving} {b.waarde}"
             for b in session.execute(select(models.Bevinding)).scalars()

@@ -380,13 +380,13 @@ def test_a_bad_month_refuses_the_totals_file(tmp_path):
 def test_a_waiting_list_with_and_without_start_dates(tmp_path):
     content = ("toewijzingsdatum;startdatum;aanbieder;perceel\n"
                "10-01-2026;02-03-2026;12345678;jeugd-ambulant\n"
-               "15-01-2026;;87654321;jeugd-ambulant\n")
+               "15-01-2026;;3012345;jeugd-ambulant\n")
     path = write(tmp_path, "wachtlijst.csv", content, "utf-8")
     assert read_waiting_list(path).rows == [
         WachtlijstRow(toewijzingsdatum=date(2026, 1, 10), startdatum=date(2026, 3, 2),
                       aanbieder="12345678", perceel="jeugd-ambulant", line=2),
         WachtlijstRow(toewijzingsdatum=date(2026, 1, 15), startdatum=None,
-                      aanbieder="87654321", perceel="jeugd-ambulant", line=3),
+                      aanbieder="03012345", perceel="jeugd-ambulant", line=3),
     ]
 
 

@@ -13,10 +13,14 @@ from typing import Annotated
 
 import typer
 
+from monitorbot.cli.ingest_cmd import make_ingestor, print_report
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
 from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, generate_demo
 from monitorbot.store import db
 from monitorbot.store.sync import sync_config
+
+#: The generated folders that hold input (the manifest beside them is not input).
+DEMO_INPUT_FOLDERS = ("berichten", "exports", "pgb")
 
 app = typer.Typer(
     help="De demogemeente Demodorp: genereren en de hele keten draaien.",
@@ -94,23 +98,31 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
         f"(schema {db.current_revision(engine)})"
     )
 
-    folder, manifest = _demo_input(runtime, seed, scenario)
-    counts = manifest.get("counts", {})
-    console.print(f"Invoer: {folder}")
-    for key, value in counts.items():
-        console.print(f"  {key}: {value}")
-
     with db.transaction(engine) as session:
         summary = sync_config(session, config)
     console.print(
-        f"Configuratie geladen: {summary.gemeenten} gemeente(n), "
-        f"{summary.percelen} percelen, {summary.begrotingen} begroting(en)"
-        + (
-            f", {len(summary.gewijzigde_bestanden)} bestand(en) gewijzigd"
-            if summary.gewijzigde_bestanden
-            else ""
-        )
+        f"Configuratie: {summary.gemeenten} gemeente(n), {summary.percelen} percelen, "
+        f"{summary.begrotingen} begroting(en) uit {runtime.config_dir}"
     )
+
+    folder, manifest = _demo_input(runtime, seed, scenario)
+    console.print(f"Invoer gegenereerd in {folder}:")
+    for key, value in manifest.get("counts", {}).items():
+        console.print(f"  {key}: {value}")
+
     console.print(
-        f"Klaar in {time.perf_counter() - started:.1f} s. Alles staat in {runtime.data_dir}/"
+        "Inlezen met een vaste demosleutel voor de pseudoniemen (alleen voor deze fictieve "
+        "data; echte data vereisen MONITORBOT_PSEUDONYM_KEY)."
     )
+    ingestor = make_ingestor(runtime, demo=True, sync=False)
+    inputs = [folder / name for name in DEMO_INPUT_FOLDERS if (folder / name).exists()]
+    report = ingestor.run(inputs, job="demo-ingest")
+    print_report(report, per_file=False)
+
+    quarantine = runtime.data_path(config.deployment.quarantaine)
+    console.print()
+    console.print(f"Klaar in {time.perf_counter() - started:.1f} s. Waar alles staat:")
+    console.print(f"  database:     {engine.url.render_as_string(hide_password=True)}")
+    console.print(f"  invoer:       {folder}")
+    console.print(f"  quarantaine:  {quarantine} (geweigerde bestanden met .error.txt)")
+    console.print("  bevindingen:  monitorbot findings --gemeente " + DEMO_GEMEENTE)

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Runtime, console, runtime_of
 from monitorbot.ingest.findings import SOORTEN
@@ -30,9 +31,18 @@ from monitorbot.store.sync import sync_config
 
 
 def make_ingestor(
-    runtime: Runtime, *, demo: bool = False, move: bool = False, **kwargs: object
+    runtime: Runtime,
+    *,
+    demo: bool = False,
+    move: bool = False,
+    sync: bool = True,
+    **kwargs: object,
 ) -> Ingestor:
-    """An Ingestor for this deployment; refuses real data without a pseudonym key."""
+    """An Ingestor for this deployment; refuses real data without a pseudonym key.
+
+    The demo always uses the fixed demo key, so its pseudonyms never mix with
+    those of real data under the deployment's key.
+    """
     key = runtime.settings.pseudonym_key
     if key is None and not demo:
         console.print(
@@ -41,11 +51,12 @@ def make_ingestor(
             "omgeving (en bewaar hem: zelfde sleutel = zelfde pseudoniemen)."
         )
         raise typer.Exit(EXIT_USAGE)
-    secret = DEMO_KEY if key is None else key.get_secret_value().encode("utf-8")
+    secret = DEMO_KEY if demo or key is None else key.get_secret_value().encode("utf-8")
     deployment = runtime.config.deployment
     engine = runtime.engine()
-    with db.transaction(engine) as session:
-        sync_config(session, runtime.config)
+    if sync:
+        with db.transaction(engine) as session:
+            sync_config(session, runtime.config)
     destinations = Destinations(
         quarantine=runtime.data_path(deployment.quarantaine),
         archive=runtime.data_path(deployment.archief),
@@ -133,10 +144,17 @@ def ingest(
         raise typer.Exit(EXIT_USAGE)
     runtime = runtime_of(ctx)
     show_bar = not quiet and not as_json and sys.stdout.isatty()
-    if show_bar:
-        report = _ingest_with_progress(runtime, paths)
-    else:
-        report = make_ingestor(runtime).run(paths)
+    try:
+        if show_bar:
+            report = _ingest_with_progress(runtime, paths)
+        else:
+            report = make_ingestor(runtime).run(paths)
+    except SQLAlchemyError as exc:
+        console.print(
+            f"Databasefout ({type(exc).__name__}); de run is gestopt. Wat al vastgelegd was "
+            "blijft staan, de overige bestanden staan nog op hun plek: probeer het opnieuw."
+        )
+        raise typer.Exit(EXIT_REJECTED) from None
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -208,27 +226,24 @@ def findings(
         console.print("Geen bevindingen.")
         return
     summary = Table(title="Bevindingen per soort")
-    for column in ("soort", "omschrijving", "aantal", "bedrag (€)"):
-        summary.add_column(column)
+    for column in ("soort", "aantal", "bedrag (€)", "betekenis"):
+        summary.add_column(
+            column, justify="right" if column in {"aantal", "bedrag (€)"} else "left"
+        )
     for kind, count, cents in counts:
-        summary.add_row(
-            kind,
-            SOORTEN.get(kind, ""),
-            str(count),
-            format_euros(int(cents or 0), decimals=2) if cents else "",
-        )
+        amount = format_euros(int(cents), decimals=2) if cents else ""
+        summary.add_row(kind, str(count), amount, SOORTEN.get(kind, ""))
     console.print(summary)
-    details = Table(title=f"Laatste {len(rows)} bevindingen")
-    for column in ("gemeente", "soort", "bestand", "regel", "element", "waarde", "omschrijving"):
-        details.add_column(column)
+    console.print(f"Laatste {len(rows)} bevindingen:")
     for item, filename in rows:
-        details.add_row(
-            item.gemeente_code or "",
-            item.soort,
-            Path((filename or "").split("!")[-1]).name,
-            str(item.regel or ""),
-            item.element or "",
-            item.waarde or "",
-            item.omschrijving,
+        where = Path((filename or "").split("!")[-1]).name
+        if item.regel:
+            where += f", regel {item.regel}"
+        if item.element:
+            where += f", {item.element}"
+            if item.waarde:
+                where += f" = {item.waarde!r}"
+        console.print(
+            f"  [{item.gemeente_code or '----'}] {item.soort}: {where}: {item.omschrijving}",
+            markup=False,
         )
-    console.print(details)

@@ -157,9 +157,9 @@ PRODUCT_BY_CODE: dict[str, Product] = {p.code: p for p in PRODUCTS}
 
 Referrers = tuple[tuple[str, float], ...]
 YOUTH_AMBULANT_REFERRERS: Referrers = (
-    ("01", 0.33), ("02", 0.38), ("03", 0.10), ("05", 0.12), ("04", 0.05), ("08", 0.02),
+    ("01", 0.38), ("02", 0.35), ("03", 0.09), ("05", 0.11), ("04", 0.05), ("08", 0.02),
 )
-YOUTH_GGZ_REFERRERS: Referrers = (("01", 0.15), ("02", 0.52), ("05", 0.28), ("03", 0.05))
+YOUTH_GGZ_REFERRERS: Referrers = (("01", 0.20), ("02", 0.50), ("05", 0.25), ("03", 0.05))
 YOUTH_STAY_REFERRERS: Referrers = (("01", 0.30), ("04", 0.50), ("08", 0.20))
 YOUTH_CRISIS_REFERRERS: Referrers = (("01", 0.40), ("04", 0.30), ("08", 0.30))
 YOUTH_PROTECTION_REFERRERS: Referrers = (("04", 0.20), ("08", 0.80))
@@ -210,7 +210,7 @@ STREAMS: tuple[Stream, ...] = (
     Stream(
         "jeugd-ambulant-individueel", "jw",
         (("98990101", 0.42, "45A01"), ("98990102", 0.24, "45A01"), ("98990103", 0.34, "45A11")),
-        inflow_per_month=15.0, mean_duration_months=10.0, intensity=12.5,
+        inflow_per_month=14.0, mean_duration_months=10.0, intensity=13.9,
         referrers=YOUTH_AMBULANT_REFERRERS, stop_reasons=YOUTH_STOP_REASONS, age_range=(4, 17),
         inflow_growth=1.12, intensity_growth=1.05, intensity_sigma=0.55,
     ),
@@ -225,11 +225,11 @@ STREAMS: tuple[Stream, ...] = (
         "jeugd-ggz", "jw", (("98990104", 1.0, "54G01"),),
         inflow_per_month=6.0, mean_duration_months=9.0, intensity=8.0,
         referrers=YOUTH_GGZ_REFERRERS, stop_reasons=YOUTH_STOP_REASONS, age_range=(6, 17),
-        inflow_growth=1.12, intensity_growth=1.05, client_reuse=0.2,
+        inflow_growth=1.12, intensity_growth=1.05, client_reuse=0.3,
     ),
     Stream(
         "jeugd-verblijf-behandeling", "jw", (("98990105", 1.0, "43V01"),),
-        inflow_per_month=0.5, mean_duration_months=10.0, intensity=0.0,
+        inflow_per_month=0.55, mean_duration_months=10.0, intensity=0.0,
         referrers=YOUTH_STAY_REFERRERS, stop_reasons=YOUTH_STOP_REASONS, age_range=(8, 17),
         inflow_growth=1.08, duration_sigma=0.5, client_reuse=0.3, seasonal=False,
     ),
@@ -255,7 +255,7 @@ STREAMS: tuple[Stream, ...] = (
         "jeugd-bescherming", "jw", (("98990108", 1.0, "48B01"),),
         inflow_per_month=1.3, mean_duration_months=12.0, intensity=0.0,
         referrers=YOUTH_PROTECTION_REFERRERS, stop_reasons=YOUTH_STOP_REASONS, age_range=(0, 17),
-        inflow_growth=1.04, duration_sigma=0.5, client_reuse=0.5, seasonal=False,
+        inflow_growth=1.04, duration_sigma=0.5, client_reuse=0.6, seasonal=False,
     ),
     Stream(
         "wmo-hh", "wmo", (("98990203", 0.55, "01H01"), ("98990204", 0.45, "01H01")),

@@ -8,19 +8,12 @@ backoffice export also carries the client's name, which ingest must drop.
 from __future__ import annotations
 
 import csv
-import random
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from monitorbot.demo import identities, months
-from monitorbot.demo.catalog import (
-    EIGEN_BIJDRAGE,
-    PERIOD_FIRST,
-    PGB_SERIES,
-    SIMULATION_LAST,
-    PgbSeries,
-)
 from monitorbot.demo.declarations import Batch, Row
 from monitorbot.demo.months import Month
 from monitorbot.money import format_euros
@@ -35,7 +28,7 @@ EENHEID_NAMEN = {"01": "minuut", "04": "uur", "14": "etmaal", "16": "dagdeel", "
 ENCODING = "cp1252"
 
 
-def _dutch_date(day) -> str:
+def _dutch_date(day: date) -> str:
     return day.strftime("%d-%m-%Y")
 
 
@@ -78,21 +71,6 @@ def write_exports(
                     writer.writerow(_export_row(row, batch, voorletters[row.bsn]))
         paths.append(path)
     return paths
-
-
-def pgb_amounts(seed: int) -> dict[tuple[Month, str], int]:
-    """Monthly cents per PGB/income perceel, with a yearly trend and some noise."""
-    amounts: dict[tuple[Month, str], int] = {}
-    for series in (*PGB_SERIES, EIGEN_BIJDRAGE):
-        rng = random.Random(f"{seed}/pgb/{series.perceel}")
-        for month in range(PERIOD_FIRST, SIMULATION_LAST + 1):
-            amounts[month, series.perceel] = _monthly_amount(rng, series, month)
-    return amounts
-
-
-def _monthly_amount(rng: random.Random, series: PgbSeries, month: Month) -> int:
-    trend = series.yearly_growth ** ((month - PERIOD_FIRST) / 12)
-    return round(series.start_cents * trend * rng.uniform(1 - series.noise, 1 + series.noise))
 
 
 def write_totals(

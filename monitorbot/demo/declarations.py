@@ -9,6 +9,7 @@ as-of date is exactly the batches dated on or before it.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from monitorbot.demo.catalog import (
     tariff_cents,
 )
 from monitorbot.demo.months import Month
-from monitorbot.demo.population import Trajectory, poisson
+from monitorbot.demo.population import Trajectory
 from monitorbot.demo.scenarios import Scenario
 
 LAG_WEIGHTS: tuple[tuple[int, float], ...] = (
@@ -48,7 +49,6 @@ class Row:
     """One Prestatie of a 323 (or one CSV export line), with what the manifest needs."""
 
     bsn: str
-    client_number: int
     agb: str
     wet: str
     perceel: str
@@ -98,6 +98,18 @@ class Batch:
 
 
 # --------------------------------------------------------------------------- volumes
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: fine for the small monthly means used here (rides per client)."""
+    if mean <= 0:
+        return 0
+    limit = math.exp(-mean)
+    count, product = 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
 
 
 def _monthly_volume(
@@ -157,17 +169,17 @@ class LagDrawer:
         self._seed = seed
         self._late = scenario.late
         self._rngs = {p.agb: random.Random(f"{seed}/lag/{p.agb}") for p in PROVIDERS}
-        self._cache: dict[tuple[str, Month, int], int] = {}
+        self._cache: dict[tuple[str, Month, str], int] = {}
         self._late_rng = random.Random(f"{seed}/laat")
         self._late_cache: dict[Month, int] = {}
 
-    def lag(self, agb: str, month: Month, client_number: int) -> int:
+    def lag(self, agb: str, month: Month, bsn: str) -> int:
         late = self._late
         if late and agb == late.agb and month >= late.vanaf:
             if month not in self._late_cache:
                 self._late_cache[month] = self._late_rng.choice(late.lags)
             return self._late_cache[month]
-        key = (agb, month, client_number)
+        key = (agb, month, bsn)
         if key not in self._cache:
             self._cache[key] = self._rngs[agb].choices(LAGS, cum_weights=LAG_CUMULATIVE)[0]
         return self._cache[key]
@@ -208,10 +220,9 @@ class RowFactory:
     def _debit(self, trajectory: Trajectory, month: Month, volume: int) -> Row:
         agb = trajectory.provider.agb
         product = trajectory.product
-        lag = self.lags.lag(agb, month, trajectory.client.number)
+        lag = self.lags.lag(agb, month, trajectory.client.bsn)
         return Row(
             bsn=trajectory.client.bsn,
-            client_number=trajectory.client.number,
             agb=agb,
             wet=product.wet,
             perceel=product.perceel,
@@ -283,5 +294,7 @@ def number_batches(batches: list[Batch]) -> None:
                                                  b.dirty_kind or "")):
         key = (batch.provider.agb, months.month_of(batch.submitted))
         sequence[key] += 1
+        if sequence[key] > 99:
+            raise ValueError(f"meer dan 99 declaraties van {key[0]} in één maand")
         yyyymm = months.label(key[1]).replace("-", "")
         batch.declaratienummer = f"{batch.provider.agb[-4:]}{yyyymm}{sequence[key]:02d}"

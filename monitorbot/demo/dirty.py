@@ -62,24 +62,25 @@ def _regular_batch(batches: list[Batch], agb: str, care_month: Month) -> Batch:
     return max(candidates, key=lambda b: (len(b.rows), -b.submitted.toordinal()))
 
 
-def _first_clients(batch: Batch, count: int) -> list[Row]:
-    """All debit rows of the first `count` clients of a batch."""
-    chosen: list[str] = []
-    for row in batch.rows:
-        if row.debet_credit == "D" and row.bsn not in chosen:
-            chosen.append(row.bsn)
-        if len(chosen) == count:
-            break
-    return [r for r in batch.rows if r.bsn in chosen and r.debet_credit == "D"]
+def _first_clients(batch: Batch, count: int, credited: set[str]) -> list[Row]:
+    """All debit rows of the first `count` clients of a batch whose lines were never credited.
+
+    Moving a line that is credited later could put the credit on the same day
+    as the resubmission; clients without corrections keep the story simple.
+    """
+    untouched = {r.bsn for r in batch.rows if r.debet_credit == "D"}
+    untouched -= {r.bsn for r in batch.rows if r.referentie in credited or r.debet_credit == "C"}
+    chosen = [bsn for bsn in dict.fromkeys(r.bsn for r in batch.rows) if bsn in untouched]
+    return [r for r in batch.rows if r.bsn in chosen[:count]]
 
 
 def _damage(plan: DirtyPlan, rows: list[Row], new_bsn: str) -> tuple[list[Row], dict[str, object]]:
     """Apply the defect to copies of the rows; say in the detail what was done."""
     if plan.kind == "dubbele_productreferentie":
         return [*rows, rows[0]], {"referentienummer": rows[0].referentie}
-    if plan.kind == "onmogelijke_datum":
-        year, month = plan.care_month.split("-")
-        impossible = f"{year}-{month}-31"
+    if plan.kind == "onmogelijke_datum":  # the day after the month's last day: 2026-06-31
+        care_month = months.month_from_label(plan.care_month)
+        impossible = f"{plan.care_month}-{months.days_in(care_month) + 1:02d}"
         return [replace(rows[0], end_text=impossible), *rows[1:]], {"datum": impossible}
     if plan.kind == "bsn_11proef":
         bad = break_elfproef(rows[0].bsn)
@@ -102,11 +103,12 @@ def plant_defects(
     fresh_bsn: str,
 ) -> list[PlantedDefect]:
     """Add the broken messages (and resubmissions) to `batches`, in place."""
+    credited = {r.referentie for b in batches for r in b.rows if r.debet_credit == "C"}
     planted = []
     for plan in DIRTY_PLANS:
         care_month = months.month_from_label(plan.care_month)
         original = _regular_batch(batches, plan.agb, care_month)
-        rows = _first_clients(original, plan.clients)
+        rows = _first_clients(original, plan.clients, credited)
         damaged, detail = _damage(plan, rows, fresh_bsn)
         dirty = Batch(original.provider, care_month, _dirty_date(plan, original), damaged,
                       dirty_kind=plan.kind)
@@ -123,6 +125,7 @@ def plant_defects(
         detail |= {
             "aanbieder": plan.agb,
             "zorgmaand": plan.care_month,
+            "dagtekening": dirty.submitted.isoformat(),
             "regels": len(damaged),
             "bedrag_cents": dirty.net_cents,
             "verwacht": "afkeuren",

@@ -11,7 +11,7 @@ import random
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from monitorbot.demo.catalog import (
     STREAMS,
     WAITING_NORM_BREAKER,
 )
-from monitorbot.demo.csv_writer import pgb_amounts, write_exports, write_totals
+from monitorbot.demo.csv_writer import write_exports, write_totals
 from monitorbot.demo.declarations import (
     Batch,
     Row,
@@ -43,7 +43,14 @@ from monitorbot.demo.dirty import PlantedDefect, plant_defects
 from monitorbot.demo.identities import ClientFactory
 from monitorbot.demo.manifest import DemoManifest, DirtyEntry, ProviderEntry
 from monitorbot.demo.months import Month
-from monitorbot.demo.population import OPEN_END, Trajectory, simulate_population
+from monitorbot.demo.pgb import pgb_amounts
+from monitorbot.demo.population import (
+    EXCEPTIONAL_PRODUCT,
+    EXCEPTIONAL_PROVIDER,
+    OPEN_END,
+    Trajectory,
+    simulate_population,
+)
 from monitorbot.demo.scenarios import Scenario, scenario_named
 from monitorbot.demo.xml_writer import (
     write_allocation,
@@ -81,6 +88,7 @@ class MonthFolders:
 
 
 def care_message_dates(trajectory: Trajectory) -> CareMessageDates:
+    """Start and stop are reported 0–5 and 1–9 days after the fact (one-offs never stop)."""
     delay = trajectory.toewijzingnummer
     stop = None
     if not trajectory.stream.one_off and trajectory.end < OPEN_END:
@@ -93,6 +101,32 @@ def _known(day: date | None) -> bool:
     return day is not None and PERIOD_START_DATE <= day <= AS_OF
 
 
+@dataclass
+class Simulation:
+    """Everything that happened in Demodorp, before any file is written."""
+
+    trajectories: list[Trajectory]
+    rows: list[Row]
+    """Every declaration row of the care, received by the as-of date or not."""
+    received: list[Batch]
+    """The 323s (and export batches) dated on or before the as-of date, dirty ones included."""
+    defects: list[PlantedDefect]
+    pgb: dict[tuple[Month, str], int]
+
+    @property
+    def clean(self) -> list[Batch]:
+        return [b for b in self.received if b.dirty_kind is None]
+
+
+@dataclass
+class Written:
+    """What the writers produced: message counts per kind and where the dirty ones went."""
+
+    messages: Counter[str] = field(default_factory=Counter)
+    dirty_files: dict[int, str] = field(default_factory=dict)
+    exports: int = 0
+
+
 def generate_demo(
     out_dir: Path, *, seed: int = 2026, scenario: str = "standaard"
 ) -> DemoManifest:
@@ -103,7 +137,16 @@ def generate_demo(
     """
     settings = scenario_named(scenario)
     out_dir = Path(out_dir)
+    simulation = simulate(seed, settings)
     _clear_previous_output(out_dir)
+    written = write_outputs(simulation, out_dir)
+    manifest = build_manifest(simulation, written, seed, settings)
+    manifest.write(out_dir / "manifest.json")
+    return manifest
+
+
+def simulate(seed: int, settings: Scenario) -> Simulation:
+    """Population, declarations, submissions and planted defects for one scenario."""
     trajectories = simulate_population(seed, settings)
     rows = build_rows(seed, settings, trajectories)
     dates = submission_dates(seed)
@@ -112,41 +155,46 @@ def generate_demo(
     batches = [b for b in batches if b.rows]
     number_batches(batches)
     received = [b for b in batches if b.submitted <= AS_OF]
+    return Simulation(trajectories, rows, received, defects, pgb_amounts(seed))
 
-    written: Counter[str] = Counter()
+
+def write_outputs(simulation: Simulation, out_dir: Path) -> Written:
+    """All files: berichten/ (XML), exports/ (backoffice CSV) and pgb/ (SVB/CAK totals)."""
+    written = Written()
     folders = MonthFolders(out_dir / "berichten")
-    dirty_files = _write_declarations(received, folders, written)
-    voorletters = {t.client.bsn: t.client.voorletters for t in trajectories}
-    exports = write_exports(
-        [b for b in received if b.provider.agb == CSV_PROVIDER], voorletters, out_dir / "exports"
-    )
-    _write_care_messages(trajectories, folders, written)
-    pgb = pgb_amounts(seed)
-    write_totals(pgb, [s.perceel for s in PGB_SERIES], PERIOD_LAST,
-                 out_dir / "pgb" / "pgb-maandtotalen.csv")
-    write_totals(pgb, [EIGEN_BIJDRAGE.perceel], PERIOD_LAST, out_dir / "pgb" / "eigen-bijdrage.csv")
+    _write_declarations(simulation.received, folders, written)
+    _write_care_messages(simulation.trajectories, folders, written)
+    voorletters = {t.client.bsn: t.client.voorletters for t in simulation.trajectories}
+    exported = [b for b in simulation.received if b.provider.agb == CSV_PROVIDER]
+    written.exports = len(write_exports(exported, voorletters, out_dir / "exports"))
+    pgb = out_dir / "pgb"
+    write_totals(simulation.pgb, [s.perceel for s in PGB_SERIES], PERIOD_LAST,
+                 pgb / "pgb-maandtotalen.csv")
+    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], PERIOD_LAST,
+                 pgb / "eigen-bijdrage.csv")
+    return written
 
-    clean = [b for b in received if b.dirty_kind is None]
-    manifest = DemoManifest(
+
+def build_manifest(
+    simulation: Simulation, written: Written, seed: int, settings: Scenario
+) -> DemoManifest:
+    clean_rows = (r for b in simulation.clean for r in b.rows)
+    return DemoManifest(
         gemeente=DEMO_GEMEENTE,
         seed=seed,
-        scenario=scenario,
+        scenario=settings.name,
         period=(months.label(PERIOD_FIRST), months.label(PERIOD_LAST)),
         as_of=AS_OF.isoformat(),
         providers=_provider_entries(),
-        dirty=tuple(_dirty_entry(d, dirty_files) for d in defects),
+        dirty=tuple(_dirty_entry(d, written.dirty_files) for d in simulation.defects),
         waiting_norm_breaker=WAITING_NORM_BREAKER,
         late_provider=settings.late.agb if settings.late else None,
         late_declaraties=_late_description(settings),
         trendbreuk=_trendbreuk_description(settings),
-        yearly_totals_cents=_totals(
-            (r for b in clean for r in b.rows), pgb, last=PERIOD_LAST
-        ),
-        truth_totals_cents=_totals(rows, pgb, last=SIMULATION_LAST),
-        counts=_counts(trajectories, clean, written, len(exports)),
+        yearly_totals_cents=_totals(clean_rows, simulation.pgb, last=PERIOD_LAST),
+        truth_totals_cents=_totals(simulation.rows, simulation.pgb, last=SIMULATION_LAST),
+        counts=_counts(simulation, written),
     )
-    manifest.write(out_dir / "manifest.json")
-    return manifest
 
 
 def _clear_previous_output(out_dir: Path) -> None:
@@ -165,23 +213,19 @@ def _foreign_bsn(seed: int, trajectories: list[Trajectory]) -> str:
     return ClientFactory(random.Random(f"{seed}/clients/elders"), used).new_bsn()
 
 
-def _write_declarations(
-    received: list[Batch], folders: MonthFolders, written: Counter[str]
-) -> dict[int, str]:
-    """Write every received XML 323; return the relative path of each dirty one."""
-    dirty_files: dict[int, str] = {}
+def _write_declarations(received: list[Batch], folders: MonthFolders, written: Written) -> None:
+    """Write every received XML 323, remembering where the dirty ones went."""
     for batch in received:
         if batch.provider.agb == CSV_PROVIDER:
             continue
         path = write_declaration(batch, folders.for_day(batch.submitted))
-        written[path.name.split("_", 1)[0]] += 1
+        written.messages[path.name.split("_", 1)[0]] += 1
         if batch.dirty_kind:
-            dirty_files[id(batch)] = path.relative_to(folders.root.parent).as_posix()
-    return dirty_files
+            written.dirty_files[id(batch)] = path.relative_to(folders.root.parent).as_posix()
 
 
 def _write_care_messages(trajectories: list[Trajectory], folders: MonthFolders,
-                         written: Counter[str]) -> None:
+                         written: Written) -> None:
     """315, 301, 305 and 307 for every event dated within the demo window."""
     folder = folders.for_day
     for trajectory in trajectories:
@@ -196,7 +240,7 @@ def _write_care_messages(trajectories: list[Trajectory], folders: MonthFolders,
         if _known(dates.stop) and dates.stop is not None:
             paths.append(write_stop(trajectory, dates.stop, folder(dates.stop)))
         for path in paths:
-            written[path.name.split("_", 1)[0]] += 1
+            written.messages[path.name.split("_", 1)[0]] += 1
 
 
 def _provider_entries() -> tuple[ProviderEntry, ...]:
@@ -204,7 +248,7 @@ def _provider_entries() -> tuple[ProviderEntry, ...]:
     for stream in STREAMS:
         for agb, _, code in stream.providers:
             percelen[agb].add(PRODUCT_BY_CODE[code].perceel)
-    percelen["98990105"].add("jeugd-verblijf")  # the planted intensive placements
+    percelen[EXCEPTIONAL_PROVIDER].add(PRODUCT_BY_CODE[EXCEPTIONAL_PRODUCT].perceel)
     return tuple(
         ProviderEntry(p.agb, p.naam, p.wet, tuple(sorted(percelen[p.agb])), p.channel)
         for p in PROVIDERS
@@ -255,22 +299,22 @@ def _totals(
     return {year: dict(sorted(per.items())) for year, per in sorted(totals.items())}
 
 
-def _counts(
-    trajectories: list[Trajectory], clean: list[Batch], written: Counter[str], exports: int
-) -> dict[str, object]:
-    rows = [r for b in clean for r in b.rows]
+def _counts(simulation: Simulation, written: Written) -> dict[str, object]:
+    """Sizes and a few headline figures, for a quick look and for the lead's tests."""
+    trajectories = simulation.trajectories
+    rows = [r for b in simulation.clean for r in b.rows]
     csv_rows = sum(1 for r in rows if r.agb == CSV_PROVIDER)
-    youth_clients: dict[str, set[int]] = defaultdict(set)
+    youth_clients: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         if row.wet == "jw" and row.debet_credit == "D":
-            youth_clients[str(months.year_of(row.care_month))].add(row.client_number)
+            youth_clients[str(months.year_of(row.care_month))].add(row.bsn)
     requests: Counter[str] = Counter(
         str(t.alloc_date.year) for t in trajectories if _known(t.alloc_date)
     )
     request_months = PERIOD_LAST - PERIOD_FIRST + 1 + (AS_OF.day - 1) / 30
     return {
-        "berichten": dict(sorted(written.items())),
-        "exports": {"bestanden": exports, "regels": csv_rows},
+        "berichten": dict(sorted(written.messages.items())),
+        "exports": {"bestanden": written.exports, "regels": csv_rows},
         "declaratieregels": {
             "debet": sum(1 for r in rows if r.debet_credit == "D"),
             "credit": sum(1 for r in rows if r.debet_credit == "C"),

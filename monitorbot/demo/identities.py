@@ -43,9 +43,8 @@ def random_bsn(rng: random.Random) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Client:
-    """A fictional resident; `number` is the order of creation, used for stable sorting."""
+    """A fictional resident, identified (as in the messages) by the BSN."""
 
-    number: int
     bsn: str
     geboortedatum: date
     geslacht: str
@@ -59,7 +58,6 @@ class ClientFactory:
     def __init__(self, rng: random.Random, reserved: set[str] | None = None) -> None:
         self._rng = rng
         self._used: set[str] = set(reserved or ())
-        self._count = 0
 
     def new_bsn(self) -> str:
         """A fresh BSN not yet handed out by this factory."""
@@ -73,9 +71,7 @@ class ClientFactory:
         """A client whose age on `on` lies within `age_range` (years, inclusive)."""
         rng = self._rng
         age_days = rng.randint(age_range[0] * 365 + 30, age_range[1] * 365 + 330)
-        self._count += 1
         return Client(
-            number=self._count,
             bsn=self.new_bsn(),
             geboortedatum=on - timedelta(days=age_days),
             geslacht=rng.choices(("1", "2", "0"), weights=(49, 50, 1))[0],

@@ -78,22 +78,6 @@ class Trajectory:
     stop_reason: str
     toewijzingnummer: int = 0
 
-    @property
-    def waiting_days(self) -> int:
-        return (self.begin - self.alloc_date).days
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method: fine for the small monthly means used here (< 60)."""
-    if mean <= 0:
-        return 0
-    limit = math.exp(-mean)
-    count, product = 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
-
 
 def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
@@ -227,7 +211,7 @@ class PopulationBuilder:
                 for _ in range(count):
                     self.trajectories.append(self._new_trajectory(rng, stream, month))
         self.trajectories.extend(self._exceptional_cases())
-        self.trajectories.sort(key=lambda t: (t.alloc_date, t.request_date, t.client.number,
+        self.trajectories.sort(key=lambda t: (t.alloc_date, t.request_date, t.client.bsn,
                                               t.product.code))
         number_allocations(self.trajectories)
         return self.trajectories

@@ -19,6 +19,7 @@ from lxml import etree
 from monitorbot.demo import identities, months
 from monitorbot.demo.catalog import DEMO_GEMEENTE
 from monitorbot.demo.declarations import Batch, Row
+from monitorbot.demo.identities import Client
 from monitorbot.demo.population import Trajectory
 
 BERICHTCODES: dict[tuple[str, str], str] = {
@@ -208,7 +209,7 @@ def _prestatie_skeleton(wet: str, with_vorig: bool) -> tuple[etree._Element, tup
 # --------------------------------------------------------------------------- client data
 
 
-def _geboortedatum(builder: MessageBuilder, parent: etree._Element, client) -> None:
+def _geboortedatum(builder: MessageBuilder, parent: etree._Element, client: Client) -> None:
     geboren = builder.el(parent, "Geboortedatum")
     builder.base(geboren, "Datum", client.geboortedatum.isoformat())
 

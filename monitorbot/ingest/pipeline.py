@@ -16,8 +16,10 @@ the valid lines are kept and the finding is stored next to them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import time
+import traceback
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
@@ -35,6 +37,8 @@ from monitorbot.ingest.findings import FindingCollector
 from monitorbot.ingest.lifecycle import AllocationIndex
 from monitorbot.ingest.sources import BestandInfo, Handler, SourceFile, classify
 from monitorbot.store import models
+
+log = logging.getLogger(__name__)
 
 Status = Literal["ingelezen", "al ingelezen", "geweigerd"]
 Clock = Callable[[], datetime]
@@ -380,6 +384,10 @@ class Ingestor:
             handler = classify(source, self.config)
         except RejectedInput as exc:
             return self._reject(source, sha, "onbekend", exc, run_id)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # a bug must not stop the other files
+            return self._reject(source, sha, "onbekend", _internal_error(source, exc), run_id)
         report = FileReport(naam=source.name, status="ingelezen", soort=handler.soort)
         session = self._session()
         savepoint = session.begin_nested()
@@ -392,6 +400,13 @@ class Ingestor:
             self._rollback(savepoint)
             # Another process ingested the same file or message meanwhile.
             return self._duplicate(source, handler.soort, "een gelijktijdige run")
+        except SQLAlchemyError:
+            # The database itself failed: stop the run, leave the files where they are.
+            self._rollback(savepoint)
+            raise
+        except Exception as exc:  # a bug must not stop the other files
+            self._rollback(savepoint)
+            return self._reject(source, sha, handler.soort, _internal_error(source, exc), run_id)
         except BaseException:
             self._rollback(savepoint)
             raise
@@ -552,6 +567,30 @@ class Ingestor:
         target_dir = self.destinations.archive / month
         target_dir.mkdir(parents=True, exist_ok=True)
         shutil.move(path, _free_name(target_dir / path.name))
+
+
+def _internal_error(source: SourceFile, exc: Exception) -> RejectedInput:
+    """A bug while reading a file: reject that file, log where it happened.
+
+    Only the exception type and the code location are logged and reported: an
+    exception's message may quote input values, and input values may be personal.
+    """
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    log.error("interne fout bij %s: %s in %s", source.name, type(exc).__name__, where)
+    return RejectedInput(
+        [
+            InputProblem(
+                source.name,
+                None,
+                None,
+                None,
+                f"interne fout bij het lezen ({type(exc).__name__} in {where}); "
+                "het bestand is niet "
+                "ingelezen, meld dit bij de beheerder",
+            )
+        ]
+    )
 
 
 def _free_name(target: Path) -> Path:

@@ -21,6 +21,7 @@ from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN
 from monitorbot.ingest import xml_messages as xm
 from monitorbot.ingest.findings import Finding, FindingCollector
 from monitorbot.ingest.periods import split_by_month
+from monitorbot.money import format_euros
 from monitorbot.store import models
 from monitorbot.store.bulk import BulkWriter
 
@@ -350,6 +351,10 @@ def _line_from_prestatie(
     )
 
 
+def _euros(cents: int) -> str:
+    return format_euros(cents, decimals=2)
+
+
 #: Units whose amount is not tarief × volume (volume in euros).
 UNITS_WITHOUT_TARIFF_RULE = {"83"}
 
@@ -400,8 +405,9 @@ class DeclarationChecks:
         ):
             self._add(
                 "tarief_maal_volume",
-                f"tarief {p.tarief_cents} ct × volume {p.volume} = "
-                f"{p.tarief_cents * p.volume} ct, gedeclareerd {abs(p.bedrag_cents)} ct",
+                f"tarief € {_euros(p.tarief_cents)} × volume {p.volume} = "
+                f"€ {_euros(p.tarief_cents * p.volume)}, gedeclareerd "
+                f"€ {_euros(abs(p.bedrag_cents))}",
                 regel=p.line,
                 element="IngediendBedrag",
                 waarde=str(abs(p.bedrag_cents)),
@@ -423,8 +429,9 @@ class DeclarationChecks:
         if declaratie is not None and declaratie.totaal_cents != self.sum_cents:
             self._add(
                 "totaal_mismatch",
-                f"TotaalIngediendBedrag {declaratie.totaal_cents} ct, som van de prestaties "
-                f"{self.sum_cents} ct (verschil {declaratie.totaal_cents - self.sum_cents} ct)",
+                f"TotaalIngediendBedrag € {_euros(declaratie.totaal_cents)}, som van de "
+                f"prestaties € {_euros(self.sum_cents)} "
+                f"(verschil € {_euros(declaratie.totaal_cents - self.sum_cents)})",
                 regel=declaratie.line,
                 element="TotaalIngediendBedrag",
                 waarde=str(declaratie.totaal_cents),

@@ -155,7 +155,7 @@ class WachtlijstRow:
 
     toewijzingsdatum: date
     startdatum: date | None
-    aanbieder: str
+    aanbieder: str  # AGB code
     perceel: str
     line: int
 
@@ -353,10 +353,11 @@ def _agb(value: Any) -> str:
 
 
 def _toewijzingnummer(value: Any) -> str | None:
+    """As in the messages (xs:integer): '000123' and '123' are the same number."""
     text = _text(value)
     if not text:
         return None
-    return str(int(text)) if _is_digits(text) else text
+    return (text.lstrip("0") or "0") if _is_digits(text) else text
 
 
 class _Cached(dict[Any, Any]):
@@ -578,6 +579,7 @@ class _ExportConverter:
     def __init__(self, mapping: ColumnMapping, columns: dict[str, int],
                  pseudonymize: Callable[[str], str]):
         self.mapping = mapping
+        self.wet = mapping.wet
         self.columns = columns
         self.width = max(columns.values()) + 1
         self.cells = operator.itemgetter(*(columns.get(f, -1) for f in _CONVERTED_FIELDS))
@@ -598,7 +600,8 @@ class _ExportConverter:
         row.append(None)  # what unmapped optional columns (index -1) read
         (bsn, bedrag, categorie, begin, end, declaratiedatum, referentie, toewijzing, code,
          volume, eenheid, tarief, aanbieder) = self.cells(row)
-        bsn = normalize_bsn(bsn if bsn.__class__ is str else _text(bsn))
+        if not (bsn.__class__ is str and len(bsn) == 9 and bsn.isdigit() and bsn.isascii()):
+            bsn = normalize_bsn(_text(bsn))  # separators, lost leading zeros, or not a BSN
         amount = self.cents[bedrag]
         dates, texts = self.dates, self.texts
         return ExportRow(
@@ -618,7 +621,7 @@ class _ExportConverter:
             debet_credit="C" if amount < 0 else "D",
             declaratiedatum=dates[declaratiedatum],
             aanbieder_agb=self.agbs[aanbieder],
-            wet=self.mapping.wet,
+            wet=self.wet,
             line=number,
         )
 
@@ -801,10 +804,13 @@ def read_monthly_totals(
 def read_waiting_list(
     path: Path, *, filename: str | None = None, gedeeltelijk_toegestaan: bool = False
 ) -> TabularResult[WachtlijstRow]:
-    """A waiting-list export (`toewijzingsdatum;startdatum;aanbieder;perceel`)."""
+    """A waiting-list export (`toewijzingsdatum;startdatum;aanbieder;perceel`).
+
+    `aanbieder` is the provider's AGB code (leading zeros restored, as in exports).
+    """
     columns: _Columns = {
         "toewijzingsdatum": _date_from_cell, "startdatum": _date_from_cell,
-        "aanbieder": _text, "perceel": _text,
+        "aanbieder": _agb, "perceel": _text,
     }
     return _read_fixed(
         Path(path), filename, columns, {"startdatum"},

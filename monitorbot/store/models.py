@@ -100,7 +100,7 @@ class Bronbestand(Base):
     gemeente_code: Mapped[str | None] = mapped_column(String(4), index=True)
     bestandsnaam: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
-    soort: Mapped[str] = mapped_column(String(30))  # e.g. jw323, wmo301, csv-export, pgb
+    soort: Mapped[str] = mapped_column(String(100))  # jw323, wmo301, export:<naam>, maandtotalen
     berichttype: Mapped[str | None] = mapped_column(String(10))
     afzender: Mapped[str | None] = mapped_column(String(20))
     bericht_identificatie: Mapped[str | None] = mapped_column(String(40))

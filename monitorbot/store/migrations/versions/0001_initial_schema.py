@@ -242,7 +242,7 @@ def upgrade() -> None:
         sa.Column("gemeente_code", sa.String(length=4), nullable=True),
         sa.Column("bestandsnaam", sa.String(length=500), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("soort", sa.String(length=30), nullable=False),
+        sa.Column("soort", sa.String(length=100), nullable=False),
         sa.Column("berichttype", sa.String(length=10), nullable=True),
         sa.Column("afzender", sa.String(length=20), nullable=True),
         sa.Column("bericht_identificatie", sa.String(length=40), nullable=True),

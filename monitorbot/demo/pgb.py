@@ -1,0 +1,34 @@
+"""PGB and eigen-bijdrage totals: what the SVB and CAK report per month, not per client.
+
+Personal budgets are paid by the SVB and arrive at the municipality as monthly
+totals per perceel; the clients' own contributions (eigen bijdrage) are
+collected by the CAK and are income, so negative.
+"""
+
+from __future__ import annotations
+
+import random
+
+from monitorbot.demo.catalog import (
+    EIGEN_BIJDRAGE,
+    PERIOD_FIRST,
+    PGB_SERIES,
+    SIMULATION_LAST,
+    PgbSeries,
+)
+from monitorbot.demo.months import Month
+
+
+def pgb_amounts(seed: int) -> dict[tuple[Month, str], int]:
+    """Monthly cents per PGB/income perceel, with a yearly trend and some noise."""
+    amounts: dict[tuple[Month, str], int] = {}
+    for series in (*PGB_SERIES, EIGEN_BIJDRAGE):
+        rng = random.Random(f"{seed}/pgb/{series.perceel}")
+        for month in range(PERIOD_FIRST, SIMULATION_LAST + 1):
+            amounts[month, series.perceel] = _monthly_amount(rng, series, month)
+    return amounts
+
+
+def _monthly_amount(rng: random.Random, series: PgbSeries, month: Month) -> int:
+    trend = series.yearly_growth ** ((month - PERIOD_FIRST) / 12)
+    return round(series.start_cents * trend * rng.uniform(1 - series.noise, 1 + series.noise))
