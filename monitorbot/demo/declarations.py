@@ -90,6 +90,8 @@ class Batch:
     ontvanger: str = DEMO_GEMEENTE
     total_override: int | None = None
     dirty_kind: str | None = None
+    kept_for_demodorp: bool = False
+    """A defective message whose lines an ingest keeps for Demodorp (with a finding)."""
     dirty_detail: dict[str, object] = field(default_factory=dict)
 
     @property

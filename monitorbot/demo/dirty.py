@@ -1,10 +1,18 @@
-"""The deliberately broken declarations a monitor must catch instead of counting.
+"""The deliberately broken declarations a monitor must catch.
 
-Real 323s are messy. Each planted defect is a small extra message whose lines a
-perfect ingest rejects. Where a real provider would fix and resend (wrong total,
-duplicate reference, impossible date, mistyped BSN), the same lines arrive again
-one submission later in a clean message, so the care is counted exactly once —
-if, and only if, the broken message is refused.
+Real 323s are messy. Two kinds of defect are planted, matching how monitorbot
+treats them:
+- a message the schema forbids (an impossible date) is rejected whole; the
+  provider fixes it and the same lines arrive one submission later in a clean
+  message, so the care is counted once — if, and only if, the broken file is
+  refused;
+- a schema-valid message with a semantic problem (a total that does not add up,
+  a ProductReferentie twice, a BSN failing the 11-proef, a care period after the
+  declaration date) is the provider's real delivery: its lines are kept and the
+  problem is a finding. Its rows are taken out of the provider's regular
+  message, so they are counted once (the duplicate reference counts twice, as a
+  monitor that keeps the lines would). A message for another municipality
+  (Ontvanger 9998) is kept under that code and never counts for Demodorp.
 """
 
 from __future__ import annotations
@@ -27,17 +35,21 @@ class DirtyPlan:
     agb: str
     care_month: str
     clients: int
-    resubmitted: bool
+    rejected: bool
+    """True: the file is refused (and resubmitted); False: kept, with a finding."""
 
 
 DIRTY_PLANS: tuple[DirtyPlan, ...] = (
-    DirtyPlan("totaal_mismatch", "98990103", "2025-05", 2, resubmitted=True),
-    DirtyPlan("dubbele_productreferentie", "98990201", "2024-11", 2, resubmitted=True),
-    DirtyPlan("onmogelijke_datum", "98990104", "2026-06", 2, resubmitted=True),
-    DirtyPlan("bsn_11proef", "98990102", "2025-02", 1, resubmitted=True),
-    DirtyPlan("onbekende_ontvanger", "98990202", "2025-09", 1, resubmitted=False),
-    DirtyPlan("periode_na_dagtekening", "98990101", "2026-03", 1, resubmitted=False),
+    DirtyPlan("totaal_mismatch", "98990103", "2025-05", 2, rejected=False),
+    DirtyPlan("dubbele_productreferentie", "98990201", "2024-11", 2, rejected=False),
+    DirtyPlan("onmogelijke_datum", "98990104", "2026-06", 2, rejected=True),
+    DirtyPlan("bsn_11proef", "98990102", "2025-02", 1, rejected=False),
+    DirtyPlan("onbekende_ontvanger", "98990202", "2025-09", 1, rejected=False),
+    DirtyPlan("periode_na_dagtekening", "98990101", "2026-03", 1, rejected=False),
 )
+
+#: Defects whose rows are copies for another municipality, not Demodorp's care.
+FOREIGN_KINDS = frozenset({"onbekende_ontvanger"})
 
 
 @dataclass(slots=True)
@@ -77,7 +89,8 @@ def _first_clients(batch: Batch, count: int, credited: set[str]) -> list[Row]:
 def _damage(plan: DirtyPlan, rows: list[Row], new_bsn: str) -> tuple[list[Row], dict[str, object]]:
     """Apply the defect to copies of the rows; say in the detail what was done."""
     if plan.kind == "dubbele_productreferentie":
-        return [*rows, rows[0]], {"referentienummer": rows[0].referentie}
+        return [*rows, rows[0]], {"referentienummer": rows[0].referentie,
+                                  "dubbel_bedrag_cents": rows[0].signed_amount}
     if plan.kind == "onmogelijke_datum":  # the day after the month's last day: 2026-06-31
         care_month = months.month_from_label(plan.care_month)
         impossible = f"{plan.care_month}-{months.days_in(care_month) + 1:02d}"
@@ -119,8 +132,11 @@ def plant_defects(
             detail |= {"som_prestaties_cents": dirty.net_cents,
                        "totaal_header_cents": dirty.total_override}
         resubmission = None
-        if plan.resubmitted:
+        if plan.rejected:
             resubmission = _move_to_resubmission(batches, original, rows, dates)
+        elif plan.kind not in FOREIGN_KINDS:
+            _take_out(original, rows)
+        dirty.kept_for_demodorp = not plan.rejected and plan.kind not in FOREIGN_KINDS
         batches.append(dirty)
         detail |= {
             "aanbieder": plan.agb,
@@ -128,18 +144,23 @@ def plant_defects(
             "dagtekening": dirty.submitted.isoformat(),
             "regels": len(damaged),
             "bedrag_cents": dirty.net_cents,
-            "verwacht": "afkeuren",
+            "verwacht": "afkeuren" if plan.rejected else "bevinding",
         }
         planted.append(PlantedDefect(plan.kind, dirty, resubmission, detail))
     return planted
+
+
+def _take_out(original: Batch, rows: list[Row]) -> None:
+    """The rows travel in the defective message instead of the regular one."""
+    taken = {id(r) for r in rows}
+    original.rows = [r for r in original.rows if id(r) not in taken]
 
 
 def _move_to_resubmission(
     batches: list[Batch], original: Batch, rows: list[Row], dates: dict[tuple[str, Month], date]
 ) -> Batch:
     """Take the rows out of their batch and send them again with the next submission."""
-    taken = {id(r) for r in rows}
-    original.rows = [r for r in original.rows if id(r) not in taken]
+    _take_out(original, rows)
     next_month = months.month_of(original.submitted) + 1
     resent = [replace(r, submit_month=next_month) for r in rows]
     resubmission = Batch(original.provider, original.care_month,

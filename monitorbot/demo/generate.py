@@ -117,6 +117,11 @@ class Simulation:
     def clean(self) -> list[Batch]:
         return [b for b in self.received if b.dirty_kind is None]
 
+    @property
+    def ingested_for_demodorp(self) -> list[Batch]:
+        """What a correct ingest keeps for 9999: clean messages and kept defective ones."""
+        return [b for b in self.received if b.dirty_kind is None or b.kept_for_demodorp]
+
 
 @dataclass
 class Written:
@@ -178,7 +183,7 @@ def write_outputs(simulation: Simulation, out_dir: Path) -> Written:
 def build_manifest(
     simulation: Simulation, written: Written, seed: int, settings: Scenario
 ) -> DemoManifest:
-    clean_rows = (r for b in simulation.clean for r in b.rows)
+    ingested_rows = (r for b in simulation.ingested_for_demodorp for r in b.rows)
     return DemoManifest(
         gemeente=DEMO_GEMEENTE,
         seed=seed,
@@ -191,7 +196,7 @@ def build_manifest(
         late_provider=settings.late.agb if settings.late else None,
         late_declaraties=_late_description(settings),
         trendbreuk=_trendbreuk_description(settings),
-        yearly_totals_cents=_totals(clean_rows, simulation.pgb, last=PERIOD_LAST),
+        yearly_totals_cents=_totals(ingested_rows, simulation.pgb, last=PERIOD_LAST),
         truth_totals_cents=_totals(simulation.rows, simulation.pgb, last=SIMULATION_LAST),
         counts=_counts(simulation, written),
     )

@@ -1,7 +1,8 @@
 """What was planted in the demo, so tests can hold the monitor to exact figures.
 
-`yearly_totals_cents` is what a perfect ingest finds on the as-of date: all clean
-declarations received by then, credits netted, by care month's year and perceel
+`yearly_totals_cents` is what a correct ingest finds for Demodorp on the as-of
+date: all declarations received by then that it keeps (clean ones, and the
+schema-valid defective ones whose problem is a finding), credits netted, by care month's year and perceel
 (leaf percelen, as lines map; `jeugd-zin` is their roll-up and not repeated),
 plus the PGB and eigen-bijdrage totals. `truth_totals_cents` is what the care
 really cost, including lines not yet declared and November–December 2026: the

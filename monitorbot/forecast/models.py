@@ -59,7 +59,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -71,15 +71,19 @@ from monitorbot.forecast.spec import MODEL_NAMES, ModelName, SeriesSpec
 SEASON = 12
 SEASONAL_MIN_OBS = 24
 MIN_TRAIN = 12
+SHORT_TRAIN = 6
 MIN_ORIGINS = 3
 MEAN_WINDOW = 12
 ZERO_SHARE_FALLBACK = 0.5
 TIE_TOLERANCE = 0.02
+MAX_WIDENING = 2.0
 Z80 = 1.2815515655446004
 Z95 = 1.959963984540054
-SIMPLICITY: tuple[ModelName, ...] = ("mean", "seasonal_naive", "drift", "theta", "ets")
+SIMPLICITY: tuple[ModelName, ...] = ("seasonal_naive", "drift", "theta", "ets", "mean")
 
 SelectedBy = Literal["backtest", "override", "fallback"]
+T = TypeVar("T")
+OVERRIDE_REASON = "model vastgezet in de voorspelspecificatie"
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +93,8 @@ class Forecast:
     ``mase``: backtest score of the chosen model (None when there was no
     backtest); ``candidates``: the score of every model tried. ``reason`` says
     in Dutch why a fallback or override was used; ``variant`` names the ETS
-    variant; ``n_warnings`` counts the statsmodels warnings suppressed while
+    variant; ``interval_widening`` is the factor the backtest applied to the
+    model's own interval widths; ``n_warnings`` counts the statsmodels warnings suppressed while
     fitting (a debug aid: many warnings mean fragile fits).
     """
 
@@ -105,6 +110,7 @@ class Forecast:
     selected_by: SelectedBy = "backtest"
     reason: str = ""
     variant: str = ""
+    interval_widening: float = 1.0
     n_warnings: int = 0
 
     def to_frame(self) -> pd.DataFrame:
@@ -130,7 +136,7 @@ class _Warnings:
 
     count: int = 0
 
-    def run[T](self, action: Callable[[], T]) -> T:
+    def run(self, action: Callable[[], T]) -> T:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = action()
@@ -154,6 +160,18 @@ class _Candidate:
     exog_mode: Literal["seasonal", "window", "level"]
     variant: str = ""
     score: float = field(default=np.nan)
+    errors: np.ndarray | None = None  # backtest errors (origin x horizon), nan where unobserved
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The candidate to forecast with, and why."""
+
+    candidate: _Candidate
+    selected_by: SelectedBy
+    reason: str
+    widening: float = 1.0
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- public API
@@ -182,31 +200,16 @@ def forecast_series(
     counter = _Warnings()
 
     fallback_reason = _fallback_reason(values, spec)
-    if fallback_reason:
-        candidate = _mean_candidate(values)
-        return _finish(candidate, values, index, extra_se, counter, "fallback", fallback_reason)
-
-    allowed: Sequence[ModelName] = [spec.model] if spec.model else spec.kandidaten
     origins = _origins(len(values), spec.backtest_origins)
-    candidates = _fit_candidates(values, allowed, origins, counter)
-    if not candidates:
-        return _finish(
-            _mean_candidate(values),
-            values,
-            index,
-            extra_se,
-            counter,
-            "fallback",
-            "geen kandidaat-model kon worden geschat",
-        )
-    _score(candidates, values, origins, horizon)
-    if spec.model:
-        chosen, selected_by, reason = candidates[0], "override", "model vastgezet in de specificatie"
+    allowed: Sequence[ModelName] = [spec.model] if spec.model else spec.kandidaten
+    candidates = [] if fallback_reason else _fit_candidates(values, allowed, origins, counter)
+    if candidates:
+        _score(candidates, values, origins, horizon)
+        choice = _choose(candidates, spec, counter)
     else:
-        chosen, selected_by, reason = _select(candidates), "backtest", ""
-    result = _finish(chosen, values, index, extra_se, counter, selected_by, reason)
-    scores = {c.name: c.score for c in candidates if np.isfinite(c.score)}
-    return _replace_scores(result, scores, chosen.score)
+        reason = fallback_reason or "geen kandidaat-model kon worden geschat"
+        choice = _Choice(_mean_candidate(values), "fallback", reason)
+    return _finish(choice, index, extra_se, counter)
 
 
 # --------------------------------------------------------------------------- input
@@ -272,8 +275,14 @@ def _fallback_reason(values: np.ndarray, spec: SeriesSpec) -> str:
 
 
 def _origins(n: int, n_origins: int) -> np.ndarray:
-    """Forecast origins t (train on y[:t]); the last `n_origins` months with 12 months before."""
-    return np.arange(max(n - n_origins, MIN_TRAIN), n)
+    """Forecast origins t (train on y[:t]): the last `n_origins` months.
+
+    Normally every origin has a year of training data (seasonal naive needs
+    it). A series of 12-14 months would then have fewer than MIN_ORIGINS
+    origins; it gets origins from month 7 on instead, without seasonal naive.
+    """
+    first = max(n - n_origins, min(MIN_TRAIN, n - MIN_ORIGINS), SHORT_TRAIN)
+    return np.arange(first, n)
 
 
 # --------------------------------------------------------------------------- candidates
@@ -286,7 +295,7 @@ def _fit_candidates(
     counter: _Warnings,
 ) -> list[_Candidate]:
     builders: dict[ModelName, Callable[[], _Candidate]] = {
-        "seasonal_naive": lambda: _seasonal_naive_candidate(values),
+        "seasonal_naive": lambda: _seasonal_naive_candidate(values, origins),
         "drift": lambda: _drift_candidate(values),
         "mean": lambda: _mean_candidate(values),
         "ets": lambda: _ets_candidate(values, origins, counter),
@@ -301,10 +310,10 @@ def _fit_candidates(
     return fitted
 
 
-def _seasonal_naive_candidate(values: np.ndarray) -> _Candidate:
+def _seasonal_naive_candidate(values: np.ndarray, origins: np.ndarray) -> _Candidate:
     n = len(values)
-    if n < SEASON + 1:
-        raise ModelUnavailable("seasonal naive needs more than one year")
+    if n < SEASON + 1 or (len(origins) and origins[0] < SEASON):
+        raise ModelUnavailable("seasonal naive needs a year before every origin")
     residuals = values[SEASON:] - values[:-SEASON]
     sigma = float(np.sqrt(np.mean(residuals**2)))
 
@@ -484,7 +493,6 @@ def _fit_theta(values: np.ndarray, counter: _Warnings) -> tuple[_ThetaFit, objec
 
 
 def _theta_candidate(values: np.ndarray, origins: np.ndarray, counter: _Warnings) -> _Candidate:
-    n = len(values)
     full, result = _fit_theta(values, counter)
     early = full
     if len(origins):
@@ -591,9 +599,20 @@ def _score(
     actual = np.where(observed, values[np.minimum(targets, len(values) - 1)], np.nan)
     scale = _mase_scale(values)
     for candidate in candidates:
-        errors = np.abs(candidate.backtest(origins, steps) - actual)
-        per_horizon = np.nanmean(np.where(observed, errors, np.nan), axis=0)
+        errors = np.where(observed, actual - candidate.backtest(origins, steps), np.nan)
+        candidate.errors = errors
+        per_horizon = np.nanmean(np.abs(errors), axis=0)
         candidate.score = float(np.nanmean(per_horizon) / scale)
+
+
+def _choose(candidates: list[_Candidate], spec: SeriesSpec, counter: _Warnings) -> _Choice:
+    if spec.model:
+        chosen, selected_by, reason = candidates[0], "override", OVERRIDE_REASON
+    else:
+        chosen, selected_by, reason = _select(candidates), "backtest", ""
+    scores = {c.name: c.score for c in candidates if np.isfinite(c.score)}
+    widening = _widening(chosen, candidates, counter)
+    return _Choice(chosen, selected_by, reason, widening, scores)
 
 
 def _select(candidates: list[_Candidate]) -> _Candidate:
@@ -621,21 +640,52 @@ def _exog_variance(mode: str, extra_se: np.ndarray, horizon: int) -> np.ndarray:
         window = variance[-MEAN_WINDOW:]
         return np.full(horizon, window.sum() / len(window) ** 2)
     recent = variance[-MEAN_WINDOW:]
-    return np.full(horizon, recent[recent > 0].mean())
+    open_months = recent[recent > 0]
+    return np.full(horizon, open_months.mean() if len(open_months) else 0.0)
+
+
+def _miscalibration(candidate: _Candidate, counter: _Warnings) -> float:
+    """RMS of the backtest errors standardised by the model's own sd at each horizon.
+
+    1 means the model's intervals matched its backtest errors; 1.5 means the
+    errors were 1.5 times larger than the model claims.
+    """
+    errors = candidate.errors
+    if errors is None or not np.isfinite(errors).any():
+        return np.nan
+    sd = counter.run(lambda: candidate.predict(errors.shape[1])).sd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standardised = errors / sd[None, :]
+    finite = np.isfinite(standardised)
+    return float(np.sqrt(np.mean(standardised[finite] ** 2))) if finite.any() else np.nan
+
+
+def _widening(chosen: _Candidate, candidates: list[_Candidate], counter: _Warnings) -> float:
+    """How much to widen the chosen model's intervals, from 1 up to ``MAX_WIDENING``.
+
+    The larger of the chosen model's own miscalibration and the median over
+    all candidates: the chosen model was picked because its backtest errors
+    were small (winner's curse), so its own ratio alone is optimistic. Never
+    below 1: a lucky backtest over a few origins is no reason to trust a
+    model's intervals more than its own variance.
+    """
+    ratios = [_miscalibration(c, counter) for c in candidates]
+    own = ratios[candidates.index(chosen)]
+    finite = [r for r in ratios if np.isfinite(r)]
+    pooled = float(np.median(finite)) if finite else np.nan
+    widest = max((r for r in (own, pooled) if np.isfinite(r)), default=1.0)
+    return min(max(widest, 1.0), MAX_WIDENING)
 
 
 def _finish(
-    candidate: _Candidate,
-    values: np.ndarray,
-    index: pd.DatetimeIndex,
-    extra_se: np.ndarray,
-    counter: _Warnings,
-    selected_by: SelectedBy,
-    reason: str,
+    choice: _Choice, index: pd.DatetimeIndex, extra_se: np.ndarray, counter: _Warnings
 ) -> Forecast:
+    candidate = choice.candidate
     prediction = counter.run(lambda: candidate.predict(len(index)))
-    sd = np.sqrt(prediction.sd**2 + _exog_variance(candidate.exog_mode, extra_se, len(index)))
+    model_sd = prediction.sd * choice.widening
+    sd = np.sqrt(model_sd**2 + _exog_variance(candidate.exog_mode, extra_se, len(index)))
     mean = prediction.mean
+    own_score = choice.scores.get(candidate.name)
     return Forecast(
         model=candidate.name,
         index=index,
@@ -644,19 +694,14 @@ def _finish(
         hi80=mean + Z80 * sd,
         lo95=mean - Z95 * sd,
         hi95=mean + Z95 * sd,
-        mase=None,
-        candidates={},
-        selected_by=selected_by,
-        reason=reason,
+        mase=own_score,
+        candidates=choice.scores,
+        selected_by=choice.selected_by,
+        reason=choice.reason,
         variant=candidate.variant,
+        interval_widening=choice.widening,
         n_warnings=counter.count,
     )
-
-
-def _replace_scores(result: Forecast, scores: dict[str, float], chosen: float) -> Forecast:
-    from dataclasses import replace
-
-    return replace(result, candidates=scores, mase=chosen if np.isfinite(chosen) else None)
 
 
 __all__ = ["MODEL_NAMES", "Forecast", "ModelUnavailable", "forecast_series"]

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,8 @@ import pandas as pd
 GROUP = "groep"
 BF_BELOW_SHARE = 0.2
 """Below this known share a month is completed Bornhuetter-Ferguson style."""
+NEGLIGIBLE = 1e-9
+"""An amount this small relative to what follows counts as nothing (guards 1/0 factors)."""
 
 OUTPUT_COLUMNS = [
     "zorgmaand",
@@ -123,9 +126,7 @@ class DevelopmentPattern:
         cumulative = np.asarray(shares, dtype=float)
         if cumulative.ndim != 1 or len(cumulative) < 1 or not np.isclose(cumulative[-1], 1.0):
             raise ValueError("cumulative shares must be a 1-d sequence ending in 1.0")
-        factors = np.array(
-            [_ratio(a, b) for a, b in zip(cumulative[:-1], cumulative[1:], strict=True)]
-        )
+        factors = np.array([_ratio(before, after) for before, after in pairwise(cumulative)])
         return cls(cumulative, factors, n_months_used, pooled)
 
 
@@ -280,8 +281,10 @@ def _month_number(moment: pd.Timestamp) -> int:
     return moment.year * 12 + moment.month - 1
 
 
-def _month_start(number: int) -> pd.Timestamp:
-    return pd.Timestamp(year=number // 12, month=number % 12 + 1, day=1)
+def _month_starts(numbers: np.ndarray) -> pd.DatetimeIndex:
+    """Month numbers (year * 12 + month - 1) back to first-of-month timestamps."""
+    months = (np.asarray(numbers, dtype=np.int64) - 1970 * 12).astype("datetime64[M]")
+    return pd.DatetimeIndex(months.astype("datetime64[ns]"))
 
 
 def _observable_cells(lags: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -373,10 +376,10 @@ def _development(triangle: _Triangle) -> _Development:
 def _volume_weighted_factor(now: np.ndarray, later: np.ndarray) -> float:
     """sum(later) / sum(now); inf when nothing is known yet but later amounts come."""
     total_now, total_later = now.sum(), later.sum()
-    if total_now > 0 and total_later > 0:
-        return float(total_later / total_now)
-    if total_later > 0 and not np.any(now):
+    if total_later > 0 and total_now <= NEGLIGIBLE * total_later and not np.any(now > 0):
         return np.inf
+    if total_now > NEGLIGIBLE * abs(total_later) and total_later > 0:
+        return float(total_later / total_now)
     return np.nan
 
 
@@ -385,8 +388,10 @@ def _mack_sigma2(now: np.ndarray, later: np.ndarray, factor: float) -> float:
     positive = now > 0
     if positive.sum() < 2 or not np.isfinite(factor):
         return np.nan
-    ratios = later[positive] / now[positive]
-    return float(np.sum(now[positive] * (ratios - factor) ** 2) / (positive.sum() - 1))
+    with np.errstate(over="ignore"):
+        spread = np.sum((later[positive] - factor * now[positive]) ** 2 / now[positive])
+    sigma2 = float(spread / (positive.sum() - 1))
+    return sigma2 if np.isfinite(sigma2) else np.nan
 
 
 def _extrapolate_sigma2(sigma2: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -436,7 +441,9 @@ def _pool(
                 prior.estimation_variance()[k],
             ),
         )
-    return DevelopmentPattern(_shares(factors), factors, own.n_months_used, pooled, sigma2, factor_var)
+    return DevelopmentPattern(
+        _shares(factors), factors, own.n_months_used, pooled, sigma2, factor_var
+    )
 
 
 def _credibility(own_factor: float, n_rows: int, min_months: int) -> float:
@@ -605,10 +612,10 @@ def _result_frame(
     shares = pattern.cumulative_share[np.minimum(triangle.ages, pattern.max_lag)]
     with np.errstate(divide="ignore", invalid="ignore"):
         completeness = np.where(ultimate != 0, known / ultimate, shares)
-    months = [_month_start(triangle.first_month + i) for i in range(len(triangle.ages))]
+    months = _month_starts(triangle.first_month + np.arange(len(triangle.ages)))
     return pd.DataFrame(
         {
-            "zorgmaand": pd.DatetimeIndex(months),
+            "zorgmaand": months,
             "leeftijd": triangle.ages.astype(int),
             "gedeclareerd": known,
             "verwacht_compleet": ultimate,

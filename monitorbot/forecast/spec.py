@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +26,7 @@ ModelName = Literal["seasonal_naive", "drift", "ets", "theta", "mean"]
 MODEL_NAMES: tuple[ModelName, ...] = get_args(ModelName)
 DEFAULT_FILE = "standaard.yaml"
 MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+T = TypeVar("T")
 
 
 def _valid_month(value: str) -> str:
@@ -38,7 +39,7 @@ Month = Annotated[str, AfterValidator(_valid_month)]
 """A calendar month written as 'YYYY-MM'."""
 
 
-def _no_duplicates[T](values: list[T]) -> list[T]:
+def _no_duplicates(values: list[T]) -> list[T]:
     seen: set[T] = set()
     for value in values:
         if value in seen:
@@ -58,7 +59,10 @@ class SeriesOverride(_Strict):
     uitsluiten: list[Month] = Field(default_factory=list)
     min_historie: int | None = Field(default=None, ge=1)
 
-    _unique_months = field_validator("uitsluiten")(classmethod(lambda cls, v: _no_duplicates(v)))
+    @field_validator("uitsluiten")
+    @classmethod
+    def _unique_months(cls, value: list[str]) -> list[str]:
+        return _no_duplicates(value)
 
 
 class SeriesSpec(_Strict):
@@ -82,7 +86,10 @@ class ForecastSpec(_Strict):
     backtest_origins: int = Field(default=8, ge=1, le=36)
     overrides: dict[str, SeriesOverride] = Field(default_factory=dict)
 
-    _unique_models = field_validator("kandidaten")(classmethod(lambda cls, v: _no_duplicates(v)))
+    @field_validator("kandidaten")
+    @classmethod
+    def _unique_models(cls, value: list[ModelName]) -> list[ModelName]:
+        return _no_duplicates(value)
 
     def for_series(self, key: str) -> SeriesSpec:
         override = self.overrides.get(key) or SeriesOverride()

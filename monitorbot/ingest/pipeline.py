@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
@@ -400,6 +400,17 @@ class Ingestor:
             self._rollback(savepoint)
             # Another process ingested the same file or message meanwhile.
             return self._duplicate(source, handler.soort, "een gelijktijdige run")
+        except DataError as exc:
+            # A value that does not fit its column: this file's problem, not the database's.
+            self._rollback(savepoint)
+            problem = InputProblem(
+                source.name,
+                None,
+                None,
+                None,
+                f"een waarde past niet in de database ({_first_line(exc)})",
+            )
+            return self._reject(source, sha, handler.soort, RejectedInput([problem]), run_id)
         except SQLAlchemyError:
             # The database itself failed: stop the run, leave the files where they are.
             self._rollback(savepoint)
@@ -567,6 +578,11 @@ class Ingestor:
         target_dir = self.destinations.archive / month
         target_dir.mkdir(parents=True, exist_ok=True)
         shutil.move(path, _free_name(target_dir / path.name))
+
+
+def _first_line(exc: DataError) -> str:
+    """The driver's reason without the statement or its parameters (which carry values)."""
+    return str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
 
 
 def _internal_error(source: SourceFile, exc: Exception) -> RejectedInput:

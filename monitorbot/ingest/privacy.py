@@ -44,8 +44,18 @@ def passes_elfproef(bsn: str) -> bool:
         return False
     d = bsn.encode("ascii")
     # Written out (on ASCII codes, minus 48 per unit of weight) because it runs once per row.
-    total = 9 * d[0] + 8 * d[1] + 7 * d[2] + 6 * d[3] + 5 * d[4] + 4 * d[5] + 3 * d[6] \
-        + 2 * d[7] - d[8] - _WEIGHT_SUM * 48
+    total = (
+        9 * d[0]
+        + 8 * d[1]
+        + 7 * d[2]
+        + 6 * d[3]
+        + 5 * d[4]
+        + 4 * d[5]
+        + 3 * d[6]
+        + 2 * d[7]
+        - d[8]
+        - _WEIGHT_SUM * 48
+    )
     return total % 11 == 0
 
 

@@ -176,6 +176,11 @@ class DeclarationLine:
     line: int | None
 
 
+def declaration_writer(session: Session) -> BulkWriter:
+    """The bulk writer for one file's declaration lines (shared by its sinks)."""
+    return BulkWriter(session, models.Declaratieregel.__table__, DECLARATION_COLUMNS)
+
+
 class DeclarationSink:
     """Maps lines to percelen, splits them by care month and bulk-writes them.
 
@@ -185,7 +190,7 @@ class DeclarationSink:
 
     def __init__(
         self,
-        session: Session,
+        writer: BulkWriter,
         bestand_id: int,
         gemeente: str,
         wet: str,
@@ -194,7 +199,7 @@ class DeclarationSink:
         report: FileReport,
         findings: FindingCollector,
     ):
-        self.writer = BulkWriter(session, models.Declaratieregel.__table__, DECLARATION_COLUMNS)
+        self.writer = writer
         self.bestand_id = bestand_id
         self.gemeente = gemeente
         self.wet = wet
@@ -220,39 +225,66 @@ class DeclarationSink:
             stats[0] += 1
             stats[1] += line.bedrag_cents
             stats[2] = stats[2] or (line.line or 0)
-        parts = split_by_month(
-            line.periode_begin, line.periode_eind, line.bedrag_cents, line.volume
-        )
-        for index, part in enumerate(parts):
-            self.writer.add(
-                (
-                    self.gemeente,
-                    self.bestand_id,
-                    line.client,
-                    line.toewijzingnummer,
-                    self.wet,
-                    line.productcategorie,
-                    line.productcode,
+        begin, end = line.periode_begin, line.periode_eind
+        if begin.year == end.year and begin.month == end.month:
+            # The common case needs no split: one row, the whole amount.
+            self._write(
+                line, perceel, begin, end, begin.replace(day=1), 0, line.volume, line.bedrag_cents
+            )
+        else:
+            parts = split_by_month(begin, end, line.bedrag_cents, line.volume)
+            for index, part in enumerate(parts):
+                self._write(
+                    line,
                     perceel,
-                    self.aanbieder,
                     part.begin,
                     part.end,
                     part.zorgmaand,
                     index,
                     part.volume,
-                    line.eenheid,
-                    line.tarief_cents,
                     part.amount_cents,
-                    line.debet_credit,
-                    line.declaratiedatum,
-                    line.declaratienummer,
-                    line.productreferentie,
-                    line.vorig_referentienummer,
                 )
-            )
         self.report.regels += 1
         self.report.bedrag_cents += line.bedrag_cents
         self.report.widen_period(line.periode_begin, line.periode_eind)
+
+    def _write(
+        self,
+        line: DeclarationLine,
+        perceel: str,
+        begin: date,
+        end: date,
+        zorgmaand: date,
+        deel: int,
+        volume: float | None,
+        cents: int,
+    ) -> None:
+        self.writer.add(
+            (
+                self.gemeente,
+                self.bestand_id,
+                line.client,
+                line.toewijzingnummer,
+                self.wet,
+                line.productcategorie,
+                line.productcode,
+                perceel,
+                self.aanbieder,
+                begin,
+                end,
+                zorgmaand,
+                deel,
+                volume,
+                line.eenheid,
+                line.tarief_cents,
+                cents,
+                line.debet_credit,
+                line.declaratiedatum,
+                line.declaratienummer,
+                line.productreferentie,
+                line.vorig_referentienummer,
+            )
+        )
 
     def finish(self) -> None:
         self.writer.flush()
@@ -306,24 +338,25 @@ class DeclarationMessage:
             check_gemeente(
                 header.ontvanger, ingestor.config, findings, header.afzender, "Ontvanger"
             )
-            sink = DeclarationSink(
-                session,
-                bestand.id,
-                header.ontvanger,
-                self.wet,
-                header.afzender,
-                ingestor.config,
-                report,
-                findings,
-            )
             checks = DeclarationChecks(name, header, findings)
-            for record in message.records:
-                if isinstance(record, xm.DeclaratieHeader):
-                    checks.declaratie = record
-                    continue
-                checks.prestatie(record)
-                sink.add(_line_from_prestatie(record, checks.declaratie))
-            sink.finish()
+            with declaration_writer(session) as writer:
+                sink = DeclarationSink(
+                    writer,
+                    bestand.id,
+                    header.ontvanger,
+                    self.wet,
+                    header.afzender,
+                    ingestor.config,
+                    report,
+                    findings,
+                )
+                for record in message.records:
+                    if isinstance(record, xm.DeclaratieHeader):
+                        checks.declaratie = record
+                        continue
+                    checks.prestatie(record)
+                    sink.add(_line_from_prestatie(record, checks.declaratie))
+                sink.finish()
             checks.finish()
         return None
 

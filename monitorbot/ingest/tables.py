@@ -22,7 +22,12 @@ from monitorbot.config import Config, ConfigError, load_model_file
 from monitorbot.ingest import tabular
 from monitorbot.ingest.errors import InputProblem, RejectedInput
 from monitorbot.ingest.findings import Finding, FindingCollector
-from monitorbot.ingest.sources import DeclarationLine, DeclarationSink, SourceFile
+from monitorbot.ingest.sources import (
+    DeclarationLine,
+    DeclarationSink,
+    SourceFile,
+    declaration_writer,
+)
 from monitorbot.store import models
 
 EXPORT_FORMATS_FILE = "exportformaten.yaml"
@@ -173,44 +178,25 @@ class DeclarationExport:
         _record_skipped_rows(result, findings, gemeente, self.mapping.aanbieder_agb)
         by_provider: dict[str, DeclarationSink] = {}
         invalid_bsn = 0
-        for row in result.rows:
-            invalid_bsn += not row.bsn_valid
-            aanbieder = row.aanbieder_agb
-            sink = by_provider.get(aanbieder)
-            if sink is None:
-                sink = DeclarationSink(
-                    session,
-                    bestand.id,
-                    gemeente,
-                    self.mapping.wet,
-                    aanbieder,
-                    ingestor.config,
-                    report,
-                    findings,
-                )
-                by_provider[aanbieder] = sink
-            sink.add(
-                DeclarationLine(
-                    client=row.client,
-                    toewijzingnummer=row.toewijzingnummer,
-                    productcategorie=row.productcategorie,
-                    productcode=row.productcode,
-                    periode_begin=row.periode_begin,
-                    periode_eind=row.periode_eind,
-                    volume=row.volume,
-                    eenheid=row.eenheid,
-                    tarief_cents=row.tarief_cents,
-                    bedrag_cents=row.bedrag_cents,
-                    debet_credit=row.debet_credit,
-                    declaratiedatum=row.declaratiedatum,
-                    declaratienummer=None,
-                    productreferentie=row.productreferentie,
-                    vorig_referentienummer=None,
-                    line=row.line,
-                )
-            )
-        for sink in by_provider.values():
-            sink.finish()
+        with declaration_writer(session) as writer:
+            for row in result.rows:
+                invalid_bsn += not row.bsn_valid
+                sink = by_provider.get(row.aanbieder_agb)
+                if sink is None:
+                    sink = DeclarationSink(
+                        writer,
+                        bestand.id,
+                        gemeente,
+                        self.mapping.wet,
+                        row.aanbieder_agb,
+                        ingestor.config,
+                        report,
+                        findings,
+                    )
+                    by_provider[row.aanbieder_agb] = sink
+                sink.add(_line_from_row(row))
+            for sink in by_provider.values():
+                sink.finish()
         if invalid_bsn:
             findings.add(
                 Finding(
@@ -224,6 +210,27 @@ class DeclarationExport:
             )
         bestand.afzender = self.mapping.aanbieder_agb
         return None
+
+
+def _line_from_row(row: tabular.ExportRow) -> DeclarationLine:
+    return DeclarationLine(
+        client=row.client,
+        toewijzingnummer=row.toewijzingnummer,
+        productcategorie=row.productcategorie,
+        productcode=row.productcode,
+        periode_begin=row.periode_begin,
+        periode_eind=row.periode_eind,
+        volume=row.volume,
+        eenheid=row.eenheid,
+        tarief_cents=row.tarief_cents,
+        bedrag_cents=row.bedrag_cents,
+        debet_credit=row.debet_credit,
+        declaratiedatum=row.declaratiedatum,
+        declaratienummer=None,
+        productreferentie=row.productreferentie,
+        vorig_referentienummer=None,
+        line=row.line,
+    )
 
 
 def _single_gemeente(config: Config, name: str) -> str:

@@ -52,16 +52,32 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from monitorbot.config.codes import Wet
+from monitorbot.config.codes import EENHEDEN, Wet
 from monitorbot.ingest.errors import BSN_HIDDEN, InputProblem, RejectedInput
 from monitorbot.ingest.privacy import normalize_bsn, passes_elfproef
 
 ExportField = Literal[
-    "bsn", "toewijzingnummer", "productcategorie", "productcode", "begindatum", "einddatum",
-    "volume", "eenheid", "tarief", "bedrag", "declaratiedatum", "referentie", "aanbieder",
+    "bsn",
+    "toewijzingnummer",
+    "productcategorie",
+    "productcode",
+    "begindatum",
+    "einddatum",
+    "volume",
+    "eenheid",
+    "tarief",
+    "bedrag",
+    "declaratiedatum",
+    "referentie",
+    "aanbieder",
 ]
 REQUIRED_FIELDS: tuple[ExportField, ...] = (
-    "bsn", "productcategorie", "begindatum", "einddatum", "bedrag", "declaratiedatum",
+    "bsn",
+    "productcategorie",
+    "begindatum",
+    "einddatum",
+    "bedrag",
+    "declaratiedatum",
 )
 MAX_PROBLEMS_WHEN_REJECTED = 100
 _DELIMITERS = (";", "\t", ",")
@@ -239,8 +255,9 @@ def _split_separators(body: str, *, money: bool) -> tuple[str, str]:
         if _THOUSANDS_DOT.match(body):
             if money:
                 return body.replace(".", ""), ""
-            raise CellError("dubbelzinnig getal: schrijf 1.500,0 of 1500 (duizendtallen) "
-                            "of 1,5 (decimalen)")
+            raise CellError(
+                "dubbelzinnig getal: schrijf 1.500,0 of 1500 (duizendtallen) of 1,5 (decimalen)"
+            )
         integer, _, fraction = body.partition(".")
         return integer, fraction
     return body, ""
@@ -252,8 +269,10 @@ def parse_decimal(text: str, *, money: bool = False) -> Decimal:
     if not body:
         raise CellError("geen getal")
     integer, fraction = _split_separators(body, money=money)
-    if not integer or not _PLAIN_DIGITS.match(integer) or (
-        fraction and not _PLAIN_DIGITS.match(fraction)
+    if (
+        not integer
+        or not _PLAIN_DIGITS.match(integer)
+        or (fraction and not _PLAIN_DIGITS.match(fraction))
     ):
         raise CellError("geen getal")
     value = Decimal(f"{integer}.{fraction}" if fraction else integer)
@@ -345,6 +364,45 @@ def _code(value: Any, width: int) -> str:
     return text.zfill(width) if _is_digits(text) and len(text) < width else text
 
 
+#: WJ756 units by the names backoffice systems write for them.
+UNIT_NAMES: dict[str, str] = {
+    "minuut": "01",
+    "minuten": "01",
+    "min": "01",
+    "uur": "04",
+    "uren": "04",
+    "u": "04",
+    "etmaal": "14",
+    "etmalen": "14",
+    "dag": "14",
+    "dagen": "14",
+    "dagdeel": "16",
+    "dagdelen": "16",
+    "stuks": "82",
+    "stuk": "82",
+    "stuks (output)": "82",
+    "euro": "83",
+    "euro's": "83",
+    "euros": "83",
+    "stuks (inspanning)": "84",
+}
+
+
+def _eenheid(value: Any) -> str | None:
+    """A WJ756 unit code from a code ('4', '04') or a name ('uur', 'Etmaal')."""
+    text = _text(value)
+    if not text:
+        return None
+    code = _code(text, 2)
+    if code in EENHEDEN:
+        return code
+    named = UNIT_NAMES.get(text.casefold())
+    if named is None:
+        allowed = ", ".join(f"{c} ({n})" for c, n in EENHEDEN.items())
+        raise CellError(f"onbekende eenheid; toegestaan: {allowed}")
+    return named
+
+
 def _agb(value: Any) -> str:
     text = _code(value, 8)
     if len(text) != 8 or not _is_digits(text):
@@ -396,7 +454,11 @@ def _is_blank(row: list[Any] | tuple[Any, ...]) -> bool:
 
 
 def _open_table(
-    path: Path, filename: str, *, delimiter: str | None = None, encoding: str | None = None,
+    path: Path,
+    filename: str,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
     wanted: list[str] | None = None,
 ) -> _Table:
     with open(path, "rb") as probe:
@@ -404,8 +466,13 @@ def _open_table(
     if magic.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
         return _open_xlsx(path, filename, wanted)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RejectedInput([InputProblem(filename, None, None, None,
-                                          "oud Excel-formaat (.xls): sla op als .xlsx of CSV")])
+        raise RejectedInput(
+            [
+                InputProblem(
+                    filename, None, None, None, "oud Excel-formaat (.xls): sla op als .xlsx of CSV"
+                )
+            ]
+        )
     return _open_csv(path, filename, delimiter=delimiter, encoding=encoding, wanted=wanted)
 
 
@@ -442,7 +509,11 @@ def _choose_delimiter(header_line: str, wanted: list[str] | None) -> str:
 
 
 def _open_csv(
-    path: Path, filename: str, *, delimiter: str | None, encoding: str | None,
+    path: Path,
+    filename: str,
+    *,
+    delimiter: str | None,
+    encoding: str | None,
     wanted: list[str] | None,
 ) -> _Table:
     encoding = encoding or _detect_encoding(path)
@@ -477,8 +548,9 @@ def _open_csv(
     return _Table(headers=headers, rows=rows(), close=stream.close)
 
 
-def _unreadable(filename: str, encoding: str, exc: Exception, row: int | None = None
-                ) -> RejectedInput:
+def _unreadable(
+    filename: str, encoding: str, exc: Exception, row: int | None = None
+) -> RejectedInput:
     if isinstance(exc, UnicodeDecodeError):
         reason = f"tekens passen niet bij de encoding {encoding} (sla op als UTF-8)"
     else:
@@ -514,9 +586,13 @@ def _open_xlsx(path: Path, filename: str, wanted: list[str] | None) -> _Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RejectedInput([InputProblem(filename, None, None, None,
-                                          f"geen leesbaar XLSX-bestand ({type(exc).__name__})")]
-                            ) from None
+        raise RejectedInput(
+            [
+                InputProblem(
+                    filename, None, None, None, f"geen leesbaar XLSX-bestand ({type(exc).__name__})"
+                )
+            ]
+        ) from None
     sheet = workbook.worksheets[0]
     sheet.reset_dimensions()  # stored dimensions may be wrong; read every row there is
     all_rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
@@ -529,9 +605,7 @@ def _open_xlsx(path: Path, filename: str, wanted: list[str] | None) -> _Table:
     return _Table(headers=[_text(h) for h in headers], rows=rows(), close=workbook.close)
 
 
-def _column_indexes(
-    table: _Table, filename: str, wanted: dict[str, str]
-) -> dict[str, int]:
+def _column_indexes(table: _Table, filename: str, wanted: dict[str, str]) -> dict[str, int]:
     """Field -> column index, matching headers case- and space-insensitively."""
     positions: dict[str, list[int]] = {}
     for index, header in enumerate(table.headers):
@@ -545,8 +619,9 @@ def _column_indexes(
         else:
             reason = "kolom ontbreekt" if not indexes else "kolom komt meer dan eens voor"
             shown = ", ".join(repr(h) for h in table.headers if _text(h)) or "geen"
-            problems.append(InputProblem(filename, 1, header, None,
-                                         f"{reason}; gevonden kolommen: {shown}"))
+            problems.append(
+                InputProblem(filename, 1, header, None, f"{reason}; gevonden kolommen: {shown}")
+            )
     if problems:
         table.close()
         raise RejectedInput(problems)
@@ -561,8 +636,19 @@ def _hidden(field_name: str, value: Any) -> str:
 
 
 _CONVERTED_FIELDS: tuple[ExportField, ...] = (
-    "bsn", "bedrag", "productcategorie", "begindatum", "einddatum", "declaratiedatum",
-    "referentie", "toewijzingnummer", "productcode", "volume", "eenheid", "tarief", "aanbieder",
+    "bsn",
+    "bedrag",
+    "productcategorie",
+    "begindatum",
+    "einddatum",
+    "declaratiedatum",
+    "referentie",
+    "toewijzingnummer",
+    "productcode",
+    "volume",
+    "eenheid",
+    "tarief",
+    "aanbieder",
 )
 
 
@@ -576,8 +662,9 @@ class _ExportConverter:
     (`problems`) to report every bad cell.
     """
 
-    def __init__(self, mapping: ColumnMapping, columns: dict[str, int],
-                 pseudonymize: Callable[[str], str]):
+    def __init__(
+        self, mapping: ColumnMapping, columns: dict[str, int], pseudonymize: Callable[[str], str]
+    ):
         self.mapping = mapping
         self.wet = mapping.wet
         self.columns = columns
@@ -589,7 +676,7 @@ class _ExportConverter:
         self.categories = _Cached(lambda v: _code(_required(v), 2))
         self.optional_cents = _Cached(_optional_cell(_cents_from_cell))
         self.volumes = _Cached(_optional_cell(_volume))
-        self.eenheden = _Cached(lambda v: _code(v, 2) or None)
+        self.eenheden = _Cached(_eenheid)
         self.texts = _Cached(lambda v: _text(v) or None)
         fixed = mapping.aanbieder_agb
         self.agbs = _Cached(lambda v: fixed if v is None and fixed else _agb(v))
@@ -598,8 +685,21 @@ class _ExportConverter:
         if len(row) < self.width:  # exporters often drop empty trailing cells
             row.extend([None] * (self.width - len(row)))
         row.append(None)  # what unmapped optional columns (index -1) read
-        (bsn, bedrag, categorie, begin, end, declaratiedatum, referentie, toewijzing, code,
-         volume, eenheid, tarief, aanbieder) = self.cells(row)
+        (
+            bsn,
+            bedrag,
+            categorie,
+            begin,
+            end,
+            declaratiedatum,
+            referentie,
+            toewijzing,
+            code,
+            volume,
+            eenheid,
+            tarief,
+            aanbieder,
+        ) = self.cells(row)
         if not (bsn.__class__ is str and len(bsn) == 9 and bsn.isdigit() and bsn.isascii()):
             bsn = normalize_bsn(_text(bsn))  # separators, lost leading zeros, or not a BSN
         amount = self.cents[bedrag]
@@ -625,8 +725,9 @@ class _ExportConverter:
             line=number,
         )
 
-    def problems(self, row: list[Any], number: int, table: _Table,
-                 filename: str) -> list[InputProblem]:
+    def problems(
+        self, row: list[Any], number: int, table: _Table, filename: str
+    ) -> list[InputProblem]:
         """Every bad cell of a row that failed (the slow path, only for bad rows)."""
         if len(row) < self.width:
             row = row + [None] * (self.width - len(row))
@@ -650,8 +751,15 @@ class _ExportConverter:
                 check(row[index])
             except (CellError, ValueError) as exc:
                 reason = str(exc) if field_name != "bsn" else "geen BSN (9 cijfers)"
-                found.append(InputProblem(filename, number, _text(table.headers[index]),
-                                          _hidden(field_name, row[index]), reason))
+                found.append(
+                    InputProblem(
+                        filename,
+                        number,
+                        _text(table.headers[index]),
+                        _hidden(field_name, row[index]),
+                        reason,
+                    )
+                )
         return found or [InputProblem(filename, number, None, None, "rij onleesbaar")]
 
 
@@ -677,7 +785,10 @@ def _volume(value: Any) -> float:
 
 
 def read_export(
-    path: Path, mapping: ColumnMapping, *, pseudonymize: Callable[[str], str],
+    path: Path,
+    mapping: ColumnMapping,
+    *,
+    pseudonymize: Callable[[str], str],
     filename: str | None = None,
 ) -> TabularResult[ExportRow]:
     """Read a backoffice declaration export (CSV or XLSX) as configured by `mapping`.
@@ -687,8 +798,13 @@ def read_export(
     (`RejectedInput`), as does a missing mapped column or an unreadable file.
     """
     name = filename or Path(path).name
-    table = _open_table(Path(path), name, delimiter=mapping.delimiter,
-                        encoding=mapping.encoding, wanted=list(mapping.kolommen.values()))
+    table = _open_table(
+        Path(path),
+        name,
+        delimiter=mapping.delimiter,
+        encoding=mapping.encoding,
+        wanted=list(mapping.kolommen.values()),
+    )
     columns = _column_indexes(table, name, dict(mapping.kolommen))
     convert = _ExportConverter(mapping, columns, pseudonymize)
     result: TabularResult[ExportRow] = TabularResult()
@@ -710,11 +826,16 @@ def read_export(
 def _rejected_rows(filename: str, problems: list[InputProblem]) -> RejectedInput:
     shown = problems[:MAX_PROBLEMS_WHEN_REJECTED]
     rows = {p.line for p in problems}
-    shown.append(InputProblem(
-        filename, None, None, None,
-        f"{len(rows)} rij(en) met fouten; het bestand is niet ingelezen "
-        "(gedeeltelijk inlezen staat uit voor deze export)",
-    ))
+    shown.append(
+        InputProblem(
+            filename,
+            None,
+            None,
+            None,
+            f"{len(rows)} rij(en) met fouten; het bestand is niet ingelezen "
+            "(gedeeltelijk inlezen staat uit voor deze export)",
+        )
+    )
     return RejectedInput(shown)
 
 
@@ -747,8 +868,12 @@ _Columns = dict[str, Callable[[Any], Any]]
 
 
 def _read_fixed(
-    path: Path, filename: str | None, columns: _Columns, optional: set[str],
-    build: Callable[[dict[str, Any], int], RowT], gedeeltelijk_toegestaan: bool,
+    path: Path,
+    filename: str | None,
+    columns: _Columns,
+    optional: set[str],
+    build: Callable[[dict[str, Any], int], RowT],
+    gedeeltelijk_toegestaan: bool,
 ) -> TabularResult[RowT]:
     """Read a table with fixed column names (any order, case-insensitive)."""
     name = filename or Path(path).name
@@ -772,8 +897,11 @@ def _read_fixed(
                     else:
                         values[column] = convert(cell)
                 except CellError as exc:
-                    problems.append(InputProblem(name, number, _text(table.headers[index]),
-                                                 _text(cell), str(exc)))
+                    problems.append(
+                        InputProblem(
+                            name, number, _text(table.headers[index]), _text(cell), str(exc)
+                        )
+                    )
             if problems:
                 result.problems.extend(problems)
             else:
@@ -794,9 +922,13 @@ def read_monthly_totals(
     """
     columns: _Columns = {"maand": parse_month, "perceel": _text, "bedrag": _cents_from_cell}
     return _read_fixed(
-        Path(path), filename, columns, set(),
-        lambda v, n: MonthlyTotal(maand=v["maand"], perceel=v["perceel"],
-                                  bedrag_cents=v["bedrag"], line=n),
+        Path(path),
+        filename,
+        columns,
+        set(),
+        lambda v, n: MonthlyTotal(
+            maand=v["maand"], perceel=v["perceel"], bedrag_cents=v["bedrag"], line=n
+        ),
         gedeeltelijk_toegestaan,
     )
 
@@ -809,13 +941,22 @@ def read_waiting_list(
     `aanbieder` is the provider's AGB code (leading zeros restored, as in exports).
     """
     columns: _Columns = {
-        "toewijzingsdatum": _date_from_cell, "startdatum": _date_from_cell,
-        "aanbieder": _agb, "perceel": _text,
+        "toewijzingsdatum": _date_from_cell,
+        "startdatum": _date_from_cell,
+        "aanbieder": _agb,
+        "perceel": _text,
     }
     return _read_fixed(
-        Path(path), filename, columns, {"startdatum"},
-        lambda v, n: WachtlijstRow(toewijzingsdatum=v["toewijzingsdatum"],
-                                   startdatum=v["startdatum"], aanbieder=v["aanbieder"],
-                                   perceel=v["perceel"], line=n),
+        Path(path),
+        filename,
+        columns,
+        {"startdatum"},
+        lambda v, n: WachtlijstRow(
+            toewijzingsdatum=v["toewijzingsdatum"],
+            startdatum=v["startdatum"],
+            aanbieder=v["aanbieder"],
+            perceel=v["perceel"],
+            line=n,
+        ),
         gedeeltelijk_toegestaan,
     )

@@ -273,9 +273,7 @@ def sniff_message(path_or_bytes: Source, *, filename: str | None = None) -> tupl
     name = filename or _default_name(path_or_bytes)
     problem: InputProblem | None = None
     with _open(path_or_bytes) as stream:
-        parser = etree.iterparse(
-            stream, events=("start",), load_dtd=False, no_network=True
-        )
+        parser = etree.iterparse(stream, events=("start",), load_dtd=False, no_network=True)
         try:
             _, root = next(parser)
             namespace, _, local = root.tag.rpartition("}")
@@ -287,10 +285,17 @@ def sniff_message(path_or_bytes: Source, *, filename: str | None = None) -> tupl
         raise RejectedInput([problem])
     if namespace not in KNOWN_NAMESPACES:
         known = ", ".join(KNOWN_NAMESPACES)
-        raise RejectedInput([InputProblem(
-            name, line, local, namespace or "(geen namespace)",
-            f"onbekende namespace van het hoofdelement; bekend zijn: {known}",
-        )])
+        raise RejectedInput(
+            [
+                InputProblem(
+                    name,
+                    line,
+                    local,
+                    namespace or "(geen namespace)",
+                    f"onbekende namespace van het hoofdelement; bekend zijn: {known}",
+                )
+            ]
+        )
     return KNOWN_NAMESPACES[namespace]
 
 
@@ -334,8 +339,10 @@ _BUILTIN_REASONS = {
 }
 
 
-@_schema_message(r"'(?P<value>.*)' is not a valid value of the (?:local )?atomic type"
-                 r"(?: '(?:\{[^}]*\})?(?P<type>[^']+)')?\.$")
+@_schema_message(
+    r"'(?P<value>.*)' is not a valid value of the (?:local )?atomic type"
+    r"(?: '(?:\{[^}]*\})?(?P<type>[^']+)')?\.$"
+)
 def _atomic(match: re.Match[str], info: _SchemaInfo) -> str:
     type_name = match["type"]
     if type_name is None:
@@ -344,39 +351,49 @@ def _atomic(match: re.Match[str], info: _SchemaInfo) -> str:
     return f"{_BUILTIN_REASONS.get(builtin, 'geen geldige waarde')} ({type_name})"
 
 
-@_schema_message(r"\[facet 'pattern'\] The value '(?P<value>.*)' is not accepted by the "
-                 r"pattern '(?P<pattern>.*)'\.$")
+@_schema_message(
+    r"\[facet 'pattern'\] The value '(?P<value>.*)' is not accepted by the "
+    r"pattern '(?P<pattern>.*)'\.$"
+)
 def _pattern(match: re.Match[str], info: _SchemaInfo) -> str:
     return f"voldoet niet aan het voorgeschreven patroon {match['pattern']}"
 
 
-@_schema_message(r"\[facet 'enumeration'\] The value '(?P<value>.*)' is not an element of the "
-                 r"set \{(?P<set>.*)\}\.$")
+@_schema_message(
+    r"\[facet 'enumeration'\] The value '(?P<value>.*)' is not an element of the "
+    r"set \{(?P<set>.*)\}\.$"
+)
 def _enumeration(match: re.Match[str], info: _SchemaInfo) -> str:
     allowed = match["set"].replace("'", "")
     return f"geen toegestane code; toegestaan: {allowed}"
 
 
-@_schema_message(r"\[facet '(?P<facet>maxLength|minLength|length)'\] The value "
-                 r"(?:'(?P<value>.*)' )?has a length of '(?P<length>\d+)'; "
-                 r"this \w+(?: from)? the allowed (?:maximum |minimum )?"
-                 r"length of '(?P<limit>\d+)'\.$")
+@_schema_message(
+    r"\[facet '(?P<facet>maxLength|minLength|length)'\] The value "
+    r"(?:'(?P<value>.*)' )?has a length of '(?P<length>\d+)'; "
+    r"this \w+(?: from)? the allowed (?:maximum |minimum )?"
+    r"length of '(?P<limit>\d+)'\.$"
+)
 def _length(match: re.Match[str], info: _SchemaInfo) -> str:
     word = {"maxLength": "maximaal", "minLength": "minimaal", "length": "precies"}[match["facet"]]
     return f"lengte {match['length']} tekens, toegestaan {word} {match['limit']}"
 
 
-@_schema_message(r"\[facet '(?P<facet>max|min)(?:Inclusive|Exclusive)'\] The value "
-                 r"'(?P<value>.*)' is (?:greater|less) than (?:or equal to )?"
-                 r"the (?:maximum|minimum) value allowed \('(?P<limit>.*)'\)\.$")
+@_schema_message(
+    r"\[facet '(?P<facet>max|min)(?:Inclusive|Exclusive)'\] The value "
+    r"'(?P<value>.*)' is (?:greater|less) than (?:or equal to )?"
+    r"the (?:maximum|minimum) value allowed \('(?P<limit>.*)'\)\.$"
+)
 def _range(match: re.Match[str], info: _SchemaInfo) -> str:
     if match["facet"] == "max":
         return f"groter dan het maximum {match['limit']}"
     return f"kleiner dan het minimum {match['limit']}"
 
 
-@_schema_message(r"This element is not expected\."
-                 r"(?: Expected is (?:one of )?\( (?P<expected>.*) \)\.)?$")
+@_schema_message(
+    r"This element is not expected\."
+    r"(?: Expected is (?:one of )?\( (?P<expected>.*) \)\.)?$"
+)
 def _unexpected(match: re.Match[str], info: _SchemaInfo) -> str:
     if match["expected"]:
         return f"element hoort hier niet; verwacht: {_local_names(match['expected'])}"
@@ -426,7 +443,7 @@ def _parse_schema_error(message: str, info: _SchemaInfo) -> _SchemaError:
     if prefix is None:
         reason = f"voldoet niet aan het schema: {_mask_values(message)}"
         return _SchemaError(None, None, None, reason)
-    rest = message[prefix.end():]
+    rest = message[prefix.end() :]
     tag = f"{{{prefix['ns']}}}{prefix['name']}" if prefix["ns"] else prefix["name"]
     for pattern, translate in _SCHEMA_MESSAGES:
         match = pattern.match(rest)
@@ -434,35 +451,56 @@ def _parse_schema_error(message: str, info: _SchemaInfo) -> _SchemaError:
             groups = match.groupdict()
             expected = tuple(
                 _local(part.strip())
-                for part in (groups.get("expected") or "").split(",") if part.strip()
+                for part in (groups.get("expected") or "").split(",")
+                if part.strip()
             )
             length = groups.get("length")
             return _SchemaError(
-                tag, prefix["name"], groups.get("value"), translate(match, info), expected,
-                missing=translate is _missing, length=None if length is None else int(length),
+                tag,
+                prefix["name"],
+                groups.get("value"),
+                translate(match, info),
+                expected,
+                missing=translate is _missing,
+                length=None if length is None else int(length),
             )
-    return _SchemaError(tag, prefix["name"], None,
-                        f"voldoet niet aan het schema: {_mask_values(rest)}")
+    return _SchemaError(
+        tag, prefix["name"], None, f"voldoet niet aan het schema: {_mask_values(rest)}"
+    )
 
 
 _PARSER_MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)"),
-     r"<\1> van regel \2 wordt afgesloten met </\3>"),
-    (re.compile(r"Premature end of data in tag (\S+) line (\d+)"),
-     r"het bestand houdt op voordat <\1> (regel \2) is afgesloten (afgebroken bestand?)"),
-    (re.compile(r"EntityRef: expecting ';'|xmlParseEntityRef: no name"),
-     "los '&'-teken (schrijf &amp;)"),
-    (re.compile(r"Extra content at the end of the document"),
-     "inhoud na het einde van het bericht"),
+    (
+        re.compile(r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)"),
+        r"<\1> van regel \2 wordt afgesloten met </\3>",
+    ),
+    (
+        re.compile(r"Premature end of data in tag (\S+) line (\d+)"),
+        r"het bestand houdt op voordat <\1> (regel \2) is afgesloten (afgebroken bestand?)",
+    ),
+    (
+        re.compile(r"EntityRef: expecting ';'|xmlParseEntityRef: no name"),
+        "los '&'-teken (schrijf &amp;)",
+    ),
+    (
+        re.compile(r"Extra content at the end of the document"),
+        "inhoud na het einde van het bericht",
+    ),
     (re.compile(r"Start tag expected, '<' not found"), "geen XML: begintag '<' verwacht"),
     (re.compile(r"Document is empty"), "leeg bestand"),
-    (re.compile(r"Input is not proper UTF-8|Invalid bytes in character encoding"),
-     "tekens passen niet bij de encoding (UTF-8 tenzij de XML-declaratie iets anders zegt)"),
-    (re.compile(r"Namespace prefix (\S+) on (\S+) is not defined"),
-     r"namespace-prefix \1 (bij <\2>) is niet gedeclareerd"),
+    (
+        re.compile(r"Input is not proper UTF-8|Invalid bytes in character encoding"),
+        "tekens passen niet bij de encoding (UTF-8 tenzij de XML-declaratie iets anders zegt)",
+    ),
+    (
+        re.compile(r"Namespace prefix (\S+) on (\S+) is not defined"),
+        r"namespace-prefix \1 (bij <\2>) is niet gedeclareerd",
+    ),
     (re.compile(r"Couldn't find end of Start Tag (\S+)"), r"begintag <\1> is niet afgesloten"),
-    (re.compile(r"invalid xmlChar value|Char 0x\w+ out of allowed range|PCDATA invalid Char"),
-     "teken dat in XML niet is toegestaan"),
+    (
+        re.compile(r"invalid xmlChar value|Char 0x\w+ out of allowed range|PCDATA invalid Char"),
+        "teken dat in XML niet is toegestaan",
+    ),
 ]
 
 
@@ -485,8 +523,9 @@ def _parser_problem(filename: str, message: str, line: int | None) -> InputProbl
             break
     if reason is None:
         reason = _mask_values(message)
-    return InputProblem(filename, line or None, element, None,
-                        f"XML is niet goed gevormd: {reason}")
+    return InputProblem(
+        filename, line or None, element, None, f"XML is niet goed gevormd: {reason}"
+    )
 
 
 # --------------------------------------------------------------------------- the event stream
@@ -579,8 +618,9 @@ class _EventStream:
         if not self._complete and self._read_to_end():
             return [self._truncated()]
         return self._schema_problems(drain=False) or [
-            InputProblem(self.filename, line or None, None, None,
-                         "leeg bestand of geen volledig XML-bericht")
+            InputProblem(
+                self.filename, line or None, None, None, "leeg bestand of geen volledig XML-bericht"
+            )
         ]
 
     def _schema_problems(self, *, drain: bool = True) -> list[InputProblem]:
@@ -588,7 +628,7 @@ class _EventStream:
         if events is None:
             return []
         log = events.error_log
-        entries = [e for e in list(log)[self._log_seen:] if e.level >= etree.ErrorLevels.ERROR]
+        entries = [e for e in list(log)[self._log_seen :] if e.level >= etree.ErrorLevels.ERROR]
         self._log_seen = len(log)
         if not entries:
             return []
@@ -631,9 +671,14 @@ class _EventStream:
         if self._root is not None:
             for element in self._root.iter():
                 last_line = element.sourceline
-        return InputProblem(self.filename, last_line, None, None,
-                            "XML is niet goed gevormd: het bestand houdt op voordat het bericht "
-                            "is afgesloten (afgebroken of onvolledig bestand)")
+        return InputProblem(
+            self.filename,
+            last_line,
+            None,
+            None,
+            "XML is niet goed gevormd: het bestand houdt op voordat het bericht "
+            "is afgesloten (afgebroken of onvolledig bestand)",
+        )
 
     def _locate(self, error: _SchemaError) -> tuple[int | None, str | None]:
         """Line (and, if the message lacks it, value) of the element an error is about.
@@ -657,9 +702,7 @@ class _EventStream:
         return found.sourceline, value
 
 
-def _best_candidate(
-    candidates: list[etree._Element], error: _SchemaError
-) -> etree._Element | None:
+def _best_candidate(candidates: list[etree._Element], error: _SchemaError) -> etree._Element | None:
     if error.value is not None:
         wanted = error.value.strip()
         return next((el for el in candidates if (el.text or "").strip() == wanted), None)
@@ -667,9 +710,7 @@ def _best_candidate(
         return next((el for el in candidates if len(el.text or "") == error.length), None)
     if error.missing:
         expected = set(error.expected)
-        return next(
-            (el for el in candidates if not expected & {_local(c.tag) for c in el}), None
-        )
+        return next((el for el in candidates if not expected & {_local(c.tag) for c in el}), None)
     if error.expected:
         # "E is not expected, expected X": either E is repeated, or E stands where
         # an X should have come first (X missing or after it).
@@ -710,9 +751,9 @@ class _Dates(dict[str, date]):
             value = date.fromisoformat(text.strip())
         except ValueError:
             # The schema accepted it, so it is a real xs:date Python cannot hold.
-            raise _FieldError(None, text.strip(),
-                              "datum buiten het ondersteunde bereik (jaar 1 tot en met 9999)"
-                              ) from None
+            raise _FieldError(
+                None, text.strip(), "datum buiten het ondersteunde bereik (jaar 1 tot en met 9999)"
+            ) from None
         self[text] = value
         return value
 
@@ -902,8 +943,9 @@ def _verzoek(element: etree._Element, reader: _Reader) -> VerzoekToewijzing:
         referentie_aanbieder=_text(values, "ReferentieAanbieder"),
         productcategorie=_optional(values, "Categorie"),
         productcode=_optional(values, "Code"),
-        toewijzing_ingangsdatum=reader.date(values["ToewijzingIngangsdatum"],
-                                            "ToewijzingIngangsdatum"),
+        toewijzing_ingangsdatum=reader.date(
+            values["ToewijzingIngangsdatum"], "ToewijzingIngangsdatum"
+        ),
         verwijzer_type=_text(values, "Type"),
         line=element.sourceline,
     )
@@ -931,9 +973,7 @@ def _tags(code: str) -> list[str]:
     return tags
 
 
-def _records(
-    events: Iterator[etree._Element], reader: _Reader, code: str
-) -> Iterator[Record]:
+def _records(events: Iterator[etree._Element], reader: _Reader, code: str) -> Iterator[Record]:
     """Turn the stream's events into records, releasing elements as soon as they are read."""
     ns = reader.ns
     product_tag = ns + _PRODUCT_RECORDS[code][0]
@@ -1007,8 +1047,7 @@ def parse_message(
     header_element = next(events, None)
     if header_element is None or header_element.tag != reader.ns + "Header":
         stream.close()
-        raise RejectedInput([InputProblem(filename, None, "Header", None,
-                                          "bericht zonder Header")])
+        raise RejectedInput([InputProblem(filename, None, "Header", None, "bericht zonder Header")])
     problem: InputProblem | None = None
     try:
         header = _read_header(header_element, reader, wet, code)

@@ -1,7 +1,10 @@
-"""Bulk loading: COPY on PostgreSQL, executemany in large batches elsewhere.
+"""Bulk loading: COPY on PostgreSQL, the driver's executemany elsewhere.
 
-Row-by-row ORM inserts would cap ingestion at a few thousand lines a second;
-these paths run inside the caller's transaction, so a file stays all-or-nothing.
+Row-by-row ORM inserts would cap ingestion at a few thousand lines a second.
+Both paths go through the session's own connection, so they run inside the
+caller's transaction (and savepoint): a file stays all-or-nothing. Errors come
+out as SQLAlchemy exceptions, like those of every other statement: a value that
+does not fit its column is a `DataError`, anything else a `DatabaseError`.
 """
 
 from __future__ import annotations
@@ -9,12 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 
 class BulkWriter:
-    """Buffers rows for one table and writes them in batches on the session's connection."""
+    """Writes rows (tuples in `columns` order) for one table; use it as a context manager.
+
+    On PostgreSQL one COPY stays open while rows arrive, so the server stores
+    them while the parser produces the next ones (two cores instead of one). No
+    other statement may run on the session until `flush()` closes it. On other
+    databases rows are buffered and inserted in batches.
+    """
 
     def __init__(self, session: Session, table: Table, columns: Sequence[str], batch: int = 20_000):
         self.session = session
@@ -23,31 +33,92 @@ class BulkWriter:
         self.batch = batch
         self.rows: list[tuple[Any, ...]] = []
         self.written = 0
-        self._copy = session.get_bind().dialect.name == "postgresql"
+        self.streaming = session.get_bind().dialect.name == "postgresql"
+        self._copy_context: Any = None
+        self._copy: Any = None
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            self.flush()
+        else:
+            self.abort()
 
     def add(self, row: tuple[Any, ...]) -> None:
+        if self.streaming:
+            if self._copy is None:
+                self._open_copy()
+            try:
+                self._copy.write_row(row)
+            except Exception as exc:  # the driver's own errors, wrapped as for any statement
+                self.abort()
+                raise _wrap(self._copy_statement(), exc) from None
+            self.written += 1
+            return
         self.rows.append(row)
         if len(self.rows) >= self.batch:
-            self.flush()
+            self._executemany()
 
     def flush(self) -> None:
-        if not self.rows:
-            return
-        if self._copy:
-            self._copy_rows()
-        else:
-            self.session.execute(
-                insert(self.table), [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-            )
-        self.written += len(self.rows)
-        self.rows.clear()
+        """Write what is buffered and close an open COPY (other statements may follow)."""
+        if self.streaming:
+            self._close_copy()
+        elif self.rows:
+            self._executemany()
 
-    def _copy_rows(self) -> None:
-        dbapi = self.session.connection().connection.dbapi_connection
-        columns = ", ".join(self.columns)
-        with (
-            dbapi.cursor() as cursor,
-            cursor.copy(f"COPY {self.table.name} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in self.rows:
-                copy.write_row(row)
+    def abort(self) -> None:
+        """Give up the rows not yet written (the caller rolls its savepoint back)."""
+        self.rows.clear()
+        if self._copy_context is not None:
+            context, self._copy_context, self._copy = self._copy_context, None, None
+            try:
+                context.__exit__(RuntimeError, RuntimeError("aborted"), None)
+            except Exception:
+                pass
+
+    def _dbapi_connection(self) -> Any:
+        return self.session.connection().connection.dbapi_connection
+
+    def _executemany(self) -> None:
+        """The driver's own executemany: SQLAlchemy's per-row parameter handling is the cost."""
+        rows, self.rows = self.rows, []
+        placeholders = ", ".join("?" for _ in self.columns)
+        statement = (
+            f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) VALUES ({placeholders})"
+        )
+        dbapi = self._dbapi_connection()
+        try:
+            dbapi.executemany(statement, rows)
+        except Exception as exc:  # the DBAPI's own errors, wrapped as for any statement
+            raise _wrap(statement, exc) from None
+        self.written += len(rows)
+
+    def _copy_statement(self) -> str:
+        return f"COPY {self.table.name} ({', '.join(self.columns)}) FROM STDIN"
+
+    def _open_copy(self) -> None:
+        cursor = self._dbapi_connection().cursor()
+        self._copy_context = cursor.copy(self._copy_statement())
+        self._copy = self._copy_context.__enter__()
+
+    def _close_copy(self) -> None:
+        if self._copy_context is None:
+            return
+        context, self._copy_context, self._copy = self._copy_context, None, None
+        try:
+            context.__exit__(None, None, None)
+        except Exception as exc:  # the driver's own errors, wrapped as for any statement
+            raise _wrap(self._copy_statement(), exc) from None
+
+
+def _wrap(statement: str, exc: Exception) -> sa_exc.DBAPIError:
+    """Driver errors as SQLAlchemy's: DataError for values that do not fit, else DatabaseError."""
+    name = type(exc).__name__
+    data_error = name in {"DataError", "StringDataRightTruncation", "NumericValueOutOfRange"} or (
+        type(exc).__module__.startswith("psycopg")
+        and "DataError" in [cls.__name__ for cls in type(exc).__mro__]
+    )
+    kind = sa_exc.DataError if data_error else sa_exc.DatabaseError
+    return kind(statement, None, exc)

@@ -1,0 +1,112 @@
+"""The whole demo municipality ingests, exactly, on SQLite and PostgreSQL; twice is a no-op."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import extract, func, select
+
+from monitorbot.config import load_config
+from monitorbot.ingest.pipeline import Destinations, Ingestor
+from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
+from monitorbot.store import db, models
+from monitorbot.store.sync import sync_config
+
+INPUT_FOLDERS = ("berichten", "exports", "pgb")
+
+
+def _ingested_totals(engine) -> dict[str, dict[str, int]]:
+    line, pgb = models.Declaratieregel, models.PgbMaand
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    with db.transaction(engine) as session:
+        year = extract("year", line.zorgmaand)
+        for y, perceel, cents in session.execute(
+            select(year, line.perceel_id, func.sum(line.bedrag_cents))
+            .where(line.gemeente_code == "9999")
+            .group_by(year, line.perceel_id)
+        ):
+            totals[str(int(y))][perceel] = int(cents)
+        pgb_year = extract("year", pgb.maand)
+        for y, perceel, cents in session.execute(
+            select(pgb_year, pgb.perceel_id, func.sum(pgb.bedrag_cents))
+            .where(pgb.gemeente_code == "9999")
+            .group_by(pgb_year, pgb.perceel_id)
+        ):
+            totals[str(int(y))][perceel] = int(cents)
+    return {y: dict(sorted(p.items())) for y, p in sorted(totals.items())}
+
+
+def test_demo_ingests_exactly_what_was_planted_and_twice_is_a_no_op(
+    engine, demo_dir: Path, config_dir, tmp_path
+):
+    manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    ingestor = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "quarantaine"),
+        clock=lambda: datetime(2026, 11, 10, 7, tzinfo=UTC),
+    )
+    inputs = [demo_dir / name for name in INPUT_FOLDERS]
+    report = ingestor.run(inputs)
+
+    rejected = {
+        Path(f.naam).relative_to(demo_dir).as_posix()
+        for f in report.bestanden
+        if f.status == "geweigerd"
+    }
+    planted_rejects = {
+        d["file"] for d in manifest["dirty"] if d["detail"]["verwacht"] == "afkeuren"
+    }
+    assert rejected == planted_rejects
+    assert _ingested_totals(engine) == manifest["yearly_totals_cents"]
+
+    with db.transaction(engine) as session:
+        kinds = dict(
+            session.execute(
+                select(models.Bevinding.soort, func.count()).group_by(models.Bevinding.soort)
+            ).all()
+        )
+    planted_findings = {
+        d["kind"] for d in manifest["dirty"] if d["detail"]["verwacht"] != "afkeuren"
+    }
+    assert set(kinds) == planted_findings
+
+    rows_before = _count(engine)
+    again = ingestor.run(inputs)
+    assert {f.status for f in again.bestanden} == {"al ingelezen", "geweigerd"}
+    assert again.geweigerd == len(planted_rejects)
+    assert _count(engine) == rows_before
+
+    # Waiting time is a query: the planted slow provider waits ~90 days, the rest within norm.
+    waits = _waits_per_provider(engine)
+    slow = manifest["waiting_norm_breaker"]
+    assert 75 <= statistics.median(waits.pop(slow)) <= 110
+    assert all(statistics.median(days) < 56 for days in waits.values() if len(days) >= 10)
+
+
+def _count(engine) -> int:
+    with db.transaction(engine) as session:
+        return session.execute(select(func.count()).select_from(models.Declaratieregel)).scalar()
+
+
+def _waits_per_provider(engine) -> dict[str, list[int]]:
+    t = models.Toewijzing
+    waits: dict[str, list[int]] = defaultdict(list)
+    with db.transaction(engine) as session:
+        for agb, allocated, started in session.execute(
+            select(t.aanbieder_agb, t.toewijzingsdatum, t.start_datum).where(
+                t.gemeente_code == "9999",
+                t.toewijzingsdatum.is_not(None),
+                t.start_datum.is_not(None),
+            )
+        ):
+            waits[agb].append((started - allocated).days)
+    return waits
