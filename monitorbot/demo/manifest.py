@@ -2,11 +2,12 @@
 
 `yearly_totals_cents` is what a correct ingest finds for Demodorp on the as-of
 date: all declarations received by then that it keeps (clean ones, and the
-schema-valid defective ones whose problem is a finding), credits netted, by care month's year and perceel
-(leaf percelen, as lines map; `jeugd-zin` is their roll-up and not repeated),
-plus the PGB and eigen-bijdrage totals. `truth_totals_cents` is what the care
-really cost, including lines not yet declared and November–December 2026: the
-number a year-end forecast should approach.
+schema-valid defective ones whose problem is only a finding), credits netted,
+by care month's year and perceel (leaf percelen, as lines map; `jeugd-zin` is
+their roll-up and not repeated), plus the PGB and eigen-bijdrage totals.
+`truth_totals_cents` is what the care really cost, including lines not yet
+declared and November–December 2026: the number a year-end forecast should
+approach.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ does not fit its column is a `DataError`, anything else a `DatabaseError`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,10 +74,9 @@ class BulkWriter:
         self.rows.clear()
         if self._copy_context is not None:
             context, self._copy_context, self._copy = self._copy_context, None, None
-            try:
+            # The COPY is being abandoned anyway; psycopg sends CopyFail on exit.
+            with contextlib.suppress(Exception):
                 context.__exit__(RuntimeError, RuntimeError("aborted"), None)
-            except Exception:
-                pass
 
     def _dbapi_connection(self) -> Any:
         return self.session.connection().connection.dbapi_connection
