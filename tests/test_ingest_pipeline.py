@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -290,3 +291,58 @@ def test_copy_of_the_inbox_file_is_not_needed_to_reingest(ingestor_for, engine, 
     shutil.copy(bad, tmp_path / "backup.xml")
     bad.write_bytes(declaration_323(ident="FIX", prestaties=[dict(bsn=BSN_A, ref="R1")]))
     assert ingestor.run([bad]).regels == 1
+
+
+EXPORT = (
+    "Clientnummer BSN;Naam cliënt;Toewijzingnummer;Productcategorie;Productcode;Begindatum;"
+    "Einddatum;Volume;Eenheid;Tarief;Bedrag;Declaratiedatum;Referentie\r\n"
+    "999999990;Testpersoon, A.;4001;01;01H01;01-03-2025;31-03-2025;10;uur;26,40;264,00;"
+    "05-04-2025;R-1\r\n"
+    "123456782;Testpersoon, B.;4002;01;01H01;01-03-2025;31-03-2025;4;uur;26,40;twaalf;"
+    "05-04-2025;R-2\r\n"
+    "123456782;Testpersoon, B.;4002;01;01H01;01-03-2025;31-03-2025;-2;uur;26,40;-52,80;"
+    "05-04-2025;R-2\r\n"
+)
+
+
+def _allow_partial(config_dir: Path, allowed: bool) -> None:
+    formats = config_dir / "exportformaten.yaml"
+    formats.write_text(
+        formats.read_text(encoding="utf-8").replace(
+            "gedeeltelijk_toegestaan: false", f"gedeeltelijk_toegestaan: {str(allowed).lower()}"
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_unreadable_export_row_quarantines_the_file_by_default(ingestor_for, engine, tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_bytes(EXPORT.encode("cp1252"))
+    report = ingestor_for().run([export])
+    (result,) = report.bestanden
+    assert result.status == "geweigerd"
+    assert "regel 3" in result.reden and "Bedrag" in result.reden and "'twaalf'" in result.reden
+    assert _count(engine, models.Declaratieregel) == 0
+    assert (tmp_path / "quarantaine" / "export.csv.error.txt").exists()
+
+
+def test_partial_export_keeps_readable_rows_and_records_the_bad_one(
+    ingestor_for, engine, tmp_path, config_dir
+):
+    _allow_partial(config_dir, True)
+    ingestor = ingestor_for()
+    ingestor.config = load_config(config_dir)
+    export = tmp_path / "export.csv"
+    export.write_bytes(EXPORT.encode("cp1252"))
+    report = ingestor.run([export])
+    assert report.bestanden[0].status == "ingelezen"
+    assert report.regels == 2
+    assert _sum(engine, perceel_id="wmo-hh-zin") == 26400 - 5280
+    with db.transaction(engine) as session:
+        finding = session.execute(select(models.Bevinding)).scalar_one()
+    assert (finding.soort, finding.regel, finding.element, finding.waarde) == (
+        "onleesbare_rij",
+        3,
+        "Bedrag",
+        "twaalf",
+    )
