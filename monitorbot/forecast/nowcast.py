@@ -92,9 +92,11 @@ class DevelopmentPattern:
     ``cumulative_share[k]`` is the share of the final cost known after ``k``
     complete declaration months (``k = 0..max_lag``, the last is 1.0);
     ``factors[k]`` is the age-to-age factor from age ``k`` to ``k+1`` (``inf``
-    when nothing at all is known at age ``k``). ``sigma2`` and ``factor_var``
-    are Mack's process variance parameter and the estimation variance of each
-    factor; ``None`` means "treat as exact" (a pattern given by hand).
+    when nothing at all is known at age ``k``). ``n_months_used``: care months
+    with declarations that informed at least one factor; ``pooled``: at least
+    one factor leaned on the prior. ``sigma2`` and ``factor_var`` are Mack's
+    process variance parameter and the estimation variance of each factor;
+    ``None`` means "treat as exact" (a pattern given by hand).
     """
 
     cumulative_share: np.ndarray
@@ -252,7 +254,13 @@ def complete(
 
     Rows run from the first care month with data to the month before ``as_of``
     (per group: from that group's first month), so empty recent months appear
-    as rows instead of silently vanishing.
+    as rows instead of silently vanishing. ``pattern.max_lag`` sets the lag at
+    which a month counts as complete. With ``by_group=True`` ``pattern`` is one
+    pattern for all groups or a mapping groep -> pattern (see
+    `estimate_group_patterns`), and ``stop_rule`` (default
+    `StopDeclaringRule()`) decides when a silent group is in arrears. A total
+    over groups is the sum of their rows; its se is the root of the summed
+    squares (groups are completed independently).
     """
     cells = _observable_cells(lags, as_of)
     as_of_month = _month_number(as_of)
