@@ -6,4 +6,11 @@ that drive them. `config` and `money` are shared foundations every stage may use
 A stage imports from the stages before it, never from the ones after it.
 """
 
+import os
+
+# The forecast fits thousands of small statsmodels models; OpenBLAS's worker threads
+# only fight over the two cores (4-8x slower). Set before numpy is first imported;
+# an explicit setting in the environment wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 __version__ = "0.1.0"

@@ -12,11 +12,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from monitorbot.ingest.pipeline import IngestReport
 from monitorbot.store import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +60,13 @@ def config_dir(tmp_path: Path) -> Path:
     return target
 
 
+def _engine(kind: str, folder: Path) -> Iterator[Engine]:
+    if kind == "sqlite":
+        yield from _sqlite_engine(folder)
+    else:
+        yield from _postgres_engine()
+
+
 def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
     yield engine
@@ -84,10 +93,7 @@ def _postgres_engine() -> Iterator[Engine]:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An engine on an empty database, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield from _sqlite_engine(tmp_path)
-    else:
-        yield from _postgres_engine()
+    yield from _engine(request.param, tmp_path)
 
 
 @pytest.fixture
@@ -111,3 +117,44 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "standaard"
     generate_demo(folder, seed=2026, scenario="standaard")
     return folder
+
+
+@dataclass
+class DemoDatabase:
+    engine: Engine
+    first_run: IngestReport
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def demo_database(
+    request: pytest.FixtureRequest, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDatabase]:
+    """The standard demo ingested once per database kind, for tests that only read it.
+
+    Ingesting the whole demo takes most of a minute; doing it once per session
+    keeps the suite fast. Tests must not change this database.
+    """
+    from datetime import UTC, datetime
+
+    from monitorbot.config import load_config
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.store.sync import sync_config
+
+    folder = tmp_path_factory.mktemp(f"demo-db-{request.param}")
+    for engine in _engine(request.param, folder):
+        db.upgrade(engine)
+        config = load_config(CONFIG_DIR)
+        with db.transaction(engine) as session:
+            sync_config(session, config)
+        ingestor = Ingestor(
+            engine,
+            config,
+            pseudonymize=Pseudonymizer(DEMO_KEY),
+            destinations=Destinations(quarantine=folder / "quarantaine"),
+            clock=lambda: datetime(2026, 11, 10, 7, tzinfo=UTC),
+        )
+        report = ingestor.run([demo_dir / name for name in ("berichten", "exports", "pgb")])
+        yield DemoDatabase(engine, report)

@@ -32,8 +32,14 @@ REPO = Path(__file__).resolve().parents[1]
 ISTANDAARDEN = REPO.parent / "shared" / "istandaarden"
 CONFIG = REPO / "config"
 AS_OF = date(2026, 11, 10)
-YOUTH_LEAF_PERCELEN = ("jeugd-ambulant", "jeugd-verblijf", "jeugd-ggz", "jeugd-crisis",
-                       "jeugd-bescherming", "jeugd-landelijk")
+YOUTH_LEAF_PERCELEN = (
+    "jeugd-ambulant",
+    "jeugd-verblijf",
+    "jeugd-ggz",
+    "jeugd-crisis",
+    "jeugd-bescherming",
+    "jeugd-landelijk",
+)
 BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
@@ -98,14 +104,25 @@ def read_declaration(path: Path, root_folder: Path) -> tuple[dict[str, str], lis
         for prestatie in client.iterfind("{*}Prestaties/{*}Prestatie"):
             v = _leaves(prestatie)
             sign = -1 if v["DebetCredit"] == "C" else 1
-            lines.append(Line(
-                file=path.relative_to(root_folder).as_posix(), agb=header["Afzender"], wet=wet,
-                dagtekening=dagtekening, bsn=bsn, referentie=v["ReferentieNummer"],
-                vorig=v.get("VorigReferentieNummer"), toewijzing=v["ToewijzingNummer"],
-                categorie=v["ProductCategorie"], code=v["ProductCode"], begin=v["Begindatum"],
-                volume=int(v["GeleverdVolume"]), eenheid=v["Eenheid"],
-                tarief=int(v["ProductTarief"]), cents=sign * int(v["Bedrag"]),
-            ))
+            lines.append(
+                Line(
+                    file=path.relative_to(root_folder).as_posix(),
+                    agb=header["Afzender"],
+                    wet=wet,
+                    dagtekening=dagtekening,
+                    bsn=bsn,
+                    referentie=v["ReferentieNummer"],
+                    vorig=v.get("VorigReferentieNummer"),
+                    toewijzing=v["ToewijzingNummer"],
+                    categorie=v["ProductCategorie"],
+                    code=v["ProductCode"],
+                    begin=v["Begindatum"],
+                    volume=int(v["GeleverdVolume"]),
+                    eenheid=v["Eenheid"],
+                    tarief=int(v["ProductTarief"]),
+                    cents=sign * int(v["Bedrag"]),
+                )
+            )
     return fields, lines
 
 
@@ -128,12 +145,20 @@ def read_export(path: Path, root_folder: Path) -> list[Line]:
     eenheden = {"uur": "04", "minuut": "01"}
     return [
         Line(
-            file=path.relative_to(root_folder).as_posix(), agb=path.name.split("_")[0],
-            wet="wmo", dagtekening=date.fromisoformat(dutch_date(r["Declaratiedatum"])),
-            bsn=r["Clientnummer BSN"], referentie=r["Referentie"], vorig=None,
-            toewijzing=r["Toewijzingnummer"], categorie=r["Productcategorie"],
-            code=r["Productcode"], begin=dutch_date(r["Begindatum"]), volume=int(r["Volume"]),
-            eenheid=eenheden[r["Eenheid"]], tarief=dutch_cents(r["Tarief"]),
+            file=path.relative_to(root_folder).as_posix(),
+            agb=path.name.split("_")[0],
+            wet="wmo",
+            dagtekening=date.fromisoformat(dutch_date(r["Declaratiedatum"])),
+            bsn=r["Clientnummer BSN"],
+            referentie=r["Referentie"],
+            vorig=None,
+            toewijzing=r["Toewijzingnummer"],
+            categorie=r["Productcategorie"],
+            code=r["Productcode"],
+            begin=dutch_date(r["Begindatum"]),
+            volume=int(r["Volume"]),
+            eenheid=eenheden[r["Eenheid"]],
+            tarief=dutch_cents(r["Tarief"]),
             cents=dutch_cents(r["Bedrag"]),
         )
         for r in rows
@@ -142,8 +167,10 @@ def read_export(path: Path, root_folder: Path) -> list[Line]:
 
 def read_totals(path: Path) -> list[tuple[str, str, int]]:
     with path.open(encoding="cp1252", newline="") as handle:
-        return [(r["maand"], r["perceel"], dutch_cents(r["bedrag"]))
-                for r in csv.DictReader(handle, delimiter=";")]
+        return [
+            (r["maand"], r["perceel"], dutch_cents(r["bedrag"]))
+            for r in csv.DictReader(handle, delimiter=";")
+        ]
 
 
 @cache
@@ -175,8 +202,11 @@ class Demo:
     @cached_property
     def not_kept_files(self) -> set[str]:
         """Defective files whose lines do not count for Demodorp: rejected or foreign."""
-        return {d.file for d in self.manifest.dirty
-                if d.detail["verwacht"] == "afkeuren" or d.kind == "onbekende_ontvanger"}
+        return {
+            d.file
+            for d in self.manifest.dirty
+            if d.detail["verwacht"] == "afkeuren" or d.kind == "onbekende_ontvanger"
+        }
 
     @cached_property
     def xml_files(self) -> list[Path]:
@@ -196,8 +226,12 @@ class Demo:
 
     def _clean(self, declarations: list[tuple[Path, dict[str, str], list[Line]]]) -> list[Line]:
         """The lines an ingest keeps for Demodorp (defects with only a finding included)."""
-        return [line for f, _, lines in declarations for line in lines
-                if f.relative_to(self.path).as_posix() not in self.not_kept_files]
+        return [
+            line
+            for f, _, lines in declarations
+            for line in lines
+            if f.relative_to(self.path).as_posix() not in self.not_kept_files
+        ]
 
     @cached_property
     def youth_lines(self) -> list[Line]:
@@ -207,8 +241,11 @@ class Demo:
     @cached_property
     def lines(self) -> list[Line]:
         """All clean declaration lines: XML 323s (not the planted dirty ones) and the export."""
-        export = [line for f in sorted((self.path / "exports").glob("*.csv"))
-                  for line in read_export(f, self.path)]
+        export = [
+            line
+            for f in sorted((self.path / "exports").glob("*.csv"))
+            for line in read_export(f, self.path)
+        ]
         return self._clean(self.declarations) + export
 
     def youth(self, year: str) -> list[Line]:
@@ -223,8 +260,11 @@ class Demo:
 
     @cached_property
     def bsns(self) -> list[str]:
-        found = [m.decode() for f in self.xml_files
-                 for m in re.findall(rb"<Bsn>([^<]*)</Bsn>", f.read_bytes())]
+        found = [
+            m.decode()
+            for f in self.xml_files
+            for m in re.findall(rb"<Bsn>([^<]*)</Bsn>", f.read_bytes())
+        ]
         return found + [line.bsn for line in self.lines if line.file.startswith("exports/")]
 
 
@@ -260,8 +300,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Demo]:
     workers = max(1, min(len(RUNS), os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         manifests = list(pool.map(_generate, [(paths[n], *RUNS[n]) for n in RUNS]))
-    return {name: Demo(paths[name], manifest)
-            for name, manifest in zip(RUNS, manifests, strict=True)}
+    return {
+        name: Demo(paths[name], manifest) for name, manifest in zip(RUNS, manifests, strict=True)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +314,8 @@ def demo(runs: dict[str, Demo]) -> Callable[[str], Demo]:
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {
         f.relative_to(folder).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
-        for f in sorted(folder.rglob("*")) if f.is_file()
+        for f in sorted(folder.rglob("*"))
+        if f.is_file()
     }
 
 
@@ -301,8 +343,9 @@ def test_every_message_validates_except_the_planted_impossible_date(
     demo: Callable[[str], Demo], schemas: dict[str, etree.XMLSchema], scenario: str
 ) -> None:
     current = demo(scenario)
-    invalid_on_purpose = {d.file: d.detail["datum"] for d in current.manifest.dirty
-                          if d.kind == "onmogelijke_datum"}
+    invalid_on_purpose = {
+        d.file: d.detail["datum"] for d in current.manifest.dirty if d.kind == "onmogelijke_datum"
+    }
     assert len(invalid_on_purpose) == 1
     problems = []
     for path in current.xml_files:
@@ -323,8 +366,9 @@ def test_every_message_validates_except_the_planted_impossible_date(
 def test_message_kinds_and_folders_follow_the_dagtekening(demo: Callable[[str], Demo]) -> None:
     current = demo("standaard")
     kinds = Counter(f.name.split("_")[0] for f in current.xml_files)
-    assert set(kinds) == {f"{p}{c}" for p in ("JW", "WMO") for c in ("301", "305", "307", "315",
-                                                                        "323")}
+    assert set(kinds) == {
+        f"{p}{c}" for p in ("JW", "WMO") for c in ("301", "305", "307", "315", "323")
+    }
     for path in current.xml_files[::25]:
         dagtekening = re.search(rb"Dagtekening>([0-9-]+)<", path.read_bytes()).group(1).decode()
         assert path.parent.name == dagtekening[:7]
@@ -362,10 +406,13 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(
 
 def test_scenarios_change_youth_care_only(demo: Callable[[str], Demo]) -> None:
     """Wmo messages, the export and PGB files are the same bytes in every scenario."""
+
     def wmo_side(current: Demo) -> dict[str, str]:
-        return {name: digest for name, digest in tree_hashes(current.path).items()
-                if "/WMO" in name
-                or (not name.startswith("berichten/") and name != "manifest.json")}
+        return {
+            name: digest
+            for name, digest in tree_hashes(current.path).items()
+            if "/WMO" in name or (not name.startswith("berichten/") and name != "manifest.json")
+        }
 
     baseline = wmo_side(demo("standaard"))
     assert len(baseline) > 10_000
@@ -416,8 +463,11 @@ def test_truth_totals_cover_the_undeclared_rest_of_2026(demo: Callable[[str], De
             # The planted double claim is kept (with a finding), so it counts twice.
             expected["wmo-begeleiding-zin"] += double.detail["dubbel_bedrag_cents"]
         assert manifest.yearly_totals_cents[year] == expected
-    known = sum(manifest.yearly_totals_cents["2026"][p] for p in YOUTH_LEAF_PERCELEN
-                if p in manifest.yearly_totals_cents["2026"])
+    known = sum(
+        manifest.yearly_totals_cents["2026"][p]
+        for p in YOUTH_LEAF_PERCELEN
+        if p in manifest.yearly_totals_cents["2026"]
+    )
     truth = sum(manifest.truth_totals_cents["2026"].get(p, 0) for p in YOUTH_LEAF_PERCELEN)
     assert 1.15 < truth / known < 1.45  # two months to come plus declarations still in transit
 
@@ -474,8 +524,11 @@ def test_wmo_percelen_are_calibrated(demo: Callable[[str], Demo]) -> None:
     assert 50_000_000 <= costs["wmo-hulpmiddelen"] <= 70_000_000
     assert 20_000_000 <= costs["wmo-regiotaxi"] <= 30_000_000
     assert current.cost_per_perceel("2025")["wmo-begeleiding-zin"] < costs["wmo-begeleiding-zin"]
-    household = [line for line in current.lines
-                 if line.categorie == "01" and line.wet == "wmo" and line.care_year == "2024"]
+    household = [
+        line
+        for line in current.lines
+        if line.categorie == "01" and line.wet == "wmo" and line.care_year == "2024"
+    ]
     clients = {line.bsn for line in household}
     assert 1_000 <= len(clients) <= 1_250
     debit = [line for line in household if line.cents > 0 and line.vorig is None]
@@ -489,8 +542,12 @@ def test_tariffs_follow_the_configured_indexation(demo: Callable[[str], Demo]) -
     for line in demo("standaard").lines:
         tariffs[line.code, line.care_year].add(line.tarief)
     assert all(len(found) == 1 for found in tariffs.values())
-    for code, factor_2024, factor_2025 in (("45A01", 1.05, 1.045), ("01H01", 1.09, 1.045),
-                                           ("02B01", 1.064, 1.045), ("08T01", 1.05, 1.15)):
+    for code, factor_2024, factor_2025 in (
+        ("45A01", 1.05, 1.045),
+        ("01H01", 1.09, 1.045),
+        ("02B01", 1.064, 1.045),
+        ("08T01", 1.05, 1.15),
+    ):
         (t2023,), (t2024,), (t2025,) = (tariffs[code, y] for y in ("2023", "2024", "2025"))
         assert t2024 == pytest.approx(t2023 * factor_2024, abs=1)
         assert t2025 == pytest.approx(t2024 * factor_2025, abs=1)
@@ -517,10 +574,16 @@ def test_lines_are_tariff_times_volume_and_credit_corrections_are_linked(
     demo: Callable[[str], Demo],
 ) -> None:
     lines = demo("standaard").lines
-    assert all(abs(line.cents) == line.volume * line.tarief for line in lines
-               if not line.file.startswith("exports/"))
-    assert all(abs(line.cents) == abs(line.volume) * line.tarief for line in lines
-               if line.file.startswith("exports/"))
+    assert all(
+        abs(line.cents) == line.volume * line.tarief
+        for line in lines
+        if not line.file.startswith("exports/")
+    )
+    assert all(
+        abs(line.cents) == abs(line.volume) * line.tarief
+        for line in lines
+        if line.file.startswith("exports/")
+    )
     debits = {line.referentie: line for line in lines if line.cents > 0}
     credits = [line for line in lines if line.cents < 0]
     assert 0.01 <= len(credits) / len(debits) <= 0.02
@@ -540,9 +603,14 @@ def test_most_care_months_are_declared_within_two_months_with_a_tail(
 ) -> None:
     current = demo("standaard")
     planted = {d.file for d in current.manifest.dirty if d.kind == "periode_na_dagtekening"}
-    originals = [line for line in current.lines  # XML: corrections are recognisable
-                 if line.cents > 0 and not line.vorig and not line.file.startswith("exports/")
-                 and line.file not in planted]
+    originals = [
+        line
+        for line in current.lines  # XML: corrections are recognisable
+        if line.cents > 0
+        and not line.vorig
+        and not line.file.startswith("exports/")
+        and line.file not in planted
+    ]
     lags = Counter(line.lag for line in originals)
     within_two = (lags[1] + lags[2]) / len(originals)
     assert 0.85 <= within_two <= 0.97
@@ -583,14 +651,19 @@ def test_late_provider_declares_three_to_four_months_late(demo: Callable[[str], 
     agb = late.manifest.late_provider
     assert agb == "98990101"
     assert demo("standaard").manifest.late_provider is None
-    recent = [line for line in late.youth_lines
-              if line.agb == agb and line.care_month >= "2026-04" and not line.vorig
-              and line.cents > 0]
+    recent = [
+        line
+        for line in late.youth_lines
+        if line.agb == agb and line.care_month >= "2026-04" and not line.vorig and line.cents > 0
+    ]
     assert recent
     assert {line.lag for line in recent} <= {3, 4}
     assert max(line.care_month for line in recent) <= "2026-08"
-    on_time = [line for line in demo("standaard").youth_lines
-               if line.agb == agb and line.care_month == "2026-09"]
+    on_time = [
+        line
+        for line in demo("standaard").youth_lines
+        if line.agb == agb and line.care_month == "2026-09"
+    ]
     assert on_time
 
 
@@ -629,10 +702,18 @@ def test_trendbreuk_jumps_growth_of_one_youth_perceel_from_july_2025(
 def test_planted_dirty_messages_are_what_the_manifest_says(demo: Callable[[str], Demo]) -> None:
     current = demo("standaard")
     by_kind = {d.kind: d for d in current.manifest.dirty}
-    assert set(by_kind) == {"totaal_mismatch", "dubbele_productreferentie", "onmogelijke_datum",
-                            "bsn_11proef", "onbekende_ontvanger", "periode_na_dagtekening"}
-    parsed = {f.relative_to(current.path).as_posix(): (fields, lines)
-              for f, fields, lines in current.declarations}
+    assert set(by_kind) == {
+        "totaal_mismatch",
+        "dubbele_productreferentie",
+        "onmogelijke_datum",
+        "bsn_11proef",
+        "onbekende_ontvanger",
+        "periode_na_dagtekening",
+    }
+    parsed = {
+        f.relative_to(current.path).as_posix(): (fields, lines)
+        for f, fields, lines in current.declarations
+    }
 
     fields, lines = parsed[by_kind["totaal_mismatch"].file]
     assert int(fields["totaal"]) != sum(line.cents for line in lines)
@@ -672,8 +753,7 @@ def test_backoffice_export_is_dutch_csv_from_one_household_help_provider(
     raw = exports[10].read_bytes()
     assert "Naam cliënt".encode("cp1252") in raw and b"\r\n" in raw
     header = raw.decode("cp1252").splitlines()[0].split(";")
-    assert header[:4] == ["Clientnummer BSN", "Naam cliënt", "Toewijzingnummer",
-                          "Productcategorie"]
+    assert header[:4] == ["Clientnummer BSN", "Naam cliënt", "Toewijzingnummer", "Productcategorie"]
     assert re.search(rb";-?[0-9]{1,3}(\.[0-9]{3})*,[0-9]{2};[0-9]{2}-[0-9]{2}-20[0-9]{2};", raw)
     export_lines = [line for line in current.lines if line.file.startswith("exports/")]
     assert {line.agb for line in export_lines} == {agb}
@@ -684,8 +764,7 @@ def test_backoffice_export_is_dutch_csv_from_one_household_help_provider(
 def test_pgb_and_eigen_bijdrage_totals(demo: Callable[[str], Demo]) -> None:
     folder = demo("standaard").path / "pgb"
     pgb = read_totals(folder / "pgb-maandtotalen.csv")
-    assert {perceel for _, perceel, _ in pgb} == {"jeugd-pgb", "wmo-begeleiding-pgb",
-                                                   "wmo-hh-pgb"}
+    assert {perceel for _, perceel, _ in pgb} == {"jeugd-pgb", "wmo-begeleiding-pgb", "wmo-hh-pgb"}
     assert len(pgb) == 46 * 3
     assert (folder / "pgb-maandtotalen.csv").read_bytes().startswith(b"maand;perceel;bedrag\r\n")
     eigen = read_totals(folder / "eigen-bijdrage.csv")
@@ -714,13 +793,14 @@ def test_demodorp_config_uses_known_percelen_and_the_generated_providers() -> No
     }
     used = [n["perceel"] for n in gemeente["wachttijdnormen"]]
     used += [k["perceel"] for k in gemeente["kpi_doelen"] if "perceel" in k]
-    used += [p for per_year in gemeente["indexatie"].values() for p in per_year if
-             p != "standaard"]
+    used += [p for per_year in gemeente["indexatie"].values() for p in per_year if p != "standaard"]
     assert set(used) <= ids
     for jaar, per_perceel in INDEXATIE.items():
         for perceel, (begroot, werkelijk) in per_perceel.items():
-            assert gemeente["indexatie"][jaar][perceel] == {"begroot": begroot,
-                                                            "werkelijk": werkelijk}
+            assert gemeente["indexatie"][jaar][perceel] == {
+                "begroot": begroot,
+                "werkelijk": werkelijk,
+            }
     big = {b["aanbieder"] for b in gemeente["budgetindicaties"]}
     assert 4 <= len(big) <= 5 and big <= {p.agb for p in PROVIDERS}
 
@@ -749,6 +829,12 @@ def test_budget_2026_tells_the_intended_story(demo: Callable[[str], Demo]) -> No
     youth = sum(truth.get(p, 0) for p in YOUTH_LEAF_PERCELEN)
     assert -0.25 <= afwijking("jeugd-zin", youth) <= -0.15
     assert 0.03 <= afwijking("wmo-begeleiding-zin", truth["wmo-begeleiding-zin"]) <= 0.12
-    for perceel in ("wmo-hh-zin", "wmo-hulpmiddelen", "wmo-regiotaxi", "wmo-hh-pgb",
-                    "wmo-begeleiding-pgb", "wmo-eigen-bijdrage"):
+    for perceel in (
+        "wmo-hh-zin",
+        "wmo-hulpmiddelen",
+        "wmo-regiotaxi",
+        "wmo-hh-pgb",
+        "wmo-begeleiding-pgb",
+        "wmo-eigen-bijdrage",
+    ):
         assert abs(afwijking(perceel, truth[perceel])) <= 0.05, perceel

@@ -14,7 +14,6 @@ from monitorbot.config import load_config
 from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.store import db, models
-from monitorbot.store.sync import sync_config
 
 INPUT_FOLDERS = ("berichten", "exports", "pgb")
 
@@ -41,21 +40,18 @@ def _ingested_totals(engine) -> dict[str, dict[str, int]]:
 
 
 def test_demo_ingests_exactly_what_was_planted_and_twice_is_a_no_op(
-    engine, demo_dir: Path, config_dir, tmp_path
+    demo_database, demo_dir: Path, config_dir, tmp_path
 ):
+    engine, report = demo_database.engine, demo_database.first_run
     manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
-    config = load_config(config_dir)
-    with db.transaction(engine) as session:
-        sync_config(session, config)
     ingestor = Ingestor(
         engine,
-        config,
+        load_config(config_dir),
         pseudonymize=Pseudonymizer(DEMO_KEY),
         destinations=Destinations(quarantine=tmp_path / "quarantaine"),
         clock=lambda: datetime(2026, 11, 10, 7, tzinfo=UTC),
     )
     inputs = [demo_dir / name for name in INPUT_FOLDERS]
-    report = ingestor.run(inputs)
 
     rejected = {
         Path(f.naam).relative_to(demo_dir).as_posix()

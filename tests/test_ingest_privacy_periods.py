@@ -70,8 +70,7 @@ def test_swapping_two_adjacent_different_digits_fails_the_check(bsn, position):
 # --------------------------------------------------------------------------- pseudonyms
 
 
-@given(st.binary(min_size=1, max_size=200), st.text(alphabet="0123456789", min_size=9,
-                                                    max_size=9))
+@given(st.binary(min_size=1, max_size=200), st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_pseudonym_is_hmac_sha256_of_the_bsn_first_32_hex(key, bsn):
     expected = hmac.new(key, bsn.encode(), hashlib.sha256).hexdigest()[:32]
     assert Pseudonymizer(key)(bsn) == expected
@@ -130,15 +129,25 @@ def test_age_band_on_a_date(birth, on, band):
 
 
 def test_a_problem_reads_like_a_sentence_and_hides_personal_values():
-    problem = InputProblem("declaratie.xml", 57, "Begindatum", "2027-06-31",
-                           "geen geldige datum (LDT_Datum)")
+    problem = InputProblem(
+        "declaratie.xml", 57, "Begindatum", "2027-06-31", "geen geldige datum (LDT_Datum)"
+    )
     assert str(problem) == (
         "declaratie.xml, regel 57, element Begindatum, waarde '2027-06-31': "
         "geen geldige datum (LDT_Datum)"
     )
     assert InputProblem("x.csv", 3, "BSN cliënt", "123456782", "r").value == "<bsn verborgen>"
-    for element in ("Bsn", "Naam", "Geslachtsnaam", "Voornamen", "Voorletters",
-                    "Geboortedatum", "Straatnaam", "Postcode", "Telefoonnummer"):
+    for element in (
+        "Bsn",
+        "Naam",
+        "Geslachtsnaam",
+        "Voornamen",
+        "Voorletters",
+        "Geboortedatum",
+        "Straatnaam",
+        "Postcode",
+        "Telefoonnummer",
+    ):
         shown = str(InputProblem("x.xml", 1, element, "Jansen 123456782", "r"))
         assert "Jansen" not in shown and "123456782" not in shown
 

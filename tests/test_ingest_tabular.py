@@ -45,10 +45,17 @@ def mapping(**changes) -> ColumnMapping:
         "wet": "jw",
         "aanbieder_agb": "12345678",
         "kolommen": {
-            "bsn": "BSN", "productcategorie": "Categorie", "productcode": "Productcode",
-            "begindatum": "Begindatum", "einddatum": "Einddatum", "volume": "Aantal",
-            "eenheid": "Eenheid", "tarief": "Tarief", "bedrag": "Bedrag",
-            "declaratiedatum": "Declaratiedatum", "toewijzingnummer": "Toewijzing",
+            "bsn": "BSN",
+            "productcategorie": "Categorie",
+            "productcode": "Productcode",
+            "begindatum": "Begindatum",
+            "einddatum": "Einddatum",
+            "volume": "Aantal",
+            "eenheid": "Eenheid",
+            "tarief": "Tarief",
+            "bedrag": "Bedrag",
+            "declaratiedatum": "Declaratiedatum",
+            "toewijzingnummer": "Toewijzing",
             "referentie": "Referentie",
         },
     }
@@ -58,34 +65,64 @@ def mapping(**changes) -> ColumnMapping:
 
 def export_row(**values) -> ExportRow:
     defaults = dict(
-        vorig_referentienummer=None, productcode="45A01", volume=None, eenheid="04",
-        tarief_cents=8900, productreferentie=None, toewijzingnummer=None,
-        declaratiedatum=date(2026, 2, 5), aanbieder_agb="12345678", wet="jw",
-        periode_begin=date(2026, 1, 1), periode_eind=date(2026, 1, 31), productcategorie="45",
+        vorig_referentienummer=None,
+        productcode="45A01",
+        volume=None,
+        eenheid="04",
+        tarief_cents=8900,
+        productreferentie=None,
+        toewijzingnummer=None,
+        declaratiedatum=date(2026, 2, 5),
+        aanbieder_agb="12345678",
+        wet="jw",
+        periode_begin=date(2026, 1, 1),
+        periode_eind=date(2026, 1, 31),
+        productcategorie="45",
     )
     defaults.update(values)
     defaults.setdefault("debet_credit", "C" if defaults["bedrag_cents"] < 0 else "D")
     return ExportRow(**defaults)
 
 
-HEADER = ("BSN;Naam cliënt;Categorie;Productcode;Begindatum;Einddatum;Aantal;Eenheid;Tarief;"
-          "Bedrag;Declaratiedatum;Toewijzing;Referentie")
-CP1252_EXPORT = "\r\n".join([
-    HEADER,
-    "123456782;Jansen-Ünal, Piët;45;45A01;01-01-2026;31-01-2026;10;04;€ 89,00;€ 890,00;"
-    "05-02-2026;000123;R1",
-    "111222333;Bakker, Zoë;54;54001;1-1-2026;31/01/2026;1,5;4;89;-1.234,56;2026-02-05;7;",
-    "012345672;Pietersen;45;45A01;31-02-2026;31-01-2026;1;04;89;abc;05-02-2026;8;R3",
-    "12345678X;Smit;45;45A01;01-01-2026;31-01-2026;1;04;89;89;05-02-2026;9;R4",
-    "",
-]) + "\r\n"
+HEADER = (
+    "BSN;Naam cliënt;Categorie;Productcode;Begindatum;Einddatum;Aantal;Eenheid;Tarief;"
+    "Bedrag;Declaratiedatum;Toewijzing;Referentie"
+)
+CP1252_EXPORT = (
+    "\r\n".join(
+        [
+            HEADER,
+            "123456782;Jansen-Ünal, Piët;45;45A01;01-01-2026;31-01-2026;10;04;€ 89,00;€ 890,00;"
+            "05-02-2026;000123;R1",
+            "111222333;Bakker, Zoë;54;54001;1-1-2026;31/01/2026;1,5;4;89;-1.234,56;2026-02-05;7;",
+            "012345672;Pietersen;45;45A01;31-02-2026;31-01-2026;1;04;89;abc;05-02-2026;8;R3",
+            "12345678X;Smit;45;45A01;01-01-2026;31-01-2026;1;04;89;89;05-02-2026;9;R4",
+            "",
+        ]
+    )
+    + "\r\n"
+)
 
 EXPECTED_GOOD_ROWS = [
-    export_row(client=pseudonym("123456782"), bsn_valid=True, productreferentie="R1",
-               toewijzingnummer="123", volume=10.0, bedrag_cents=89000, line=2),
-    export_row(client=pseudonym("111222333"), bsn_valid=True, productcategorie="54",
-               productcode="54001", toewijzingnummer="7", volume=1.5, bedrag_cents=-123456,
-               line=3),
+    export_row(
+        client=pseudonym("123456782"),
+        bsn_valid=True,
+        productreferentie="R1",
+        toewijzingnummer="123",
+        volume=10.0,
+        bedrag_cents=89000,
+        line=2,
+    ),
+    export_row(
+        client=pseudonym("111222333"),
+        bsn_valid=True,
+        productcategorie="54",
+        productcode="54001",
+        toewijzingnummer="7",
+        volume=1.5,
+        bedrag_cents=-123456,
+        line=3,
+    ),
 ]
 
 
@@ -185,8 +222,17 @@ def test_a_volume_with_a_lone_dot_before_three_digits_is_ambiguous():
 
 
 @pytest.mark.parametrize(
-    "text", ["05-02-2026", "5-2-2026", "05/02/2026", "5.2.2026", "2026-02-05",
-             "05-02-2026 00:00:00", "2026-02-05T13:45", " 05-02-2026 "],
+    "text",
+    [
+        "05-02-2026",
+        "5-2-2026",
+        "05/02/2026",
+        "5.2.2026",
+        "2026-02-05",
+        "05-02-2026 00:00:00",
+        "2026-02-05T13:45",
+        " 05-02-2026 ",
+    ],
 )
 def test_dates_in_the_accepted_formats(text):
     assert parse_date(text) == date(2026, 2, 5)
@@ -194,8 +240,13 @@ def test_dates_in_the_accepted_formats(text):
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("31-02-2026", "geen bestaande datum"), ("5-2-26", "geen datum"),
-     ("05-02/2026", "geen datum"), ("2026/02/05", "geen datum"), ("", "geen datum")],
+    [
+        ("31-02-2026", "geen bestaande datum"),
+        ("5-2-26", "geen datum"),
+        ("05-02/2026", "geen datum"),
+        ("2026/02/05", "geen datum"),
+        ("", "geen datum"),
+    ],
 )
 def test_dates_that_are_refused(text, reason):
     with pytest.raises(CellError, match=reason):
@@ -228,10 +279,12 @@ def test_a_bsn_column_by_any_name_is_hidden_in_problems(tmp_path):
     content = CP1252_EXPORT.replace("BSN;", "Burgerservicenummer;", 1)
     path = write(tmp_path, "export.csv", content, "cp1252")
     columns = {**mapping().kolommen, "bsn": "Burgerservicenummer"}
-    result = read_export(path, mapping(kolommen=columns, gedeeltelijk_toegestaan=True),
-                         pseudonymize=PSEUDONYMIZE)
+    result = read_export(
+        path, mapping(kolommen=columns, gedeeltelijk_toegestaan=True), pseudonymize=PSEUDONYMIZE
+    )
     assert [(p.line, p.element, p.value) for p in result.problems if p.line == 5] == [
-        (5, "Burgerservicenummer", "<bsn verborgen>")]
+        (5, "Burgerservicenummer", "<bsn verborgen>")
+    ]
 
 
 def test_a_bad_row_refuses_the_file_unless_partial_files_are_allowed(tmp_path):
@@ -249,11 +302,15 @@ def test_a_utf8_export_with_bom_and_commas(tmp_path):
         '123456782,45,45A01,2026-01-01,2026-01-31,04,89.00,"1,234.50",2026-02-05\n'
     )
     path = write(tmp_path, "export.csv", content, "utf-8-sig")
-    columns = {k: v for k, v in mapping().kolommen.items()
-               if k not in ("volume", "toewijzingnummer", "referentie")}
+    columns = {
+        k: v
+        for k, v in mapping().kolommen.items()
+        if k not in ("volume", "toewijzingnummer", "referentie")
+    }
     result = read_export(path, mapping(kolommen=columns), pseudonymize=PSEUDONYMIZE)
-    assert result.rows == [export_row(client=pseudonym("123456782"), bsn_valid=True,
-                                      bedrag_cents=123450, line=2)]
+    assert result.rows == [
+        export_row(client=pseudonym("123456782"), bsn_valid=True, bedrag_cents=123450, line=2)
+    ]
 
 
 def test_a_tab_separated_export_with_headers_in_other_case_and_short_rows(tmp_path):
@@ -262,28 +319,42 @@ def test_a_tab_separated_export_with_headers_in_other_case_and_short_rows(tmp_pa
         "111222333\t45\t45A01\t01-01-2026\t31-01-2026\t100\t05-02-2026\n"
     )
     path = write(tmp_path, "export.txt", content, "utf-8")
-    columns = {k: v for k, v in mapping().kolommen.items()
-               if k not in ("volume", "toewijzingnummer", "referentie", "eenheid")}
+    columns = {
+        k: v
+        for k, v in mapping().kolommen.items()
+        if k not in ("volume", "toewijzingnummer", "referentie", "eenheid")
+    }
     result = read_export(path, mapping(kolommen=columns), pseudonymize=PSEUDONYMIZE)
-    assert result.rows == [export_row(client=pseudonym("111222333"), bsn_valid=True,
-                                      bedrag_cents=10000, tarief_cents=None, eenheid=None,
-                                      line=2)]
+    assert result.rows == [
+        export_row(
+            client=pseudonym("111222333"),
+            bsn_valid=True,
+            bedrag_cents=10000,
+            tarief_cents=None,
+            eenheid=None,
+            line=2,
+        )
+    ]
 
 
 def test_an_excel_unicode_text_export_is_read(tmp_path):
-    content = ("BSN\tCategorie\tBegindatum\tEinddatum\tBedrag\tDeclaratiedatum\r\n"
-               "123456782\t45\t01-01-2026\t31-01-2026\t12,50\t05-02-2026\r\n")
+    content = (
+        "BSN\tCategorie\tBegindatum\tEinddatum\tBedrag\tDeclaratiedatum\r\n"
+        "123456782\t45\t01-01-2026\t31-01-2026\t12,50\t05-02-2026\r\n"
+    )
     path = write(tmp_path, "export.txt", content, "utf-16")
-    columns = {k: mapping().kolommen[k] for k in
-               ("bsn", "productcategorie", "begindatum", "einddatum", "bedrag",
-                "declaratiedatum")}
+    columns = {
+        k: mapping().kolommen[k]
+        for k in ("bsn", "productcategorie", "begindatum", "einddatum", "bedrag", "declaratiedatum")
+    }
     result = read_export(path, mapping(kolommen=columns), pseudonymize=PSEUDONYMIZE)
     assert [(r.bedrag_cents, r.line) for r in result.rows] == [(1250, 2)]
 
 
 def test_a_missing_column_refuses_the_file_naming_it_and_the_headers_found(tmp_path):
-    path = write(tmp_path, "export.csv", CP1252_EXPORT.replace("Declaratiedatum", "Datum"),
-                 "cp1252")
+    path = write(
+        tmp_path, "export.csv", CP1252_EXPORT.replace("Declaratiedatum", "Datum"), "cp1252"
+    )
     with pytest.raises(RejectedInput) as caught:
         read_export(path, mapping(), pseudonymize=PSEUDONYMIZE)
     problem = caught.value.problems[0]
@@ -306,27 +377,87 @@ def test_an_xlsx_export_with_a_title_row_numeric_cells_and_date_cells(tmp_path):
     sheet = workbook.active
     sheet.append(["Declaraties januari 2026"])
     sheet.append([])
-    sheet.append(["BSN", "Naam cliënt", "Categorie", "Productcode", "Begindatum", "Einddatum",
-                  "Aantal", "Eenheid", "Tarief", "Bedrag", "Declaratiedatum", "Toewijzing",
-                  "Aanbieder"])
-    sheet.append([12345672, "Jansen", 45, "45A01", datetime(2026, 1, 1), datetime(2026, 1, 31),
-                  10, 4, 89, 890.1, datetime(2026, 2, 5), 123, 3012345])
-    sheet.append(["123456782", "Bakker", "02", "02A05", "01-01-2026", "31-01-2026",
-                  "1,5", "04", "€ 89,00", 0.1 + 0.2, "05-02-2026", None, "03012345"])
+    sheet.append(
+        [
+            "BSN",
+            "Naam cliënt",
+            "Categorie",
+            "Productcode",
+            "Begindatum",
+            "Einddatum",
+            "Aantal",
+            "Eenheid",
+            "Tarief",
+            "Bedrag",
+            "Declaratiedatum",
+            "Toewijzing",
+            "Aanbieder",
+        ]
+    )
+    sheet.append(
+        [
+            12345672,
+            "Jansen",
+            45,
+            "45A01",
+            datetime(2026, 1, 1),
+            datetime(2026, 1, 31),
+            10,
+            4,
+            89,
+            890.1,
+            datetime(2026, 2, 5),
+            123,
+            3012345,
+        ]
+    )
+    sheet.append(
+        [
+            "123456782",
+            "Bakker",
+            "02",
+            "02A05",
+            "01-01-2026",
+            "31-01-2026",
+            "1,5",
+            "04",
+            "€ 89,00",
+            0.1 + 0.2,
+            "05-02-2026",
+            None,
+            "03012345",
+        ]
+    )
     path = tmp_path / "export.xlsx"
     workbook.save(path)
     columns = dict(mapping().kolommen)
     del columns["referentie"]
     columns["aanbieder"] = "Aanbieder"
-    result = read_export(path, mapping(kolommen=columns, aanbieder_agb=None, wet="wmo"),
-                         pseudonymize=PSEUDONYMIZE)
+    result = read_export(
+        path, mapping(kolommen=columns, aanbieder_agb=None, wet="wmo"), pseudonymize=PSEUDONYMIZE
+    )
     assert result.rows == [
-        export_row(client=pseudonym("012345672"), bsn_valid=True, toewijzingnummer="123",
-                   volume=10.0, bedrag_cents=89010, aanbieder_agb="03012345", wet="wmo",
-                   line=4),
-        export_row(client=pseudonym("123456782"), bsn_valid=True, productcategorie="02",
-                   productcode="02A05", volume=1.5, bedrag_cents=30, aanbieder_agb="03012345",
-                   wet="wmo", line=5),
+        export_row(
+            client=pseudonym("012345672"),
+            bsn_valid=True,
+            toewijzingnummer="123",
+            volume=10.0,
+            bedrag_cents=89010,
+            aanbieder_agb="03012345",
+            wet="wmo",
+            line=4,
+        ),
+        export_row(
+            client=pseudonym("123456782"),
+            bsn_valid=True,
+            productcategorie="02",
+            productcode="02A05",
+            volume=1.5,
+            bedrag_cents=30,
+            aanbieder_agb="03012345",
+            wet="wmo",
+            line=5,
+        ),
     ]
 
 
@@ -335,8 +466,15 @@ def test_an_xlsx_export_with_a_title_row_numeric_cells_and_date_cells(tmp_path):
 
 def test_a_mapping_names_every_required_column():
     with pytest.raises(ValidationError, match="verplichte kolommen ontbreken: declaratiedatum"):
-        mapping(kolommen={"bsn": "BSN", "productcategorie": "C", "begindatum": "B",
-                          "einddatum": "E", "bedrag": "X"})
+        mapping(
+            kolommen={
+                "bsn": "BSN",
+                "productcategorie": "C",
+                "begindatum": "B",
+                "einddatum": "E",
+                "bedrag": "X",
+            }
+        )
 
 
 def test_a_mapping_cannot_map_a_name_column():
@@ -359,13 +497,15 @@ def test_a_mapping_may_fix_delimiter_and_encoding(tmp_path):
 
 
 def test_monthly_totals_in_both_month_formats(tmp_path):
-    content = ("maand;perceel;bedrag\n2026-01;jeugd-pgb;2.750,00\n"
-               "02-2026;wmo-eigen-bijdrage;-8.320,50\n")
+    content = (
+        "maand;perceel;bedrag\n2026-01;jeugd-pgb;2.750,00\n02-2026;wmo-eigen-bijdrage;-8.320,50\n"
+    )
     path = write(tmp_path, "pgb.csv", content, "utf-8")
     assert read_monthly_totals(path).rows == [
         MonthlyTotal(maand=date(2026, 1, 1), perceel="jeugd-pgb", bedrag_cents=275000, line=2),
-        MonthlyTotal(maand=date(2026, 2, 1), perceel="wmo-eigen-bijdrage",
-                     bedrag_cents=-832050, line=3),
+        MonthlyTotal(
+            maand=date(2026, 2, 1), perceel="wmo-eigen-bijdrage", bedrag_cents=-832050, line=3
+        ),
     ]
 
 
@@ -374,19 +514,32 @@ def test_a_bad_month_refuses_the_totals_file(tmp_path):
     with pytest.raises(RejectedInput) as caught:
         read_monthly_totals(path)
     assert str(caught.value.problems[0]) == (
-        "pgb.csv, regel 2, element Maand, waarde '2026-13': geen bestaande maand")
+        "pgb.csv, regel 2, element Maand, waarde '2026-13': geen bestaande maand"
+    )
 
 
 def test_a_waiting_list_with_and_without_start_dates(tmp_path):
-    content = ("toewijzingsdatum;startdatum;aanbieder;perceel\n"
-               "10-01-2026;02-03-2026;12345678;jeugd-ambulant\n"
-               "15-01-2026;;3012345;jeugd-ambulant\n")
+    content = (
+        "toewijzingsdatum;startdatum;aanbieder;perceel\n"
+        "10-01-2026;02-03-2026;12345678;jeugd-ambulant\n"
+        "15-01-2026;;3012345;jeugd-ambulant\n"
+    )
     path = write(tmp_path, "wachtlijst.csv", content, "utf-8")
     assert read_waiting_list(path).rows == [
-        WachtlijstRow(toewijzingsdatum=date(2026, 1, 10), startdatum=date(2026, 3, 2),
-                      aanbieder="12345678", perceel="jeugd-ambulant", line=2),
-        WachtlijstRow(toewijzingsdatum=date(2026, 1, 15), startdatum=None,
-                      aanbieder="03012345", perceel="jeugd-ambulant", line=3),
+        WachtlijstRow(
+            toewijzingsdatum=date(2026, 1, 10),
+            startdatum=date(2026, 3, 2),
+            aanbieder="12345678",
+            perceel="jeugd-ambulant",
+            line=2,
+        ),
+        WachtlijstRow(
+            toewijzingsdatum=date(2026, 1, 15),
+            startdatum=None,
+            aanbieder="03012345",
+            perceel="jeugd-ambulant",
+            line=3,
+        ),
     ]
 
 
@@ -395,14 +548,17 @@ def test_a_large_export_reads_fast_enough(tmp_path):
     """300,000 rows: the target is ≥ 150,000 rows/s; the floor here allows a busy CI."""
     lines = [HEADER]
     for i in range(300_000):
-        lines.append(f"{100000000 + i % 20000:09d};Naam {i};45;45A01;01-{1 + i % 12:02d}-2026;"
-                     f"28-{1 + i % 12:02d}-2026;{1 + i % 40};04;89,00;{(1 + i % 40) * 89},00;"
-                     f"05-02-2026;{i};R{i}")
+        lines.append(
+            f"{100000000 + i % 20000:09d};Naam {i};45;45A01;01-{1 + i % 12:02d}-2026;"
+            f"28-{1 + i % 12:02d}-2026;{1 + i % 40};04;89,00;{(1 + i % 40) * 89},00;"
+            f"05-02-2026;{i};R{i}"
+        )
     path = write(tmp_path, "groot.csv", "\n".join(lines) + "\n", "utf-8")
     started = time.perf_counter()
     result = read_export(path, mapping(), pseudonymize=PSEUDONYMIZE)
     elapsed = time.perf_counter() - started
     assert len(result.rows) == 300_000
     assert sum(row.bedrag_cents for row in result.rows) == sum(
-        (1 + i % 40) * 8900 for i in range(300_000))
+        (1 + i % 40) * 8900 for i in range(300_000)
+    )
     assert len(result.rows) / elapsed > 40_000

@@ -34,10 +34,16 @@ BSN_A = "111222333"  # passes the 11-check
 BSN_B = "123456782"  # passes the 11-check
 BSN_BAD = "123456789"  # fails the 11-check
 BERICHTCODES = {
-    ("jw", "301"): "436", ("jw", "305"): "438", ("jw", "307"): "440",
-    ("jw", "315"): "446", ("jw", "323"): "490",
-    ("wmo", "301"): "414", ("wmo", "305"): "418", ("wmo", "307"): "420",
-    ("wmo", "315"): "444", ("wmo", "323"): "484",
+    ("jw", "301"): "436",
+    ("jw", "305"): "438",
+    ("jw", "307"): "440",
+    ("jw", "315"): "446",
+    ("jw", "323"): "490",
+    ("wmo", "301"): "414",
+    ("wmo", "305"): "418",
+    ("wmo", "307"): "420",
+    ("wmo", "315"): "444",
+    ("wmo", "323"): "484",
 }
 
 
@@ -100,10 +106,22 @@ class Message:
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def prestatie(m: Message, ref: str, *, vorig: str | None = None, toewijzing: str = "123",
-              categorie: str = "45", code: str = "45A01", begin: str = "2026-01-01",
-              end: str = "2026-01-31", volume: str = "10", eenheid: str = "04",
-              tarief: str | None = "8900", bedrag: str = "89000", dc: str = "D"):
+def prestatie(
+    m: Message,
+    ref: str,
+    *,
+    vorig: str | None = None,
+    toewijzing: str = "123",
+    categorie: str = "45",
+    code: str = "45A01",
+    begin: str = "2026-01-01",
+    end: str = "2026-01-31",
+    volume: str = "10",
+    eenheid: str = "04",
+    tarief: str | None = "8900",
+    bedrag: str = "89000",
+    dc: str = "D",
+):
     M, B = m.M, m.B
     referentie = [B.ReferentieNummer(ref)] + ([B.VorigReferentieNummer(vorig)] if vorig else [])
     parts = [
@@ -121,8 +139,13 @@ def prestatie(m: Message, ref: str, *, vorig: str | None = None, toewijzing: str
     return M.Prestatie(*parts)
 
 
-def declaratie(m: Message, clients: list[tuple[str, list]], totaal: str = "78000",
-               dc: str = "D", begin: str = "2026-01-01"):
+def declaratie(
+    m: Message,
+    clients: list[tuple[str, list]],
+    totaal: str = "78000",
+    dc: str = "D",
+    begin: str = "2026-01-01",
+):
     M, B = m.M, m.B
     return M.Declaratie(
         M.DeclaratieNummer("DECL0001"),
@@ -137,12 +160,30 @@ def jw323(**changes: str) -> bytes:
     """A small declaration: two clients, three Prestaties, one of them a credit."""
     m = Message("jw", "323")
     first = prestatie(m, "REF-1", begin=changes.get("begin", "2026-01-01"))
-    second = prestatie(m, "REF-2", vorig="REF-0", tarief=None, bedrag="11000", dc="C",
-                       toewijzing="000456", code="45A02")
-    third = prestatie(m, "REF-3", categorie="54", code="54001", volume="3", eenheid="14",
-                      begin="2025-12-15", end="2026-01-14", bedrag="0")
-    return m.to_bytes(declaratie(m, [(changes.get("bsn", BSN_A), [first, second]),
-                                     (BSN_BAD, [third])]))
+    second = prestatie(
+        m,
+        "REF-2",
+        vorig="REF-0",
+        tarief=None,
+        bedrag="11000",
+        dc="C",
+        toewijzing="000456",
+        code="45A02",
+    )
+    third = prestatie(
+        m,
+        "REF-3",
+        categorie="54",
+        code="54001",
+        volume="3",
+        eenheid="14",
+        begin="2025-12-15",
+        end="2026-01-14",
+        bedrag="0",
+    )
+    return m.to_bytes(
+        declaratie(m, [(changes.get("bsn", BSN_A), [first, second]), (BSN_BAD, [third])])
+    )
 
 
 def line_of(data: bytes, needle: str, occurrence: int = 1) -> int:
@@ -193,30 +234,74 @@ def test_an_unknown_namespace_is_refused_naming_it_and_the_known_ones():
 def test_a_declaration_yields_its_header_first_then_every_prestatie_exactly():
     data = jw323()
     header, records = parse_all(data)
-    assert header == MessageHeader(wet="jw", berichttype="323", afzender="12345678",
-                                   ontvanger="0384", bericht_identificatie="BER-0001",
-                                   dagtekening=date(2026, 2, 5))
+    assert header == MessageHeader(
+        wet="jw",
+        berichttype="323",
+        afzender="12345678",
+        ontvanger="0384",
+        bericht_identificatie="BER-0001",
+        dagtekening=date(2026, 2, 5),
+    )
     assert records[0] == DeclaratieHeader(
-        declaratienummer="DECL0001", periode_begin=date(2026, 1, 1),
-        periode_eind=date(2026, 1, 31), dagtekening=date(2026, 2, 5), totaal_cents=78000,
+        declaratienummer="DECL0001",
+        periode_begin=date(2026, 1, 1),
+        periode_eind=date(2026, 1, 31),
+        dagtekening=date(2026, 2, 5),
+        totaal_cents=78000,
         line=line_of(data, "<Declaratie>"),
     )
     assert records[1:] == [
-        Prestatie(client=pseudonym(BSN_A), bsn_valid=True, productreferentie="REF-1",
-                  vorig_referentienummer=None, toewijzingnummer="123", productcategorie="45",
-                  productcode="45A01", periode_begin=date(2026, 1, 1),
-                  periode_eind=date(2026, 1, 31), volume=10, eenheid="04", tarief_cents=8900,
-                  bedrag_cents=89000, debet_credit="D", line=line_of(data, "<Prestatie>", 1)),
-        Prestatie(client=pseudonym(BSN_A), bsn_valid=True, productreferentie="REF-2",
-                  vorig_referentienummer="REF-0", toewijzingnummer="456", productcategorie="45",
-                  productcode="45A02", periode_begin=date(2026, 1, 1),
-                  periode_eind=date(2026, 1, 31), volume=10, eenheid="04", tarief_cents=None,
-                  bedrag_cents=-11000, debet_credit="C", line=line_of(data, "<Prestatie>", 2)),
-        Prestatie(client=pseudonym(BSN_BAD), bsn_valid=False, productreferentie="REF-3",
-                  vorig_referentienummer=None, toewijzingnummer="123", productcategorie="54",
-                  productcode="54001", periode_begin=date(2025, 12, 15),
-                  periode_eind=date(2026, 1, 14), volume=3, eenheid="14", tarief_cents=8900,
-                  bedrag_cents=0, debet_credit="D", line=line_of(data, "<Prestatie>", 3)),
+        Prestatie(
+            client=pseudonym(BSN_A),
+            bsn_valid=True,
+            productreferentie="REF-1",
+            vorig_referentienummer=None,
+            toewijzingnummer="123",
+            productcategorie="45",
+            productcode="45A01",
+            periode_begin=date(2026, 1, 1),
+            periode_eind=date(2026, 1, 31),
+            volume=10,
+            eenheid="04",
+            tarief_cents=8900,
+            bedrag_cents=89000,
+            debet_credit="D",
+            line=line_of(data, "<Prestatie>", 1),
+        ),
+        Prestatie(
+            client=pseudonym(BSN_A),
+            bsn_valid=True,
+            productreferentie="REF-2",
+            vorig_referentienummer="REF-0",
+            toewijzingnummer="456",
+            productcategorie="45",
+            productcode="45A02",
+            periode_begin=date(2026, 1, 1),
+            periode_eind=date(2026, 1, 31),
+            volume=10,
+            eenheid="04",
+            tarief_cents=None,
+            bedrag_cents=-11000,
+            debet_credit="C",
+            line=line_of(data, "<Prestatie>", 2),
+        ),
+        Prestatie(
+            client=pseudonym(BSN_BAD),
+            bsn_valid=False,
+            productreferentie="REF-3",
+            vorig_referentienummer=None,
+            toewijzingnummer="123",
+            productcategorie="54",
+            productcode="54001",
+            periode_begin=date(2025, 12, 15),
+            periode_eind=date(2026, 1, 14),
+            volume=3,
+            eenheid="14",
+            tarief_cents=8900,
+            bedrag_cents=0,
+            debet_credit="D",
+            line=line_of(data, "<Prestatie>", 3),
+        ),
     ]
 
 
@@ -240,7 +325,10 @@ def test_surrounding_whitespace_and_leading_zeros_are_normalised():
     item = prestatie(m, "R1", toewijzing=" 000789 ", begin=" 2026-01-02\n", bedrag=" 100 ")
     _, records = parse_all(m.to_bytes(declaratie(m, [(BSN_A, [item])], "100")))
     assert (records[1].toewijzingnummer, records[1].periode_begin, records[1].bedrag_cents) == (
-        "789", date(2026, 1, 2), 100)
+        "789",
+        date(2026, 1, 2),
+        100,
+    )
 
 
 def test_a_file_path_is_read_the_same_as_bytes(tmp_path: Path):
@@ -265,37 +353,78 @@ def test_closing_a_message_half_read_closes_the_file(tmp_path: Path):
 def test_an_allocation_yields_one_toewijzing_per_product_with_only_an_age_band():
     m = Message("jw", "301")
     M, B = m.M, m.B
-    relatie = M.Relaties(M.Relatie(
-        M.Nummer("1"), M.Soort("03"), M.Geboortedatum(B.Datum("1950-01-01")),
-        M.Naam(B.Geslachtsnaam(B.Achternaam("Jansen")), B.NaamGebruik("1")),
-        M.Contact(M.Soort("01"))))
-    contact = M.Contactgegevens(M.Contact(M.Soort("01"), M.Adres(
-        B.Huis(B.Huisnummer("12")), B.Postcode("1234AB"), B.Straatnaam("Dorpsstraat"),
-        B.Plaatsnaam("Demodorp"))))
+    relatie = M.Relaties(
+        M.Relatie(
+            M.Nummer("1"),
+            M.Soort("03"),
+            M.Geboortedatum(B.Datum("1950-01-01")),
+            M.Naam(B.Geslachtsnaam(B.Achternaam("Jansen")), B.NaamGebruik("1")),
+            M.Contact(M.Soort("01")),
+        )
+    )
+    contact = M.Contactgegevens(
+        M.Contact(
+            M.Soort("01"),
+            M.Adres(
+                B.Huis(B.Huisnummer("12")),
+                B.Postcode("1234AB"),
+                B.Straatnaam("Dorpsstraat"),
+                B.Plaatsnaam("Demodorp"),
+            ),
+        )
+    )
     first = M.ToegewezenProduct(
-        M.ToewijzingNummer("1001"), M.ReferentieAanbieder("AANVR-7"),
-        *m.product("45", "45A01"), M.Toewijzingsdatum("2026-01-10"),
-        M.Toewijzingstijd("10:15:00"), M.Ingangsdatum("2026-02-01"),
-        M.Einddatum("2026-12-31"), M.RedenWijziging("01"))
+        M.ToewijzingNummer("1001"),
+        M.ReferentieAanbieder("AANVR-7"),
+        *m.product("45", "45A01"),
+        M.Toewijzingsdatum("2026-01-10"),
+        M.Toewijzingstijd("10:15:00"),
+        M.Ingangsdatum("2026-02-01"),
+        M.Einddatum("2026-12-31"),
+        M.RedenWijziging("01"),
+    )
     second = M.ToegewezenProduct(
-        M.ToewijzingNummer("1002"), M.Toewijzingsdatum("2026-03-14"),
-        M.Toewijzingstijd("09:00:00"), M.Ingangsdatum("2026-03-14"))
-    client = M.Client(*m.person(BSN_A, birth="2012-03-15", full_name=True), relatie, contact,
-                      M.ToegewezenProducten(first, second))
+        M.ToewijzingNummer("1002"),
+        M.Toewijzingsdatum("2026-03-14"),
+        M.Toewijzingstijd("09:00:00"),
+        M.Ingangsdatum("2026-03-14"),
+    )
+    client = M.Client(
+        *m.person(BSN_A, birth="2012-03-15", full_name=True),
+        relatie,
+        contact,
+        M.ToegewezenProducten(first, second),
+    )
     data = m.to_bytes(client)
     header, records = parse_all(data, "toewijzing.xml")
     assert (header.afzender, header.ontvanger) == ("0384", "12345678")
     assert records == [
-        Toewijzing(client=pseudonym(BSN_A), toewijzingnummer="1001",
-                   referentie_aanbieder="AANVR-7", productcategorie="45", productcode="45A01",
-                   toewijzingsdatum=date(2026, 1, 10), ingangsdatum=date(2026, 2, 1),
-                   einddatum=date(2026, 12, 31), reden_wijziging="01", age_band="12-17",
-                   line=line_of(data, "<ToegewezenProduct>", 1)),
-        Toewijzing(client=pseudonym(BSN_A), toewijzingnummer="1002",
-                   referentie_aanbieder=None, productcategorie=None, productcode=None,
-                   toewijzingsdatum=date(2026, 3, 14), ingangsdatum=date(2026, 3, 14),
-                   einddatum=None, reden_wijziging=None, age_band="12-17",
-                   line=line_of(data, "<ToegewezenProduct>", 2)),
+        Toewijzing(
+            client=pseudonym(BSN_A),
+            toewijzingnummer="1001",
+            referentie_aanbieder="AANVR-7",
+            productcategorie="45",
+            productcode="45A01",
+            toewijzingsdatum=date(2026, 1, 10),
+            ingangsdatum=date(2026, 2, 1),
+            einddatum=date(2026, 12, 31),
+            reden_wijziging="01",
+            age_band="12-17",
+            line=line_of(data, "<ToegewezenProduct>", 1),
+        ),
+        Toewijzing(
+            client=pseudonym(BSN_A),
+            toewijzingnummer="1002",
+            referentie_aanbieder=None,
+            productcategorie=None,
+            productcode=None,
+            toewijzingsdatum=date(2026, 3, 14),
+            ingangsdatum=date(2026, 3, 14),
+            einddatum=None,
+            reden_wijziging=None,
+            age_band="12-17",
+            line=line_of(data, "<ToegewezenProduct>", 2),
+        ),
     ]
     text = repr(records)
     for personal in ("Jansen", "Dorpsstraat", "1234AB", "2012", BSN_A):
@@ -306,10 +435,16 @@ def test_age_band_is_taken_on_the_allocation_date():
     m = Message("wmo", "301")
     M = m.M
     product = M.ToegewezenProduct(
-        M.ToewijzingNummer("5"), M.Toewijzingsdatum("2026-03-14"),
-        M.Toewijzingstijd("09:00:00"), M.Ingangsdatum("2026-03-14"))
-    client = M.Client(*m.person(BSN_A, birth="2008-03-15", full_name=True),
-                      M.Contactgegevens(M.Contact(M.Soort("01"))), M.ToegewezenProducten(product))
+        M.ToewijzingNummer("5"),
+        M.Toewijzingsdatum("2026-03-14"),
+        M.Toewijzingstijd("09:00:00"),
+        M.Ingangsdatum("2026-03-14"),
+    )
+    client = M.Client(
+        *m.person(BSN_A, birth="2008-03-15", full_name=True),
+        M.Contactgegevens(M.Contact(M.Soort("01"))),
+        M.ToegewezenProducten(product),
+    )
     _, records = parse_all(m.to_bytes(client))
     assert records[0].age_band == "12-17"  # 18 only the next day
 
@@ -318,54 +453,94 @@ def test_start_zorg_records():
     m = Message("jw", "305")
     M = m.M
     products = M.StartProducten(
-        M.StartProduct(M.ToewijzingNummer("1001"), *m.product("45", "45A01"),
-                       M.ToewijzingIngangsdatum("2026-02-01"), M.Begindatum("2026-02-20"),
-                       M.StatusAanlevering("1")),
+        M.StartProduct(
+            M.ToewijzingNummer("1001"),
+            *m.product("45", "45A01"),
+            M.ToewijzingIngangsdatum("2026-02-01"),
+            M.Begindatum("2026-02-20"),
+            M.StatusAanlevering("1"),
+        ),
         M.StartProduct(M.Begindatum("2026-02-21"), M.StatusAanlevering("3")),
     )
     data = m.to_bytes(M.Client(*m.person(BSN_B), products))
     _, records = parse_all(data, "start.xml")
     assert records == [
-        StartZorg(client=pseudonym(BSN_B), toewijzingnummer="1001", productcategorie="45",
-                  productcode="45A01", begindatum=date(2026, 2, 20),
-                  line=line_of(data, "<StartProduct>", 1), status_aanlevering="1"),
-        StartZorg(client=pseudonym(BSN_B), toewijzingnummer=None, productcategorie=None,
-                  productcode=None, begindatum=date(2026, 2, 21),
-                  line=line_of(data, "<StartProduct>", 2), status_aanlevering="3"),
+        StartZorg(
+            client=pseudonym(BSN_B),
+            toewijzingnummer="1001",
+            productcategorie="45",
+            productcode="45A01",
+            begindatum=date(2026, 2, 20),
+            line=line_of(data, "<StartProduct>", 1),
+            status_aanlevering="1",
+        ),
+        StartZorg(
+            client=pseudonym(BSN_B),
+            toewijzingnummer=None,
+            productcategorie=None,
+            productcode=None,
+            begindatum=date(2026, 2, 21),
+            line=line_of(data, "<StartProduct>", 2),
+            status_aanlevering="3",
+        ),
     ]
 
 
 def test_stop_zorg_records():
     m = Message("wmo", "307")
     M = m.M
-    products = M.StopProducten(M.StopProduct(
-        M.ToewijzingNummer("77"), *m.product("02", None), M.Begindatum("2025-05-01"),
-        M.RedenBeeindiging("02"), M.Einddatum("2026-01-31"), M.StatusAanlevering("1")))
+    products = M.StopProducten(
+        M.StopProduct(
+            M.ToewijzingNummer("77"),
+            *m.product("02", None),
+            M.Begindatum("2025-05-01"),
+            M.RedenBeeindiging("02"),
+            M.Einddatum("2026-01-31"),
+            M.StatusAanlevering("1"),
+        )
+    )
     data = m.to_bytes(M.Client(*m.person(BSN_B), products))
     _, records = parse_all(data, "stop.xml")
     assert records == [
-        StopZorg(client=pseudonym(BSN_B), toewijzingnummer="77", productcategorie="02",
-                 productcode=None, begindatum=date(2025, 5, 1), einddatum=date(2026, 1, 31),
-                 reden_beeindiging="02", line=line_of(data, "<StopProduct>"),
-                 status_aanlevering="1"),
+        StopZorg(
+            client=pseudonym(BSN_B),
+            toewijzingnummer="77",
+            productcategorie="02",
+            productcode=None,
+            begindatum=date(2025, 5, 1),
+            einddatum=date(2026, 1, 31),
+            reden_beeindiging="02",
+            line=line_of(data, "<StopProduct>"),
+            status_aanlevering="1",
+        ),
     ]
 
 
 def test_verzoek_om_toewijzing_records_keep_the_referrer_type_not_its_name():
     m = Message("jw", "315")
     M, B = m.M, m.B
-    products = M.AangevraagdeProducten(M.AangevraagdProduct(
-        M.ReferentieAanbieder("AANVR-7"), *m.product("54", "54001"),
-        M.ToewijzingIngangsdatum("2026-02-01"),
-        M.Verwijzer(B.Type("02"), B.Naam("Huisartsenpraktijk De Linde"),
-                    B.ZorgverlenerCode("01234567"))))
+    products = M.AangevraagdeProducten(
+        M.AangevraagdProduct(
+            M.ReferentieAanbieder("AANVR-7"),
+            *m.product("54", "54001"),
+            M.ToewijzingIngangsdatum("2026-02-01"),
+            M.Verwijzer(
+                B.Type("02"), B.Naam("Huisartsenpraktijk De Linde"), B.ZorgverlenerCode("01234567")
+            ),
+        )
+    )
     data = m.to_bytes(M.Client(*m.person(BSN_A), products))
     _, records = parse_all(data, "verzoek.xml")
     assert records == [
-        VerzoekToewijzing(client=pseudonym(BSN_A), referentie_aanbieder="AANVR-7",
-                          productcategorie="54", productcode="54001",
-                          toewijzing_ingangsdatum=date(2026, 2, 1), verwijzer_type="02",
-                          line=line_of(data, "<AangevraagdProduct>")),
+        VerzoekToewijzing(
+            client=pseudonym(BSN_A),
+            referentie_aanbieder="AANVR-7",
+            productcategorie="54",
+            productcode="54001",
+            toewijzing_ingangsdatum=date(2026, 2, 1),
+            verwijzer_type="02",
+            line=line_of(data, "<AangevraagdProduct>"),
+        ),
     ]
     assert "Linde" not in repr(records)
 
@@ -387,7 +562,10 @@ def test_a_bsn_in_an_error_is_never_shown():
     error = rejection(data)
     problem = error.problems[0]
     assert (problem.element, problem.value, problem.line) == (
-        "Bsn", "<bsn verborgen>", line_of(data, "12345678X"))
+        "Bsn",
+        "<bsn verborgen>",
+        line_of(data, "12345678X"),
+    )
     assert problem.reason == "voldoet niet aan het voorgeschreven patroon [0-9]{9}"
     shown = "".join(traceback.format_exception(error)) + repr(error.problems)
     assert "12345678" not in shown
@@ -397,8 +575,9 @@ def test_a_bsn_in_an_error_is_never_shown():
 def test_a_birth_date_in_an_error_is_never_shown():
     m = Message("jw", "305")
     M = m.M
-    products = M.StartProducten(M.StartProduct(M.Begindatum("2026-02-20"),
-                                               M.StatusAanlevering("1")))
+    products = M.StartProducten(
+        M.StartProduct(M.Begindatum("2026-02-20"), M.StatusAanlevering("1"))
+    )
     data = m.to_bytes(M.Client(*m.person(BSN_B, birth="2011-02-30"), products))
     problem = rejection(data).problems[0]
     assert (problem.element, problem.value) == ("Datum", "<persoonsgegeven verborgen>")
@@ -424,8 +603,10 @@ def test_an_element_out_of_place_is_named_with_what_was_expected():
     data = jw323().replace(b"<Eenheid>14</Eenheid>", b"")
     problem = rejection(data).problems[0]
     assert (problem.line, problem.element, problem.reason) == (
-        line_of(data, "<ProductTarief>", 2), "ProductTarief",
-        "element hoort hier niet; verwacht: Eenheid")
+        line_of(data, "<ProductTarief>", 2),
+        "ProductTarief",
+        "element hoort hier niet; verwacht: Eenheid",
+    )
 
 
 def test_a_repeated_element_points_at_the_repetition():
@@ -440,22 +621,30 @@ def test_a_missing_child_points_at_the_incomplete_parent():
     data = jw323().replace(b"<b:DebetCredit>C</b:DebetCredit>", b"")
     problem = rejection(data).problems[0]
     assert (problem.line, problem.element, problem.reason) == (
-        line_of(data, "<IngediendBedrag>", 2), "IngediendBedrag",
-        "verplicht element ontbreekt: DebetCredit")
+        line_of(data, "<IngediendBedrag>", 2),
+        "IngediendBedrag",
+        "verplicht element ontbreekt: DebetCredit",
+    )
 
 
 def test_a_wrong_code_lists_the_allowed_ones():
     data = jw323().replace(b"<b:DebetCredit>C</b:DebetCredit>", b"<b:DebetCredit>K</b:DebetCredit>")
     problem = rejection(data).problems[0]
     assert (problem.element, problem.value, problem.reason) == (
-        "DebetCredit", "K", "geen toegestane code; toegestaan: C, D")
+        "DebetCredit",
+        "K",
+        "geen toegestane code; toegestaan: C, D",
+    )
 
 
 def test_a_value_too_long_is_shown_with_its_length():
     data = jw323().replace(b"45A02", b"45A02XYZ")
     problem = rejection(data).problems[0]
     assert (problem.element, problem.value, problem.reason) == (
-        "ProductCode", "45A02XYZ", "lengte 8 tekens, toegestaan maximaal 5")
+        "ProductCode",
+        "45A02XYZ",
+        "lengte 8 tekens, toegestaan maximaal 5",
+    )
     assert problem.line == line_of(data, "45A02XYZ")
 
 
@@ -463,7 +652,10 @@ def test_a_date_the_schema_allows_but_python_cannot_hold_is_refused():
     data = jw323(begin="12026-01-01")
     problem = rejection(data).problems[0]
     assert (problem.line, problem.element, problem.value) == (
-        line_of(data, "12026-01-01"), "Begindatum", "12026-01-01")
+        line_of(data, "12026-01-01"),
+        "Begindatum",
+        "12026-01-01",
+    )
 
 
 def test_a_late_error_is_raised_after_earlier_records_so_the_file_is_one_unit():
@@ -483,11 +675,17 @@ def test_a_late_error_is_raised_after_earlier_records_so_the_file_is_one_unit():
 def test_external_entities_are_not_read(tmp_path: Path):
     secret = tmp_path / "geheim.txt"
     secret.write_text("GEHEIM")
-    data = jw323().replace(
-        b"<?xml version='1.0' encoding='UTF-8'?>",
-        f'<?xml version="1.0"?>\n<!DOCTYPE Bericht [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
-        .encode(),
-    ).replace(b"REF-1", b"&x;")
+    data = (
+        jw323()
+        .replace(
+            b"<?xml version='1.0' encoding='UTF-8'?>",
+            (
+                '<?xml version="1.0"?>\n'
+                f'<!DOCTYPE Bericht [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
+            ).encode(),
+        )
+        .replace(b"REF-1", b"&x;")
+    )
     try:
         _, records = parse_all(data)
         shown = repr(records)

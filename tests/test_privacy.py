@@ -61,8 +61,9 @@ def one_year_of_demo(demo_dir: Path) -> list[Path]:
 def test_no_bsn_or_name_reaches_database_output_logs_or_quarantine(
     one_year_of_demo, database_url, engine, tmp_path, config_dir, caplog, monkeypatch
 ):
-    files = [f for p in one_year_of_demo for f in ([p] if p.is_file() else p.rglob("*"))
-             if f.is_file()]
+    files = [
+        f for p in one_year_of_demo for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()
+    ]
     bsns, names = _personal_data(files)
     assert len(bsns) > 500 and len(names) > 50  # the test must have something to find
 
@@ -72,13 +73,16 @@ def test_no_bsn_or_name_reaches_database_output_logs_or_quarantine(
     runner = CliRunner()
     base = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data")]
     outputs = []
-    for args in (["ingest", "--json", *map(str, one_year_of_demo)],
-                 ["ingest", *map(str, one_year_of_demo)],
-                 ["findings", "--limit", "1000"]):
+    for args in (
+        ["ingest", "--json", *map(str, one_year_of_demo)],
+        ["ingest", *map(str, one_year_of_demo)],
+        ["findings", "--limit", "1000"],
+    ):
         result = runner.invoke(app, base + args)
         assert result.exit_code in (0, 1), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-            result.exception)
+            result.exception
+        )
         outputs.append(result.output)
 
     quarantine = tmp_path / "data" / "quarantaine"

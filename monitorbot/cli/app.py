@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitorbot.cli import config_cmd, db_cmd, demo_cmd, ingest_cmd
+from monitorbot.cli import config_cmd, db_cmd, demo_cmd, ingest_cmd, report_cmd
 from monitorbot.cli.runtime import make_runtime
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(report_cmd.app, name="report")
 app.command("ingest")(ingest_cmd.ingest)
 app.command("findings")(ingest_cmd.findings)
 

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MONITORBOT_", extra="ignore")
 
     config_dir: Path = Path("config")
+    forecasts_dir: Path = Path("forecasts")
+    alerts_dir: Path = Path("alerts")
     data_dir: Path = Path("data")
     database_url: str | None = None
     pseudonym_key: SecretStr | None = None

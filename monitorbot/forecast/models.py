@@ -79,8 +79,8 @@ from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults
+from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 
 from monitorbot.forecast.spec import MODEL_NAMES, ModelName, SeriesSpec
 
@@ -446,9 +446,9 @@ def _ets_backtest_states(
     values: np.ndarray,
     variant: _EtsVariant,
     origins: np.ndarray,
-    full_result: object,
+    full_result: ETSResults,
     counter: _Warnings,
-) -> object:
+) -> ETSResults:
     """States filtered over the whole history with parameters from before the first origin."""
     if len(origins) == 0:
         return full_result
@@ -460,7 +460,7 @@ def _ets_backtest_states(
     return counter.run(lambda: variant.model(values).smooth(np.asarray(params)))
 
 
-def _ets_point_forecasts(result: object, origins: np.ndarray, steps: int) -> np.ndarray:
+def _ets_point_forecasts(result: ETSResults, origins: np.ndarray, steps: int) -> np.ndarray:
     """ETS(A,*,*) point forecasts from the filtered states at time origin - 1."""
     last = origins - 1
     level = np.asarray(result.level)[last]
@@ -489,7 +489,7 @@ class _ThetaFit:
     b0: float
 
 
-def _fit_theta(values: np.ndarray, counter: _Warnings) -> tuple[_ThetaFit, object]:
+def _fit_theta(values: np.ndarray, counter: _Warnings) -> tuple[_ThetaFit, ThetaModelResults]:
     n = len(values)
     model = ThetaModel(
         values,

@@ -1,0 +1,352 @@
+"""The year-end prognosis per perceel against the begroting, as known on a given day.
+
+For year Y as known on `as_of` (data with a declaration date before it):
+prognose = completed realisation of the care months of Y before `as_of`'s month
+(as declared + what the nowcast still expects) + the forecast for the rest of Y.
+Forecast models run on index-corrected amounts and are re-indexed afterwards, so
+a January price rise is not mistaken for growth.
+
+A controller's `prognose_correctie` replaces the model's figure for its perceel;
+both are kept so reports can show them side by side. Everything is computed on
+unrounded cents; rounding happens only where a person reads the figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from monitorbot.config import Config
+from monitorbot.config.models import Perceel, PrognoseCorrectie
+from monitorbot.forecast import nowcast, series
+from monitorbot.forecast.models import forecast_series
+from monitorbot.forecast.spec import ForecastSpec
+
+Z80, Z95 = 1.2816, 1.9600
+MIN_PROVIDER_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A central figure with 80 % and 95 % bounds, in cents (floats, unrounded)."""
+
+    mid: float
+    lo80: float
+    hi80: float
+    lo95: float
+    hi95: float
+
+    @classmethod
+    def exact(cls, value: float) -> Interval:
+        return cls(value, value, value, value, value)
+
+    def __add__(self, other: Interval) -> Interval:
+        """Sum of independent uncertain figures: half-widths add in quadrature."""
+
+        def side(a_mid: float, a: float, b_mid: float, b: float) -> float:
+            return math.hypot(a - a_mid, b - b_mid)
+
+        mid = self.mid + other.mid
+        return Interval(
+            mid,
+            mid - side(self.mid, self.lo80, other.mid, other.lo80),
+            mid + side(self.mid, self.hi80, other.mid, other.hi80),
+            mid - side(self.mid, self.lo95, other.mid, other.lo95),
+            mid + side(self.mid, self.hi95, other.mid, other.hi95),
+        )
+
+
+@dataclass
+class PerceelPrognose:
+    """One row of the budget table."""
+
+    perceel: str
+    naam: str
+    domein: str
+    niveau: str  # perceel, onderdeel (rolls up into its parent), domein, totaal
+    begroting_cents: int | None = None
+    gedeclareerd_cents: float = 0.0
+    verwacht_compleet_cents: float = 0.0
+    model: Interval | None = None
+    correctie: PrognoseCorrectie | None = None
+    modelnaam: str = ""
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def prognose_cents(self) -> float | None:
+        if self.correctie is not None:
+            return float(self.correctie.prognose)
+        return self.model.mid if self.model else None
+
+    @property
+    def bron(self) -> str:
+        return "correctie" if self.correctie is not None else "model"
+
+    @property
+    def restant_cents(self) -> float | None:
+        prognose = self.prognose_cents
+        if self.begroting_cents is None or prognose is None:
+            return None
+        return self.begroting_cents - prognose
+
+    @property
+    def v_n(self) -> str:
+        restant = self.restant_cents
+        if restant is None or round(restant) == 0:
+            return ""
+        return "V" if restant > 0 else "N"
+
+    @property
+    def afwijking(self) -> float | None:
+        """restant / begroting, as the council tables define it; None without a budget.
+
+        For an income row (negative budget) the sign is therefore the opposite of
+        V/N: less income than budgeted is N with a positive percentage.
+        """
+        restant = self.restant_cents
+        if restant is None or not self.begroting_cents:
+            return None
+        return restant / self.begroting_cents
+
+    @property
+    def has_content(self) -> bool:
+        return (
+            self.begroting_cents is not None
+            or self.prognose_cents is not None
+            or self.gedeclareerd_cents != 0
+        )
+
+
+@dataclass
+class BudgetReport:
+    gemeente: str
+    gemeente_naam: str
+    jaar: int
+    as_of: date
+    versie: str | None
+    rows: list[PerceelPrognose]
+
+    @property
+    def body(self) -> list[PerceelPrognose]:
+        return [r for r in self.rows if r.niveau in {"perceel", "onderdeel"} and r.has_content]
+
+    @property
+    def totals(self) -> list[PerceelPrognose]:
+        return [r for r in self.rows if r.niveau in {"domein", "totaal"} and r.has_content]
+
+
+# --------------------------------------------------------------------------- indexation
+
+
+def index_factors(
+    config: Config, gemeente: str, perceel: Perceel, years: Iterable[int], base_year: int
+) -> dict[int, float]:
+    """Cumulative price level per year relative to `base_year` (1.0), per perceel.
+
+    Known years use the actual indexation (`werkelijk`), the others the budgeted
+    one; a year without any configured indexation counts as 0 %.
+    """
+    settings = config.gemeente(gemeente)
+    factors = {base_year: 1.0}
+    level = 1.0
+    for year in range(base_year + 1, max(years, default=base_year) + 1):
+        entry = settings.indexatie_voor(year, perceel.id, perceel.onderdeel_van)
+        pct = (
+            0.0
+            if entry is None
+            else (entry.werkelijk if entry.werkelijk is not None else entry.begroot)
+        )
+        level *= 1 + pct / 100
+        factors[year] = level
+    return factors
+
+
+def _deflator(index: pd.DatetimeIndex, factors: dict[int, float]) -> np.ndarray:
+    return np.array([factors.get(ts.year, 1.0) for ts in index])
+
+
+# --------------------------------------------------------------------------- completion
+
+
+@dataclass
+class CompletedSeries:
+    """A perceel's monthly cost up to the month before `as_of`: as declared and completed."""
+
+    gedeclareerd: pd.Series
+    verwacht: pd.Series
+    se: pd.Series
+    achterstand: list[str]
+
+
+def completed_series(
+    session: Session, gemeente: str, perceel_ids: list[str], as_of: date
+) -> CompletedSeries | None:
+    """Declared and nowcast-completed cost per care month, provider by provider.
+
+    Each provider is completed with its own development pattern, pooled towards
+    the perceel's; a provider that went silent is carried at its run-rate
+    (nowcast's stop-declaring rule) instead of looking like a cost drop.
+    """
+    lags = series.declaration_lags(
+        session, gemeente, group="aanbieder_agb", known_before=as_of, percelen=perceel_ids
+    )
+    if lags.empty:
+        return None
+    as_of_ts = pd.Timestamp(as_of.replace(day=1))
+    patterns = nowcast.estimate_group_patterns(lags, as_of_ts, min_months=MIN_PROVIDER_MONTHS)
+    done = nowcast.complete(lags, as_of_ts, patterns, by_group=True)
+    per_month = done.groupby("zorgmaand").agg(
+        gedeclareerd=("gedeclareerd", "sum"),
+        verwacht=("verwacht_compleet", "sum"),
+        var=("se", lambda s: float(np.sum(np.square(s)))),
+    )
+    index = pd.date_range(per_month.index.min(), as_of_ts - pd.offsets.MonthBegin(1), freq="MS")
+    per_month = per_month.reindex(index, fill_value=0.0)
+    late = sorted(set(done.loc[done["achterstand"], nowcast.GROUP]))
+    return CompletedSeries(
+        per_month["gedeclareerd"], per_month["verwacht"], np.sqrt(per_month["var"]), late
+    )
+
+
+def totals_series(
+    session: Session, gemeente: str, perceel_id: str, as_of: date
+) -> CompletedSeries | None:
+    """Monthly totals (PGB, eigen bijdrage) need no completion: they arrive whole."""
+    frame = series.monthly_totals(session, gemeente, known_before=as_of.replace(day=1))
+    frame = frame[frame["perceel_id"] == perceel_id]
+    if frame.empty:
+        return None
+    end = pd.Timestamp(as_of.replace(day=1)) - pd.offsets.MonthBegin(1)
+    values = series.dense_monthly(frame, frame["zorgmaand"].min(), end)
+    zero = pd.Series(0.0, index=values.index)
+    return CompletedSeries(values, values, zero, [])
+
+
+# --------------------------------------------------------------------------- prognosis
+
+
+def _year_prognosis(
+    completed: CompletedSeries, year: int, factors: dict[int, float], spec: ForecastSpec, key: str
+) -> tuple[Interval, float, float, str]:
+    """(prognose interval, declared in Y, completed in Y, model name) for one series."""
+    history = completed.verwacht
+    in_year = history.index.year == year
+    declared = float(completed.gedeclareerd[in_year].sum())
+    realised = float(history[in_year].sum())
+    realised_se = float(np.sqrt(np.square(completed.se[in_year]).sum()))
+    last = history.index[-1]
+    horizon = (year - last.year) * 12 + (12 - last.month)
+    realised_part = Interval(
+        realised,
+        realised - Z80 * realised_se,
+        realised + Z80 * realised_se,
+        realised - Z95 * realised_se,
+        realised + Z95 * realised_se,
+    )
+    if horizon <= 0:
+        return realised_part, declared, realised, "gerealiseerd"
+    deflate = _deflator(history.index, factors)
+    real = history / deflate
+    result = forecast_series(
+        real, horizon, spec=spec.for_series(key), exog_uncertainty=completed.se / deflate
+    )
+    frame = result.to_frame()
+    frame = frame[frame.index.year == year] * factors.get(year, 1.0)
+    # Forecast errors of consecutive months move together (a level shift persists),
+    # so the year's band is the sum of the monthly bands, not their quadrature.
+    rest = Interval(*(float(frame[c].sum()) for c in ("mean", "lo80", "hi80", "lo95", "hi95")))
+    return realised_part + rest, declared, realised, result.model
+
+
+def build_budget_report(
+    session: Session, config: Config, spec: ForecastSpec, gemeente: str, year: int, as_of: date
+) -> BudgetReport:
+    """Every perceel's prognosis for `year` as known on `as_of`, with domain subtotals."""
+    settings = config.gemeente(gemeente)
+    begroting = config.begroting(gemeente, year)
+    budgets = dict(begroting.bedragen) if begroting else {}
+    corrections = {c.perceel: c for c in begroting.prognose_correcties} if begroting else {}
+    base_year = year - 5
+    rows: dict[str, PerceelPrognose] = {}
+    for perceel in config.percelen.percelen:
+        row = PerceelPrognose(
+            perceel=perceel.id,
+            naam=perceel.naam,
+            domein=perceel.domein,
+            niveau="onderdeel" if perceel.onderdeel_van else "perceel",
+            begroting_cents=budgets.get(perceel.id),
+            correctie=corrections.get(perceel.id),
+        )
+        completed = (
+            completed_series(session, gemeente, [perceel.id], as_of)
+            if perceel.regels
+            else totals_series(session, gemeente, perceel.id, as_of)
+        )
+        if completed is not None and len(completed.verwacht):
+            factors = index_factors(config, gemeente, perceel, [year], base_year)
+            model, declared, realised, name = _year_prognosis(
+                completed, year, factors, spec, perceel.id
+            )
+            row.model, row.gedeclareerd_cents = model, declared
+            row.verwacht_compleet_cents, row.modelnaam = realised, name
+        rows[perceel.id] = row
+    _roll_up_children(config, rows)
+    ordered = list(rows.values())
+    top = [r for r in ordered if r.niveau == "perceel"]
+    for domein in dict.fromkeys(r.domein for r in top):
+        ordered.append(
+            _sum_rows(
+                f"domein:{domein}",
+                f"Subtotaal {domein.capitalize()}",
+                domein,
+                "domein",
+                [r for r in top if r.domein == domein],
+            )
+        )
+    ordered.append(_sum_rows("totaal", "Totaal", "", "totaal", top))
+    return BudgetReport(
+        gemeente, settings.naam, year, as_of, begroting.versie if begroting else None, ordered
+    )
+
+
+def _roll_up_children(config: Config, rows: dict[str, PerceelPrognose]) -> None:
+    """A parent's figures are its own (if any) plus its children's model figures."""
+    for perceel in config.percelen.percelen:
+        if perceel.onderdeel_van is None:
+            continue
+        parent, child = rows[perceel.onderdeel_van], rows[perceel.id]
+        parent.children.append(child.perceel)
+        parent.gedeclareerd_cents += child.gedeclareerd_cents
+        parent.verwacht_compleet_cents += child.verwacht_compleet_cents
+        child_figure = _figure(child)
+        if child_figure is not None:
+            parent.model = child_figure if parent.model is None else parent.model + child_figure
+            parent.modelnaam = "som van onderdelen"
+
+
+def _figure(row: PerceelPrognose) -> Interval | None:
+    """The figure a row contributes upwards: a correction replaces its model."""
+    if row.correctie is not None:
+        return Interval.exact(float(row.correctie.prognose))
+    return row.model
+
+
+def _sum_rows(
+    key: str, naam: str, domein: str, niveau: str, rows: list[PerceelPrognose]
+) -> PerceelPrognose:
+    total = PerceelPrognose(perceel=key, naam=naam, domein=domein, niveau=niveau)
+    budgets = [r.begroting_cents for r in rows if r.begroting_cents is not None]
+    total.begroting_cents = sum(budgets) if budgets else None
+    for row in rows:
+        total.gedeclareerd_cents += row.gedeclareerd_cents
+        total.verwacht_compleet_cents += row.verwacht_compleet_cents
+        figure = _figure(row)
+        if figure is not None:
+            total.model = figure if total.model is None else total.model + figure
+    return total

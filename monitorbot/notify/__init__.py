@@ -1,0 +1,1 @@
+"""Notify: messages, digests and reports that people read and act on."""
