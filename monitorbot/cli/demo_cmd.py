@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from monitorbot.cli.ingest_cmd import make_ingestor, print_report
+from monitorbot.cli.report_cmd import budget_report
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
 from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, generate_demo
+from monitorbot.notify import budget_table
 from monitorbot.store import db
 from monitorbot.store.sync import sync_config
 
@@ -31,6 +34,14 @@ ScenarioOption = Annotated[
     str, typer.Option("--scenario", help=f"Scenario: {', '.join(SCENARIOS)}.")
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed; dezelfde seed geeft dezelfde data.")]
+
+
+def _print_counts(counts: dict) -> None:
+    """The manifest's counts, one line each ("berichten: JW301 1420, JW305 ...")."""
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        console.print(f"  {key.replace('_', ' ')}: {value}")
 
 
 def _check_scenario(scenario: str) -> None:
@@ -49,13 +60,11 @@ def generate(
     _check_scenario(scenario)
     started = time.perf_counter()
     manifest = generate_demo(out, seed=seed, scenario=scenario)
-    counts = manifest.to_dict().get("counts", {})
     console.print(
         f"Demodata ({scenario}, seed {seed}) geschreven naar {out} "
         f"in {time.perf_counter() - started:.1f} s:"
     )
-    for key, value in counts.items():
-        console.print(f"  {key}: {value}")
+    _print_counts(manifest.to_dict().get("counts", {}))
 
 
 @app.callback()
@@ -80,6 +89,25 @@ def _demo_input(runtime: Runtime, seed: int, scenario: str) -> tuple[Path, dict]
         return folder, json.loads(manifest_file.read_text(encoding="utf-8"))
     manifest = generate_demo(folder, seed=seed, scenario=scenario)
     return folder, manifest.to_dict()
+
+
+def _budget_reports(runtime: Runtime, as_of: date) -> list[tuple[str, Path]]:
+    """Print the budget table as known on the demo's as-of date and write it to files."""
+    report = budget_report(runtime, DEMO_GEMEENTE, as_of.year, as_of)
+    console.print()
+    console.print(budget_table.to_table(report), markup=False, end="")
+    folder = runtime.data_path(runtime.config.deployment.rapporten)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"begroting-{DEMO_GEMEENTE}-{as_of.year}"
+    files = [
+        ("begroting:", folder / f"{stem}.xlsx"),
+        ("", folder / f"{stem}.csv"),
+        ("", folder / f"{stem}.md"),
+    ]
+    budget_table.to_xlsx(report, files[0][1])
+    files[1][1].write_text(budget_table.to_csv(report), encoding="utf-8")
+    files[2][1].write_text(budget_table.to_markdown(report), encoding="utf-8")
+    return files
 
 
 def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
@@ -107,8 +135,7 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
 
     folder, manifest = _demo_input(runtime, seed, scenario)
     console.print(f"Invoer gegenereerd in {folder}:")
-    for key, value in manifest.get("counts", {}).items():
-        console.print(f"  {key}: {value}")
+    _print_counts(manifest.get("counts", {}))
 
     console.print(
         "Inlezen met een vaste demosleutel voor de pseudoniemen (alleen voor deze fictieve "
@@ -118,6 +145,15 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
     inputs = [folder / name for name in DEMO_INPUT_FOLDERS if (folder / name).exists()]
     report = ingestor.run(inputs, job="demo-ingest")
     print_report(report, per_file=False)
+    planted = [d for d in manifest.get("dirty", []) if d["detail"].get("verwacht") == "afkeuren"]
+    if planted:
+        console.print(
+            f"({len(planted)} geweigerd bestand is bewust fout in de demo gezet: "
+            "zo ziet een afgekeurd bericht eruit.)"
+        )
+
+    as_of = date.fromisoformat(manifest["as_of"])
+    report_files = _budget_reports(runtime, as_of)
 
     quarantine = runtime.data_path(config.deployment.quarantaine)
     console.print()
@@ -125,4 +161,6 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
     console.print(f"  database:     {engine.url.render_as_string(hide_password=True)}")
     console.print(f"  invoer:       {folder}")
     console.print(f"  quarantaine:  {quarantine} (geweigerde bestanden met .error.txt)")
+    for label, path in report_files:
+        console.print(f"  {label:<13} {path}")
     console.print("  bevindingen:  monitorbot findings --gemeente " + DEMO_GEMEENTE)

@@ -1,0 +1,33 @@
+"""`monitorbot demo` end to end on SQLite: the table, the files, and a safe second run."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from monitorbot.cli.app import app
+from monitorbot.store import db, models
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end_and_twice_is_safe(tmp_path, config_dir, monkeypatch):
+    monkeypatch.delenv("MONITORBOT_DATABASE_URL", raising=False)
+    data = tmp_path / "data"
+    args = ["--config-dir", str(config_dir), "--data-dir", str(data), "demo"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Jeugd zorg in natura (ZIN)" in first.output
+    assert "Waar alles staat" in first.output
+    for suffix in ("xlsx", "csv", "md"):
+        assert (data / "rapporten" / f"begroting-9999-2026.{suffix}").stat().st_size > 0
+    engine = db.make_engine(f"sqlite:///{data / 'monitorbot.db'}")
+    with db.transaction(engine) as session:
+        lines = session.execute(select(func.count()).select_from(models.Declaratieregel)).scalar()
+
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert "0 ingelezen" in second.output
+    with db.transaction(engine) as session:
+        again = session.execute(select(func.count()).select_from(models.Declaratieregel)).scalar()
+    assert again == lines > 50_000
