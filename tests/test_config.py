@@ -161,3 +161,39 @@ def test_missing_config_dir_is_a_usage_error(tmp_path):
     result = check(tmp_path / "nope")
     assert result.exit_code == 2
     assert "configuratiemap bestaat niet" in result.output
+
+
+def test_impossible_date_and_duplicate_key_name_their_lines(config_dir):
+    budget = config_dir / "begroting" / "9999-2025.yaml"
+    budget.write_text(
+        budget.read_text(encoding="utf-8").replace("datum: 2025-07-15", "datum: 2025-07-32"),
+        encoding="utf-8",
+    )
+    other = config_dir / "begroting" / "9999-2024.yaml"
+    other.write_text(
+        other.read_text(encoding="utf-8").replace(
+            "  wmo-regiotaxi:", "  wmo-regiotaxi: 1\n  wmo-regiotaxi:", 1
+        ),
+        encoding="utf-8",
+    )
+    result = check(config_dir)
+    assert result.exit_code == 2
+    date_line = _line_of(budget, "2025-07-32")
+    assert f"9999-2025.yaml:{date_line}: waarde '2025-07-32': geen geldige waarde" in result.output
+    second = _line_of(other, "wmo-regiotaxi: 1") + 1
+    assert f"9999-2024.yaml:{second}: bedragen.wmo-regiotaxi: sleutel staat twee keer" in (
+        result.output
+    )
+
+
+def test_income_must_be_negative_and_parent_and_child_not_both_budgeted(config_dir):
+    budget = config_dir / "begroting" / "9999-2026.yaml"
+    text = budget.read_text(encoding="utf-8")
+    text = text.replace("wmo-eigen-bijdrage: -", "wmo-eigen-bijdrage: ")
+    text = text.replace("bedragen:", "bedragen:\n  jeugd-ambulant: 1000", 1)
+    budget.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(config_dir)
+    by_key = {p.key: p for p in info.value.problems}
+    assert "negatief" in by_key["bedragen.wmo-eigen-bijdrage"].message
+    assert "telt dubbel" in by_key["bedragen.jeugd-ambulant"].message

@@ -44,7 +44,7 @@ def test_kill_mid_file_leaves_nothing_and_a_rerun_is_complete(
     env = {
         **os.environ,
         "MONITORBOT_DATABASE_URL": database_url,
-        "MONITORBOT_PSEUDONYM_KEY": "kill-test-key",
+        "MONITORBOT_PSEUDONYM_KEY": "kill-test-key-long-enough",
         "PYTHONPATH": str(Path.cwd()),
     }
     args = [

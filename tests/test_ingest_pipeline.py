@@ -346,3 +346,35 @@ def test_partial_export_keeps_readable_rows_and_records_the_bad_one(
         "Bedrag",
         "twaalf",
     )
+
+
+def test_rejected_file_offered_again_is_not_copied_to_quarantine_twice(ingestor_for, tmp_path):
+    bad = tmp_path / "stuk.xml"
+    bad.write_bytes(b"<Bericht><Header>")
+    ingestor = ingestor_for()
+    assert ingestor.run([bad]).geweigerd == 1
+    assert ingestor.run([bad]).geweigerd == 1
+    assert sorted(p.name for p in (tmp_path / "quarantaine").iterdir()) == [
+        "stuk.xml",
+        "stuk.xml.error.txt",
+    ]
+
+
+def test_credit_without_an_earlier_debit_is_a_finding(ingestor_for, engine, tmp_path):
+    file = tmp_path / "credit.xml"
+    file.write_bytes(
+        declaration_323(
+            prestaties=[
+                dict(bsn=BSN_A, ref="R1", volume=2, tarief=8900),
+                dict(bsn=BSN_A, ref="R1", volume=2, tarief=8900, dc="C", toewijzing="999"),
+            ]
+        )
+    )
+    ingestor_for().run([file])
+    with db.transaction(engine) as session:
+        finding = session.execute(
+            select(models.Bevinding).where(models.Bevinding.soort == "credit_zonder_debet")
+        ).scalar_one()
+        volumes = sorted(session.execute(select(models.Declaratieregel.volume)).scalars())
+    assert finding.bedrag_cents == -17800
+    assert volumes == [-2.0, 2.0]  # a credit takes its volume back too

@@ -52,10 +52,25 @@ def _dump_database(engine) -> str:
 
 
 @pytest.fixture
-def one_year_of_demo(demo_dir: Path) -> list[Path]:
-    months = sorted(p for p in (demo_dir / "berichten").iterdir() if p.name.startswith("2025"))
+def one_year_of_demo(demo_dir: Path, tmp_path: Path) -> list[Path]:
+    """A year of the demo, the month with the planted rejected file, and two bad files.
+
+    The bad files carry personal data where a careless error message would quote
+    it: a headerless export whose first line is a client, and a broken XML.
+    """
+    months = sorted(
+        p
+        for p in (demo_dir / "berichten").iterdir()
+        if p.name.startswith("2025") or p.name == "2026-07"
+    )
     exports = sorted((demo_dir / "exports").glob("*2025-*.csv"))
-    return [*months, *exports, demo_dir / "pgb"]
+    bad = tmp_path / "slecht"
+    bad.mkdir()
+    first_csv = exports[0].read_text(encoding="cp1252").splitlines()
+    (bad / "zonder-kopregel.csv").write_text("\n".join(first_csv[1:20]), encoding="cp1252")
+    first_xml = next((demo_dir / "berichten" / "2024-03").glob("JW301_*.xml")).read_bytes()
+    (bad / "afgebroken.xml").write_bytes(first_xml[: len(first_xml) * 2 // 3])
+    return [*months, *exports, demo_dir / "pgb", bad]
 
 
 def test_no_bsn_or_name_reaches_database_output_logs_or_quarantine(
@@ -94,6 +109,7 @@ def test_no_bsn_or_name_reaches_database_output_logs_or_quarantine(
         "quarantaine": "\n".join(reports),
     }
     assert "ingelezen" in haystacks["output"], outputs
+    assert len(reports) >= 3, sorted(p.name for p in quarantine.glob("*"))
     for where, text in haystacks.items():
         leaked_bsns = sorted(b for b in bsns if b in text)
         leaked_names = sorted(n for n in names if n in text)

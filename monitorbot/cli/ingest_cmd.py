@@ -29,6 +29,8 @@ from monitorbot.money import format_euros
 from monitorbot.store import db, models
 from monitorbot.store.sync import sync_config
 
+MIN_KEY_LENGTH = 16
+
 
 def make_ingestor(
     runtime: Runtime,
@@ -49,6 +51,12 @@ def make_ingestor(
             "MONITORBOT_PSEUDONYM_KEY ontbreekt: zonder sleutel worden BSN's niet "
             "gepseudonimiseerd, dus inlezen start niet. Zet een lange geheime waarde in de "
             "omgeving (en bewaar hem: zelfde sleutel = zelfde pseudoniemen)."
+        )
+        raise typer.Exit(EXIT_USAGE)
+    if key is not None and not demo and len(key.get_secret_value()) < MIN_KEY_LENGTH:
+        console.print(
+            f"MONITORBOT_PSEUDONYM_KEY is te kort: gebruik minstens {MIN_KEY_LENGTH} tekens "
+            "(een korte sleutel maakt de pseudoniemen te raden)."
         )
         raise typer.Exit(EXIT_USAGE)
     secret = DEMO_KEY if demo or key is None else key.get_secret_value().encode("utf-8")
@@ -196,6 +204,12 @@ def findings(
     limit: Annotated[int, typer.Option(help="Maximaal aantal regels.")] = 50,
 ) -> None:
     """Toon datakwaliteitsbevindingen: per soort geteld, en de laatste details."""
+    if sinds:
+        try:
+            date.fromisoformat(sinds)
+        except ValueError:
+            console.print(f"--sinds {sinds!r} is geen datum; gebruik JJJJ-MM-DD")
+            raise typer.Exit(EXIT_USAGE) from None
     if soort and soort not in SOORTEN:
         console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(SOORTEN)}")
         raise typer.Exit(EXIT_USAGE)

@@ -180,7 +180,7 @@ def load_config(directory: Path) -> Config:
 
     gemeenten = _load_gemeenten(directory / "gemeenten", problems, checksums, context)
     begrotingen = _load_begrotingen(
-        directory / "begroting", problems, checksums, context, gemeenten
+        directory / "begroting", problems, checksums, context, gemeenten, percelen
     )
 
     if problems or percelen is None:
@@ -238,12 +238,49 @@ def _load_gemeenten(
     return gemeenten
 
 
+def _budget_consistency(
+    begroting: Begroting, doc: YamlDocument, percelen: PercelenConfig | None
+) -> list[ConfigProblem]:
+    """Income rows are negative; a perceel and its parent are not both budgeted."""
+    if percelen is None:
+        return []
+    problems = []
+    for perceel_id, cents in begroting.bedragen.items():
+        perceel = percelen.get(perceel_id)
+        line = doc.line_of(("bedragen", perceel_id))
+        key = f"bedragen.{perceel_id}"
+        if perceel.inkomsten and cents > 0:
+            problems.append(
+                ConfigProblem(
+                    doc.file,
+                    line,
+                    key,
+                    cents / 100,
+                    "inkomsten (zoals eigen bijdrage) worden negatief begroot",
+                    "een bedrag ≤ 0",
+                )
+            )
+        if perceel.onderdeel_van and perceel.onderdeel_van in begroting.bedragen:
+            problems.append(
+                ConfigProblem(
+                    doc.file,
+                    line,
+                    key,
+                    cents / 100,
+                    f"dit perceel rolt op in {perceel.onderdeel_van!r}, dat ook begroot is: "
+                    "dat telt dubbel; begroot het ene of het andere",
+                )
+            )
+    return problems
+
+
 def _load_begrotingen(
     folder: Path,
     problems: list[ConfigProblem],
     checksums: dict[str, str],
     context: dict | None,
     gemeenten: dict[str, GemeenteConfig],
+    percelen: PercelenConfig | None = None,
 ) -> dict[tuple[str, int], Begroting]:
     begrotingen: dict[tuple[str, int], Begroting] = {}
     for file in _yaml_files(folder):
@@ -287,5 +324,6 @@ def _load_begrotingen(
                 )
             )
             continue
+        problems.extend(_budget_consistency(begroting, doc, percelen))
         begrotingen[(begroting.gemeente, begroting.jaar)] = begroting
     return begrotingen

@@ -82,12 +82,15 @@ def load_yaml(file: Path) -> YamlDocument:
             [ConfigProblem(file, None, "", None, f"bestand is geen UTF-8 ({exc.reason})")]
         ) from None
     loader = yaml.SafeLoader(text)
+    problems: list[ConfigProblem] = []
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}
         if node is not None:
-            _index_lines(loader, node, (), lines)
-        data = loader.construct_document(node) if node is not None else None
+            _index_lines(loader, node, (), lines, problems, file)
+        if problems:
+            raise ConfigError(problems)
+        data = _construct(loader, node, file) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -99,18 +102,81 @@ def load_yaml(file: Path) -> YamlDocument:
     return YamlDocument(file=file, data=data, lines=lines)
 
 
-def _index_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict) -> None:
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, file: Path) -> Any:
+    """Build the value; a scalar YAML cannot turn into a value (2025-07-32) names its line."""
+    try:
+        return loader.construct_document(node)
+    except (ValueError, TypeError, OverflowError) as exc:
+        bad = _first_bad_scalar(node)
+        line = bad.start_mark.line + 1 if bad is not None else None
+        value = bad.value if bad is not None else None
+        raise ConfigError(
+            [ConfigProblem(file, line, "", value, f"geen geldige waarde ({exc})")]
+        ) from None
+
+
+def _first_bad_scalar(node: yaml.Node) -> yaml.ScalarNode | None:
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.SafeLoader("").construct_object(node)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+            return node
+        return None
+    children = (
+        [item for pair in node.value for item in pair]
+        if isinstance(node, yaml.MappingNode)
+        else list(node.value)
+    )
+    for child in children:
+        bad = _first_bad_scalar(child)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _index_lines(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: Path_,
+    lines: dict,
+    problems: list[ConfigProblem],
+    file: Path,
+) -> None:
+    """Record every node's line; a key written twice is an error (YAML keeps the last)."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
+            key = _scalar_key(key_node)
+            if key is None:
                 continue
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    ConfigProblem(
+                        file,
+                        line,
+                        ".".join(str(p) for p in (*path, key)),
+                        None,
+                        f"sleutel staat twee keer in dezelfde lijst (ook op regel {seen[key]})",
+                    )
+                )
+            seen[key] = line
             child = (*path, key)
-            lines[child] = key_node.start_mark.line + 1
-            _index_lines(loader, value_node, child, lines)
+            lines[child] = line
+            _index_lines(loader, value_node, child, lines, problems, file)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
             lines[child] = item.start_mark.line + 1
-            _index_lines(loader, item, child, lines)
+            _index_lines(loader, item, child, lines, problems, file)
+
+
+def _scalar_key(node: yaml.Node) -> Any:
+    """A mapping key as Python will see it (2024 → int); None for complex or odd keys."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except (ValueError, TypeError, yaml.YAMLError):
+        return node.value

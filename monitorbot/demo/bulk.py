@@ -67,8 +67,9 @@ def _declaration_chunks(lines: int, per_client: int) -> Iterator[str]:
     yield f"<!--totaal:{total}-->"
 
 
-def write_large_declaration(path: Path, lines: int, *, ident: str = "BENCH1",
-                            per_client: int = 10) -> None:
+def write_large_declaration(
+    path: Path, lines: int, *, ident: str = "BENCH1", per_client: int = 10
+) -> None:
     """A JW323 with `lines` Prestaties for Demodorp (9999).
 
     The TotaalIngediendBedrag is only known at the end, so the header carries a
@@ -94,7 +95,7 @@ def write_large_declaration(path: Path, lines: int, *, ident: str = "BENCH1",
         out.write(header)
         for chunk in _declaration_chunks(lines, per_client):
             if chunk.startswith("<!--totaal:"):
-                total = int(chunk[len("<!--totaal:"):-3])
+                total = int(chunk[len("<!--totaal:") : -3])
                 continue
             out.write(chunk)
     with path.open("r+b") as out:

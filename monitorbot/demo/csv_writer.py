@@ -19,12 +19,28 @@ from monitorbot.demo.months import Month
 from monitorbot.money import format_euros
 
 EXPORT_COLUMNS = (
-    "Clientnummer BSN", "Naam cliënt", "Toewijzingnummer", "Productcategorie", "Productcode",
-    "Begindatum", "Einddatum", "Volume", "Eenheid", "Tarief", "Bedrag", "Declaratiedatum",
+    "Clientnummer BSN",
+    "Naam cliënt",
+    "Toewijzingnummer",
+    "Productcategorie",
+    "Productcode",
+    "Begindatum",
+    "Einddatum",
+    "Volume",
+    "Eenheid",
+    "Tarief",
+    "Bedrag",
+    "Declaratiedatum",
     "Referentie",
 )
-EENHEID_NAMEN = {"01": "minuut", "04": "uur", "14": "etmaal", "16": "dagdeel", "82": "stuks",
-                 "83": "euro"}
+EENHEID_NAMEN = {
+    "01": "minuut",
+    "04": "uur",
+    "14": "etmaal",
+    "16": "dagdeel",
+    "82": "stuks",
+    "83": "euro",
+}
 ENCODING = "cp1252"
 
 

@@ -33,7 +33,12 @@ from monitorbot.demo.population import Trajectory
 from monitorbot.demo.scenarios import Scenario
 
 LAG_WEIGHTS: tuple[tuple[int, float], ...] = (
-    (1, 0.80), (2, 0.12), (3, 0.035), (4, 0.02), (5, 0.015), (6, 0.01),
+    (1, 0.80),
+    (2, 0.12),
+    (3, 0.035),
+    (4, 0.02),
+    (5, 0.015),
+    (6, 0.01),
 )
 """Months between care month and declaration: mostly the next month, a tail to six."""
 LAGS = tuple(lag for lag, _ in LAG_WEIGHTS)
@@ -292,8 +297,9 @@ def build_batches(rows: Iterable[Row], dates: dict[tuple[str, Month], date]) -> 
 def number_batches(batches: list[Batch]) -> None:
     """DeclaratieNummer: last four AGB digits, submission yyyymm, sequence (12 characters)."""
     sequence: dict[tuple[str, Month], int] = defaultdict(int)
-    for batch in sorted(batches, key=lambda b: (b.submitted, b.provider.agb, b.care_month,
-                                                 b.dirty_kind or "")):
+    for batch in sorted(
+        batches, key=lambda b: (b.submitted, b.provider.agb, b.care_month, b.dirty_kind or "")
+    ):
         key = (batch.provider.agb, months.month_of(batch.submitted))
         sequence[key] += 1
         if sequence[key] > 99:

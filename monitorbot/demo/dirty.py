@@ -65,8 +65,11 @@ class PlantedDefect:
 def _regular_batch(batches: list[Batch], agb: str, care_month: Month) -> Batch:
     """The provider's on-time declaration for the care month: the one to break."""
     candidates = [
-        b for b in batches
-        if b.provider.agb == agb and b.care_month == care_month and b.dirty_kind is None
+        b
+        for b in batches
+        if b.provider.agb == agb
+        and b.care_month == care_month
+        and b.dirty_kind is None
         and b.submitted <= AS_OF
     ]
     if not candidates:
@@ -89,8 +92,10 @@ def _first_clients(batch: Batch, count: int, credited: set[str]) -> list[Row]:
 def _damage(plan: DirtyPlan, rows: list[Row], new_bsn: str) -> tuple[list[Row], dict[str, object]]:
     """Apply the defect to copies of the rows; say in the detail what was done."""
     if plan.kind == "dubbele_productreferentie":
-        return [*rows, rows[0]], {"referentienummer": rows[0].referentie,
-                                  "dubbel_bedrag_cents": rows[0].signed_amount}
+        return [*rows, rows[0]], {
+            "referentienummer": rows[0].referentie,
+            "dubbel_bedrag_cents": rows[0].signed_amount,
+        }
     if plan.kind == "onmogelijke_datum":  # the day after the month's last day: 2026-06-31
         care_month = months.month_from_label(plan.care_month)
         impossible = f"{plan.care_month}-{months.days_in(care_month) + 1:02d}"
@@ -123,14 +128,21 @@ def plant_defects(
         original = _regular_batch(batches, plan.agb, care_month)
         rows = _first_clients(original, plan.clients, credited)
         damaged, detail = _damage(plan, rows, fresh_bsn)
-        dirty = Batch(original.provider, care_month, _dirty_date(plan, original), damaged,
-                      dirty_kind=plan.kind)
+        dirty = Batch(
+            original.provider,
+            care_month,
+            _dirty_date(plan, original),
+            damaged,
+            dirty_kind=plan.kind,
+        )
         if plan.kind == "onbekende_ontvanger":
             dirty.ontvanger = ONBEKENDE_GEMEENTE
         if plan.kind == "totaal_mismatch":
             dirty.total_override = dirty.net_cents + TOTAL_MISMATCH_CENTS
-            detail |= {"som_prestaties_cents": dirty.net_cents,
-                       "totaal_header_cents": dirty.total_override}
+            detail |= {
+                "som_prestaties_cents": dirty.net_cents,
+                "totaal_header_cents": dirty.total_override,
+            }
         resubmission = None
         if plan.rejected:
             resubmission = _move_to_resubmission(batches, original, rows, dates)
@@ -163,8 +175,9 @@ def _move_to_resubmission(
     _take_out(original, rows)
     next_month = months.month_of(original.submitted) + 1
     resent = [replace(r, submit_month=next_month) for r in rows]
-    resubmission = Batch(original.provider, original.care_month,
-                         dates[original.provider.agb, next_month], resent)
+    resubmission = Batch(
+        original.provider, original.care_month, dates[original.provider.agb, next_month], resent
+    )
     if resubmission.submitted > AS_OF:
         raise ValueError("herindiening valt na de peildatum; kies een eerdere zorgmaand")
     batches.append(resubmission)

@@ -132,9 +132,7 @@ class Written:
     exports: int = 0
 
 
-def generate_demo(
-    out_dir: Path, *, seed: int = 2026, scenario: str = "standaard"
-) -> DemoManifest:
+def generate_demo(out_dir: Path, *, seed: int = 2026, scenario: str = "standaard") -> DemoManifest:
     """Write the demo for one scenario to `out_dir` and return what was planted.
 
     Only the generator's own outputs (berichten/, exports/, pgb/, manifest.json)
@@ -173,10 +171,10 @@ def write_outputs(simulation: Simulation, out_dir: Path) -> Written:
     exported = [b for b in simulation.received if b.provider.agb == CSV_PROVIDER]
     written.exports = len(write_exports(exported, voorletters, out_dir / "exports"))
     pgb = out_dir / "pgb"
-    write_totals(simulation.pgb, [s.perceel for s in PGB_SERIES], PERIOD_LAST,
-                 pgb / "pgb-maandtotalen.csv")
-    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], PERIOD_LAST,
-                 pgb / "eigen-bijdrage.csv")
+    write_totals(
+        simulation.pgb, [s.perceel for s in PGB_SERIES], PERIOD_LAST, pgb / "pgb-maandtotalen.csv"
+    )
+    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], PERIOD_LAST, pgb / "eigen-bijdrage.csv")
     return written
 
 
@@ -229,8 +227,9 @@ def _write_declarations(received: list[Batch], folders: MonthFolders, written: W
             written.dirty_files[id(batch)] = path.relative_to(folders.root.parent).as_posix()
 
 
-def _write_care_messages(trajectories: list[Trajectory], folders: MonthFolders,
-                         written: Written) -> None:
+def _write_care_messages(
+    trajectories: list[Trajectory], folders: MonthFolders, written: Written
+) -> None:
     """315, 301, 305 and 307 for every event dated within the demo window."""
     folder = folders.for_day
     for trajectory in trajectories:
@@ -327,11 +326,10 @@ def _counts(simulation: Simulation, written: Written) -> dict[str, object]:
         "unieke_clienten_jeugd": dict(sorted((y, len(c)) for y, c in youth_clients.items())),
         "toewijzingen_per_jaar": dict(sorted(requests.items())),
         "hulpvragen_per_maand": round(sum(requests.values()) / request_months, 1),
-        "wachtlijst_op_peildatum": sum(
-            1 for t in trajectories if t.alloc_date <= AS_OF < t.begin
-        ),
+        "wachtlijst_op_peildatum": sum(1 for t in trajectories if t.alloc_date <= AS_OF < t.begin),
         "lopende_toewijzingen_zonder_301": sum(
-            1 for t in trajectories
+            1
+            for t in trajectories
             if t.alloc_date < PERIOD_START_DATE and t.end >= PERIOD_START_DATE
         ),
     }

@@ -27,8 +27,13 @@ class ProviderEntry:
     channel: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agb": self.agb, "naam": self.naam, "wet": self.wet,
-                "percelen": list(self.percelen), "channel": self.channel}
+        return {
+            "agb": self.agb,
+            "naam": self.naam,
+            "wet": self.wet,
+            "percelen": list(self.percelen),
+            "channel": self.channel,
+        }
 
 
 @dataclass(frozen=True)

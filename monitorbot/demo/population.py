@@ -148,9 +148,7 @@ class SpreadQuantiles:
         return min(max(self._position, 1e-6), 1 - 1e-6)
 
 
-def _duration_days(
-    quantile: float, stream: Stream, month: Month, scenario: Scenario
-) -> int:
+def _duration_days(quantile: float, stream: Stream, month: Month, scenario: Scenario) -> int:
     if stream.one_off:
         return 1
     mean = stream.mean_duration_months * DAYS_PER_MONTH
@@ -169,9 +167,7 @@ def _draw_waiting_days(rng: random.Random, provider: Provider) -> int:
     return max(round(rng.lognormvariate(math.log(provider.waiting_median_days), sigma)), 1)
 
 
-def _allocation_end(
-    stream: Stream, product: Product, alloc_date: date, end: date
-) -> date | None:
+def _allocation_end(stream: Stream, product: Product, alloc_date: date, end: date) -> date | None:
     """301 Einddatum: open for household help and rentals, else covering the care."""
     if stream.one_off:
         return alloc_date + timedelta(days=90)
@@ -211,8 +207,9 @@ class PopulationBuilder:
                 for _ in range(count):
                     self.trajectories.append(self._new_trajectory(rng, stream, month))
         self.trajectories.extend(self._exceptional_cases())
-        self.trajectories.sort(key=lambda t: (t.alloc_date, t.request_date, t.client.bsn,
-                                              t.product.code))
+        self.trajectories.sort(
+            key=lambda t: (t.alloc_date, t.request_date, t.client.bsn, t.product.code)
+        )
         number_allocations(self.trajectories)
         return self.trajectories
 
@@ -260,8 +257,7 @@ class PopulationBuilder:
     def _exceptional_cases(self) -> list[Trajectory]:
         rng = random.Random(f"{self.seed}/uitzonderlijk")
         stream = next(s for s in STREAMS if s.key == "jeugd-verblijf-behandeling")
-        factory = ClientFactory(random.Random(f"{self.seed}/clients/uitzonderlijk"),
-                                self.used_bsns)
+        factory = ClientFactory(random.Random(f"{self.seed}/clients/uitzonderlijk"), self.used_bsns)
         cases = []
         for start, stop in EXCEPTIONAL_CASES:
             begin = date.fromisoformat(start) + timedelta(days=rng.randint(-10, 10))

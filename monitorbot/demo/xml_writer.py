@@ -23,10 +23,16 @@ from monitorbot.demo.identities import Client
 from monitorbot.demo.population import Trajectory
 
 BERICHTCODES: dict[tuple[str, str], str] = {
-    ("jw", "301"): "436", ("jw", "305"): "438", ("jw", "307"): "440",
-    ("jw", "315"): "446", ("jw", "323"): "490",
-    ("wmo", "301"): "414", ("wmo", "305"): "418", ("wmo", "307"): "420",
-    ("wmo", "315"): "444", ("wmo", "323"): "484",
+    ("jw", "301"): "436",
+    ("jw", "305"): "438",
+    ("jw", "307"): "440",
+    ("jw", "315"): "446",
+    ("jw", "323"): "490",
+    ("wmo", "301"): "414",
+    ("wmo", "305"): "418",
+    ("wmo", "307"): "420",
+    ("wmo", "315"): "444",
+    ("wmo", "323"): "484",
 }
 XSD_VERSIE = {"jw": "0.1.0", "wmo": "1.0.0"}
 """BasisschemaXsdVersie and BerichtXsdVersie as stated in the shipped XSDs."""
@@ -130,8 +136,12 @@ def write_declaration(batch: Batch, folder: Path) -> Path:
     builder.header(batch.provider.agb, batch.ontvanger, batch.declaratienummer, batch.submitted)
     declaratie = builder.el(builder.root, "Declaratie")
     builder.el(declaratie, "DeclaratieNummer", batch.declaratienummer)
-    builder.period(declaratie, "DeclaratiePeriode", months.first_day(batch.care_month).isoformat(),
-                   months.last_day(batch.care_month).isoformat())
+    builder.period(
+        declaratie,
+        "DeclaratiePeriode",
+        months.first_day(batch.care_month).isoformat(),
+        months.last_day(batch.care_month).isoformat(),
+    )
     builder.el(declaratie, "DeclaratieDagtekening", batch.submitted.isoformat())
     total = batch.total_override if batch.total_override is not None else batch.net_cents
     builder.amount(declaratie, "TotaalIngediendBedrag", total, total=True)
@@ -214,8 +224,9 @@ def _geboortedatum(builder: MessageBuilder, parent: etree._Element, client: Clie
     builder.base(geboren, "Datum", client.geboortedatum.isoformat())
 
 
-def _client_identity(builder: MessageBuilder, parent: etree._Element, trajectory: Trajectory,
-                     full_name: bool) -> None:
+def _client_identity(
+    builder: MessageBuilder, parent: etree._Element, trajectory: Trajectory, full_name: bool
+) -> None:
     client = trajectory.client
     builder.el(parent, "Bsn", client.bsn)
     _geboortedatum(builder, parent, client)

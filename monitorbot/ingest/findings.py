@@ -25,7 +25,6 @@ SOORTEN: dict[str, str] = {
     "niet_ingedeeld": "productcode valt onder geen enkel perceel",
     "credit_zonder_debet": "creditregel zonder bijbehorende debetregel",
     "onleesbare_rij": "rij in export kon niet worden gelezen",
-    "bestand_geweigerd": "bestand geweigerd",
 }
 
 

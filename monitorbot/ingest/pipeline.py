@@ -268,6 +268,7 @@ class Ingestor:
                 self._batch.abandon()
                 self._batch = None
             self.allocation_indexes.clear()
+            self._fail_run(run_id)
             raise
         report.duur_seconden = time.perf_counter() - started
         self._finish_run(run_id, report)
@@ -304,6 +305,16 @@ class Ingestor:
             session.add(run)
             session.flush()
             return run.id
+
+    def _fail_run(self, run_id: int) -> None:
+        """A run that stopped on an error says so (instead of staying 'bezig')."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                run = session.get(models.JobRun, run_id)
+                run.geeindigd_op = self.clock()
+                run.status = "mislukt"
+        except SQLAlchemyError:
+            log.warning("run %s kon niet als mislukt worden vastgelegd", run_id)
 
     def _finish_run(self, run_id: int, report: IngestReport) -> None:
         totals = report.as_dict()["totaal"]
@@ -396,10 +407,15 @@ class Ingestor:
         except RejectedInput as exc:
             self._rollback(savepoint)
             return self._reject(source, sha, handler.soort, exc, run_id)
-        except IntegrityError:
+        except IntegrityError as exc:
             self._rollback(savepoint)
-            # Another process ingested the same file or message meanwhile.
-            return self._duplicate(source, handler.soort, "een gelijktijdige run")
+            if "bronbestand" in str(exc.orig):
+                # Another process ingested the same file or message meanwhile.
+                return self._duplicate(source, handler.soort, "een gelijktijdige run")
+            problem = InputProblem(
+                source.name, None, None, None, f"in strijd met de database ({_first_line(exc)})"
+            )
+            return self._reject(source, sha, handler.soort, RejectedInput([problem]), run_id)
         except DataError as exc:
             # A value that does not fit its column: this file's problem, not the database's.
             self._rollback(savepoint)
@@ -552,11 +568,17 @@ class Ingestor:
         if target_dir is None:
             return
         target_dir.mkdir(parents=True, exist_ok=True)
-        target = _free_name(target_dir / path.name)
-        if self.destinations.move:
-            shutil.move(path, target)
+        target = _same_file_in(target_dir, path)
+        if target is not None:
+            # Offered again unchanged: the copy in quarantine is enough.
+            if self.destinations.move:
+                path.unlink()
         else:
-            shutil.copy2(path, target)
+            target = _free_name(target_dir / path.name)
+            if self.destinations.move:
+                shutil.move(path, target)
+            else:
+                shutil.copy2(path, target)
         _write_error_file(target, result)
 
     def _quarantine_member(
@@ -580,7 +602,7 @@ class Ingestor:
         shutil.move(path, _free_name(target_dir / path.name))
 
 
-def _first_line(exc: DataError) -> str:
+def _first_line(exc: SQLAlchemyError) -> str:
     """The driver's reason without the statement or its parameters (which carry values)."""
     return str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
 
@@ -607,6 +629,19 @@ def _internal_error(source: SourceFile, exc: Exception) -> RejectedInput:
             )
         ]
     )
+
+
+def _same_file_in(folder: Path, path: Path) -> Path | None:
+    """A file in `folder` with the same name (or numbered variant) and the same content."""
+    content = path.read_bytes()
+    for candidate in sorted(folder.glob(f"{path.stem}*{path.suffix}")):
+        if (
+            candidate.is_file()
+            and candidate.stat().st_size == len(content)
+            and (candidate.read_bytes() == content)
+        ):
+            return candidate
+    return None
 
 
 def _free_name(target: Path) -> Path:

@@ -14,7 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from monitorbot.config import Config
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN
@@ -88,7 +89,7 @@ def classify(source: SourceFile, config: Config) -> Handler:
         return CareFlowMessage(source, wet, code)
     from monitorbot.ingest.tables import classify_table
 
-    return classify_table(source, head, config)
+    return classify_table(source, config)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -358,7 +359,57 @@ class DeclarationMessage:
                     sink.add(_line_from_prestatie(record, checks.declaratie))
                 sink.finish()
             checks.finish()
+            check_credits(session, bestand.id, header.ontvanger, header.afzender, findings)
         return None
+
+
+def check_credits(
+    session: Session,
+    bestand_id: int,
+    gemeente: str,
+    aanbieder: str | None,
+    findings: FindingCollector,
+) -> None:
+    """A credit line reverses an earlier debit (same ProductReferentie and ToewijzingNummer).
+
+    Signed amounts already keep the totals right; a credit with nothing to
+    reverse is still worth a look (a debit that never arrived, or a typo).
+    """
+    credit = aliased(models.Declaratieregel)
+    debit = aliased(models.Declaratieregel)
+    reversed_debit = (
+        select(debit.id)
+        .where(
+            debit.gemeente_code == credit.gemeente_code,
+            debit.aanbieder_agb == credit.aanbieder_agb,
+            debit.toewijzingnummer == credit.toewijzingnummer,
+            debit.debet_credit == "D",
+            or_(
+                debit.productreferentie == credit.productreferentie,
+                debit.productreferentie == credit.vorig_referentienummer,
+            ),
+        )
+        .exists()
+    )
+    count, cents = session.execute(
+        select(func.count(), func.sum(credit.bedrag_cents)).where(
+            credit.bestand_id == bestand_id,
+            credit.debet_credit == "C",
+            credit.deel == 0,
+            ~reversed_debit,
+        )
+    ).one()
+    if count:
+        findings.add(
+            Finding(
+                soort="credit_zonder_debet",
+                gemeente=gemeente,
+                aanbieder=aanbieder,
+                bedrag_cents=int(cents or 0),
+                omschrijving=f"{count} creditregel(s) zonder eerdere debetregel met dezelfde "
+                "ProductReferentie en ToewijzingNummer; de bedragen tellen wel mee",
+            )
+        )
 
 
 def _line_from_prestatie(
@@ -371,7 +422,7 @@ def _line_from_prestatie(
         productcode=p.productcode,
         periode_begin=p.periode_begin,
         periode_eind=p.periode_eind,
-        volume=float(p.volume),
+        volume=float(-p.volume if p.debet_credit == "C" else p.volume),
         eenheid=p.eenheid,
         tarief_cents=p.tarief_cents,
         bedrag_cents=p.bedrag_cents,

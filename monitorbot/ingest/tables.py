@@ -7,8 +7,6 @@ system), so a new export needs configuration, not code.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +23,7 @@ from monitorbot.ingest.findings import Finding, FindingCollector
 from monitorbot.ingest.sources import (
     DeclarationLine,
     DeclarationSink,
+    Handler,
     SourceFile,
     declaration_writer,
 )
@@ -74,63 +73,41 @@ def on_disk(source: SourceFile) -> Iterator[Path]:
         yield Path(handle.name)
 
 
-def _header_cells(source: SourceFile, head: bytes) -> list[str]:
-    """The first row's cells, for recognising the kind of table."""
-    if head.startswith(b"PK"):
-        from openpyxl import load_workbook
-
-        with on_disk(source) as path:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-            try:
-                first = next(workbook.active.iter_rows(max_row=1, values_only=True), ())
-            finally:
-                workbook.close()
-        return [str(c).strip() for c in first if c is not None]
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = head.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first_line = text.splitlines()[0] if text else ""
-    try:
-        dialect = csv.Sniffer().sniff(first_line, delimiters=";,\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";"
-    return [
-        cell.strip() for cell in next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
-    ]
+MONTHLY_TOTALS_COLUMNS = ["maand", "perceel", "bedrag"]
+WAITING_LIST_COLUMNS = ["toewijzingsdatum", "startdatum", "aanbieder", "perceel"]
 
 
-def _normalised(cells: list[str]) -> set[str]:
-    return {c.casefold() for c in cells}
+def classify_table(source: SourceFile, config: Config) -> Handler:
+    """Monthly totals, a waiting list, or a configured declaration export.
 
-
-def classify_table(source: SourceFile, head: bytes, config: Config):  # type: ignore[no-untyped-def]
-    """Monthly totals, a waiting list, or a configured declaration export."""
-    cells = _header_cells(source, head)
-    names = _normalised(cells)
-    if {"maand", "perceel", "bedrag"} <= names:
-        return MonthlyTotals(source)
-    if {"toewijzingsdatum", "startdatum", "aanbieder", "perceel"} <= names:
-        return WaitingList(source)
+    Recognised by the header row, found the way the readers find it (title rows,
+    blank lines, any supported encoding and delimiter). Nothing from the file's
+    content is quoted in the error: a headerless file's first line may be a client.
+    """
     formats = load_export_formats(config)
-    for mapping in formats:
-        if _normalised(list(mapping.kolommen.values())) <= names:
-            return DeclarationExport(source, mapping)
+    with on_disk(source) as path:
+        if tabular.has_columns(path, source.name, MONTHLY_TOTALS_COLUMNS):
+            return MonthlyTotals(source)
+        if tabular.has_columns(path, source.name, WAITING_LIST_COLUMNS):
+            return WaitingList(source)
+        for mapping in formats:
+            columns = list(mapping.kolommen.values())
+            if tabular.has_columns(
+                path, source.name, columns, delimiter=mapping.delimiter, encoding=mapping.encoding
+            ):
+                return DeclarationExport(source, mapping)
     known = ", ".join(m.naam for m in formats) or "geen"
     raise RejectedInput(
         [
             InputProblem(
                 source.name,
-                1,
                 None,
-                ";".join(cells)[:200],
-                "onbekend tabelformaat: geen PGB/maandtotalen (maand;perceel;bedrag), "
-                "geen wachtlijst (toewijzingsdatum;startdatum;aanbieder;perceel) en geen "
-                "exportformaat uit "
-                f"config/{EXPORT_FORMATS_FILE} past op deze kolommen (formaten: {known})",
+                None,
+                None,
+                "onbekend bestandsformaat: geen XML-bericht, geen PGB/maandtotalen "
+                f"({';'.join(MONTHLY_TOTALS_COLUMNS)}), geen wachtlijst "
+                f"({';'.join(WAITING_LIST_COLUMNS)}) en geen exportformaat uit "
+                f"config/{EXPORT_FORMATS_FILE} past op de kolommen (formaten: {known})",
             )
         ]
     )

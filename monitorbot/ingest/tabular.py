@@ -476,6 +476,27 @@ def _open_table(
     return _open_csv(path, filename, delimiter=delimiter, encoding=encoding, wanted=wanted)
 
 
+def has_columns(
+    path: Path,
+    filename: str,
+    wanted: list[str],
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> bool:
+    """Whether the table has a header row with all `wanted` columns (as the readers see it).
+
+    Used to recognise the kind of table with exactly the header search, encoding
+    and delimiter sniffing that reading it will use.
+    """
+    table = _open_table(path, filename, delimiter=delimiter, encoding=encoding, wanted=wanted)
+    try:
+        found = {_normalise_header(header) for header in table.headers}
+    finally:
+        table.close()
+    return {_normalise_header(name) for name in wanted} <= found
+
+
 def _detect_encoding(path: Path) -> str:
     """BOM, else UTF-8 if the whole file decodes as UTF-8, else Windows-1252."""
     with open(path, "rb") as stream:
