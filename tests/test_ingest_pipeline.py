@@ -378,3 +378,26 @@ def test_credit_without_an_earlier_debit_is_a_finding(ingestor_for, engine, tmp_
         volumes = sorted(session.execute(select(models.Declaratieregel.volume)).scalars())
     assert finding.bedrag_cents == -17800
     assert volumes == [-2.0, 2.0]  # a credit takes its volume back too
+
+
+def test_a_new_waiting_list_snapshot_replaces_the_previous_one(ingestor_for, engine, tmp_path):
+    header = "toewijzingsdatum;startdatum;aanbieder;perceel\n"
+    first = tmp_path / "wachtlijst-1.csv"
+    first.write_text(
+        header + "01-03-2025;;12345678;jeugd-ambulant\n"
+        "01-02-2025;15-03-2025;12345678;jeugd-ambulant\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "wachtlijst-2.csv"
+    second.write_text(
+        header + "01-03-2025;20-04-2025;12345678;jeugd-ambulant\n"
+        "01-02-2025;15-03-2025;12345678;jeugd-ambulant\n",
+        encoding="utf-8",
+    )
+    ingestor = ingestor_for()
+    ingestor.run([first])
+    ingestor.run([second])
+    with db.transaction(engine) as session:
+        rows = session.execute(select(models.Toewijzing)).scalars().all()
+    assert len(rows) == 2
+    assert sorted((r.start_datum - r.toewijzingsdatum).days for r in rows) == [42, 50]

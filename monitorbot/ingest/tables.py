@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config, ConfigError, load_model_file
@@ -283,9 +283,16 @@ class MonthlyTotals:
 
 
 class WaitingList:
-    """A waiting-list export for municipalities without 301/305 messages."""
+    """A waiting-list export for municipalities without 301/305 messages.
+
+    Each file is a snapshot of the whole list (registrations with their start
+    date, if any). It has no client key, so a new snapshot replaces the rows of
+    the previous one instead of adding to them; waiting times and the waiting
+    list then come from the latest snapshot.
+    """
 
     soort = "wachtlijst"
+    PREFIX = "wachtlijst-"
 
     def __init__(self, source: SourceFile):
         self.source = source
@@ -298,39 +305,39 @@ class WaitingList:
         config = ingestor.config
         gemeente = _single_gemeente(config, self.source.name)
         report.gemeente = gemeente
+        unknown = [
+            InputProblem(
+                self.source.name,
+                row.line,
+                "perceel",
+                row.perceel,
+                f"onbekend perceel; toegestaan: {', '.join(config.percelen.ids)}",
+            )
+            for row in result.rows
+            if row.perceel not in config.percelen.ids
+        ]
+        if unknown:
+            raise RejectedInput(unknown)
+        table = models.Toewijzing
+        session.execute(
+            delete(table).where(
+                table.gemeente_code == gemeente, table.toewijzingnummer.startswith(self.PREFIX)
+            )
+        )
         for row in result.rows:
-            if row.perceel not in config.percelen.ids:
-                raise RejectedInput(
-                    [
-                        InputProblem(
-                            self.source.name,
-                            row.line,
-                            "perceel",
-                            row.perceel,
-                            f"onbekend perceel; toegestaan: {', '.join(config.percelen.ids)}",
-                        )
-                    ]
+            perceel = config.percelen.get(row.perceel)
+            session.add(
+                table(
+                    gemeente_code=gemeente,
+                    toewijzingnummer=f"{self.PREFIX}{bestand.id}-{row.line}",
+                    aanbieder_agb=row.aanbieder,
+                    wet="jw" if perceel.domein == "jeugd" else "wmo",
+                    perceel_id=row.perceel,
+                    toewijzingsdatum=row.toewijzingsdatum,
+                    start_datum=row.startdatum,
+                    bijgewerkt_door_bestand=bestand.id,
                 )
-            number = f"wl-{bestand.id}-{row.line}"
-            existing = session.execute(
-                select(models.Toewijzing.id).where(
-                    models.Toewijzing.gemeente_code == gemeente,
-                    models.Toewijzing.toewijzingnummer == number,
-                )
-            ).scalar_one_or_none()
-            if existing is None:
-                session.add(
-                    models.Toewijzing(
-                        gemeente_code=gemeente,
-                        toewijzingnummer=number,
-                        aanbieder_agb=row.aanbieder,
-                        wet="jw" if row.perceel.startswith("jeugd") else "wmo",
-                        perceel_id=row.perceel,
-                        toewijzingsdatum=row.toewijzingsdatum,
-                        start_datum=row.startdatum,
-                        bijgewerkt_door_bestand=bestand.id,
-                    )
-                )
+            )
             report.regels += 1
             report.widen_period(row.toewijzingsdatum, row.startdatum or row.toewijzingsdatum)
         return None
