@@ -114,7 +114,7 @@ def classify_table(source: SourceFile, config: Config) -> Handler:
 
 
 def _record_skipped_rows(
-    result: tabular.TabularResult,
+    problems: list[InputProblem],
     findings: FindingCollector,
     gemeente: str | None,
     aanbieder: str | None,
@@ -123,7 +123,7 @@ def _record_skipped_rows(
 
     (Formats that do not allow partial files were already refused whole by the reader.)
     """
-    for problem in result.problems:
+    for problem in problems:
         findings.add(
             Finding(
                 soort="onleesbare_rij",
@@ -146,17 +146,20 @@ class DeclarationExport:
         self.soort = f"export:{mapping.naam}"
 
     def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
-        with on_disk(self.source) as path:
-            result = tabular.read_export(
-                path, self.mapping, pseudonymize=ingestor.pseudonymize, filename=self.source.name
-            )
         gemeente = self.mapping.gemeente or _single_gemeente(ingestor.config, self.source.name)
         report.gemeente = gemeente
-        _record_skipped_rows(result, findings, gemeente, self.mapping.aanbieder_agb)
+        problems: list[InputProblem] = []
         by_provider: dict[str, DeclarationSink] = {}
         invalid_bsn = 0
-        with declaration_writer(session) as writer:
-            for row in result.rows:
+        with on_disk(self.source) as path, declaration_writer(session) as writer:
+            rows = tabular.iter_export(
+                path,
+                self.mapping,
+                pseudonymize=ingestor.pseudonymize,
+                problems=problems,
+                filename=self.source.name,
+            )
+            for row in rows:
                 invalid_bsn += not row.bsn_valid
                 sink = by_provider.get(row.aanbieder_agb)
                 if sink is None:
@@ -174,6 +177,7 @@ class DeclarationExport:
                 sink.add(_line_from_row(row))
             for sink in by_provider.values():
                 sink.finish()
+        _record_skipped_rows(problems, findings, gemeente, self.mapping.aanbieder_agb)
         if invalid_bsn:
             findings.add(
                 Finding(

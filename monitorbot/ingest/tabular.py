@@ -812,11 +812,31 @@ def read_export(
     pseudonymize: Callable[[str], str],
     filename: str | None = None,
 ) -> TabularResult[ExportRow]:
-    """Read a backoffice declaration export (CSV or XLSX) as configured by `mapping`.
+    """Read a whole backoffice export into memory (see `iter_export` for the rules)."""
+    result: TabularResult[ExportRow] = TabularResult()
+    result.rows.extend(
+        iter_export(
+            path, mapping, pseudonymize=pseudonymize, filename=filename, problems=result.problems
+        )
+    )
+    return result
 
-    Rows with bad cells are skipped and reported in `problems` when the mapping
-    allows partial files; otherwise any bad row refuses the whole file
-    (`RejectedInput`), as does a missing mapped column or an unreadable file.
+
+def iter_export(
+    path: Path,
+    mapping: ColumnMapping,
+    *,
+    pseudonymize: Callable[[str], str],
+    problems: list[InputProblem],
+    filename: str | None = None,
+) -> Iterator[ExportRow]:
+    """Stream a backoffice declaration export (CSV or XLSX) as configured by `mapping`.
+
+    Rows with bad cells are skipped and added to `problems` when the mapping
+    allows partial files; otherwise, once the file has been read, any bad row
+    refuses the whole file (`RejectedInput`, raised from the iterator: the caller
+    treats the file as one unit), as does a missing mapped column or an
+    unreadable file. Streaming keeps memory flat for a million rows.
     """
     name = filename or Path(path).name
     table = _open_table(
@@ -826,22 +846,22 @@ def read_export(
         encoding=mapping.encoding,
         wanted=list(mapping.kolommen.values()),
     )
-    columns = _column_indexes(table, name, dict(mapping.kolommen))
-    convert = _ExportConverter(mapping, columns, pseudonymize)
-    result: TabularResult[ExportRow] = TabularResult()
     try:
+        columns = _column_indexes(table, name, dict(mapping.kolommen))
+        convert = _ExportConverter(mapping, columns, pseudonymize)
         for number, row in table.rows:
             try:
-                result.rows.append(convert(row, number))
+                converted = convert(row, number)
             except (CellError, ValueError):
                 del row[-1]  # the None the converter appended
                 if not _is_blank(row):
-                    result.problems.extend(convert.problems(row, number, table, name))
+                    problems.extend(convert.problems(row, number, table, name))
+                continue
+            yield converted
     finally:
         table.close()
-    if result.problems and not mapping.gedeeltelijk_toegestaan:
-        raise _rejected_rows(name, result.problems)
-    return result
+    if problems and not mapping.gedeeltelijk_toegestaan:
+        raise _rejected_rows(name, problems)
 
 
 def _rejected_rows(filename: str, problems: list[InputProblem]) -> RejectedInput:
