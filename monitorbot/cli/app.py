@@ -21,6 +21,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(report_cmd.app, name="report")
+app.command("backtest", context_settings={"allow_extra_args": True})(report_cmd.backtest)
 app.command("ingest")(ingest_cmd.ingest)
 app.command("findings")(ingest_cmd.findings)
 

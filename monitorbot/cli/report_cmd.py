@@ -11,6 +11,7 @@ import typer
 
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
 from monitorbot.config import ConfigError
+from monitorbot.forecast.backtest import run_backtest
 from monitorbot.forecast.prognosis import BudgetReport, build_budget_report
 from monitorbot.forecast.spec import load_forecast_spec
 from monitorbot.notify import budget_table
@@ -92,3 +93,47 @@ def budget(
         console.print(f"Geschreven: {out}")
     else:
         print(text, end="")
+
+
+def backtest(
+    ctx: typer.Context,
+    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    years: Annotated[list[int], typer.Option("--years", help="Jaren, bv. --years 2023 2024.")],
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--vandaag",
+            help="Wat als 'definitief' telt: de data zoals bekend op deze datum "
+            "(JJJJ-MM-DD; standaard vandaag).",
+        ),
+    ] = None,
+) -> None:
+    """Hoe goed was de prognose? Herhaal elke maand met de data van toen en vergelijk."""
+    runtime = runtime_of(ctx)
+    years = sorted({*years, *(int(extra) for extra in ctx.args if extra.isdigit())})
+    known = date.fromisoformat(today) if today else date.today()
+    config = runtime.config
+    spec = load_forecast_spec(runtime.settings.forecasts_dir)
+    config.gemeente(gemeente)
+    with db.transaction(runtime.engine()) as session:
+        result = run_backtest(session, config, spec, gemeente, years, today=known)
+    console.print(
+        f"Backtest {config.gemeente(gemeente).naam} ({gemeente}), jaren "
+        f"{', '.join(map(str, years))}; 'definitief' = bekend op {known:%d-%m-%Y}"
+    )
+    console.print("Gemiddelde absolute fout (MAPE) van de jaarprognose per peilmaand;")
+    console.print("naïef = gedeclareerd tot en met de peilmaand × 12 / maand.")
+    console.print(
+        f"{'maand':>5}  {'n':>3}  {'model':>7}  {'naïef':>7}  {'ratio':>6}  {'80%-dekking':>11}"
+    )
+    for row in result.by_month():
+        naive = f"{row['mape_naief']:.1%}" if row["mape_naief"] is not None else "-"
+        ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "-"
+        console.print(
+            f"{row['maand']:>5}  {row['n']:>3}  {row['mape_model']:>7.1%}  "
+            f"{naive:>7}  {ratio:>6}  {row['dekking_80']:>11.0%}"
+        )
+    console.print(
+        f"80%-interval bevat de uitkomst in {result.coverage_80:.0%} van "
+        f"{len(result.replays)} herhalingen."
+    )
