@@ -14,6 +14,8 @@ from monitorbot.config import ConfigError
 from monitorbot.forecast.backtest import run_backtest
 from monitorbot.forecast.prognosis import BudgetReport, build_budget_report
 from monitorbot.forecast.spec import load_forecast_spec
+from monitorbot.forecast.why import client_figures, decompose
+from monitorbot.money import format_euros
 from monitorbot.notify import budget_table
 from monitorbot.store import db
 
@@ -137,3 +139,84 @@ def backtest(
         f"80%-interval bevat de uitkomst in {result.coverage_80:.0%} van "
         f"{len(result.replays)} herhalingen."
     )
+
+
+def _same_day(day: date, years: int) -> date:
+    """The same calendar day `years` later (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@app.command("groei")
+def groei(
+    ctx: typer.Context,
+    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    year: Annotated[int, typer.Option("--year", help="Jaar, vergeleken met het jaar ervoor.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Peilmaand JJJJ-MM; een lopend jaar wordt vergeleken met dezelfde "
+            "maanden van het vorige jaar.",
+        ),
+    ] = None,
+) -> None:
+    """Waarom stijgen de kosten? Groei per perceel: top-10, aantal cliënten, kosten per cliënt."""
+    runtime = runtime_of(ctx)
+    config = runtime.config
+    settings = config.gemeente(gemeente)
+    known = parse_month(as_of)
+    through = 12 if known.year > year else max(known.month - 1, 1)
+    threshold = config.deployment.hoge_kosten_grens
+    console.print(
+        f"Kostengroei {settings.naam} ({gemeente}) {year} t.o.v. {year - 1}, "
+        f"zorgmaanden januari t/m {through}, beide jaren zoals bekend op dezelfde dag "
+        f"({known:%d-%m}; een jaar eerder voor {year - 1})"
+    )
+    with db.transaction(runtime.engine()) as session:
+        for perceel in config.percelen.percelen:
+            if perceel.onderdeel_van or perceel.soort != "zin":
+                continue
+            members = [
+                perceel.id,
+                *(p.id for p in config.percelen.percelen if p.onderdeel_van == perceel.id),
+                # Equal vintage: last year as it was known a year earlier, so both years are
+                # equally (in)complete and late declarations do not fake a slowdown.
+            ]
+            figures = [
+                client_figures(
+                    session,
+                    gemeente,
+                    members,
+                    y,
+                    high_cost_cents=threshold,
+                    known_before=_same_day(known, y - year),
+                    through_month=through,
+                )
+                for y in (year - 1, year)
+            ]
+            if not figures[0].kosten_cents or not figures[1].kosten_cents:
+                continue
+            index = settings.indexatie_voor(year, perceel.id)
+            pct = (
+                index.werkelijk
+                if index and index.werkelijk is not None
+                else index.begroot
+                if index
+                else 0.0
+            )
+            including = decompose(*figures)
+            excluding = decompose(*figures, indexatie=pct / 100)
+            current = figures[1]
+            console.print(
+                f"\n{perceel.naam}: € {format_euros(figures[0].kosten_cents)} → "
+                f"€ {format_euros(current.kosten_cents)}; {current.clienten} cliënten, "
+                f"€ {format_euros(round(current.kosten_per_client))} per cliënt; "
+                f"top-10 {current.top10_aandeel:.0%} van de kosten; "
+                f"{current.boven_grens} cliënt(en) boven "
+                f"€ {format_euros(threshold)}"
+            )
+            console.print(f"  {including.zin()}")
+            console.print(f"  {excluding.zin()}")

@@ -1,0 +1,104 @@
+"""Growth decomposition on a constructed set with known answers (both databases)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from monitorbot.forecast.why import ClientFigures, client_figures, decompose
+from monitorbot.store import db, models
+
+
+def _rows(year: int, costs: dict[str, int]) -> list[models.Declaratieregel]:
+    """One line per client in March of `year` (and a credit for client 'x' to net out)."""
+    rows = []
+    for client, cents in costs.items():
+        rows.append(
+            models.Declaratieregel(
+                gemeente_code="9999",
+                bestand_id=1,
+                client_pseudoniem=client,
+                wet="jw",
+                productcategorie="45",
+                productcode="45A01",
+                perceel_id="jeugd-ambulant",
+                aanbieder_agb="12345678",
+                periode_begin=date(year, 3, 1),
+                periode_eind=date(year, 3, 31),
+                zorgmaand=date(year, 3, 1),
+                volume=1.0,
+                eenheid="04",
+                tarief_cents=cents,
+                bedrag_cents=cents,
+                debet_credit="D",
+                declaratiedatum=date(year, 4, 5),
+            )
+        )
+    return rows
+
+
+# Year 0: ten big clients of €10.000 and 90 others of €1.000 → €190.000.
+YEAR0 = {f"big{i}": 1_000_000 for i in range(10)} | {f"c{i}": 100_000 for i in range(90)}
+# Year 1: big ones €13.000 each, 100 others of €1.100 → €240.000 (+26,3 %).
+YEAR1 = {f"big{i}": 1_300_000 for i in range(10)} | {f"c{i}": 110_000 for i in range(100)}
+
+
+@pytest.fixture
+def seeded(engine):
+    with db.transaction(engine) as session:
+        session.add(
+            models.Bronbestand(
+                id=1,
+                bestandsnaam="t",
+                sha256="1" * 64,
+                soort="jw323",
+                status="ingelezen",
+                ingelezen_op=date(2025, 1, 1),
+            )
+        )
+        session.flush()
+        session.add_all(_rows(2024, YEAR0) + _rows(2025, YEAR1))
+        # another municipality's client must not count
+        other = _rows(2025, {"zzz": 9_999_999})[0]
+        other.gemeente_code = "0399"
+        session.add(other)
+    return engine
+
+
+def test_client_figures_are_aggregates_computed_in_sql(seeded):
+    with db.transaction(seeded) as session:
+        figures = client_figures(
+            session, "9999", ["jeugd-ambulant"], 2025, high_cost_cents=1_200_000
+        )
+    assert figures == ClientFigures(
+        jaar=2025, kosten_cents=24_000_000, clienten=110, top10_cents=13_000_000, boven_grens=10
+    )
+    assert figures.top10_aandeel == pytest.approx(13 / 24)
+
+
+def test_decomposition_adds_up_exactly_and_reads_like_the_council_report(seeded):
+    with db.transaction(seeded) as session:
+        y0 = client_figures(session, "9999", ["jeugd-ambulant"], 2024, high_cost_cents=10**9)
+        y1 = client_figures(session, "9999", ["jeugd-ambulant"], 2025, high_cost_cents=10**9)
+    d = decompose(y0, y1)
+    assert d.groei == pytest.approx(50_000 / 190_000)
+    assert d.top10 == pytest.approx(30_000 / 190_000)  # 10 × €3.000 more
+    assert d.clienten_effect == pytest.approx(10 * 1_000 / 190_000)  # 10 more × old €1.000
+    assert d.kosten_per_client_effect == pytest.approx(100 * 100 / 190_000)  # 100 × €100 more
+    assert d.top10 + d.clienten_effect + d.kosten_per_client_effect == pytest.approx(d.groei)
+    assert d.unieke_clienten_groei == pytest.approx(0.10)
+    assert d.zin() == (
+        "Kostengroei +26,3% (inclusief indexatie): +15,8 %-punt door de 10 "
+        "duurste cliënten, +5,3 %-punt door hogere kosten per cliënt, "
+        "+5,3 %-punt door het aantal cliënten; unieke cliënten +10,0%."
+    )
+
+
+def test_indexation_is_taken_out_of_cost_per_client():
+    y0 = ClientFigures(2024, 1_000_000, 100, 0, 0)
+    y1 = ClientFigures(2025, 1_100_000, 100, 0, 0)
+    d = decompose(y0, y1, indexatie=0.10)
+    assert d.groei == pytest.approx(0.0)
+    assert d.kosten_per_client_groei == pytest.approx(0.0)
+    assert "exclusief indexatie van 10,0%" in d.zin()
