@@ -102,3 +102,34 @@ def test_indexation_is_taken_out_of_cost_per_client():
     assert d.groei == pytest.approx(0.0)
     assert d.kosten_per_client_groei == pytest.approx(0.0)
     assert "exclusief indexatie van 10,0%" in d.zin()
+
+
+def test_report_groei_explains_the_demo_youth_growth(demo_database, config_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from monitorbot.cli.app import app
+
+    url = demo_database.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config-dir",
+            str(config_dir),
+            "--data-dir",
+            str(tmp_path),
+            "report",
+            "groei",
+            "--gemeente",
+            "9999",
+            "--year",
+            "2025",
+            "--as-of",
+            "2026-10",
+        ],
+        env={"MONITORBOT_DATABASE_URL": url},
+    )
+    assert result.exit_code == 0, result.output
+    youth = result.output.split("Jeugd zorg in natura (ZIN):")[1].split("\n\n")[0]
+    assert "door de 10 duurste cliënten" in youth
+    assert "exclusief indexatie van" in youth
+    assert "boven € 250.000" in youth
