@@ -222,3 +222,23 @@ def test_demo_prognosis_shows_the_youth_overrun_and_brackets_the_truth(
     assert rows["wmo-begeleiding-zin"].v_n == "V"
     text = budget_table.to_table(report)
     assert "Jeugd zorg in natura (ZIN)" in text and "Totaal" in text
+
+
+def test_provider_prognoses_against_budget_indications(demo_database, config_dir):
+    from monitorbot.forecast.prognosis import provider_prognoses
+
+    config = load_config(config_dir)
+    with db.transaction(demo_database.engine) as session:
+        rows = provider_prognoses(
+            session, config, load_forecast_spec(REPO / "forecasts"), "9999", 2026, date(2026, 11, 1)
+        )
+    by_agb = {row.agb: row for row in rows}
+    assert set(by_agb) == {
+        i.aanbieder for i in config.gemeente("9999").budgetindicaties if i.jaar == 2026
+    }
+    for row in rows:
+        assert row.model.lo80 <= row.model.mid <= row.model.hi80
+        crossed = row.model.mid > row.budgetindicatie_cents
+        assert (row.overschrijding_maand is not None) == crossed
+        if crossed:
+            assert row.overschrijding_maand.year == 2026

@@ -12,10 +12,10 @@ import typer
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
 from monitorbot.config import ConfigError
 from monitorbot.forecast.backtest import run_backtest
-from monitorbot.forecast.prognosis import BudgetReport, build_budget_report
+from monitorbot.forecast.prognosis import BudgetReport, build_budget_report, provider_prognoses
 from monitorbot.forecast.spec import load_forecast_spec
 from monitorbot.forecast.why import client_figures, decompose
-from monitorbot.money import format_euros
+from monitorbot.money import format_euros, format_percentage
 from monitorbot.notify import budget_table
 from monitorbot.store import db
 
@@ -220,3 +220,53 @@ def groei(
             )
             console.print(f"  {including.zin()}")
             console.print(f"  {excluding.zin()}")
+
+
+@app.command("aanbieders")
+def aanbieders(
+    ctx: typer.Context,
+    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    year: Annotated[int, typer.Option("--year", help="Jaar.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Peilmaand JJJJ-MM: alleen wat tot en met die maand gedeclareerd was."
+        ),
+    ] = None,
+) -> None:
+    """Aanbieders met een budgetindicatie: prognose, restant en de maand van overschrijding."""
+    runtime = runtime_of(ctx)
+    config = runtime.config
+    config.gemeente(gemeente)
+    known = parse_month(as_of)
+    spec = load_forecast_spec(runtime.settings.forecasts_dir)
+    with db.transaction(runtime.engine()) as session:
+        rows = provider_prognoses(session, config, spec, gemeente, year, known)
+    if not rows:
+        console.print(f"Geen budgetindicaties voor {year} in de configuratie van {gemeente}.")
+        return
+    console.print(
+        f"Aanbieders met een budgetindicatie {year}, prognose zoals bekend op "
+        f"{known:%d-%m-%Y}; bedragen × € 1.000"
+    )
+    header = (
+        f"{'aanbieder':<40} {'indicatie':>9} {'prognose':>9} {'80%-interval':>15} "
+        f"{'restant':>8} {'%':>5}  overschrijding"
+    )
+    console.print(header, markup=False)
+    for row in rows:
+        k = lambda cents: format_euros(round(cents), thousands=True)  # noqa: E731
+        interval = f"{k(row.model.lo80)}–{k(row.model.hi80)}" if row.model else ""
+        pct = format_percentage(row.afwijking) if row.afwijking is not None else ""
+        crossing = ""
+        if row.overschrijding_maand is not None:
+            past = row.overschrijding_maand < known.replace(day=1)
+            word = "overschreden in" if past else "verwacht in"
+            crossing = f"{word} {row.overschrijding_maand:%m-%Y}"
+        console.print(
+            f"{row.naam[:40]:<40} {k(row.budgetindicatie_cents):>9} "
+            f"{k(row.model.mid) if row.model else '':>9} {interval:>15} "
+            f"{k(row.restant_cents) if row.restant_cents is not None else '':>8} "
+            f"{pct:>5}  {crossing}",
+            markup=False,
+        )

@@ -185,7 +185,12 @@ class CompletedSeries:
 
 
 def completed_series(
-    session: Session, gemeente: str, perceel_ids: list[str], as_of: date
+    session: Session,
+    gemeente: str,
+    perceel_ids: list[str] | None,
+    as_of: date,
+    *,
+    aanbieders: list[str] | None = None,
 ) -> CompletedSeries | None:
     """Declared and nowcast-completed cost per care month, provider by provider.
 
@@ -194,7 +199,12 @@ def completed_series(
     (nowcast's stop-declaring rule) instead of looking like a cost drop.
     """
     lags = series.declaration_lags(
-        session, gemeente, group="aanbieder_agb", known_before=as_of, percelen=perceel_ids
+        session,
+        gemeente,
+        group="aanbieder_agb",
+        known_before=as_of,
+        percelen=perceel_ids,
+        aanbieders=aanbieders,
     )
     if lags.empty:
         return None
@@ -231,10 +241,21 @@ def totals_series(
 # --------------------------------------------------------------------------- prognosis
 
 
+@dataclass(frozen=True)
+class YearPrognosis:
+    """A series' prognosis for one year and the month-by-month path to it."""
+
+    interval: Interval
+    declared: float
+    realised: float
+    model: str
+    monthly: pd.Series  # completed months of the year, then the forecast means (cents)
+
+
 def _year_prognosis(
     completed: CompletedSeries, year: int, factors: dict[int, float], spec: ForecastSpec, key: str
-) -> tuple[Interval, float, float, str]:
-    """(prognose interval, declared in Y, completed in Y, model name) for one series."""
+) -> YearPrognosis:
+    """Completed realisation of the year so far plus the forecast for its other months."""
     history = completed.verwacht
     in_year = history.index.year == year
     declared = float(completed.gedeclareerd[in_year].sum())
@@ -250,7 +271,7 @@ def _year_prognosis(
         realised + Z95 * realised_se,
     )
     if horizon <= 0:
-        return realised_part, declared, realised, "gerealiseerd"
+        return YearPrognosis(realised_part, declared, realised, "gerealiseerd", history[in_year])
     deflate = _deflator(history.index, factors)
     real = history / deflate
     result = forecast_series(
@@ -261,7 +282,8 @@ def _year_prognosis(
     # Forecast errors of consecutive months move together (a level shift persists),
     # so the year's band is the sum of the monthly bands, not their quadrature.
     rest = Interval(*(float(frame[c].sum()) for c in ("mean", "lo80", "hi80", "lo95", "hi95")))
-    return realised_part + rest, declared, realised, result.model
+    path = pd.concat([history[in_year], frame["mean"]])
+    return YearPrognosis(realised_part + rest, declared, realised, result.model, path)
 
 
 def build_budget_report(
@@ -290,11 +312,9 @@ def build_budget_report(
         )
         if completed is not None and len(completed.verwacht):
             factors = index_factors(config, gemeente, perceel, [year], base_year)
-            model, declared, realised, name = _year_prognosis(
-                completed, year, factors, spec, perceel.id
-            )
-            row.model, row.gedeclareerd_cents = model, declared
-            row.verwacht_compleet_cents, row.modelnaam = realised, name
+            outcome = _year_prognosis(completed, year, factors, spec, perceel.id)
+            row.model, row.gedeclareerd_cents = outcome.interval, outcome.declared
+            row.verwacht_compleet_cents, row.modelnaam = outcome.realised, outcome.model
         rows[perceel.id] = row
     _roll_up_children(config, rows)
     ordered = list(rows.values())
@@ -350,3 +370,62 @@ def _sum_rows(
         if figure is not None:
             total.model = figure if total.model is None else total.model + figure
     return total
+
+
+# --------------------------------------------------------------------------- providers
+
+
+@dataclass
+class AanbiederPrognose:
+    """A provider's year against its budget indication, and when it is expected to cross."""
+
+    agb: str
+    naam: str
+    budgetindicatie_cents: int
+    gedeclareerd_cents: float
+    model: Interval | None
+    modelnaam: str
+    overschrijding_maand: date | None  # first month the cumulative path exceeds the indication
+
+    @property
+    def restant_cents(self) -> float | None:
+        return None if self.model is None else self.budgetindicatie_cents - self.model.mid
+
+    @property
+    def afwijking(self) -> float | None:
+        restant = self.restant_cents
+        return None if restant is None else restant / self.budgetindicatie_cents
+
+
+def provider_prognoses(
+    session: Session, config: Config, spec: ForecastSpec, gemeente: str, year: int, as_of: date
+) -> list[AanbiederPrognose]:
+    """Every provider with a budget indication for `year`: prognosis, interval, crossing month."""
+    settings = config.gemeente(gemeente)
+    result = []
+    for indicatie in settings.budgetindicaties:
+        if indicatie.jaar != year:
+            continue
+        completed = completed_series(
+            session, gemeente, None, as_of, aanbieders=[indicatie.aanbieder]
+        )
+        row = AanbiederPrognose(
+            indicatie.aanbieder,
+            settings.aanbieder_naam(indicatie.aanbieder),
+            indicatie.bedrag,
+            0.0,
+            None,
+            "",
+            None,
+        )
+        if completed is not None and len(completed.verwacht):
+            # A provider's care spans percelen; its index follows the first perceel's default.
+            factors = index_factors(config, gemeente, config.percelen.percelen[0], [year], year - 5)
+            outcome = _year_prognosis(completed, year, factors, spec, f"aanbieder:{row.agb}")
+            row.gedeclareerd_cents, row.model = outcome.declared, outcome.interval
+            row.modelnaam = outcome.model
+            crossing = outcome.monthly.cumsum() > indicatie.bedrag
+            if crossing.any():
+                row.overschrijding_maand = crossing.idxmax().date()
+        result.append(row)
+    return result

@@ -54,6 +54,7 @@ def declaration_lags(
     group: str | None = None,
     known_before: date | None = None,
     percelen: Sequence[str] | None = None,
+    aanbieders: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Cost per care month and declaration lag in months (the development triangle).
 
@@ -70,6 +71,8 @@ def declaration_lags(
     )
     if percelen is not None:
         query = query.where(LINE.perceel_id.in_(list(percelen)))
+    if aanbieders is not None:
+        query = query.where(LINE.aanbieder_agb.in_(list(aanbieders)))
     query = _vintage(query, known_before).group_by(LINE.zorgmaand, lag, *keys)
     columns = ["zorgmaand", "lag", *(["groep"] if group else []), "bedrag"]
     frame = _typed(pd.DataFrame(session.execute(query).all(), columns=columns))
