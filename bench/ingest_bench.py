@@ -5,7 +5,8 @@ Usage:  python bench/ingest_bench.py [--lines 1000000] [--postgres URL]
 Each case runs in a fresh child process, so its peak RSS is its own. The
 baseline is a bare streaming `lxml.etree.iterparse` pass over the same XML file
 (clearing elements as it goes; no validation, no records, no database); the
-script prints the ratio of our full ingest time to that pass. Figures go in the issue notes, not in unit tests.
+script prints the ratio of our full ingest time to that pass. Figures go in the
+issue notes, not in unit tests.
 """
 
 from __future__ import annotations
