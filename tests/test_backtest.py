@@ -34,3 +34,10 @@ def test_mid_year_prognosis_beats_the_naive_extrapolation(demo_database, config_
     january = next(row for row in result.by_month() if row["maand"] == 1)
     assert january["mape_naief"] > 0.5  # January is barely declared on 1 February
     assert 0.6 <= result.coverage_80 <= 0.97
+
+
+def test_an_open_year_cannot_be_scored(engine, config_dir):
+    config = load_config(config_dir)
+    with db.transaction(engine) as session, pytest.raises(ValueError, match="niet afgesloten"):
+        run_backtest(session, config, load_forecast_spec(REPO / "forecasts"), "9999", [2026],
+                     today=date(2026, 11, 10))

@@ -118,7 +118,11 @@ def backtest(
     spec = load_forecast_spec(runtime.settings.forecasts_dir)
     config.gemeente(gemeente)
     with db.transaction(runtime.engine()) as session:
-        result = run_backtest(session, config, spec, gemeente, years, today=known)
+        try:
+            result = run_backtest(session, config, spec, gemeente, years, today=known)
+        except ValueError as exc:
+            err_console.print(str(exc))
+            raise typer.Exit(EXIT_USAGE) from None
     console.print(
         f"Backtest {config.gemeente(gemeente).naam} ({gemeente}), jaren "
         f"{', '.join(map(str, years))}; 'definitief' = bekend op {known:%d-%m-%Y}"

@@ -96,7 +96,17 @@ def run_backtest(
     today: date,
     progress: Callable[[int, int], None] | None = None,
 ) -> BacktestResult:
-    """Replay every month of `years`; `today` fixes what "final" means (data known now)."""
+    """Replay every month of `years`; `today` fixes what "final" means (data known now).
+
+    Only closed years can be scored: a year's final total needs all twelve care
+    months, so a year that has not ended before `today` is refused.
+    """
+    open_years = [year for year in years if date(year + 1, 1, 1) > today]
+    if open_years:
+        raise ValueError(
+            f"jaar {', '.join(map(str, open_years))} is nog niet afgesloten op {today:%d-%m-%Y}: "
+            "er is geen definitieve jaaruitkomst om de prognoses mee te vergelijken"
+        )
     result = BacktestResult()
     steps = len(years) * 12
     done = 0
