@@ -6,6 +6,7 @@ was rejected or failed (and was reported), 2 a usage or configuration error.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,8 +22,10 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (cron, CI, `| less`) has no width; 80 columns would cut tables mid-word.
+_WIDTH = max(shutil.get_terminal_size((160, 24)).columns, 100)
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
 @dataclass
