@@ -11,8 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from lxml import etree
-from lxml.builder import ElementMaker
 
 from monitorbot.ingest import xml_messages
 from monitorbot.ingest.errors import RejectedInput
@@ -28,23 +26,12 @@ from monitorbot.ingest.xml_messages import (
     parse_message,
     sniff_message,
 )
+from tests.messages import Message, prestatie
 
 PSEUDONYMIZE = Pseudonymizer(DEMO_KEY)
 BSN_A = "111222333"  # passes the 11-check
 BSN_B = "123456782"  # passes the 11-check
 BSN_BAD = "123456789"  # fails the 11-check
-BERICHTCODES = {
-    ("jw", "301"): "436",
-    ("jw", "305"): "438",
-    ("jw", "307"): "440",
-    ("jw", "315"): "446",
-    ("jw", "323"): "490",
-    ("wmo", "301"): "414",
-    ("wmo", "305"): "418",
-    ("wmo", "307"): "420",
-    ("wmo", "315"): "444",
-    ("wmo", "323"): "484",
-}
 
 
 def pseudonym(bsn: str) -> str:
@@ -53,90 +40,6 @@ def pseudonym(bsn: str) -> str:
 
 
 # --------------------------------------------------------------------------- message builders
-
-
-class Message:
-    """Builds a schema-valid message with lxml, pretty-printed so lines are realistic."""
-
-    def __init__(self, wet: str, code: str):
-        standard, prefix = ("ijw", "jw") if wet == "jw" else ("iwmo", "wmo")
-        self.ns = f"http://www.istandaarden.nl/{standard}/3_2/{prefix}{code}/schema"
-        self.basis = f"http://www.istandaarden.nl/{standard}/3_2/basisschema/schema"
-        self.M = ElementMaker(namespace=self.ns, nsmap={None: self.ns, "b": self.basis})
-        self.B = ElementMaker(namespace=self.basis, nsmap={"b": self.basis})
-        self.wet, self.code = wet, code
-
-    def header(self) -> etree._Element:
-        """A 301 goes from the municipality to the provider, the others the other way."""
-        M, B = self.M, self.B
-        afzender, ontvanger = ("0384", "12345678") if self.code == "301" else ("12345678", "0384")
-        return M.Header(
-            M.BerichtCode(BERICHTCODES[(self.wet, self.code)]),
-            M.BerichtVersie("3"),
-            M.BerichtSubversie("2"),
-            M.Afzender(afzender),
-            M.Ontvanger(ontvanger),
-            M.BerichtIdentificatie(B.Identificatie("BER-0001"), B.Dagtekening("2026-02-05")),
-            M.XsdVersie(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
-        )
-
-    def person(self, bsn: str, birth: str = "2012-03-15", full_name: bool = False) -> list:
-        M, B = self.M, self.B
-        naam = [B.Geslachtsnaam(B.Achternaam("Jansen"))]
-        naam.append(B.Voornamen("Pieter Jan"))
-        if full_name:
-            naam.append(B.NaamGebruik("1"))
-        return [
-            M.Bsn(bsn),
-            M.Geboortedatum(B.Datum(birth)),
-            M.Geslacht("1"),
-            M.Naam(*naam),
-        ]
-
-    def product(self, categorie: str | None, code: str | None) -> list:
-        if categorie is None:
-            return []
-        parts = [self.B.Categorie(categorie)]
-        if code is not None:
-            parts.append(self.B.Code(code))
-        return [self.M.Product(*parts)]
-
-    def to_bytes(self, *body: etree._Element) -> bytes:
-        root = self.M.Bericht(self.header(), *body)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def prestatie(
-    m: Message,
-    ref: str,
-    *,
-    vorig: str | None = None,
-    toewijzing: str = "123",
-    categorie: str = "45",
-    code: str = "45A01",
-    begin: str = "2026-01-01",
-    end: str = "2026-01-31",
-    volume: str = "10",
-    eenheid: str = "04",
-    tarief: str | None = "8900",
-    bedrag: str = "89000",
-    dc: str = "D",
-):
-    M, B = m.M, m.B
-    referentie = [B.ReferentieNummer(ref)] + ([B.VorigReferentieNummer(vorig)] if vorig else [])
-    parts = [
-        M.ProductReferentie(*referentie),
-        M.ToewijzingNummer(toewijzing),
-        M.ProductCategorie(categorie),
-        M.ProductCode(code),
-        M.ProductPeriode(B.Begindatum(begin), B.Einddatum(end)),
-        M.GeleverdVolume(volume),
-        M.Eenheid(eenheid),
-    ]
-    if tarief is not None:
-        parts.append(M.ProductTarief(tarief))
-    parts.append(M.IngediendBedrag(B.Bedrag(bedrag), B.DebetCredit(dc)))
-    return M.Prestatie(*parts)
 
 
 def declaratie(
