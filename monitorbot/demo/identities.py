@@ -18,13 +18,6 @@ POSTCODE = "9999ZZ"
 PLAATS = "Demodorp"
 
 
-def passes_elfproef(bsn: str) -> bool:
-    """The BSN check: weighted digit sum divisible by 11 (and not the reserved 00000…)."""
-    if len(bsn) != 9 or not bsn.isdigit() or bsn.startswith("00000"):
-        return False
-    return sum(int(d) * w for d, w in zip(bsn, BSN_WEIGHTS, strict=True)) % 11 == 0
-
-
 def break_elfproef(bsn: str) -> str:
     """The same BSN with its last digit changed so that the 11-proef fails (a typo)."""
     last = int(bsn[-1])
