@@ -22,6 +22,17 @@ from monitorbot.store import db
 app = typer.Typer(help="Rapporten voor controllers en de gemeenteraad.", no_args_is_help=True)
 
 
+GemeenteOption = Annotated[str, typer.Option(help="CBS-code, bv. 0399.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Peilmaand JJJJ-MM: alleen wat tot en met die maand "
+        "gedeclareerd was (standaard: alles wat nu bekend is).",
+    ),
+]
+
+
 class Format(StrEnum):
     table = "table"
     markdown = "markdown"
@@ -63,14 +74,9 @@ def budget_report(runtime: Runtime, gemeente: str, year: int, as_of: date) -> Bu
 @app.command("budget")
 def budget(
     ctx: typer.Context,
-    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    gemeente: GemeenteOption,
     year: Annotated[int, typer.Option("--year", help="Begrotingsjaar.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Peilmaand JJJJ-MM: alleen wat tot en met die maand gedeclareerd was."
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
     output_format: Annotated[Format, typer.Option("--format", help="Uitvoervorm.")] = Format.table,
     out: Annotated[Path | None, typer.Option("--out", help="Schrijf naar dit bestand.")] = None,
 ) -> None:
@@ -99,7 +105,7 @@ def budget(
 
 def backtest(
     ctx: typer.Context,
-    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    gemeente: GemeenteOption,
     years: Annotated[list[int], typer.Option("--years", help="Jaren, bv. --years 2023 2024.")],
     today: Annotated[
         str | None,
@@ -156,7 +162,7 @@ def _same_day(day: date, years: int) -> date:
 @app.command("groei")
 def groei(
     ctx: typer.Context,
-    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    gemeente: GemeenteOption,
     year: Annotated[int, typer.Option("--year", help="Jaar, vergeleken met het jaar ervoor.")],
     as_of: Annotated[
         str | None,
@@ -229,14 +235,9 @@ def groei(
 @app.command("aanbieders")
 def aanbieders(
     ctx: typer.Context,
-    gemeente: Annotated[str, typer.Option(help="CBS-code, bv. 0399.")],
+    gemeente: GemeenteOption,
     year: Annotated[int, typer.Option("--year", help="Jaar.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Peilmaand JJJJ-MM: alleen wat tot en met die maand gedeclareerd was."
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Aanbieders met een budgetindicatie: prognose, restant en de maand van overschrijding."""
     runtime = runtime_of(ctx)
