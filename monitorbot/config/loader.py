@@ -83,17 +83,59 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(keep)
 
 
+#: pydantic's error types in the words a controller reads (Dutch); {x} from the error context.
+DUTCH_MESSAGES: dict[str, str] = {
+    "missing": "ontbreekt (verplicht)",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "int_from_float": "moet een geheel getal zijn",
+    "float_parsing": "moet een getal zijn",
+    "float_type": "moet een getal zijn",
+    "bool_parsing": "moet true of false zijn",
+    "bool_type": "moet true of false zijn",
+    "string_type": "moet tekst zijn",
+    "string_too_short": "is te kort (minstens {min_length} teken(s))",
+    "string_too_long": "is te lang (hoogstens {max_length} tekens)",
+    "string_pattern_mismatch": "heeft niet de juiste vorm (patroon {pattern})",
+    "too_short": "heeft te weinig elementen (minstens {min_length})",
+    "greater_than": "moet groter zijn dan {gt}",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "less_than": "moet kleiner zijn dan {lt}",
+    "less_than_equal": "mag hoogstens {le} zijn",
+    "date_from_datetime_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+    "date_parsing": "moet een datum zijn (JJJJ-MM-DD)",
+    "date_type": "moet een datum zijn (JJJJ-MM-DD)",
+    "list_type": "moet een lijst zijn",
+    "dict_type": "moet een mapping zijn (sleutel: waarde)",
+    "model_type": "moet een mapping zijn (sleutel: waarde)",
+    "union_tag_invalid": "onbekend type",
+    "union_tag_not_found": "type ontbreekt",
+}
+
+
+def _dutch_message(item: dict) -> str:
+    template = DUTCH_MESSAGES.get(item["type"])
+    if template is None:
+        return item["msg"].removeprefix("Value error, ")
+    try:
+        return template.format(**item.get("ctx", {}))
+    except (KeyError, IndexError):
+        return template
+
+
 def _problems_from_validation(doc: YamlDocument, error: ValidationError) -> list[ConfigProblem]:
     problems = []
     for item in error.errors():
         loc = _clean_loc(tuple(item["loc"]))
-        message = item["msg"].removeprefix("Value error, ")
+        message = _dutch_message(item)
         if item["type"] == "extra_forbidden":
             message = "onbekende sleutel (tikfout?)"
-        elif item["type"] == "missing":
-            message = "ontbreekt (verplicht)"
         allowed = None
-        if "; toegestaan: " in message:
+        if item["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            allowed = str(item.get("ctx", {}).get("expected_tags", "")) or None
+        if allowed:
+            pass
+        elif "; toegestaan: " in message:
             message, allowed = message.split("; toegestaan: ", 1)
         elif item["type"] == "literal_error":
             allowed = str(item.get("ctx", {}).get("expected", "")) or None
@@ -178,9 +220,10 @@ def load_config(directory: Path) -> Config:
         percelen = _validate(doc, PercelenConfig, problems)
     context = {"percelen": percelen.ids} if percelen else None
 
-    gemeenten = _load_gemeenten(directory / "gemeenten", problems, checksums, context)
+    broken: set[str] = set()
+    gemeenten = _load_gemeenten(directory / "gemeenten", problems, checksums, context, broken)
     begrotingen = _load_begrotingen(
-        directory / "begroting", problems, checksums, context, gemeenten, percelen
+        directory / "begroting", problems, checksums, context, gemeenten, percelen, broken
     )
 
     if problems or percelen is None:
@@ -195,8 +238,13 @@ def _yaml_files(folder: Path) -> list[Path]:
 
 
 def _load_gemeenten(
-    folder: Path, problems: list[ConfigProblem], checksums: dict[str, str], context: dict | None
+    folder: Path,
+    problems: list[ConfigProblem],
+    checksums: dict[str, str],
+    context: dict | None,
+    broken: set[str],
 ) -> dict[str, GemeenteConfig]:
+    """Valid municipality files by code; codes of invalid ones are added to `broken`."""
     gemeenten: dict[str, GemeenteConfig] = {}
     for file in _yaml_files(folder):
         name = GEMEENTE_FILE.match(file.name)
@@ -215,6 +263,8 @@ def _load_gemeenten(
         doc = _load(file, problems, checksums)
         gemeente = _validate(doc, GemeenteConfig, problems, context) if doc else None
         if gemeente is None:
+            # Its own errors are reported; its budgets should not add "not configured".
+            broken.add(name["code"])
             continue
         if gemeente.code != name["code"]:
             problems.append(
@@ -280,7 +330,8 @@ def _load_begrotingen(
     checksums: dict[str, str],
     context: dict | None,
     gemeenten: dict[str, GemeenteConfig],
-    percelen: PercelenConfig | None = None,
+    percelen: PercelenConfig | None,
+    broken: set[str],
 ) -> dict[tuple[str, int], Begroting]:
     begrotingen: dict[tuple[str, int], Begroting] = {}
     for file in _yaml_files(folder):
@@ -312,7 +363,7 @@ def _load_begrotingen(
                 )
             )
             continue
-        if begroting.gemeente not in gemeenten:
+        if begroting.gemeente not in gemeenten and begroting.gemeente not in broken:
             problems.append(
                 ConfigProblem(
                     file,
