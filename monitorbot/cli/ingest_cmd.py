@@ -21,7 +21,15 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Runtime, console, runtime_of
+from monitorbot.cli.runtime import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    Runtime,
+    console,
+    err_console,
+    runtime_of,
+)
 from monitorbot.ingest.findings import SOORTEN
 from monitorbot.ingest.pipeline import Destinations, FileReport, Ingestor, IngestReport, iter_paths
 from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
@@ -47,14 +55,14 @@ def make_ingestor(
     """
     key = runtime.settings.pseudonym_key
     if key is None and not demo:
-        console.print(
+        err_console.print(
             "MONITORBOT_PSEUDONYM_KEY ontbreekt: zonder sleutel worden BSN's niet "
             "gepseudonimiseerd, dus inlezen start niet. Zet een lange geheime waarde in de "
             "omgeving (en bewaar hem: zelfde sleutel = zelfde pseudoniemen)."
         )
         raise typer.Exit(EXIT_USAGE)
     if key is not None and not demo and len(key.get_secret_value()) < MIN_KEY_LENGTH:
-        console.print(
+        err_console.print(
             f"MONITORBOT_PSEUDONYM_KEY is te kort: gebruik minstens {MIN_KEY_LENGTH} tekens "
             "(een korte sleutel maakt de pseudoniemen te raden)."
         )
@@ -148,7 +156,7 @@ def ingest(
     """
     missing = [p for p in paths if not p.exists()]
     if missing:
-        console.print(f"Bestaat niet: {', '.join(map(str, missing))}")
+        err_console.print(f"Bestaat niet: {', '.join(map(str, missing))}")
         raise typer.Exit(EXIT_USAGE)
     runtime = runtime_of(ctx)
     show_bar = not quiet and not as_json and sys.stdout.isatty()
@@ -158,7 +166,7 @@ def ingest(
         else:
             report = make_ingestor(runtime).run(paths)
     except SQLAlchemyError as exc:
-        console.print(
+        err_console.print(
             f"Databasefout ({type(exc).__name__}); de run is gestopt. Wat al vastgelegd was "
             "blijft staan, de overige bestanden staan nog op hun plek: probeer het opnieuw."
         )
@@ -208,10 +216,10 @@ def findings(
         try:
             date.fromisoformat(sinds)
         except ValueError:
-            console.print(f"--sinds {sinds!r} is geen datum; gebruik JJJJ-MM-DD")
+            err_console.print(f"--sinds {sinds!r} is geen datum; gebruik JJJJ-MM-DD")
             raise typer.Exit(EXIT_USAGE) from None
     if soort and soort not in SOORTEN:
-        console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(SOORTEN)}")
+        err_console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(SOORTEN)}")
         raise typer.Exit(EXIT_USAGE)
     engine = runtime_of(ctx).engine()
     finding = models.Bevinding
