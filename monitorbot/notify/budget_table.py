@@ -87,8 +87,9 @@ def _header(report: BudgetReport) -> list[str]:
     ]
 
 
-def _cells(row: PerceelPrognose) -> list[str]:
-    naam = f"  {row.naam}" if row.niveau == "onderdeel" else row.naam
+def _cells(row: PerceelPrognose, indent: str = "  ") -> list[str]:
+    """A row's cells; a sub-perceel is indented (markdown collapses spaces: use "↳ ")."""
+    naam = f"{indent}{row.naam}" if row.niveau == "onderdeel" else row.naam
     if row.niveau in {"domein", "totaal"}:
         naam = f"**{row.naam}**"
     prognose = _k(row.prognose_cents)
@@ -125,7 +126,7 @@ def to_markdown(report: BudgetReport) -> str:
         "| " + " | ".join(header) + " |",
         "|---|" + "---:|" * 3 + ":-:|---:|",
     ]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in _rows(report)]
+    lines += ["| " + " | ".join(_cells(row, indent="↳ ")) + " |" for row in _rows(report)]
     notes = _footnotes(report)
     return "\n".join(lines + (["", *notes] if notes else [])) + "\n"
 
