@@ -7,18 +7,7 @@ from datetime import date
 from lxml import etree
 from lxml.builder import ElementMaker
 
-BERICHTCODES = {
-    ("jw", "301"): "436",
-    ("jw", "305"): "438",
-    ("jw", "307"): "440",
-    ("jw", "315"): "446",
-    ("jw", "323"): "490",
-    ("wmo", "301"): "414",
-    ("wmo", "305"): "418",
-    ("wmo", "307"): "420",
-    ("wmo", "315"): "444",
-    ("wmo", "323"): "484",
-}
+from monitorbot.config.codes import BERICHTCODES
 
 
 class Message:
@@ -235,4 +224,37 @@ def start_305(
     )
     return _with_header(
         m, client, ident=ident, afzender=aanbieder, ontvanger=gemeente, dagtekening=started
+    )
+
+
+def declaration_row(
+    *,
+    client: str,
+    cents: int,
+    month: date,
+    declared: date,
+    gemeente: str = "9999",
+    perceel: str = "jeugd-ambulant",
+):
+    """A stored declaration line (one care month, file 1), for tests that seed the database."""
+    from monitorbot.store import models
+
+    return models.Declaratieregel(
+        gemeente_code=gemeente,
+        bestand_id=1,
+        client_pseudoniem=client,
+        wet="jw",
+        productcategorie="45",
+        productcode="45A01",
+        perceel_id=perceel,
+        aanbieder_agb="12345678",
+        periode_begin=month,
+        periode_eind=month.replace(day=28),
+        zorgmaand=month,
+        volume=1.0,
+        eenheid="04",
+        tarief_cents=abs(cents),
+        bedrag_cents=cents,
+        debet_credit="D" if cents >= 0 else "C",
+        declaratiedatum=declared,
     )

@@ -39,5 +39,11 @@ def test_mid_year_prognosis_beats_the_naive_extrapolation(demo_database, config_
 def test_an_open_year_cannot_be_scored(engine, config_dir):
     config = load_config(config_dir)
     with db.transaction(engine) as session, pytest.raises(ValueError, match="niet afgesloten"):
-        run_backtest(session, config, load_forecast_spec(REPO / "forecasts"), "9999", [2026],
-                     today=date(2026, 11, 10))
+        run_backtest(
+            session,
+            config,
+            load_forecast_spec(REPO / "forecasts"),
+            "9999",
+            [2026],
+            today=date(2026, 11, 10),
+        )

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select
 from monitorbot.config import load_config
 from monitorbot.store import db, models
 from monitorbot.store.sync import sync_config
+from tests.messages import declaration_row
 
 
 def test_migrations_create_exactly_the_models(empty_engine):
@@ -88,27 +89,14 @@ def test_budget_amounts_are_exact_cents(engine, config_dir):
     assert stored == dict(begroting.bedragen)
 
 
-def _line(
-    gemeente: str, perceel: str, month: int, cents: int, client: str
-) -> models.Declaratieregel:
-    return models.Declaratieregel(
-        gemeente_code=gemeente,
-        bestand_id=1,
-        client_pseudoniem=client,
-        wet="jw",
-        productcategorie="45",
-        productcode="45A01",
-        perceel_id=perceel,
-        aanbieder_agb="12345678",
-        periode_begin=date(2024, month, 1),
-        periode_eind=date(2024, month, 28),
-        zorgmaand=date(2024, month, 1),
-        volume=1.0,
-        eenheid="04",
-        tarief_cents=cents,
-        bedrag_cents=cents,
-        debet_credit="D" if cents >= 0 else "C",
-        declaratiedatum=date(2024, month, 28),
+def _line(gemeente: str, perceel: str, month: int, cents: int, client: str):
+    return declaration_row(
+        client=client,
+        cents=cents,
+        month=date(2024, month, 1),
+        declared=date(2024, month, 28),
+        gemeente=gemeente,
+        perceel=perceel,
     )
 
 

@@ -8,34 +8,17 @@ import pytest
 
 from monitorbot.forecast.why import ClientFigures, client_figures, decompose
 from monitorbot.store import db, models
+from tests.messages import declaration_row
 
 
 def _rows(year: int, costs: dict[str, int]) -> list[models.Declaratieregel]:
-    """One line per client in March of `year` (and a credit for client 'x' to net out)."""
-    rows = []
-    for client, cents in costs.items():
-        rows.append(
-            models.Declaratieregel(
-                gemeente_code="9999",
-                bestand_id=1,
-                client_pseudoniem=client,
-                wet="jw",
-                productcategorie="45",
-                productcode="45A01",
-                perceel_id="jeugd-ambulant",
-                aanbieder_agb="12345678",
-                periode_begin=date(year, 3, 1),
-                periode_eind=date(year, 3, 31),
-                zorgmaand=date(year, 3, 1),
-                volume=1.0,
-                eenheid="04",
-                tarief_cents=cents,
-                bedrag_cents=cents,
-                debet_credit="D",
-                declaratiedatum=date(year, 4, 5),
-            )
+    """One line per client, all in March of `year`, declared in April."""
+    return [
+        declaration_row(
+            client=client, cents=cents, month=date(year, 3, 1), declared=date(year, 4, 5)
         )
-    return rows
+        for client, cents in costs.items()
+    ]
 
 
 # Year 0: ten big clients of €10.000 and 90 others of €1.000 → €190.000.

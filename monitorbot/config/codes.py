@@ -88,5 +88,34 @@ VERWIJZERS: dict[str, str] = {
     "08": "rechter, OvJ, functionaris JJI",
 }
 
+#: The two standards in namespaces: wet -> (standard, message prefix), e.g. ijw / jw323.
+STANDAARDEN: dict[str, tuple[str, str]] = {"jw": ("ijw", "jw"), "wmo": ("iwmo", "wmo")}
+
+#: BerichtCode per (wet, message type), as the 3.2 schemas fix them.
+BERICHTCODES: dict[tuple[str, str], str] = {
+    ("jw", "301"): "436",
+    ("jw", "305"): "438",
+    ("jw", "307"): "440",
+    ("jw", "315"): "446",
+    ("jw", "323"): "490",
+    ("wmo", "301"): "414",
+    ("wmo", "305"): "418",
+    ("wmo", "307"): "420",
+    ("wmo", "315"): "444",
+    ("wmo", "323"): "484",
+}
+
+
+def message_namespace(wet: str, berichttype: str) -> str:
+    """The namespace of a message's root element, e.g. .../ijw/3_2/jw323/schema."""
+    standard, prefix = STANDAARDEN[wet]
+    return f"http://www.istandaarden.nl/{standard}/3_2/{prefix}{berichttype}/schema"
+
+
+def basis_namespace(wet: str) -> str:
+    """The namespace of the shared types (basisschema) of a standard."""
+    return f"http://www.istandaarden.nl/{STANDAARDEN[wet][0]}/3_2/basisschema/schema"
+
+
 #: The system perceel for lines no mapping rule claims: visible, counted, never dropped.
 NIET_INGEDEELD = "niet-ingedeeld"

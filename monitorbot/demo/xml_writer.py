@@ -16,27 +16,20 @@ from pathlib import Path
 
 from lxml import etree
 
+from monitorbot.config.codes import (
+    BERICHTCODES,
+    STANDAARDEN,
+    basis_namespace,
+    message_namespace,
+)
 from monitorbot.demo import identities, months
 from monitorbot.demo.catalog import DEMO_GEMEENTE
 from monitorbot.demo.declarations import Batch, Row
 from monitorbot.demo.identities import Client
 from monitorbot.demo.population import Trajectory
 
-BERICHTCODES: dict[tuple[str, str], str] = {
-    ("jw", "301"): "436",
-    ("jw", "305"): "438",
-    ("jw", "307"): "440",
-    ("jw", "315"): "446",
-    ("jw", "323"): "490",
-    ("wmo", "301"): "414",
-    ("wmo", "305"): "418",
-    ("wmo", "307"): "420",
-    ("wmo", "315"): "444",
-    ("wmo", "323"): "484",
-}
 XSD_VERSIE = {"jw": "0.1.0", "wmo": "1.0.0"}
 """BasisschemaXsdVersie and BerichtXsdVersie as stated in the shipped XSDs."""
-STANDAARD = {"jw": ("ijw", "jw"), "wmo": ("iwmo", "wmo")}
 VERWIJZER_NAMEN = {
     "02": "Huisartsenpraktijk Demodorp",
     "03": "Jeugdgezondheidszorg Demoland",
@@ -46,18 +39,9 @@ VERWIJZER_NAMEN = {
 }
 
 
-def message_namespace(wet: str, code: str) -> str:
-    standaard, prefix = STANDAARD[wet]
-    return f"http://www.istandaarden.nl/{standaard}/3_2/{prefix}{code}/schema"
-
-
-def base_namespace(wet: str) -> str:
-    return f"http://www.istandaarden.nl/{STANDAARD[wet][0]}/3_2/basisschema/schema"
-
-
 def message_prefix(wet: str, code: str) -> str:
     """``JW323`` / ``WMO301``: the prefix of file names."""
-    return f"{STANDAARD[wet][1].upper()}{code}"
+    return f"{STANDAARDEN[wet][1].upper()}{code}"
 
 
 @cache
@@ -73,9 +57,9 @@ class MessageBuilder:
         self.wet = wet
         self.code = code
         self._ns = message_namespace(wet, code)
-        self._base = base_namespace(wet)
+        self._base = basis_namespace(wet)
         self.root = etree.Element(
-            f"{{{self._ns}}}Bericht", nsmap={None: self._ns, STANDAARD[wet][0]: self._base}
+            f"{{{self._ns}}}Bericht", nsmap={None: self._ns, STANDAARDEN[wet][0]: self._base}
         )
 
     def el(self, parent: etree._Element, name: str, text: object = None) -> etree._Element:

@@ -44,7 +44,7 @@ from typing import IO, Literal, TypeAlias
 
 from lxml import etree
 
-from monitorbot.config.codes import Wet
+from monitorbot.config.codes import Wet, basis_namespace, message_namespace
 from monitorbot.ingest.errors import InputProblem, RejectedInput
 from monitorbot.ingest.privacy import age_band, passes_elfproef
 from monitorbot.money import signed_cents
@@ -60,12 +60,6 @@ _STANDARDS: dict[Wet, tuple[str, str, str]] = {
 }
 MAX_PROBLEMS = 20
 _XS = "{http://www.w3.org/2001/XMLSchema}"
-
-
-def message_namespace(wet: Wet, berichttype: str) -> str:
-    """The namespace of a message's root element, e.g. .../ijw/3_2/jw323/schema."""
-    standard, prefix, _ = _STANDARDS[wet]
-    return f"http://www.istandaarden.nl/{standard}/3_2/{prefix}{berichttype}/schema"
 
 
 KNOWN_NAMESPACES: dict[str, tuple[Wet, str]] = {
@@ -250,7 +244,7 @@ def _schema_info(wet: Wet, berichttype: str) -> _SchemaInfo:
     return _SchemaInfo(
         schema=schema,
         namespace=message_namespace(wet, berichttype),
-        basis_namespace=f"http://www.istandaarden.nl/{standard}/3_2/basisschema/schema",
+        basis_namespace=basis_namespace(wet),
         builtin_of_type=_builtin_bases(folder / "basisschema.xsd"),
     )
 
