@@ -2,8 +2,10 @@
 
 The package follows the flow of the data, one subpackage per stage:
 ingest -> store -> forecast -> evaluate -> notify, plus `cli` and `service`
-that drive them. `config` and `money` are shared foundations every stage may use.
-A stage imports from the stages before it, never from the ones after it.
+that drive them. `config` and `money` are shared foundations every stage may use,
+and `store` holds the schema every stage reads from or writes to (ingest writes
+into it). Otherwise a stage imports from the stages before it, never from the
+ones after it; `demo` only produces input files.
 """
 
 import os
