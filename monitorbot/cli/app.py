@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitorbot.cli import config_cmd, db_cmd, demo_cmd, ingest_cmd, report_cmd
+from monitorbot.cli import alerts_cmd, config_cmd, db_cmd, demo_cmd, ingest_cmd, report_cmd
 from monitorbot.cli.runtime import make_runtime
 
 app = typer.Typer(
@@ -24,6 +24,10 @@ app.add_typer(report_cmd.app, name="report")
 app.command("backtest", context_settings={"allow_extra_args": True})(report_cmd.backtest)
 app.command("ingest")(ingest_cmd.ingest)
 app.command("findings")(ingest_cmd.findings)
+app.add_typer(alerts_cmd.rules_app, name="rules")
+app.command("evaluate")(alerts_cmd.evaluate_command)
+app.add_typer(alerts_cmd.alerts_app, name="alerts")
+app.add_typer(alerts_cmd.silence_app, name="silence")
 
 
 @app.callback()

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitorbot.store import models
@@ -63,13 +63,39 @@ def client_figures(
     `through_month` limits to the care months January..that month, so a year in
     progress is compared with the same months of the year before.
     """
+    return period_figures(
+        session,
+        gemeente,
+        percelen,
+        date(year, 1, 1),
+        date(year, through_month, 1),
+        high_cost_cents=high_cost_cents,
+        known_before=known_before,
+    )
+
+
+def period_figures(
+    session: Session,
+    gemeente: str,
+    percelen: Sequence[str],
+    first_month: date,
+    last_month: date,
+    *,
+    high_cost_cents: int,
+    known_before: date | None = None,
+) -> ClientFigures:
+    """The same aggregates over care months `first_month`..`last_month` (first days).
+
+    Used for rolling periods (a KPI over the last 12 care months); the figures
+    carry the year of the last month.
+    """
     per_client = select(
         LINE.client_pseudoniem.label("client"), func.sum(LINE.bedrag_cents).label("kosten")
     ).where(
         LINE.gemeente_code == gemeente,
         LINE.perceel_id.in_(list(percelen)),
-        extract("year", LINE.zorgmaand) == year,
-        extract("month", LINE.zorgmaand) <= through_month,
+        LINE.zorgmaand >= first_month,
+        LINE.zorgmaand <= last_month,
     )
     if known_before is not None:
         per_client = per_client.where(LINE.declaratiedatum < known_before)
@@ -84,7 +110,46 @@ def client_figures(
     ).one()
     top = select(per_client.c.kosten).order_by(per_client.c.kosten.desc()).limit(TOP).subquery()
     top_total = session.execute(select(func.coalesce(func.sum(top.c.kosten), 0))).scalar_one()
-    return ClientFigures(year, int(total), int(clients), int(top_total), int(high))
+    return ClientFigures(last_month.year, int(total), int(clients), int(top_total), int(high))
+
+
+def same_day(day: date, years: int) -> date:
+    """The same calendar day `years` later (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def year_on_year(
+    session: Session,
+    gemeente: str,
+    percelen: Sequence[str],
+    year: int,
+    known: date,
+    *,
+    high_cost_cents: int,
+) -> tuple[ClientFigures, ClientFigures]:
+    """Last year and this year over the same care months, each as known on the same day.
+
+    Equal vintage: last year as it was known a year earlier, so both years are
+    equally (in)complete and late declarations do not fake a slowdown. A year
+    in progress is compared over January..the month before `known`.
+    """
+    through = 12 if known.year > year else max(known.month - 1, 1)
+    previous, current = (
+        client_figures(
+            session,
+            gemeente,
+            percelen,
+            y,
+            high_cost_cents=high_cost_cents,
+            known_before=same_day(known, y - year),
+            through_month=through,
+        )
+        for y in (year - 1, year)
+    )
+    return previous, current
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import time
 import traceback
@@ -41,6 +42,7 @@ from monitorbot.store import models
 log = logging.getLogger(__name__)
 
 Status = Literal["ingelezen", "al ingelezen", "geweigerd"]
+HEADER_PARTY = re.compile(rb"<(?:\w+:)?(?:Ontvanger|Afzender)>\s*([0-9]{4})\s*<")
 Clock = Callable[[], datetime]
 
 
@@ -535,6 +537,7 @@ class Ingestor:
         else:
             session.add(
                 models.Bronbestand(
+                    gemeente_code=self._addressed_gemeente(source),
                     bestandsnaam=source.name,
                     sha256=sha,
                     soort=soort,
@@ -554,6 +557,19 @@ class Ingestor:
             reden=str(first) if first else "onleesbaar",
             problemen=list(exc.problems),
         )
+
+    def _addressed_gemeente(self, source: SourceFile) -> str | None:
+        """Best effort: the configured municipality a rejected message names in its header.
+
+        A rejected file is not parsed, but its municipality should still see it
+        (the quarantine alert); a header that names none stays unattributed.
+        """
+        try:
+            head = source.head()
+        except OSError:
+            return None
+        codes = HEADER_PARTY.findall(head)
+        return next((c.decode() for c in codes if c.decode() in self.config.gemeenten), None)
 
     # ------------------------------------------------------------------ placement
 

@@ -313,6 +313,13 @@ class AlertState(Base):
     bevestigd_door: Mapped[str | None] = mapped_column(String(200))
     bevestigd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     bevestiging: Mapped[str | None] = mapped_column(Text)
+    # What people were last told, so a restart neither repeats nor forgets (migration 0002).
+    gemeld_peilmaand: Mapped[date | None] = mapped_column(Date)
+    gemeld_ernst: Mapped[str | None] = mapped_column(String(20))
+    gemeld_status: Mapped[str | None] = mapped_column(String(20))
+    titel: Mapped[str | None] = mapped_column(String(300))
+    kanaal: Mapped[str | None] = mapped_column(String(100))
+    waarde: Mapped[float | None] = mapped_column(Float)
 
 
 class AlertEvaluatie(Base):

@@ -1,0 +1,535 @@
+"""Alert rules for controllers: check, replay on history, evaluate, silence, acknowledge."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from monitorbot.cli.report_cmd import AsOfOption, GemeenteOption, parse_month
+from monitorbot.cli.runtime import (
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    Runtime,
+    console,
+    err_console,
+    progress_bar,
+    report_config_error,
+    runtime_of,
+)
+from monitorbot.config import ConfigError
+from monitorbot.evaluate.catalogue import METRICS, format_value
+from monitorbot.evaluate.engine import Evaluation, ReplayMonth, evaluate, replay
+from monitorbot.evaluate.lifecycle import AlertUpdate
+from monitorbot.evaluate.metrics import shift_months
+from monitorbot.evaluate.rules import RuleSet, load_rules
+from monitorbot.forecast.prognosis import build_budget_report
+from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
+from monitorbot.store import db, models
+from monitorbot.store.sync import record_file_changes
+
+rules_app = typer.Typer(help="Signaleringsregels controleren en testen.", no_args_is_help=True)
+silence_app = typer.Typer(help="Meldingen tijdelijk stilzetten.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Signaleringen bekijken en bevestigen.", no_args_is_help=True)
+
+BUDGET_METRICS = {
+    "prognose_afwijking_pct",
+    "prognose",
+    "aanbieder_afwijking_pct",
+    "aanbieder_prognose",
+}
+MATERIAL_OVERRUN_CENTS = 2_500_000
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--nu", help="Doe alsof het nu dit tijdstip is (JJJJ-MM-DDTUU:MM, UTC).", hidden=True
+    ),
+]
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _channels(runtime: Runtime) -> list[str]:
+    return sorted({name for g in runtime.config.gemeenten.values() for name in g.kanalen})
+
+
+def _load(runtime: Runtime, files: list[Path] | None = None) -> RuleSet:
+    try:
+        return load_rules(files or [runtime.settings.alerts_dir], _channels(runtime))
+    except ConfigError as exc:
+        report_config_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _spec(runtime: Runtime) -> ForecastSpec:
+    try:
+        return load_forecast_spec(runtime.settings.forecasts_dir)
+    except ConfigError as exc:
+        report_config_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _gemeente(runtime: Runtime, code: str) -> None:
+    try:
+        runtime.config.gemeente(code)
+    except ConfigError as exc:
+        report_config_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@rules_app.command("check")
+def check(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Regelbestanden (standaard alerts/).")
+    ] = None,
+) -> None:
+    """Controleer regelbestanden: metric, scope, eenheid, referentie en kanaal."""
+    runtime = runtime_of(ctx)
+    rules = _load(runtime, files)
+    console.print(f"{len(rules.rules)} regels in {len(rules.files)} bestand(en) in orde:")
+    for rule in rules.rules:
+        thresholds = ", ".join(f"{e} {c.tekst}" for e, c in rule.drempels.items())
+        console.print(
+            f"  {rule.naam}: {rule.metric} per {rule.scope}; {thresholds} → {rule.kanaal}",
+            markup=False,
+        )
+
+
+@rules_app.command("metrics")
+def metrics() -> None:
+    """Alle metrics die een regel kan gebruiken, met betekenis, eenheid en bron."""
+    for metric in METRICS:
+        refs = f"; referenties: {', '.join(metric.referenties)}" if metric.referenties else ""
+        console.print(
+            f"\n[bold]{metric.naam}[/] ({metric.eenheid}; scope: {', '.join(metric.scopes)}{refs})"
+        )
+        console.print(f"  {metric.betekenis}", markup=False)
+        console.print(f"  bron: {metric.bron}", markup=False)
+
+
+def _month(text: str, option: str) -> date:
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
+        err_console.print(f"{option} {text!r} is geen maand; gebruik JJJJ-MM, bv. 2025-01")
+        raise typer.Exit(EXIT_USAGE)
+    year, month = (int(p) for p in text.split("-"))
+    return date(year, month, 1)
+
+
+@rules_app.command("test")
+def test(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Regelbestand (of map) om te testen.")],
+    gemeente: GemeenteOption,
+    start: Annotated[str, typer.Option("--from", help="Eerste peilmaand JJJJ-MM.")],
+    end: Annotated[str, typer.Option("--to", help="Laatste peilmaand JJJJ-MM.")],
+) -> None:
+    """Herhaal de regels maand voor maand op de data van toen: wat was er gemeld?"""
+    runtime = runtime_of(ctx)
+    _gemeente(runtime, gemeente)
+    rules = _load(runtime, [file])
+    spec = _spec(runtime)
+    first, last = _month(start, "--from"), _month(end, "--to")
+    if last < first:
+        err_console.print("--to ligt voor --from")
+        raise typer.Exit(EXIT_USAGE)
+    months = []
+    while first <= last:
+        months.append(first)
+        first = shift_months(first, 1)
+    console.print(
+        f"Herhaling van {len(rules.rules)} regels voor {runtime.config.gemeente(gemeente).naam} "
+        f"({gemeente}), peilmaanden {months[0]:%Y-%m} t/m {months[-1]:%Y-%m}; elke maand "
+        "geëvalueerd op de cyclusdag met de declaraties van toen (stiltes en bevestigingen "
+        "tellen niet mee)."
+    )
+    with (
+        db.transaction(runtime.engine()) as session,
+        progress_bar("maanden", len(months), "maand") as advance,
+    ):
+        replays = replay(
+            session,
+            runtime.config,
+            spec,
+            rules,
+            gemeente,
+            months,
+            on_month=lambda entry: (_print_month(entry), advance()),
+        )
+        _print_totals(replays)
+        _print_lead_times(session, runtime, spec, gemeente, replays)
+        session.rollback()
+
+
+def _line(update: AlertUpdate) -> str:
+    observation = update.observation
+    ernst = f"[{update.after.ernst or update.before.ernst}]"
+    text = f"{ernst} {update.after.regel} — {update.after.titel}"
+    if observation is not None and observation.measurement.waarde is not None:
+        metric = observation.rule.metric
+        text += f": {format_value(metric, observation.measurement.waarde)}"
+        if observation.drempel is not None:
+            text += f" (drempel {format_value(metric, observation.drempel)})"
+    return text
+
+
+def _print_month(entry: ReplayMonth) -> None:
+    evaluation = entry.evaluation
+    told = [u for u in evaluation.step.updates if u.melding]
+    firing = len(evaluation.firing)
+    console.print(
+        f"\n[bold]{evaluation.peilmaand:%Y-%m}[/] (peildatum {entry.as_of:%d-%m-%Y}): "
+        f"{firing} actief"
+    )
+    labels = {
+        "nieuw": "nieuw",
+        "ernstiger": "ernstiger",
+        "herhaling": "herhaald",
+        "opgelost": "opgelost",
+    }
+    for update in sorted(
+        told, key=lambda u: (list(labels).index(u.melding or "nieuw"), u.after.regel)
+    ):
+        suffix = f" (niet verstuurd: {update.onderdrukt})" if update.onderdrukt else ""
+        console.print(
+            f"  {labels[update.melding or 'nieuw']:<9} {_line(update)}{suffix}", markup=False
+        )
+    for problem in evaluation.problems:
+        console.print(f"  let op: {problem}", markup=False)
+
+
+def _print_totals(replays: list[ReplayMonth]) -> None:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in replays:
+        for update in entry.evaluation.step.updates:
+            if update.melding:
+                counts[update.after.regel][update.melding] += 1
+    console.print("\nPer regel (nieuw / herhaald / opgelost):")
+    if not counts:
+        console.print("  geen meldingen in deze periode")
+    for regel, kinds in sorted(counts.items()):
+        console.print(
+            f"  {regel:<40} {kinds['nieuw'] + kinds['ernstiger']:>3} / {kinds['herhaling']:>3} / "
+            f"{kinds['opgelost']:>3}",
+            markup=False,
+        )
+
+
+def _print_lead_times(
+    session, runtime: Runtime, spec: ForecastSpec, gemeente: str, replays: list[ReplayMonth]
+) -> None:  # type: ignore[no-untyped-def]
+    """For budget rules: how many months before the year end the first alert came."""
+    first_alert: dict[tuple[int, str], tuple[date, str]] = {}
+    for entry in replays:
+        month = entry.evaluation.peilmaand
+        for update in entry.evaluation.firing:
+            rule = update.rule
+            if rule is None or rule.metric not in BUDGET_METRICS:
+                continue
+            first_alert.setdefault((month.year, update.after.titel), (month, update.after.regel))
+    years = sorted({m.evaluation.peilmaand.year for m in replays})
+    today = date.today()
+    console.print(
+        "\nBegrotingsregels: hoe vroeg kwam de eerste melding? (overschrijdingen vanaf "
+        f"{format_value('prognose', MATERIAL_OVERRUN_CENTS)})"
+    )
+    for year in years:
+        closed = year < shift_months(today, -3).year
+        report = build_budget_report(session, runtime.config, spec, gemeente, year, today)
+        word = "uitkomst" if closed else "prognose nu (jaar nog niet afgesloten)"
+        for row in report.rows:
+            if row.niveau == "onderdeel" or row.restant_cents is None or row.v_n != "N":
+                continue
+            if -row.restant_cents < MATERIAL_OVERRUN_CENTS:
+                continue
+            alert = first_alert.get((year, row.naam))
+            overrun = format_value("prognose", -row.restant_cents)
+            if alert is None:
+                console.print(
+                    f"  {year} {row.naam}: {word} {overrun} boven begroting; geen melding",
+                    markup=False,
+                )
+                continue
+            month, regel = alert
+            lead = 12 - month.month if month.year == year else 0
+            console.print(
+                f"  {year} {row.naam}: {word} {overrun} boven begroting; eerste melding "
+                f"({regel}) bij peilmaand {month:%Y-%m}, {lead} maand(en) voor het jaareinde",
+                markup=False,
+            )
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate_command(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Laat zien wat er verstuurd zou worden; verander niets."),
+    ] = False,
+    nu: NowOption = None,
+) -> None:
+    """Evalueer de regels nu: status bijwerken en tonen wat er per kanaal gemeld wordt."""
+    runtime = runtime_of(ctx)
+    _gemeente(runtime, gemeente)
+    rules = _load(runtime)
+    spec = _spec(runtime)
+    now = _now(nu)
+    known = parse_month(as_of) if as_of else None
+    with db.transaction(runtime.engine()) as session:
+        if not dry_run:
+            record_file_changes(
+                session, runtime.settings.alerts_dir.resolve().parent, rules.checksums, now=now
+            )
+        evaluation = evaluate(
+            session, runtime.config, spec, rules, gemeente, now=now, as_of=known, dry_run=dry_run
+        )
+        print_evaluation(evaluation, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    if evaluation.problems:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def print_evaluation(evaluation: Evaluation, *, dry_run: bool) -> None:
+    console.print(
+        f"Evaluatie {evaluation.gemeente}, peilmaand {evaluation.peilmaand:%Y-%m} "
+        f"(declaraties tot {evaluation.as_of:%d-%m-%Y})"
+        f"{' — proefrun, niets opgeslagen' if dry_run else ''}"
+    )
+    active = sorted(evaluation.firing, key=lambda u: (u.after.ernst != "kritiek", u.after.regel))
+    console.print(f"{len(active)} actieve signalering(en):")
+    for update in active:
+        since = f" sinds {update.after.sinds:%d-%m-%Y}" if update.after.sinds else ""
+        acked = f"; bevestigd door {update.after.bevestigd_door}" if update.after.bevestigd else ""
+        console.print(f"  {_line(update)}{since}{acked}", markup=False)
+    groups = evaluation.by_channel()
+    verb = "Zou versturen" if dry_run else "Te versturen"
+    if not groups:
+        console.print("Niets nieuws te melden.")
+    for channel, updates in sorted(groups.items()):
+        console.print(f"{verb} naar kanaal {channel}: {len(updates)} melding(en)")
+        for update in updates:
+            console.print(f"  {update.melding:<9} {_line(update)}", markup=False)
+    quiet = [u for u in evaluation.step.updates if u.melding and u.onderdrukt]
+    for update in quiet:
+        console.print(f"  niet verstuurd ({update.onderdrukt}): {_line(update)}", markup=False)
+    for problem in evaluation.problems:
+        err_console.print(f"let op: {problem}", markup=False)
+
+
+# --------------------------------------------------------------------------- silences
+
+
+def _duration(text: str) -> timedelta:
+    match = re.fullmatch(r"([0-9]+)\s*(d|dagen|w|weken|h|uur)", text.strip())
+    if not match:
+        err_console.print(f"--duur {text!r}: gebruik bv. '14d', '2w' of '12h'")
+        raise typer.Exit(EXIT_USAGE)
+    amount, unit = int(match.group(1)), match.group(2)
+    return (
+        timedelta(days=amount)
+        if unit in ("d", "dagen")
+        else timedelta(weeks=amount)
+        if unit in ("w", "weken")
+        else timedelta(hours=amount)
+    )
+
+
+@silence_app.command("add")
+def silence_add(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    matcher: Annotated[
+        list[str],
+        typer.Option(
+            "--matcher",
+            "-m",
+            help="label=waarde, bv. regel=wachttijd-boven-norm of aanbieder=98990102.",
+        ),
+    ],
+    door: Annotated[str, typer.Option("--door", help="Wie de stilte instelt.")],
+    reden: Annotated[str, typer.Option("--reden", help="Waarom.")],
+    duur: Annotated[str, typer.Option("--duur", help="Hoe lang, bv. 14d, 2w.")] = "14d",
+    nu: NowOption = None,
+) -> None:
+    """Zet meldingen die op alle matchers passen stil tot een vervaldatum."""
+    runtime = runtime_of(ctx)
+    _gemeente(runtime, gemeente)
+    matchers = {}
+    for item in matcher:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            err_console.print(f"--matcher {item!r}: gebruik label=waarde")
+            raise typer.Exit(EXIT_USAGE)
+        matchers[key.strip()] = value.strip()
+    now = _now(nu)
+    with db.transaction(runtime.engine()) as session:
+        row = models.Silence(
+            gemeente_code=gemeente,
+            matchers=matchers,
+            door=door,
+            reden=reden,
+            vanaf=now,
+            tot=now + _duration(duur),
+        )
+        session.add(row)
+        session.flush()
+        console.print(f"Stilte #{row.id} tot {row.tot:%d-%m-%Y %H:%M}: {matchers}", markup=False)
+
+
+@silence_app.command("list")
+def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = None) -> None:
+    """Toon actieve en verlopen stiltes."""
+    runtime = runtime_of(ctx)
+    now = _now(nu)
+    with db.transaction(runtime.engine()) as session:
+        rows = session.scalars(
+            select(models.Silence)
+            .where(models.Silence.gemeente_code == gemeente)
+            .order_by(models.Silence.id)
+        ).all()
+        from monitorbot.evaluate.engine import load_silences
+
+        silences = load_silences(session, gemeente)
+    if not rows:
+        console.print("Geen stiltes.")
+    for silence in silences:
+        state = (
+            "actief" if silence.active(now) else "beëindigd" if silence.beeindigd_op else "verlopen"
+        )
+        console.print(
+            f"#{silence.id} {state}: {silence.matchers} door {silence.door} "
+            f"tot {silence.tot:%d-%m-%Y %H:%M} — {silence.reden}",
+            markup=False,
+        )
+
+
+@silence_app.command("expire")
+def silence_expire(
+    ctx: typer.Context,
+    silence_id: Annotated[int, typer.Argument(help="Nummer van de stilte.")],
+    nu: NowOption = None,
+) -> None:
+    """Beëindig een stilte nu."""
+    runtime = runtime_of(ctx)
+    with db.transaction(runtime.engine()) as session:
+        row = session.get(models.Silence, silence_id)
+        if row is None:
+            err_console.print(f"Stilte #{silence_id} bestaat niet")
+            raise typer.Exit(EXIT_USAGE)
+        row.beeindigd_op = _now(nu)
+    console.print(f"Stilte #{silence_id} beëindigd.")
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+@alerts_app.command("list")
+def alerts_list(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    status: Annotated[str | None, typer.Option(help="pending, firing of resolved.")] = None,
+) -> None:
+    """Signaleringen met hun status, ernst en sinds wanneer."""
+    runtime = runtime_of(ctx)
+    with db.transaction(runtime.engine()) as session:
+        query = select(models.AlertState).where(models.AlertState.gemeente_code == gemeente)
+        query = (
+            query.where(models.AlertState.status == status)
+            if status
+            else query.where(models.AlertState.status != "inactief")
+        )
+        rows = session.scalars(query.order_by(models.AlertState.id)).all()
+        for row in rows:
+            acked = f"; bevestigd door {row.bevestigd_door}" if row.bevestigd_op else ""
+            console.print(
+                f"#{row.id} {row.status:<8} {row.ernst or '':<12} {row.regel} — {row.titel or ''} "
+                f"(sinds {row.sinds:%d-%m-%Y}){acked}",
+                markup=False,
+            )
+    if not rows:
+        console.print("Geen signaleringen.")
+
+
+@alerts_app.command("show")
+def alerts_show(
+    ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")]
+) -> None:
+    """Waarom ging dit af? De laatste evaluaties met hun invoer."""
+    runtime = runtime_of(ctx)
+    with db.transaction(runtime.engine()) as session:
+        row = session.get(models.AlertState, alert_id)
+        if row is None:
+            err_console.print(f"Signalering #{alert_id} bestaat niet")
+            raise typer.Exit(EXIT_USAGE)
+        console.print(f"#{row.id} {row.regel} — {row.titel}", markup=False)
+        console.print(
+            f"  labels: {row.labels}; status {row.status}, ernst {row.ernst or '-'}, "
+            f"sinds {row.sinds:%d-%m-%Y}",
+            markup=False,
+        )
+        if row.bevestigd_op:
+            console.print(
+                f"  bevestigd door {row.bevestigd_door} op {row.bevestigd_op:%d-%m-%Y}: "
+                f"{row.bevestiging}",
+                markup=False,
+            )
+        evaluations = session.scalars(
+            select(models.AlertEvaluatie)
+            .where(models.AlertEvaluatie.alert_id == alert_id)
+            .order_by(models.AlertEvaluatie.id.desc())
+            .limit(6)
+        ).all()
+        for evaluation in evaluations:
+            inputs = dict(evaluation.invoer)
+            metric = inputs.get("metric", "")
+            verdict = "voldaan" if evaluation.voldaan else "niet voldaan"
+            console.print(
+                f"\n  {evaluation.geevalueerd_op:%d-%m-%Y %H:%M}, "
+                f"peilmaand {evaluation.peilmaand:%Y-%m}: "
+                f"{metric} = {format_value(metric, evaluation.waarde)}, drempel "
+                f"{format_value(metric, inputs.get('drempel'))} → {verdict}",
+                markup=False,
+            )
+            for key, value in inputs.items():
+                if key in ("metric", "drempel", "titel"):
+                    continue
+                console.print(f"    {key}: {value}", markup=False)
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    ctx: typer.Context,
+    alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")],
+    door: Annotated[str, typer.Option("--door", help="Wie bevestigt.")],
+    notitie: Annotated[
+        str, typer.Option("--notitie", help="Bv. 'besproken in kernteam 12-11'.")
+    ] = "besproken in kernteam",
+    nu: NowOption = None,
+) -> None:
+    """Bevestig een signalering: blijft zichtbaar in de digest, maar wordt niet herhaald."""
+    runtime = runtime_of(ctx)
+    with db.transaction(runtime.engine()) as session:
+        row = session.get(models.AlertState, alert_id)
+        if row is None or row.status not in ("firing", "pending"):
+            err_console.print(f"Signalering #{alert_id} bestaat niet of is niet actief")
+            raise typer.Exit(EXIT_USAGE)
+        row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, _now(nu), notitie
+    console.print(f"Signalering #{alert_id} bevestigd door {door}: {notitie}", markup=False)

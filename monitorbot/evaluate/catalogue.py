@@ -1,0 +1,265 @@
+"""The metric catalogue: every number a rule may test, with its exact meaning.
+
+A controller writing `alerts/*.yaml` picks a metric from here. Each entry says
+what the number is, in which unit a threshold must be written, for which
+scopes it exists, which references (`begroting`, `norm`, ...) it can be
+compared with, and where the figure comes from. `monitorbot rules metrics`
+prints this table; `rules check` uses it to refuse a rule that mixes units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from monitorbot.money import format_euros
+
+Unit = Literal["procent", "euro", "dagen", "aantal"]
+Scope = Literal["perceel", "aanbieder", "perceel_aanbieder", "domein", "totaal", "gemeente"]
+Reference = Literal["begroting", "budgetindicatie", "norm", "kpi_doel", "interval_95"]
+
+SCOPES: tuple[Scope, ...] = (
+    "perceel",
+    "aanbieder",
+    "perceel_aanbieder",
+    "domein",
+    "totaal",
+    "gemeente",
+)
+REFERENCES: tuple[Reference, ...] = (
+    "begroting",
+    "budgetindicatie",
+    "norm",
+    "kpi_doel",
+    "interval_95",
+)
+UNIT_EXAMPLES: dict[Unit, str] = {
+    "procent": "'-5 %'",
+    "euro": "'€ 25.000'",
+    "dagen": "'56 dagen'",
+    "aantal": "'3'",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    naam: str
+    eenheid: Unit
+    scopes: tuple[Scope, ...]
+    betekenis: str
+    bron: str
+    referenties: tuple[Reference, ...] = ()
+    soort: str = "kosten"  # kosten, clienten, wachttijd, kpi, datakwaliteit
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "prognose_afwijking_pct",
+        "procent",
+        ("perceel", "domein", "totaal"),
+        "Restant als percentage van de begroting: (begroting − prognose) / |begroting| × 100. "
+        "Negatief = nadeel (meer kosten of minder inkomsten dan begroot), ook bij een "
+        "inkomstenregel; een perceel zonder begroting heeft geen waarde.",
+        "jaarprognose (gedeclareerd, aangevuld met nadeclaraties, plus voorspelling rest van "
+        "het jaar; of de correctie van de controller) tegen config/begroting",
+    ),
+    Metric(
+        "prognose",
+        "euro",
+        ("perceel", "domein", "totaal"),
+        "De jaarprognose in euro's. Met 'begroting' als referentie: boven of onder de begroting.",
+        "jaarprognose tegen config/begroting",
+        ("begroting",),
+    ),
+    Metric(
+        "aanbieder_afwijking_pct",
+        "procent",
+        ("aanbieder",),
+        "Restant van een aanbieder ten opzichte van zijn budgetindicatie, in procent van de "
+        "indicatie. Negatief = de aanbieder gaat er naar verwachting overheen; de maand waarin "
+        "dat gebeurt staat bij de invoer.",
+        "jaarprognose per aanbieder tegen budgetindicaties in config/gemeenten",
+    ),
+    Metric(
+        "aanbieder_prognose",
+        "euro",
+        ("aanbieder",),
+        "De jaarprognose van een aanbieder in euro's; met 'budgetindicatie' als referentie.",
+        "jaarprognose per aanbieder",
+        ("budgetindicatie",),
+    ),
+    Metric(
+        "maandkosten",
+        "euro",
+        ("perceel",),
+        "De kosten (verwacht compleet) van de laatste zorgmaand die grotendeels binnen is "
+        "(twee maanden voor de peilmaand), tegen het 95 %-interval van de voorspelling die "
+        "zonder die maand gemaakt is. 'buiten interval_95' = een ongewone maand.",
+        "maandreeks per perceel, aangevuld voor nadeclaraties",
+        ("interval_95",),
+    ),
+    Metric(
+        "groei_boven_begroting_pct",
+        "procent",
+        ("perceel",),
+        "Verwachte groei exclusief indexatie (prognose dit jaar t.o.v. realisatie vorig jaar, "
+        "gecorrigeerd met de werkelijke indexatie) min de groei die de begroting aannam "
+        "(begroting t.o.v. realisatie vorig jaar, gecorrigeerd met de begrote indexatie), "
+        "in procentpunten.",
+        "jaarprognose, realisatie vorig jaar, indexatie in config/gemeenten",
+    ),
+    Metric(
+        "unieke_clienten_groei_pct",
+        "procent",
+        ("perceel",),
+        "Groei van het aantal unieke cliënten in de laatste 12 zorgmaanden (t/m twee maanden "
+        "voor de peilmaand) t.o.v. de 12 maanden daarvoor, die zoals bekend een jaar eerder.",
+        "declaraties (pseudoniemen geteld in de database)",
+        soort="clienten",
+    ),
+    Metric(
+        "kosten_per_client_groei_pct",
+        "procent",
+        ("perceel",),
+        "Groei van de kosten per unieke cliënt, exclusief indexatie, zelfde maanden als "
+        "unieke_clienten_groei_pct.",
+        "declaraties en indexatie in config/gemeenten",
+        soort="clienten",
+    ),
+    Metric(
+        "top10_aandeel_pct",
+        "procent",
+        ("perceel",),
+        "Aandeel van de 10 duurste cliënten in de kosten van de laatste 12 zorgmaanden.",
+        "declaraties",
+        soort="clienten",
+    ),
+    Metric(
+        "hoge_kosten_gevallen",
+        "aantal",
+        ("perceel",),
+        "Aantal cliënten van wie de kosten in de laatste 12 zorgmaanden boven de hoge-kostengrens "
+        "(monitorbot.yaml: hoge_kosten_grens, standaard € 250.000) liggen.",
+        "declaraties",
+        soort="clienten",
+    ),
+    Metric(
+        "wachttijd_mediaan_dagen",
+        "dagen",
+        ("perceel", "perceel_aanbieder"),
+        "Mediaan van de dagen van toewijzing tot start zorg, over de toewijzingen die in de "
+        "12 maanden voor de peilmaand gestart zijn (minstens 5 starts). 'norm' = de "
+        "wachttijdnorm uit "
+        "config/gemeenten (de meest specifieke: aanbieder+perceel, dan perceel, dan het "
+        "bovenliggende perceel).",
+        "berichten 301 (toewijzing) en 305 (start zorg) of een wachtlijst-export",
+        ("norm",),
+        soort="wachttijd",
+    ),
+    Metric(
+        "wachttijd_p90_dagen",
+        "dagen",
+        ("perceel", "perceel_aanbieder"),
+        "Het 90e percentiel van dezelfde wachttijden (de lange staart).",
+        "berichten 301 en 305 of een wachtlijst-export",
+        ("norm",),
+        soort="wachttijd",
+    ),
+    Metric(
+        "wachtlijst",
+        "aantal",
+        ("gemeente", "perceel"),
+        "Aantal toewijzingen op de peildatum zonder start zorg en niet beëindigd.",
+        "berichten 301, 305 en 307 of een wachtlijst-export",
+        soort="wachttijd",
+    ),
+    Metric(
+        "wachtlijst_groei_pct",
+        "procent",
+        ("gemeente", "perceel"),
+        "Verandering van de wachtlijst t.o.v. drie maanden eerder, in procent.",
+        "berichten 301, 305 en 307",
+        soort="wachttijd",
+    ),
+    Metric(
+        "kpi",
+        "aantal",
+        ("gemeente",),
+        "Een KPI uit kpi_doelen in config/gemeenten (label kpi): kosten_per_client = kosten "
+        "van de laatste 12 zorgmaanden gedeeld door de unieke cliënten in die maanden (euro); "
+        "aandeel_lokaal_team = % jeugdcliënten met alleen lokaal-teamzorg (categorie 31). "
+        "'mist kpi_doel' = aan de verkeerde kant van het doel, in de richting uit de config.",
+        "declaraties en kpi_doelen",
+        ("kpi_doel",),
+        soort="kpi",
+    ),
+    Metric(
+        "ontbrekende_declaraties",
+        "aantal",
+        ("aanbieder",),
+        "Aantal recente zorgmaanden (van de laatste twee die grotendeels binnen horen te zijn) "
+        "waarvoor een aanbieder die de drie maanden daarvoor elke maand declareerde, niets "
+        "gedeclareerd heeft. De impact is zijn gemiddelde maandbedrag.",
+        "declaraties (declaratiedatum en zorgmaand)",
+        soort="datakwaliteit",
+    ),
+    Metric(
+        "geweigerde_bestanden",
+        "aantal",
+        ("gemeente",),
+        "Bestanden die in de 31 dagen voor de peildatum in quarantaine gingen.",
+        "bronbestand (status geweigerd)",
+        soort="datakwaliteit",
+    ),
+    Metric(
+        "totaalverschillen",
+        "aantal",
+        ("gemeente", "aanbieder"),
+        "Declaraties uit de laatste 31 dagen waarvan het ingediende totaal niet gelijk is aan "
+        "de som van de prestaties (bevinding totaal_mismatch).",
+        "bevindingen bij het inlezen",
+        soort="datakwaliteit",
+    ),
+    Metric(
+        "bevindingen",
+        "aantal",
+        ("gemeente",),
+        "Alle datakwaliteitsbevindingen bij bestanden uit de laatste 31 dagen (dubbele "
+        "regels, ongeldige BSN, onbekende codes, ...).",
+        "bevindingen bij het inlezen",
+        soort="datakwaliteit",
+    ),
+    Metric(
+        "niet_ingedeeld_bedrag",
+        "euro",
+        ("gemeente",),
+        "Bedrag van declaratieregels dit jaar die onder geen perceel vallen (perceel "
+        "niet-ingedeeld): geld dat in geen enkele prognose meetelt.",
+        "declaraties",
+        soort="datakwaliteit",
+    ),
+)
+
+BY_NAME: dict[str, Metric] = {metric.naam: metric for metric in METRICS}
+
+
+def metric(naam: str) -> Metric:
+    return BY_NAME[naam]
+
+
+def format_value(naam: str, value: float | tuple[float, float] | None) -> str:
+    """A metric's value (or threshold) as people read it: € 1.234, -22,8 %, 93 dagen."""
+    if value is None:
+        return "-"
+    if isinstance(value, (tuple, list)):
+        return f"{format_value(naam, value[0])} – {format_value(naam, value[1])}"
+    unit = BY_NAME[naam].eenheid if naam in BY_NAME else "aantal"
+    if unit == "euro":
+        return f"€ {format_euros(round(value))}"
+    if unit == "procent":
+        return f"{value:+.1f} %".replace(".", ",")
+    if unit == "dagen":
+        return f"{value:.0f} dagen"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.1f}".replace(".", ",")

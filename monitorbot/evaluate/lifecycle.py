@@ -1,0 +1,345 @@
+"""The alert lifecycle: pending → firing → resolved, and when to tell people.
+
+Pure functions over plain values, so the same code drives a live evaluation
+(state in the database), a dry run and a replay over history (state in
+memory), and tests run with an injected clock instead of sleeping. The steps
+follow Alertmanager's pipeline: state transition, then inhibition (a bigger
+alert mutes a smaller one), silences (a person muted it until an expiry),
+acknowledgement, and dedup against what was already told (repeat interval).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from monitorbot.evaluate.catalogue import BY_NAME
+from monitorbot.evaluate.metrics import Measurement
+from monitorbot.evaluate.rules import ERNSTEN, Rule
+
+SEVERITY_RANK = {ernst: rank for rank, ernst in enumerate(ERNSTEN, start=1)}
+
+
+def fingerprint(gemeente: str, rule: str, labels: dict[str, str]) -> str:
+    """Identity of one alert: its rule and labels, never its message text or value."""
+    key = json.dumps({"gemeente": gemeente, "regel": rule, **labels}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One rule applied to one row of its metric in one evaluation."""
+
+    rule: Rule
+    measurement: Measurement
+    ernst: str | None  # the highest severity whose condition holds (and impact suffices)
+    drempel: Any  # the threshold of that severity (or of the lowest one when nothing holds)
+    impact_te_klein: bool = False
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {**self.measurement.labels, **self.rule.labels}
+
+    @property
+    def holds(self) -> bool:
+        return self.ernst is not None
+
+
+def observe(rule: Rule, measurement: Measurement) -> Observation:
+    """Which severity holds for this row (kritiek wins over waarschuwing)."""
+    if measurement.waarde is None:
+        return Observation(rule, measurement, None, None)
+    for ernst in sorted(rule.drempels, key=lambda e: -SEVERITY_RANK[e]):
+        condition = rule.drempels[ernst]
+        if condition.holds(measurement.waarde, measurement.referenties):
+            if rule.minimale_impact is not None and (
+                measurement.impact_cents is None
+                or measurement.impact_cents < (rule.minimale_impact.waarde or 0)
+            ):
+                return Observation(
+                    rule, measurement, None, condition.threshold(measurement.referenties), True
+                )
+            return Observation(
+                rule, measurement, ernst, condition.threshold(measurement.referenties)
+            )
+    lowest = min(rule.drempels, key=lambda e: SEVERITY_RANK[e])
+    return Observation(
+        rule, measurement, None, rule.drempels[lowest].threshold(measurement.referenties)
+    )
+
+
+def matches(rule: Rule, labels: dict[str, str]) -> bool:
+    """A rule's `filter` (e.g. only some percelen) against a row's labels."""
+    return all(labels.get(key) in values for key, values in rule.filter.items())
+
+
+@dataclass(frozen=True)
+class AlertState:
+    """What the lifecycle remembers about one alert between evaluations."""
+
+    fingerprint: str
+    regel: str
+    labels: dict[str, str]
+    status: str = "inactief"  # inactief, pending, firing, resolved
+    ernst: str | None = None
+    sinds: datetime | None = None
+    opeenvolgend: int = 0
+    laatst_gemeld: datetime | None = None
+    gemeld_peilmaand: date | None = None
+    gemeld_ernst: str | None = None
+    gemeld_status: str | None = None  # firing or resolved: what people were last told
+    opgelost_op: datetime | None = None
+    bevestigd_door: str | None = None
+    bevestigd_op: datetime | None = None
+    bevestiging: str | None = None
+    titel: str = ""
+    kanaal: str = ""
+    id: int | None = None
+
+    @property
+    def bevestigd(self) -> bool:
+        return self.bevestigd_op is not None
+
+
+@dataclass(frozen=True)
+class SilenceRule:
+    """A person's silence: every alert whose labels match all matchers stays quiet."""
+
+    id: int
+    matchers: dict[str, str]
+    door: str
+    reden: str
+    vanaf: datetime
+    tot: datetime
+    beeindigd_op: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.beeindigd_op is None and self.vanaf <= now < self.tot
+
+    def covers(self, regel: str, labels: dict[str, str]) -> bool:
+        values = {"regel": regel, **labels}
+        return all(values.get(key) == value for key, value in self.matchers.items())
+
+
+@dataclass(frozen=True)
+class AlertUpdate:
+    """One alert after this evaluation, and what (if anything) to tell people."""
+
+    before: AlertState
+    after: AlertState
+    observation: Observation | None  # None: the row no longer exists (resolved by absence)
+    melding: str | None = None  # nieuw, ernstiger, herhaling, opgelost
+    onderdrukt: str | None = None  # why a melding is not sent: stilte, geremd, bevestigd
+
+    @property
+    def rule(self) -> Rule | None:
+        return self.observation.rule if self.observation else None
+
+    @property
+    def te_versturen(self) -> bool:
+        return self.melding is not None and self.onderdrukt is None
+
+
+def transition(
+    state: AlertState, observation: Observation | None, now: datetime, voor: int
+) -> AlertState:
+    """The next state: holding `voor` evaluations in a row makes a pending alert fire."""
+    holds = observation is not None and observation.holds
+    if holds:
+        assert observation is not None
+        count = state.opeenvolgend + 1 if state.status in ("pending", "firing") else 1
+        if state.status == "firing":
+            return replace(state, ernst=observation.ernst, opeenvolgend=count)
+        fresh = state.status in ("inactief", "resolved")
+        base = replace(
+            state,
+            ernst=observation.ernst,
+            opeenvolgend=count,
+            sinds=now if fresh else state.sinds,
+            opgelost_op=None,
+        )
+        if fresh:  # a new episode: an old acknowledgement does not carry over
+            base = replace(base, bevestigd_door=None, bevestigd_op=None, bevestiging=None)
+        return replace(base, status="firing" if count >= voor else "pending")
+    if state.status == "firing":
+        return replace(state, status="resolved", opeenvolgend=0, opgelost_op=now)
+    if state.status == "pending":
+        return replace(state, status="inactief", opeenvolgend=0, sinds=None, ernst=None)
+    return replace(state, opeenvolgend=0)
+
+
+def melding(before: AlertState, after: AlertState, peilmaand: date, herhaal: str) -> str | None:
+    """What changed for people since they were last told (dedup and repeat interval)."""
+    if after.status == "resolved":
+        return (
+            "opgelost" if before.status == "firing" and before.gemeld_status == "firing" else None
+        )
+    if after.status != "firing":
+        return None
+    if after.gemeld_status != "firing" or before.status != "firing":
+        return "nieuw"
+    if SEVERITY_RANK.get(after.ernst or "", 0) > SEVERITY_RANK.get(after.gemeld_ernst or "", 0):
+        return "ernstiger"
+    if herhaal == "elke_evaluatie":
+        return "herhaling"
+    if herhaal == "maandcyclus" and (
+        after.gemeld_peilmaand is None or after.gemeld_peilmaand < peilmaand
+    ):
+        return "herhaling"
+    return None
+
+
+@dataclass
+class Inhibition:
+    """A firing `bron` alert mutes `doel` alerts that share the `gelijk` labels."""
+
+    naam: str
+    bron: dict[str, str]
+    doel: dict[str, str]
+    gelijk: tuple[str, ...]
+
+
+INHIBITIONS: tuple[Inhibition, ...] = (
+    # Data quality first: incomplete data explains a cost signal, not the other way round.
+    Inhibition(
+        "datakwaliteit dempt kosten",
+        {"soort": "datakwaliteit"},
+        {"soort": "kosten"},
+        ("aanbieder",),
+    ),
+    Inhibition(
+        "kritiek dempt waarschuwing", {"ernst": "kritiek"}, {"ernst": "waarschuwing"}, ("perceel",)
+    ),
+    Inhibition(
+        "kritiek dempt waarschuwing",
+        {"ernst": "kritiek"},
+        {"ernst": "waarschuwing"},
+        ("aanbieder",),
+    ),
+)
+
+
+def _facts(update: AlertUpdate) -> dict[str, str]:
+    rule = update.rule
+    return {
+        **update.after.labels,
+        "regel": update.after.regel,
+        "ernst": update.after.ernst or "",
+        "soort": BY_NAME[rule.metric].soort if rule else "",
+    }
+
+
+def inhibitions(updates: list[AlertUpdate]) -> dict[int, str]:
+    """Which firing updates are muted, and by what (keyed by position in `updates`).
+
+    Inhibitions apply in the order of INHIBITIONS, and an alert muted by an
+    earlier one cannot mute others: a cost alert that is muted because its
+    provider's data is incomplete must not in turn mute that data alert.
+    """
+    facts = [_facts(update) for update in updates]
+    firing = [i for i, u in enumerate(updates) if u.after.status == "firing"]
+    muted: dict[int, str] = {}
+    for inhibition in INHIBITIONS:
+        sources = [
+            i
+            for i in firing
+            if i not in muted and all(facts[i].get(k) == v for k, v in inhibition.bron.items())
+        ]
+        for target in firing:
+            fact = facts[target]
+            if target in muted or any(fact.get(k) != v for k, v in inhibition.doel.items()):
+                continue
+            if any(not fact.get(label) for label in inhibition.gelijk):
+                continue
+            source = next(
+                (
+                    i
+                    for i in sources
+                    if i != target
+                    and all(facts[i].get(label) == fact.get(label) for label in inhibition.gelijk)
+                ),
+                None,
+            )
+            if source is not None:
+                muted[target] = f"{inhibition.naam} ({updates[source].after.regel})"
+    return muted
+
+
+@dataclass
+class Step:
+    """The outcome of one evaluation for one municipality."""
+
+    updates: list[AlertUpdate] = field(default_factory=list)
+
+    @property
+    def to_send(self) -> list[AlertUpdate]:
+        return [u for u in self.updates if u.te_versturen]
+
+
+def advance(
+    states: dict[str, AlertState],
+    observations: list[Observation],
+    evaluated_rules: set[str],
+    *,
+    gemeente: str,
+    now: datetime,
+    peilmaand: date,
+    silences: list[SilenceRule],
+) -> Step:
+    """One evaluation: new states for every observed or previously active alert.
+
+    An alert of an evaluated rule whose row is gone (a provider without data
+    now) resolves; alerts of rules that were not evaluated are left alone.
+    """
+    updates: list[AlertUpdate] = []
+    seen: set[str] = set()
+    for observation in observations:
+        key = fingerprint(gemeente, observation.rule.naam, observation.labels)
+        seen.add(key)
+        before = states.get(key) or AlertState(key, observation.rule.naam, observation.labels)
+        after = replace(
+            transition(before, observation, now, observation.rule.voor),
+            titel=observation.measurement.titel,
+            kanaal=observation.rule.kanaal,
+        )
+        updates.append(AlertUpdate(before, after, observation))
+    for key, before in states.items():
+        if key in seen or before.regel not in evaluated_rules:
+            continue
+        if before.status in ("pending", "firing"):
+            updates.append(AlertUpdate(before, transition(before, None, now, 1), None))
+    muted = inhibitions(updates)
+    result = Step()
+    for position, update in enumerate(updates):
+        herhaal = update.rule.herhaal if update.rule else "maandcyclus"
+        told = melding(update.before, update.after, peilmaand, herhaal)
+        reason = None
+        if told is not None:
+            silence = next(
+                (
+                    s
+                    for s in silences
+                    if s.active(now) and s.covers(update.after.regel, update.after.labels)
+                ),
+                None,
+            )
+            if silence is not None:
+                reason = f"stilte #{silence.id} ({silence.reden}, tot {silence.tot:%d-%m-%Y})"
+            elif position in muted:
+                reason = f"geremd: {muted[position]}"
+            elif told == "herhaling" and update.after.bevestigd:
+                reason = f"bevestigd door {update.after.bevestigd_door}"
+        after = update.after
+        if told is not None and reason is None:
+            after = replace(
+                after,
+                laatst_gemeld=now,
+                gemeld_peilmaand=peilmaand,
+                gemeld_ernst=after.ernst if after.status == "firing" else after.gemeld_ernst,
+                gemeld_status=after.status,
+            )
+        result.updates.append(replace(update, after=after, melding=told, onderdrukt=reason))
+    return result

@@ -1,0 +1,898 @@
+"""Computing the catalogue's metrics for one municipality as known on one day.
+
+Every function returns `Measurement`s: the value per row (a perceel, a
+provider, ...), the references a rule may compare with, the impact in cents
+that a rule's `minimale_impact` tests, and the inputs that explain the figure.
+Inputs are aggregates only (amounts, counts, percentages): no pseudonym or
+client row ever leaves this module, because the inputs are stored with every
+evaluation and shown in messages.
+
+Expensive shared work (the budget report, provider prognoses) is computed once
+per evaluation and only when a rule needs it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitorbot.config import Config
+from monitorbot.config.codes import NIET_INGEDEELD
+from monitorbot.config.models import Perceel
+from monitorbot.forecast.models import forecast_series
+from monitorbot.forecast.prognosis import (
+    AanbiederPrognose,
+    BudgetReport,
+    PerceelPrognose,
+    build_budget_report,
+    completed_series,
+    provider_prognoses,
+)
+from monitorbot.forecast.spec import ForecastSpec
+from monitorbot.forecast.why import period_figures, same_day
+from monitorbot.store import models
+
+LINE = models.Declaratieregel
+ALLOC = models.Toewijzing
+WINDOW = timedelta(days=31)
+LOCAL_TEAM_CATEGORY = "31"
+MIN_STARTS = 5
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One row of one metric: what a rule compares, and what explains it."""
+
+    labels: dict[str, str]
+    titel: str  # what the row is about, for people: a perceel's or provider's name
+    waarde: float | None
+    referenties: dict[str, Any] = field(default_factory=dict)
+    impact_cents: float | None = None
+    invoer: dict[str, Any] = field(default_factory=dict)
+
+
+def shift_months(day: date, months: int) -> date:
+    """The first day of the month `months` after (or before) `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class MetricContext:
+    """One municipality as known on `as_of` (declarations dated before it).
+
+    `window_end` bounds the windows that count by ingestion time (quarantined
+    files, findings): `now` for a live evaluation, `as_of` in a replay.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        config: Config,
+        spec: ForecastSpec,
+        gemeente: str,
+        as_of: date,
+        *,
+        window_end: datetime,
+    ):
+        self.session = session
+        self.config = config
+        self.spec = spec
+        self.gemeente = gemeente
+        self.as_of = as_of
+        self.window_end = window_end
+        self.settings = config.gemeente(gemeente)
+        last_care_month = shift_months(as_of, -1)
+        self.year = last_care_month.year
+
+    @cached_property
+    def budget(self) -> BudgetReport:
+        return build_budget_report(
+            self.session, self.config, self.spec, self.gemeente, self.year, self.as_of
+        )
+
+    @cached_property
+    def providers(self) -> list[AanbiederPrognose]:
+        return provider_prognoses(
+            self.session, self.config, self.spec, self.gemeente, self.year, self.as_of
+        )
+
+    @property
+    def top_level(self) -> list[Perceel]:
+        """Percelen that stand on their own (sub-percelen are counted in their parent)."""
+        return [p for p in self.config.percelen.percelen if p.onderdeel_van is None]
+
+    def members(self, perceel: Perceel) -> list[str]:
+        return [
+            perceel.id,
+            *(p.id for p in self.config.percelen.percelen if p.onderdeel_van == perceel.id),
+        ]
+
+    def top_level_of(self, perceel_id: str) -> str:
+        perceel = self.config.percelen.get(perceel_id)
+        if perceel is None:
+            return perceel_id
+        return perceel.onderdeel_van or perceel.id
+
+    def perceel_naam(self, perceel_id: str) -> str:
+        perceel = self.config.percelen.get(perceel_id)
+        return perceel.naam if perceel else perceel_id
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def _budget_rows(ctx: MetricContext, scope: str) -> list[PerceelPrognose]:
+    niveau = {"perceel": "perceel", "domein": "domein", "totaal": "totaal"}[scope]
+    return [r for r in ctx.budget.rows if r.niveau == niveau and r.has_content]
+
+
+def _row_labels(row: PerceelPrognose) -> dict[str, str]:
+    if row.niveau == "domein":
+        return {"domein": row.domein}
+    if row.niveau == "totaal":
+        return {"totaal": "totaal"}
+    return {"perceel": row.perceel, "domein": row.domein}
+
+
+def _prognosis_inputs(row: PerceelPrognose) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "jaar": None,
+        "begroting_cents": row.begroting_cents,
+        "prognose_cents": _round(row.prognose_cents),
+        "restant_cents": _round(row.restant_cents),
+        "v_n": row.v_n,
+        "afwijking_pct": _pct(row.afwijking),
+        "gedeclareerd_cents": _round(row.gedeclareerd_cents),
+        "verwacht_compleet_cents": _round(row.verwacht_compleet_cents),
+        "bron": row.bron,
+        "model": row.modelnaam,
+    }
+    if row.model is not None:
+        inputs |= {
+            "model_prognose_cents": _round(row.model.mid),
+            "lo80_cents": _round(row.model.lo80),
+            "hi80_cents": _round(row.model.hi80),
+            "lo95_cents": _round(row.model.lo95),
+            "hi95_cents": _round(row.model.hi95),
+        }
+    if row.correctie is not None:
+        inputs["correctie"] = {
+            "reden": row.correctie.reden,
+            "door": row.correctie.door,
+            "datum": row.correctie.datum.isoformat(),
+        }
+    return inputs
+
+
+def prognose_afwijking_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    result = []
+    for row in _budget_rows(ctx, scope):
+        if not row.begroting_cents or row.restant_cents is None:
+            continue
+        inputs = _prognosis_inputs(row) | {"jaar": ctx.year}
+        result.append(
+            Measurement(
+                _row_labels(row),
+                row.naam,
+                # Divided by |begroting| so that negative means nadeel for income rows too.
+                row.restant_cents / abs(row.begroting_cents) * 100,
+                impact_cents=abs(row.restant_cents),
+                invoer=inputs,
+            )
+        )
+    return result
+
+
+def prognose(ctx: MetricContext, scope: str) -> list[Measurement]:
+    result = []
+    for row in _budget_rows(ctx, scope):
+        if row.prognose_cents is None:
+            continue
+        impact = abs(row.restant_cents) if row.restant_cents is not None else None
+        result.append(
+            Measurement(
+                _row_labels(row),
+                row.naam,
+                row.prognose_cents,
+                {"begroting": row.begroting_cents},
+                impact,
+                _prognosis_inputs(row) | {"jaar": ctx.year},
+            )
+        )
+    return result
+
+
+def _provider_inputs(ctx: MetricContext, row: AanbiederPrognose) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "jaar": ctx.year,
+        "budgetindicatie_cents": row.budgetindicatie_cents,
+        "gedeclareerd_cents": _round(row.gedeclareerd_cents),
+        "model": row.modelnaam,
+        "overschrijding_maand": (
+            row.overschrijding_maand.isoformat() if row.overschrijding_maand else None
+        ),
+    }
+    if row.model is not None:
+        inputs |= {
+            "prognose_cents": _round(row.model.mid),
+            "lo80_cents": _round(row.model.lo80),
+            "hi80_cents": _round(row.model.hi80),
+            "restant_cents": _round(row.restant_cents),
+            "afwijking_pct": _pct(row.afwijking),
+        }
+    return inputs
+
+
+def aanbieder_afwijking_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            {"aanbieder": row.agb},
+            row.naam,
+            row.afwijking * 100,
+            impact_cents=abs(row.restant_cents or 0.0),
+            invoer=_provider_inputs(ctx, row),
+        )
+        for row in ctx.providers
+        if row.afwijking is not None
+    ]
+
+
+def aanbieder_prognose(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            {"aanbieder": row.agb},
+            row.naam,
+            row.model.mid,
+            {"budgetindicatie": row.budgetindicatie_cents},
+            abs(row.restant_cents or 0.0),
+            _provider_inputs(ctx, row),
+        )
+        for row in ctx.providers
+        if row.model is not None
+    ]
+
+
+# --------------------------------------------------------------------------- anomaly, growth
+
+
+def maandkosten(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """The month two before the peilmaand against a forecast made without it.
+
+    Two months back most of the month has been declared (the completion adds
+    little), so a value outside the 95 % band is a real change, not lateness.
+    """
+    month = pd.Timestamp(shift_months(ctx.as_of, -2))
+    result = []
+    for perceel in ctx.top_level:
+        if not perceel.regels and not any(
+            p.onderdeel_van == perceel.id for p in ctx.config.percelen.percelen
+        ):
+            continue
+        completed = completed_series(ctx.session, ctx.gemeente, ctx.members(perceel), ctx.as_of)
+        if completed is None or month not in completed.verwacht.index:
+            continue
+        history = completed.verwacht[completed.verwacht.index < month]
+        if len(history) < 12:
+            continue
+        forecast = forecast_series(
+            history,
+            1,
+            spec=ctx.spec.for_series(perceel.id),
+            exog_uncertainty=completed.se[completed.se.index < month],
+        ).to_frame()
+        lo95, hi95 = float(forecast["lo95"].iloc[0]), float(forecast["hi95"].iloc[0])
+        value = float(completed.verwacht[month])
+        expected = float(forecast["mean"].iloc[0])
+        result.append(
+            Measurement(
+                {"perceel": perceel.id, "domein": perceel.domein},
+                perceel.naam,
+                value,
+                {"interval_95": (lo95, hi95)},
+                abs(value - expected),
+                {
+                    "zorgmaand": month.date().isoformat(),
+                    "verwacht_compleet_cents": _round(value),
+                    "gedeclareerd_cents": _round(float(completed.gedeclareerd[month])),
+                    "voorspeld_cents": _round(expected),
+                    "lo95_cents": _round(lo95),
+                    "hi95_cents": _round(hi95),
+                },
+            )
+        )
+    return result
+
+
+def groei_boven_begroting_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Growth excluding indexation against the growth the budget assumed, in %-points."""
+    threshold = ctx.config.deployment.hoge_kosten_grens
+    result = []
+    for row in _budget_rows(ctx, "perceel"):
+        perceel = ctx.config.percelen.get(row.perceel)
+        if perceel is None or row.begroting_cents is None or row.prognose_cents is None:
+            continue
+        previous = period_figures(
+            ctx.session,
+            ctx.gemeente,
+            ctx.members(perceel),
+            date(ctx.year - 1, 1, 1),
+            date(ctx.year - 1, 12, 1),
+            high_cost_cents=threshold,
+            known_before=ctx.as_of,
+        ).kosten_cents
+        if previous <= 0 or row.begroting_cents <= 0:
+            continue
+        index = ctx.settings.indexatie_voor(ctx.year, perceel.id)
+        budgeted = (index.begroot if index else 0.0) / 100
+        actual = (
+            (index.werkelijk if index.werkelijk is not None else index.begroot) / 100
+            if index
+            else 0.0
+        )
+        growth = row.prognose_cents / previous / (1 + actual) - 1
+        assumed = row.begroting_cents / previous / (1 + budgeted) - 1
+        result.append(
+            Measurement(
+                _row_labels(row),
+                row.naam,
+                (growth - assumed) * 100,
+                impact_cents=abs(row.restant_cents or 0.0),
+                invoer={
+                    "jaar": ctx.year,
+                    "realisatie_vorig_jaar_cents": previous,
+                    "prognose_cents": _round(row.prognose_cents),
+                    "begroting_cents": row.begroting_cents,
+                    "groei_excl_indexatie_pct": round(growth * 100, 2),
+                    "groei_incl_indexatie_pct": round((row.prognose_cents / previous - 1) * 100, 2),
+                    "begrote_groei_excl_indexatie_pct": round(assumed * 100, 2),
+                    "indexatie_begroot_pct": budgeted * 100,
+                    "indexatie_werkelijk_pct": actual * 100,
+                },
+            )
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def _client_rows(ctx: MetricContext) -> list[tuple[Perceel, Any, Any]]:
+    """Client figures per top-level ZIN perceel: the last 12 care months against the 12 before.
+
+    Rolling twelve months rather than the year so far: in January a year-to-date
+    share of the top 10 or a client count compares one month with one month and
+    swings wildly. The last care month counted is two before the peilmaand (mostly
+    declared), and the earlier period is taken as it was known a year earlier, so
+    both are equally complete.
+    """
+    cached = getattr(ctx, "_client_rows", None)
+    if cached is not None:
+        return cached
+    last = shift_months(ctx.as_of, -2)
+    periods = [(shift_months(last, -23), shift_months(last, -12)), (shift_months(last, -11), last)]
+    vintages = [same_day(ctx.as_of, -1), ctx.as_of]
+    threshold = ctx.config.deployment.hoge_kosten_grens
+    rows = []
+    for perceel in ctx.top_level:
+        if perceel.soort != "zin":
+            continue
+        previous, current = (
+            period_figures(
+                ctx.session,
+                ctx.gemeente,
+                ctx.members(perceel),
+                first,
+                end,
+                high_cost_cents=threshold,
+                known_before=known,
+            )
+            for (first, end), known in zip(periods, vintages, strict=True)
+        )
+        if current.kosten_cents > 0:
+            rows.append((perceel, previous, current))
+    ctx._client_rows = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def _client_inputs(ctx: MetricContext, perceel: Perceel, previous: Any, current: Any) -> dict:
+    last = shift_months(ctx.as_of, -2)
+    return {
+        "periode": f"{shift_months(last, -11):%Y-%m} t/m {last:%Y-%m}",
+        "kosten_cents": current.kosten_cents,
+        "kosten_vorig_jaar_cents": previous.kosten_cents,
+        "unieke_clienten": current.clienten,
+        "unieke_clienten_vorig_jaar": previous.clienten,
+        "kosten_per_client_cents": round(current.kosten_per_client),
+        "kosten_per_client_vorig_jaar_cents": round(previous.kosten_per_client),
+        "top10_aandeel_pct": round(current.top10_aandeel * 100, 1),
+        "boven_hoge_kosten_grens": current.boven_grens,
+    }
+
+
+def unieke_clienten_groei_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            {"perceel": p.id, "domein": p.domein},
+            p.naam,
+            (cur.clienten / prev.clienten - 1) * 100,
+            impact_cents=abs(cur.kosten_cents - prev.kosten_cents),
+            invoer=_client_inputs(ctx, p, prev, cur),
+        )
+        for p, prev, cur in _client_rows(ctx)
+        if prev.clienten
+    ]
+
+
+def kosten_per_client_groei_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    result = []
+    for p, prev, cur in _client_rows(ctx):
+        if not prev.clienten or not cur.clienten:
+            continue
+        index = ctx.settings.indexatie_voor(ctx.year, p.id)
+        pct = (index.werkelijk if index.werkelijk is not None else index.begroot) if index else 0.0
+        growth = cur.kosten_per_client / (1 + pct / 100) / prev.kosten_per_client - 1
+        result.append(
+            Measurement(
+                {"perceel": p.id, "domein": p.domein},
+                p.naam,
+                growth * 100,
+                impact_cents=abs(cur.kosten_cents - prev.kosten_cents),
+                invoer=_client_inputs(ctx, p, prev, cur) | {"indexatie_pct": pct},
+            )
+        )
+    return result
+
+
+def top10_aandeel_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            {"perceel": p.id, "domein": p.domein},
+            p.naam,
+            cur.top10_aandeel * 100,
+            impact_cents=float(cur.top10_cents),
+            invoer=_client_inputs(ctx, p, prev, cur),
+        )
+        for p, prev, cur in _client_rows(ctx)
+    ]
+
+
+def hoge_kosten_gevallen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            {"perceel": p.id, "domein": p.domein},
+            p.naam,
+            float(cur.boven_grens),
+            impact_cents=float(cur.top10_cents),
+            invoer=_client_inputs(ctx, p, prev, cur)
+            | {"grens_cents": ctx.config.deployment.hoge_kosten_grens},
+        )
+        for p, prev, cur in _client_rows(ctx)
+    ]
+
+
+# --------------------------------------------------------------------------- waiting
+
+
+def norm_for(ctx: MetricContext, perceel_id: str, aanbieder: str | None) -> int | None:
+    """The most specific waiting-time norm: provider+perceel, perceel, then the parent's."""
+    norms = ctx.settings.wachttijdnormen
+    chain = [perceel_id]
+    parent = ctx.config.percelen.get(perceel_id)
+    if parent is not None and parent.onderdeel_van:
+        chain.append(parent.onderdeel_van)
+    for candidate in chain:
+        for norm in norms:
+            if norm.perceel == candidate and aanbieder and norm.aanbieder == aanbieder:
+                return norm.dagen
+        for norm in norms:
+            if norm.perceel == candidate and norm.aanbieder is None:
+                return norm.dagen
+    return None
+
+
+def _waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
+    """(perceel, aanbieder, days) of allocations started in the 12 months before as_of.
+
+    Fetches only two dates per started allocation; the days are computed here
+    because date arithmetic differs between SQLite and PostgreSQL.
+    """
+    cached = getattr(ctx, "_wait_rows", None)
+    if cached is not None:
+        return cached
+    rows = ctx.session.execute(
+        select(ALLOC.perceel_id, ALLOC.aanbieder_agb, ALLOC.toewijzingsdatum, ALLOC.start_datum)
+        .where(
+            ALLOC.gemeente_code == ctx.gemeente,
+            ALLOC.start_datum.is_not(None),
+            ALLOC.toewijzingsdatum.is_not(None),
+            ALLOC.start_datum < ctx.as_of,
+            ALLOC.start_datum >= ctx.as_of - timedelta(days=365),
+        )
+        .execution_options(yield_per=10_000)
+    )
+    waits = [
+        (perceel or NIET_INGEDEELD, agb or "", max((start - allocated).days, 0))
+        for perceel, agb, allocated, start in rows
+    ]
+    ctx._wait_rows = waits  # type: ignore[attr-defined]
+    return waits
+
+
+def _wait_metric(ctx: MetricContext, scope: str, figure: Callable[[list[int]], float], naam: str):
+    groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for perceel, agb, days in _waits(ctx):
+        if scope == "perceel":
+            groups[(ctx.top_level_of(perceel), None)].append(days)
+        else:
+            groups[(perceel, agb)].append(days)
+    start = ctx.as_of - timedelta(days=365)
+    result = []
+    for (perceel, agb), days in sorted(
+        groups.items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
+        if len(days) < MIN_STARTS:
+            continue  # a median of two starts is an anecdote, not a waiting time
+        labels = {"perceel": perceel}
+        titel = ctx.perceel_naam(perceel)
+        if agb is not None:
+            labels["aanbieder"] = agb
+            titel = f"{ctx.settings.aanbieder_naam(agb)} — {titel}"
+        norm = norm_for(ctx, perceel, agb)
+        result.append(
+            Measurement(
+                labels,
+                titel,
+                figure(days),
+                {"norm": norm},
+                None,
+                {
+                    "gestart": len(days),
+                    "mediaan_dagen": statistics.median(days),
+                    "p90_dagen": _p90(days),
+                    "norm_dagen": norm,
+                    "boven_norm": sum(d > norm for d in days) if norm else None,
+                    "periode": f"{start:%Y-%m-%d} t/m {ctx.as_of - timedelta(days=1):%Y-%m-%d}",
+                },
+            )
+        )
+    return result
+
+
+def _p90(days: list[int]) -> float:
+    return float(np.percentile(days, 90, method="nearest")) if days else 0.0
+
+
+def wachttijd_mediaan_dagen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return _wait_metric(ctx, scope, lambda d: float(statistics.median(d)), "mediaan")
+
+
+def wachttijd_p90_dagen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return _wait_metric(ctx, scope, _p90, "p90")
+
+
+def waiting_list(ctx: MetricContext, on: date) -> dict[str, int]:
+    """Allocations of the last 12 months not started and not ended on `on`, per perceel."""
+    rows = ctx.session.execute(
+        select(ALLOC.perceel_id, func.count())
+        .where(
+            ALLOC.gemeente_code == ctx.gemeente,
+            ALLOC.toewijzingsdatum < on,
+            ALLOC.toewijzingsdatum >= on - timedelta(days=365),
+            (ALLOC.start_datum.is_(None)) | (ALLOC.start_datum >= on),
+            (ALLOC.stop_datum.is_(None)) | (ALLOC.stop_datum >= on),
+            (ALLOC.einddatum_toewijzing.is_(None)) | (ALLOC.einddatum_toewijzing >= on),
+        )
+        .group_by(ALLOC.perceel_id)
+    ).all()
+    counts: dict[str, int] = defaultdict(int)
+    for perceel, count in rows:
+        counts[ctx.top_level_of(perceel or NIET_INGEDEELD)] += int(count)
+    return dict(counts)
+
+
+def _waiting_list_rows(ctx: MetricContext, scope: str) -> list[tuple[dict, str, int, int]]:
+    now = waiting_list(ctx, ctx.as_of)
+    before = waiting_list(ctx, ctx.as_of - timedelta(days=91))
+    if scope == "gemeente":
+        return [({}, ctx.settings.naam, sum(now.values()), sum(before.values()))]
+    return [
+        ({"perceel": p}, ctx.perceel_naam(p), now.get(p, 0), before.get(p, 0))
+        for p in sorted(set(now) | set(before))
+    ]
+
+
+def wachtlijst(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            labels, titel, float(now), invoer={"wachtlijst": now, "drie_maanden_eerder": was}
+        )
+        for labels, titel, now, was in _waiting_list_rows(ctx, scope)
+    ]
+
+
+def wachtlijst_groei_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    return [
+        Measurement(
+            labels,
+            titel,
+            (now / was - 1) * 100,
+            invoer={"wachtlijst": now, "drie_maanden_eerder": was},
+        )
+        for labels, titel, now, was in _waiting_list_rows(ctx, scope)
+        if was > 0
+    ]
+
+
+# --------------------------------------------------------------------------- KPI
+
+
+def kpi(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """The configured KPIs that the data can compute; the others are listed as not computed."""
+    last = shift_months(ctx.as_of, -2)
+    first = shift_months(last, -11)
+    threshold = ctx.config.deployment.hoge_kosten_grens
+    result = []
+    for doel in ctx.settings.kpi_doelen:
+        labels = {"kpi": doel.kpi} | ({"perceel": doel.perceel} if doel.perceel else {})
+        references = {"kpi_doel": doel.doel, "kpi_richting": doel.richting}
+        inputs: dict[str, Any] = {
+            "periode": f"{first:%Y-%m} t/m {last:%Y-%m}",
+            "doel": doel.doel,
+            "richting": doel.richting,
+        }
+        if doel.kpi == "kosten_per_client" and doel.perceel:
+            perceel = ctx.config.percelen.get(doel.perceel)
+            figures = period_figures(
+                ctx.session,
+                ctx.gemeente,
+                ctx.members(perceel) if perceel else [doel.perceel],
+                first,
+                last,
+                high_cost_cents=threshold,
+                known_before=ctx.as_of,
+            )
+            if not figures.clienten:
+                continue
+            value = figures.kosten_per_client / 100
+            inputs |= {"kosten_cents": figures.kosten_cents, "unieke_clienten": figures.clienten}
+            titel = f"Kosten per cliënt {ctx.perceel_naam(doel.perceel)}"
+        elif doel.kpi == "aandeel_lokaal_team":
+            value_or_none = _local_team_share(ctx, first, last)
+            if value_or_none is None:
+                continue
+            value, inputs["toelichting"] = value_or_none, "cliënten met alleen categorie 31"
+            titel = "Aandeel jeugdcliënten geholpen door het lokale team"
+        else:
+            continue  # verblijf_vs_pleegzorg, doorlooptijd: no product definition in config yet
+        result.append(Measurement(labels, titel, value, references, None, inputs))
+    return result
+
+
+def _local_team_share(ctx: MetricContext, first: date, last: date) -> float | None:
+    youth = [p.id for p in ctx.config.percelen.percelen if p.domein == "jeugd"]
+    per_client = (
+        select(
+            LINE.client_pseudoniem,
+            func.min(LINE.productcategorie).label("low"),
+            func.max(LINE.productcategorie).label("high"),
+        )
+        .where(
+            LINE.gemeente_code == ctx.gemeente,
+            LINE.perceel_id.in_(youth),
+            LINE.zorgmaand >= first,
+            LINE.zorgmaand <= last,
+            LINE.declaratiedatum < ctx.as_of,
+        )
+        .group_by(LINE.client_pseudoniem)
+        .subquery()
+    )
+    local_only = (per_client.c.low == LOCAL_TEAM_CATEGORY) & (
+        per_client.c.high == LOCAL_TEAM_CATEGORY
+    )
+    total, local = ctx.session.execute(select(func.count(), func.count().filter(local_only))).one()
+    if not total or not local:
+        return None  # no local-team care is declared here: the KPI cannot be computed
+    return local / total * 100
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def ontbrekende_declaraties(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Providers that declared every one of four earlier months but not the recent ones."""
+    checked = [shift_months(ctx.as_of, -3), shift_months(ctx.as_of, -2)]
+    baseline = [shift_months(ctx.as_of, k) for k in range(-7, -3)]
+    rows = ctx.session.execute(
+        select(LINE.aanbieder_agb, LINE.zorgmaand, func.sum(LINE.bedrag_cents))
+        .where(
+            LINE.gemeente_code == ctx.gemeente,
+            LINE.zorgmaand >= baseline[0],
+            LINE.zorgmaand <= checked[-1],
+            LINE.declaratiedatum < ctx.as_of,
+        )
+        .group_by(LINE.aanbieder_agb, LINE.zorgmaand)
+    ).all()
+    by_provider: dict[str, dict[date, int]] = defaultdict(dict)
+    for agb, month, total in rows:
+        by_provider[agb][month] = int(total)
+    result = []
+    for agb, months in sorted(by_provider.items()):
+        if not all(months.get(m, 0) > 0 for m in baseline):
+            continue
+        missing = [m for m in checked if months.get(m, 0) <= 0]
+        average = sum(months[m] for m in baseline) / len(baseline)
+        result.append(
+            Measurement(
+                {"aanbieder": agb},
+                ctx.settings.aanbieder_naam(agb),
+                float(len(missing)),
+                impact_cents=average * max(len(missing), 1),
+                invoer={
+                    "ontbrekende_zorgmaanden": [f"{m:%Y-%m}" for m in missing],
+                    "gemiddeld_per_maand_cents": round(average),
+                    "vergeleken_met": f"{baseline[0]:%Y-%m} t/m {baseline[-1]:%Y-%m}",
+                },
+            )
+        )
+    return result
+
+
+def _window(ctx: MetricContext) -> tuple[datetime, datetime]:
+    return ctx.window_end - WINDOW, ctx.window_end
+
+
+def geweigerde_bestanden(ctx: MetricContext, scope: str) -> list[Measurement]:
+    start, end = _window(ctx)
+    file = models.Bronbestand
+    names = ctx.session.execute(
+        select(file.soort, func.count())
+        .where(
+            file.gemeente_code == ctx.gemeente,
+            file.status == "geweigerd",
+            file.ingelezen_op > start,
+            file.ingelezen_op <= end,
+        )
+        .group_by(file.soort)
+    ).all()
+    count = sum(int(n) for _, n in names)
+    return [
+        Measurement(
+            {},
+            ctx.settings.naam,
+            float(count),
+            invoer={"per_soort": {s: int(n) for s, n in names}, "venster_dagen": WINDOW.days},
+        )
+    ]
+
+
+def _findings(ctx: MetricContext, soort: str | None) -> list[tuple[str | None, str, int, int]]:
+    start, end = _window(ctx)
+    finding = models.Bevinding
+    query = select(
+        finding.aanbieder_agb,
+        finding.soort,
+        func.count(),
+        func.coalesce(func.sum(finding.bedrag_cents), 0),
+    ).where(
+        finding.gemeente_code == ctx.gemeente,
+        finding.gevonden_op > start,
+        finding.gevonden_op <= end,
+    )
+    if soort is not None:
+        query = query.where(finding.soort == soort)
+    return [
+        (agb, kind, int(n), int(amount))
+        for agb, kind, n, amount in ctx.session.execute(
+            query.group_by(finding.aanbieder_agb, finding.soort)
+        ).all()
+    ]
+
+
+def totaalverschillen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    rows = _findings(ctx, "totaal_mismatch")
+    if scope == "gemeente":
+        count = sum(n for _, _, n, _ in rows)
+        amount = sum(a for _, _, _, a in rows)
+        return [
+            Measurement(
+                {}, ctx.settings.naam, float(count), {}, float(abs(amount)), {"aantal": count}
+            )
+        ]
+    per_provider: dict[str, int] = defaultdict(int)
+    for agb, _, n, _ in rows:
+        per_provider[agb or "onbekend"] += n
+    return [
+        Measurement(
+            {"aanbieder": agb}, ctx.settings.aanbieder_naam(agb), float(n), invoer={"aantal": n}
+        )
+        for agb, n in sorted(per_provider.items())
+    ]
+
+
+def bevindingen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    rows = _findings(ctx, None)
+    per_kind: dict[str, int] = defaultdict(int)
+    for _, kind, n, _ in rows:
+        per_kind[kind] += n
+    return [
+        Measurement(
+            {},
+            ctx.settings.naam,
+            float(sum(per_kind.values())),
+            invoer={"per_soort": dict(sorted(per_kind.items())), "venster_dagen": WINDOW.days},
+        )
+    ]
+
+
+def niet_ingedeeld_bedrag(ctx: MetricContext, scope: str) -> list[Measurement]:
+    amount, lines = ctx.session.execute(
+        select(func.coalesce(func.sum(LINE.bedrag_cents), 0), func.count()).where(
+            LINE.gemeente_code == ctx.gemeente,
+            LINE.perceel_id == NIET_INGEDEELD,
+            LINE.zorgmaand >= date(ctx.year, 1, 1),
+            LINE.zorgmaand <= date(ctx.year, 12, 1),
+            LINE.declaratiedatum < ctx.as_of,
+        )
+    ).one()
+    return [
+        Measurement(
+            {},
+            ctx.settings.naam,
+            float(amount),
+            impact_cents=float(abs(amount)),
+            invoer={"jaar": ctx.year, "regels": int(lines), "bedrag_cents": int(amount)},
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- registry
+
+COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
+    "prognose_afwijking_pct": prognose_afwijking_pct,
+    "prognose": prognose,
+    "aanbieder_afwijking_pct": aanbieder_afwijking_pct,
+    "aanbieder_prognose": aanbieder_prognose,
+    "maandkosten": maandkosten,
+    "groei_boven_begroting_pct": groei_boven_begroting_pct,
+    "unieke_clienten_groei_pct": unieke_clienten_groei_pct,
+    "kosten_per_client_groei_pct": kosten_per_client_groei_pct,
+    "top10_aandeel_pct": top10_aandeel_pct,
+    "hoge_kosten_gevallen": hoge_kosten_gevallen,
+    "wachttijd_mediaan_dagen": wachttijd_mediaan_dagen,
+    "wachttijd_p90_dagen": wachttijd_p90_dagen,
+    "wachtlijst": wachtlijst,
+    "wachtlijst_groei_pct": wachtlijst_groei_pct,
+    "kpi": kpi,
+    "ontbrekende_declaraties": ontbrekende_declaraties,
+    "geweigerde_bestanden": geweigerde_bestanden,
+    "totaalverschillen": totaalverschillen,
+    "bevindingen": bevindingen,
+    "niet_ingedeeld_bedrag": niet_ingedeeld_bedrag,
+}
+
+
+def measure(ctx: MetricContext, metric: str, scope: str) -> list[Measurement]:
+    """Every row of `metric` at `scope`, computed once per evaluation."""
+    cache: dict[tuple[str, str], list[Measurement]] = ctx.__dict__.setdefault("_measured", {})
+    key = (metric, scope)
+    if key not in cache:
+        cache[key] = COMPUTE[metric](ctx, scope)
+    return cache[key]
+
+
+def _round(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _pct(fraction: float | None) -> float | None:
+    return None if fraction is None else round(fraction * 100, 2)

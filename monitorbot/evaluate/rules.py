@@ -1,0 +1,336 @@
+"""Alert rule files (`alerts/*.yaml`), owned by controllers.
+
+A rule names a metric from the catalogue, a scope, and per severity a
+condition written the way a controller says it:
+
+    drempels:
+      waarschuwing: "< -5 %"
+      kritiek: "< -10 %"
+
+Conditions compare with a number in the metric's unit (`-5 %`, `€ 25.000`,
+`56 dagen`, `3`) or with a reference that differs per row: `> norm`,
+`> 1,5 × norm`, `> begroting`, `> budgetindicatie`, `buiten interval_95`,
+`mist kpi_doel` (the KPI is on the wrong side of its target, in the direction
+the target itself states). Numbers are Dutch: `25.000` is twenty-five thousand,
+`1,5` is one and a half. Files are read with the shared config loader, so a
+mistake comes back as file, line, key, value and the allowed values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from monitorbot.config import ConfigError, ConfigProblem, load_model_file
+from monitorbot.evaluate.catalogue import (
+    BY_NAME,
+    REFERENCES,
+    SCOPES,
+    UNIT_EXAMPLES,
+    Reference,
+    Scope,
+    Unit,
+)
+from monitorbot.money import euros_to_cents
+
+Ernst = Literal["waarschuwing", "kritiek"]
+ERNSTEN: tuple[Ernst, ...] = ("waarschuwing", "kritiek")
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_NUMBER = r"[-+−]?\d+(?:\.\d{3})*(?:,\d+)?|[-+−]?\d+(?:\.\d+)?"
+_COMPARISON = re.compile(rf"^(>=|<=|>|<)\s*(?:(?P<factor>{_NUMBER})\s*[×x*]\s*)?(?P<rest>.+)$")
+_AMOUNT = re.compile(
+    rf"^(?P<euro>€\s*)?(?P<number>{_NUMBER})\s*(?P<unit>%|procent|euro|dagen|dag)?$",
+    re.IGNORECASE,
+)
+
+
+def parse_dutch_number(text: str) -> float:
+    """'25.000' → 25000, '1,5' → 1.5, '-5' → -5; a lone '.' decimal is accepted too."""
+    text = text.replace("−", "-").strip()
+    if "," in text or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "").replace(",", ".")
+    return float(text)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One parsed condition: `op` against a number (in the metric's unit) or a reference.
+
+    Euro thresholds are held in cents, like every amount in monitorbot.
+    """
+
+    tekst: str
+    op: str  # >, <, >=, <=, buiten, mist
+    waarde: float | None = None
+    eenheid: Unit | None = None
+    referentie: Reference | None = None
+    factor: float = 1.0
+
+    def threshold(self, references: dict[str, Any]) -> float | tuple[float, float] | None:
+        """The number this condition compares with for one row (None: no reference there)."""
+        if self.referentie is None:
+            return self.waarde
+        value = references.get(self.referentie)
+        if value is None:
+            return None
+        if isinstance(value, (tuple, list)):
+            return (float(value[0]), float(value[1]))
+        return float(value) * self.factor
+
+    def holds(self, value: float, references: dict[str, Any]) -> bool | None:
+        """Whether the condition holds; None when the row lacks the reference."""
+        threshold = self.threshold(references)
+        if threshold is None:
+            return None
+        if self.op == "buiten":
+            low, high = threshold  # type: ignore[misc]
+            return value < low or value > high
+        if self.op == "mist":
+            direction = references.get("kpi_richting")
+            if direction not in OPERATORS:
+                return None
+            return not OPERATORS[direction](value, threshold)  # type: ignore[arg-type]
+        return OPERATORS[self.op](value, threshold)  # type: ignore[arg-type]
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse a condition; a ValueError says what is wrong and what is allowed."""
+    original = text
+    text = " ".join(str(text).split())
+    if text == "buiten interval_95":
+        return Condition(original, "buiten", referentie="interval_95")
+    if text == "mist kpi_doel":
+        return Condition(original, "mist", referentie="kpi_doel")
+    match = _COMPARISON.match(text)
+    if not match:
+        raise ValueError(
+            f"onbegrijpelijke voorwaarde {original!r}; schrijf bv. '< -5 %', '> € 25.000', "
+            "'> 56 dagen', '>= 3', '> norm', '> 1,5 × norm', '> begroting', "
+            "'buiten interval_95' of 'mist kpi_doel'"
+        )
+    op, rest = match.group(1), match.group("rest").strip()
+    factor = match.group("factor")
+    if rest in REFERENCES:
+        if rest in ("interval_95", "kpi_doel"):
+            word = "buiten" if rest == "interval_95" else "mist"
+            raise ValueError(f"gebruik '{word} {rest}' in plaats van {original!r}")
+        return Condition(
+            original,
+            op,
+            referentie=rest,  # type: ignore[arg-type]
+            factor=parse_dutch_number(factor) if factor else 1.0,
+        )
+    if factor:
+        raise ValueError(f"{rest!r} is geen referentie; toegestaan na '×': {', '.join(REFERENCES)}")
+    amount = _AMOUNT.match(rest)
+    if not amount:
+        raise ValueError(
+            f"{rest!r} is geen getal met eenheid en geen referentie; voorbeelden: "
+            f"{', '.join(UNIT_EXAMPLES.values())}; referenties: {', '.join(REFERENCES)}"
+        )
+    unit_word = (amount.group("unit") or "").lower()
+    unit: Unit
+    if amount.group("euro") or unit_word == "euro":
+        unit = "euro"
+    elif unit_word in ("%", "procent"):
+        unit = "procent"
+    elif unit_word in ("dag", "dagen"):
+        unit = "dagen"
+    else:
+        unit = "aantal"
+    number = parse_dutch_number(amount.group("number"))
+    if unit == "euro":
+        number = float(euros_to_cents(str(number)))
+    return Condition(original, op, waarde=number, eenheid=unit)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(_Strict):
+    """One alert rule as a controller writes it."""
+
+    naam: str = Field(min_length=3, max_length=100)
+    omschrijving: str = Field(min_length=1)
+    scope: Scope
+    metric: str
+    drempels: dict[Ernst, Condition]
+    minimale_impact: Condition | None = None
+    voor: int = Field(default=1, ge=1, le=24)
+    labels: dict[str, str] = Field(default_factory=dict)
+    filter: dict[str, list[str]] = Field(default_factory=dict)
+    kanaal: str
+    eigenaar: str = Field(min_length=1)
+    actie: str = Field(min_length=1)
+    herhaal: Literal["maandcyclus", "elke_evaluatie", "nooit"] = "maandcyclus"
+
+    @field_validator("naam")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("gebruik kleine letters, cijfers en '-', bv. 'jeugd-overschrijding'")
+        return value
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in BY_NAME:
+            raise ValueError(f"onbekende metric {value!r}; toegestaan: {', '.join(BY_NAME)}")
+        return value
+
+    @field_validator("drempels", mode="before")
+    @classmethod
+    def _parse_thresholds(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if not value:
+            raise ValueError(f"geef minstens één ernst; toegestaan: {', '.join(ERNSTEN)}")
+        return {key: _as_condition(text) for key, text in value.items()}
+
+    @field_validator("minimale_impact", mode="before")
+    @classmethod
+    def _parse_impact(cls, value: Any) -> Any:
+        if value is None or isinstance(value, Condition):
+            return value
+        condition = parse_condition(f">= {value}")
+        if condition.eenheid != "euro":
+            raise ValueError(f"minimale_impact is een bedrag, bv. '€ 25.000', niet {value!r}")
+        return condition
+
+    @field_validator("kanaal")
+    @classmethod
+    def _known_channel(cls, value: str, info: ValidationInfo) -> str:
+        known: list[str] | None = (info.context or {}).get("kanalen")
+        if known is not None and value not in known:
+            raise ValueError(
+                f"onbekend kanaal {value!r}; toegestaan (uit config/gemeenten): "
+                f"{', '.join(sorted(known))}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _fits_metric(self) -> Rule:
+        metric = BY_NAME[self.metric]
+        if self.scope not in metric.scopes:
+            raise ValueError(
+                f"metric {self.metric} bestaat niet voor scope {self.scope!r}; "
+                f"toegestaan: {', '.join(metric.scopes)}"
+            )
+        for ernst, condition in self.drempels.items():
+            if condition.referentie is not None:
+                if condition.referentie not in metric.referenties:
+                    allowed = ", ".join(metric.referenties) or "geen (alleen een getal)"
+                    raise ValueError(
+                        f"drempel {ernst} {condition.tekst!r}: metric {self.metric} kent "
+                        f"referentie {condition.referentie!r} niet; toegestaan: {allowed}"
+                    )
+            elif condition.eenheid != metric.eenheid:
+                raise ValueError(
+                    f"drempel {ernst} {condition.tekst!r} is in {condition.eenheid}, maar "
+                    f"{self.metric} is in {metric.eenheid}; schrijf bv. "
+                    f"{UNIT_EXAMPLES[metric.eenheid]}"
+                )
+        unknown = set(self.filter) - {"perceel", "aanbieder", "domein", "kpi"}
+        if unknown:
+            raise ValueError(
+                f"onbekend filter {', '.join(sorted(unknown))}; toegestaan: perceel, "
+                "aanbieder, domein, kpi"
+            )
+        return self
+
+
+def _as_condition(value: Any) -> Any:
+    if isinstance(value, Condition):
+        return value
+    if not isinstance(value, (str, int, float)):
+        raise ValueError("een drempel is tekst, bv. '< -5 %'")
+    return parse_condition(str(value))
+
+
+class RuleFile(_Strict):
+    regels: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> RuleFile:
+        seen: set[str] = set()
+        for rule in self.regels:
+            if rule.naam in seen:
+                raise ValueError(f"regel {rule.naam!r} staat twee keer in dit bestand")
+            seen.add(rule.naam)
+        return self
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    files: tuple[Path, ...]
+    checksums: dict[str, str]  # path → sha256, to record when a threshold changed
+
+    def channels(self) -> set[str]:
+        return {rule.kanaal for rule in self.rules}
+
+
+def rule_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+
+
+def load_rules(paths: list[Path], channels: list[str] | None = None) -> RuleSet:
+    """Load rule files (or every `*.yaml` in a folder); all problems reported at once."""
+    files: list[Path] = []
+    problems: list[ConfigProblem] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(ConfigProblem(path, None, "", None, "bestand of map bestaat niet"))
+            continue
+        files.extend(rule_files(path) if path.is_dir() else [path])
+    rules: list[Rule] = []
+    where: dict[str, Path] = {}
+    context = {"kanalen": channels} if channels is not None else None
+    for file in files:
+        try:
+            loaded = load_model_file(file, RuleFile, context)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        for rule in loaded.regels:
+            if rule.naam in where:
+                problems.append(
+                    ConfigProblem(
+                        file, None, "naam", rule.naam, f"regel staat ook in {where[rule.naam]}"
+                    )
+                )
+            where[rule.naam] = file
+            rules.append(rule)
+    if problems:
+        raise ConfigError(problems)
+    checksums = {str(file): hashlib.sha256(file.read_bytes()).hexdigest() for file in files}
+    return RuleSet(tuple(rules), tuple(files), checksums)
+
+
+__all__ = [
+    "ERNSTEN",
+    "SCOPES",
+    "Condition",
+    "Ernst",
+    "Rule",
+    "RuleFile",
+    "RuleSet",
+    "load_rules",
+    "parse_condition",
+    "parse_dutch_number",
+    "rule_files",
+]

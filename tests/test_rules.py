@@ -1,0 +1,185 @@
+"""Rule files as controllers write them: conditions, units, and errors they can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from monitorbot.cli.app import app
+from monitorbot.config import ConfigError, load_config
+from monitorbot.evaluate.catalogue import METRICS, format_value
+from monitorbot.evaluate.rules import load_rules, parse_condition, parse_dutch_number
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value", "unit", "reference", "factor"),
+    [
+        ("< -5 %", "<", -5.0, "procent", None, 1.0),
+        ("<-15%", "<", -15.0, "procent", None, 1.0),
+        ("> € 25.000", ">", 2_500_000.0, "euro", None, 1.0),
+        ("> 1.234,56 euro", ">", 123_456.0, "euro", None, 1.0),
+        ("> 56 dagen", ">", 56.0, "dagen", None, 1.0),
+        (">= 3", ">=", 3.0, "aantal", None, 1.0),
+        ("<= 0,5 %", "<=", 0.5, "procent", None, 1.0),
+        ("> norm", ">", None, None, "norm", 1.0),
+        ("> 1,5 × norm", ">", None, None, "norm", 1.5),
+        ("> 1.2 x budgetindicatie", ">", None, None, "budgetindicatie", 1.2),
+        ("buiten interval_95", "buiten", None, None, "interval_95", 1.0),
+        ("mist kpi_doel", "mist", None, None, "kpi_doel", 1.0),
+    ],
+)
+def test_conditions_read_the_way_controllers_write_them(text, op, value, unit, reference, factor):
+    condition = parse_condition(text)
+    assert (condition.op, condition.waarde, condition.eenheid) == (op, value, unit)
+    assert (condition.referentie, condition.factor) == (reference, factor)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("groter dan 5", "'< -5 %'"),
+        ("> normen", "referenties: begroting"),
+        ("> interval_95", "buiten interval_95"),
+        ("< kpi_doel", "mist kpi_doel"),
+        ("> 2 × 5 dagen", "toegestaan na '×'"),
+    ],
+)
+def test_a_bad_condition_says_what_is_allowed(text, hint):
+    with pytest.raises(ValueError) as excinfo:
+        parse_condition(text)
+    assert hint in str(excinfo.value)
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_dutch_thousands_separators_read_back_exactly(number):
+    grouped = f"{abs(number):,}".replace(",", ".")
+    text = f"-{grouped}" if number < 0 else grouped
+    assert parse_dutch_number(text) == number
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=99))
+def test_dutch_decimal_comma(whole, hundredths):
+    assert parse_dutch_number(f"{whole},{hundredths:02d}") == pytest.approx(
+        whole + hundredths / 100
+    )
+
+
+def test_conditions_against_references():
+    above = parse_condition("> 1,5 × norm")
+    assert above.holds(90, {"norm": 56}) is True  # 90 > 84
+    assert above.holds(80, {"norm": 56}) is False
+    assert above.holds(80, {"norm": None}) is None  # no norm for this row: no verdict
+    outside = parse_condition("buiten interval_95")
+    assert outside.holds(10, {"interval_95": (11, 20)}) is True
+    assert outside.holds(15, {"interval_95": (11, 20)}) is False
+    missed = parse_condition("mist kpi_doel")
+    assert missed.holds(1800, {"kpi_doel": 1700, "kpi_richting": "<"}) is True
+    assert missed.holds(1600, {"kpi_doel": 1700, "kpi_richting": "<"}) is False
+    assert missed.holds(40, {"kpi_doel": 50, "kpi_richting": ">"}) is True
+
+
+def test_values_display_in_dutch():
+    assert format_value("prognose", 123_456_789) == "€ 1.234.568"
+    assert format_value("prognose_afwijking_pct", -22.84) == "-22,8 %"
+    assert format_value("wachttijd_mediaan_dagen", 93.0) == "93 dagen"
+    assert format_value("maandkosten", (100_000, 250_000)) == "€ 1.000 – € 2.500"
+
+
+# --------------------------------------------------------------------------- files
+
+GOOD = """\
+regels:
+  - naam: jeugd-overschrijding
+    omschrijving: test
+    scope: perceel
+    metric: prognose_afwijking_pct
+    drempels: {waarschuwing: "< -5 %"}
+    kanaal: kernteam
+    eigenaar: controller
+    actie: bespreken
+"""
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    file = tmp_path / "regels.yaml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        load_rules([file], ["kernteam", "managers"])
+    return [str(problem) for problem in excinfo.value.problems]
+
+
+def test_unknown_metric_names_file_line_and_the_allowed_metrics(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace("prognose_afwijking_pct", "prognose_pct"))
+    assert problem.startswith(f"{tmp_path / 'regels.yaml'}:5:")
+    assert "regels[0].metric" in problem
+    assert "'prognose_pct'" in problem
+    assert "(toegestaan: prognose_afwijking_pct, prognose, " in problem
+
+
+def test_threshold_in_the_wrong_unit(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace('"< -5 %"', '"< € 5.000"'))
+    assert "is in euro, maar prognose_afwijking_pct is in procent" in problem
+    assert "'-5 %'" in problem
+
+
+def test_reference_the_metric_does_not_have(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace('"< -5 %"', '"> norm"'))
+    assert "kent referentie 'norm' niet" in problem
+
+
+def test_scope_the_metric_does_not_have(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace("scope: perceel", "scope: aanbieder"))
+    assert "bestaat niet voor scope 'aanbieder'" in problem
+    assert "perceel, domein, totaal" in problem
+
+
+def test_unknown_scope_lists_the_scopes(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace("scope: perceel", "scope: regio"))
+    assert ":4:" in problem
+    assert "perceel" in problem and "gemeente" in problem
+
+
+def test_unknown_channel_lists_the_configured_channels(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace("kanaal: kernteam", "kanaal: raad"))
+    assert ":7:" in problem
+    assert "onbekend kanaal 'raad'" in problem
+    assert "kernteam, managers" in problem
+
+
+def test_every_problem_in_one_pass(tmp_path):
+    second = GOOD.removeprefix("regels:\n").replace("jeugd-overschrijding", "tweede")
+    text = GOOD.replace("metric: prognose_afwijking_pct", "metric: x") + second.replace(
+        "kanaal: kernteam", "kanaal: raad"
+    )
+    problems = _problems(tmp_path, text)
+    assert [p.split(": ")[1] for p in problems] == ["regels[0].metric", "regels[1].kanaal"]
+
+
+def test_shipped_rules_are_valid_and_cover_every_metric():
+    config = load_config(ROOT / "config")
+    channels = sorted({name for g in config.gemeenten.values() for name in g.kanalen})
+    rules = load_rules([ROOT / "alerts"], channels)
+    used = {rule.metric for rule in rules.rules}
+    assert used == {metric.naam for metric in METRICS}
+    assert all(rule.actie and rule.eigenaar for rule in rules.rules)
+
+
+def test_rules_check_cli_exit_code_and_message(tmp_path):
+    bad = tmp_path / "fout.yaml"
+    bad.write_text(GOOD.replace('"< -5 %"', '"< 5 dagen"'), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["--config-dir", str(ROOT / "config"), "rules", "check", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:2" in result.output
+    assert "is in dagen, maar prognose_afwijking_pct is in procent" in result.output
+    good = runner.invoke(
+        app, ["--config-dir", str(ROOT / "config"), "rules", "check", str(ROOT / "alerts")]
+    )
+    assert good.exit_code == 0, good.output
+    assert "regels in 1 bestand(en) in orde" in good.output
