@@ -136,6 +136,16 @@ def demo_database(
     Ingesting the whole demo takes most of a minute; doing it once per session
     keeps the suite fast. Tests must not change this database.
     """
+    folder = tmp_path_factory.mktemp(f"demo-db-{request.param}")
+    for engine in _engine(request.param, folder):
+        yield DemoDatabase(engine, ingest_demo(engine, demo_dir, folder / "quarantaine"))
+
+
+def ingest_demo(engine: Engine, demo: Path, quarantine: Path) -> IngestReport:
+    """Upgrade, sync the repository's config and ingest a generated demo, at the demo's clock.
+
+    The clock is 07:00 on 10 November 2026, the demo's 'today'.
+    """
     from datetime import UTC, datetime
 
     from monitorbot.config import load_config
@@ -143,18 +153,15 @@ def demo_database(
     from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.store.sync import sync_config
 
-    folder = tmp_path_factory.mktemp(f"demo-db-{request.param}")
-    for engine in _engine(request.param, folder):
-        db.upgrade(engine)
-        config = load_config(CONFIG_DIR)
-        with db.transaction(engine) as session:
-            sync_config(session, config)
-        ingestor = Ingestor(
-            engine,
-            config,
-            pseudonymize=Pseudonymizer(DEMO_KEY),
-            destinations=Destinations(quarantine=folder / "quarantaine"),
-            clock=lambda: datetime(2026, 11, 10, 7, tzinfo=UTC),
-        )
-        report = ingestor.run([demo_dir / name for name in ("berichten", "exports", "pgb")])
-        yield DemoDatabase(engine, report)
+    db.upgrade(engine)
+    config = load_config(CONFIG_DIR)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    ingestor = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=quarantine),
+        clock=lambda: datetime(2026, 11, 10, 7, tzinfo=UTC),
+    )
+    return ingestor.run([demo / name for name in ("berichten", "exports", "pgb")])

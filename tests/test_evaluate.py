@@ -1,0 +1,442 @@
+"""Evaluating rules on stored data: the demo's planted facts, state in the database, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from monitorbot.cli.app import app
+from monitorbot.config import load_config
+from monitorbot.config.codes import NIET_INGEDEELD
+from monitorbot.evaluate.engine import evaluate
+from monitorbot.evaluate.rules import load_rules
+from monitorbot.forecast.spec import load_forecast_spec
+from monitorbot.ingest.privacy import passes_elfproef
+from monitorbot.store import db, models
+from tests.messages import declaration_row
+
+ROOT = Path(__file__).resolve().parents[1]
+# The demo was ingested at 07:00 on 10 November 2026 (the demo_database fixture's clock).
+DEMO_NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    config = load_config(ROOT / "config")
+    return config, load_forecast_spec(ROOT / "forecasts"), load_rules([ROOT / "alerts"])
+
+
+def _demo_evaluation(demo_database, setup):
+    config, spec, rules = setup
+    with db.transaction(demo_database.engine) as session:
+        result = evaluate(
+            session,
+            config,
+            spec,
+            rules,
+            "9999",
+            now=DEMO_NOW,
+            as_of=date(2026, 11, 10),
+            dry_run=True,
+        )
+        session.rollback()
+    return result
+
+
+def _firing(evaluation) -> dict[tuple[str, str], str]:
+    return {
+        (u.after.regel, json.dumps(u.after.labels, sort_keys=True)): u.after.ernst
+        for u in evaluation.firing
+    }
+
+
+def test_default_rules_fire_on_what_the_demo_planted(demo_database, setup):
+    evaluation = _demo_evaluation(demo_database, setup)
+    assert evaluation.problems == []
+    firing = _firing(evaluation)
+    rules = {regel for regel, _ in firing}
+    # The youth-care overrun (−23 % against the budget), per perceel, domain and total.
+    assert (
+        firing[("perceel-prognose-boven-begroting", '{"domein": "jeugd", "perceel": "jeugd-zin"}')]
+        == "kritiek"
+    )
+    assert firing[("domein-prognose-boven-begroting", '{"domein": "jeugd"}')] == "kritiek"
+    # The provider planted above its waiting-time norm (median ~90 days, norm 56).
+    assert (
+        firing[("wachttijd-boven-norm", '{"aanbieder": "98990102", "perceel": "jeugd-ambulant"}')]
+        == "kritiek"
+    )
+    assert not any(
+        regel == "wachttijd-boven-norm" and "98990102" not in labels for regel, labels in firing
+    )
+    # The dirty messages: the rejected file and the declaration whose total does not add up.
+    assert ("bestanden-in-quarantaine", "{}") in firing
+    assert ("totaalverschillen", '{"aanbieder": "98990103"}') in firing
+    # Not on noise: nothing in the demo is planted for these.
+    quiet = {
+        "concentratie-top10",
+        "hoge-kosten-gevallen",
+        "niet-ingedeelde-kosten",
+        "aanbieder-declareert-niet",
+        "lange-wachttijden",
+        "wachtlijst-omvang",
+    }
+    assert rules.isdisjoint(quiet)
+
+
+def test_messages_go_per_channel_and_inhibited_ones_are_explained(demo_database, setup):
+    evaluation = _demo_evaluation(demo_database, setup)
+    groups = evaluation.by_channel()
+    assert set(groups) == {"kernteam", "managers"}
+    assert {u.after.regel for u in groups["managers"]} >= {
+        "domein-prognose-boven-begroting",
+        "totaal-prognose-boven-begroting",
+    }
+    assert all(u.melding == "nieuw" for us in groups.values() for u in us)
+    muted = [u for u in evaluation.step.updates if u.onderdrukt]
+    assert muted and all(u.onderdrukt.startswith("geremd: ") for u in muted)
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [*map(str, value), *(s for v in value.values() for s in _strings(v))]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_stored_inputs_hold_aggregates_only(demo_database, demo_dir, setup):
+    """What is stored with every evaluation holds no BSN and no pseudonym.
+
+    Amounts in cents are nine-digit numbers too (and some pass the 11-proef by
+    chance), so the check looks at every text value and at the demo's real BSNs.
+    """
+    evaluation = _demo_evaluation(demo_database, setup)
+    stored = [
+        {"invoer": u.observation.measurement.invoer, "labels": u.observation.measurement.labels}
+        for u in evaluation.step.updates
+        if u.observation
+    ]
+    texts = _strings(stored)
+    assert not [
+        n for t in texts for n in re.findall(r"(?<!\d)\d{9}(?!\d)", t) if passes_elfproef(n)
+    ]
+    everything = json.dumps(stored, default=str)
+    bsns = {
+        match
+        for file in sorted((demo_dir / "berichten").rglob("*323*.xml"))[:400]
+        for match in re.findall(r"<(?:\w+:)?Bsn>(\d{9})<", file.read_text(encoding="utf-8"))
+    }
+    assert len(bsns) > 100
+    assert not [bsn for bsn in bsns if bsn in everything]
+    with db.transaction(demo_database.engine) as session:
+        pseudonyms = session.scalars(
+            select(models.Declaratieregel.client_pseudoniem).distinct().limit(500)
+        ).all()
+    assert not any(p in everything for p in pseudonyms)
+
+
+# --------------------------------------------------------------------------- state in the db
+
+RULES = """\
+regels:
+  - naam: niet-ingedeeld
+    omschrijving: kosten zonder perceel
+    scope: gemeente
+    metric: niet_ingedeeld_bedrag
+    drempels:
+      waarschuwing: "> € 1.000"
+      kritiek: "> € 10.000"
+    kanaal: kernteam
+    eigenaar: beheer
+    actie: percelen aanvullen
+"""
+
+
+@pytest.fixture
+def seeded(engine, tmp_path):
+    config = load_config(ROOT / "config")
+    from monitorbot.store.sync import sync_config
+
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+        session.add(
+            models.Bronbestand(
+                id=1,
+                bestandsnaam="t",
+                sha256="1" * 64,
+                soort="jw323",
+                status="ingelezen",
+                ingelezen_op=datetime(2026, 10, 1, tzinfo=UTC),
+            )
+        )
+        session.flush()
+        session.add_all(
+            [
+                declaration_row(
+                    client="p1",
+                    cents=250_000,
+                    month=date(2026, 8, 1),
+                    declared=date(2026, 9, 5),
+                    perceel=NIET_INGEDEELD,
+                ),
+                # Declared in November: unknown to an evaluation as of 1 November.
+                declaration_row(
+                    client="p2",
+                    cents=1_500_000,
+                    month=date(2026, 9, 1),
+                    declared=date(2026, 11, 3),
+                    perceel=NIET_INGEDEELD,
+                ),
+            ]
+        )
+    alerts = tmp_path / "alerts"
+    alerts.mkdir()
+    (alerts / "regels.yaml").write_text(RULES, encoding="utf-8")
+    return engine, alerts
+
+
+def _cli(engine, alerts: Path, *args: str):
+    env = {
+        "MONITORBOT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "MONITORBOT_ALERTS_DIR": str(alerts),
+        "MONITORBOT_FORECASTS_DIR": str(ROOT / "forecasts"),
+    }
+    result = CliRunner().invoke(app, ["--config-dir", str(ROOT / "config"), *args], env=env)
+    return result
+
+
+def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
+    engine, alerts = seeded
+    first = _cli(
+        engine,
+        alerts,
+        "evaluate",
+        "--gemeente",
+        "9999",
+        "--as-of",
+        "2026-10",
+        "--nu",
+        "2026-11-01T08:00",
+    )
+    assert first.exit_code == 0, first.output
+    assert "Te versturen naar kanaal kernteam: 1 melding(en)" in first.output
+    assert (
+        "nieuw     [waarschuwing] niet-ingedeeld — Demodorp: € 2.500 (drempel € 1.000)"
+        in first.output
+    )
+    again = _cli(
+        engine,
+        alerts,
+        "evaluate",
+        "--gemeente",
+        "9999",
+        "--as-of",
+        "2026-10",
+        "--nu",
+        "2026-11-01T12:00",
+    )
+    assert "Niets nieuws te melden." in again.output
+    # Later data makes it worse: told at once, as an escalation.
+    later = _cli(
+        engine,
+        alerts,
+        "evaluate",
+        "--gemeente",
+        "9999",
+        "--as-of",
+        "2026-11",
+        "--nu",
+        "2026-12-01T08:00",
+    )
+    assert "ernstiger [kritiek] niet-ingedeeld — Demodorp: € 17.500" in later.output
+    with db.transaction(engine) as session:
+        state = session.scalars(select(models.AlertState)).one()
+        assert (state.status, state.ernst, state.gemeld_ernst) == ("firing", "kritiek", "kritiek")
+        assert session.scalar(select(func.count()).select_from(models.AlertEvaluatie)) == 3
+        changes = session.scalars(select(models.ConfigWijziging.bestand)).all()
+        assert "alerts/regels.yaml" in changes
+    shown = _cli(engine, alerts, "alerts", "show", str(state.id))
+    assert shown.exit_code == 0, shown.output
+    assert "niet_ingedeeld_bedrag = € 17.500, drempel € 10.000 → voldaan" in shown.output
+    assert "regels: 2" in shown.output
+
+
+def test_dry_run_changes_nothing(seeded):
+    engine, alerts = seeded
+    result = _cli(
+        engine, alerts, "evaluate", "--gemeente", "9999", "--as-of", "2026-10", "--dry-run"
+    )
+    assert "Zou versturen naar kanaal kernteam: 1 melding(en)" in result.output
+    with db.transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(models.AlertState)) == 0
+
+
+def test_silence_and_acknowledgement_through_the_cli(seeded):
+    engine, alerts = seeded
+    added = _cli(
+        engine,
+        alerts,
+        "silence",
+        "add",
+        "--gemeente",
+        "9999",
+        "-m",
+        "regel=niet-ingedeeld",
+        "--door",
+        "controller",
+        "--reden",
+        "codes worden toegevoegd",
+        "--duur",
+        "14d",
+        "--nu",
+        "2026-11-01T07:00",
+    )
+    assert added.exit_code == 0, added.output
+    muted = _cli(
+        engine,
+        alerts,
+        "evaluate",
+        "--gemeente",
+        "9999",
+        "--as-of",
+        "2026-10",
+        "--nu",
+        "2026-11-01T08:00",
+    )
+    assert "niet verstuurd (stilte #" in muted.output
+    listed = _cli(
+        engine, alerts, "silence", "list", "--gemeente", "9999", "--nu", "2026-11-02T08:00"
+    )
+    assert "actief" in listed.output and "codes worden toegevoegd" in listed.output
+    silence_id = re.search(r"#(\d+) actief", listed.output).group(1)
+    assert (
+        _cli(engine, alerts, "silence", "expire", silence_id, "--nu", "2026-11-02T09:00").exit_code
+        == 0
+    )
+    told = _cli(
+        engine,
+        alerts,
+        "evaluate",
+        "--gemeente",
+        "9999",
+        "--as-of",
+        "2026-10",
+        "--nu",
+        "2026-11-02T10:00",
+    )
+    assert "nieuw     [waarschuwing] niet-ingedeeld" in told.output
+    with db.transaction(engine) as session:
+        alert_id = session.scalars(select(models.AlertState.id)).one()
+    acked = _cli(
+        engine,
+        alerts,
+        "alerts",
+        "ack",
+        str(alert_id),
+        "--door",
+        "kernteam",
+        "--nu",
+        "2026-11-12T10:00",
+    )
+    assert acked.exit_code == 0, acked.output
+    next_month = _cli(
+        engine,
+        alerts,
+        "evaluate",
+        "--gemeente",
+        "9999",
+        "--as-of",
+        "2026-10",
+        "--nu",
+        "2026-12-10T08:00",
+    )
+    assert "bevestigd door kernteam" in next_month.output
+    assert "Niets nieuws te melden." in next_month.output
+    listed = _cli(engine, alerts, "alerts", "list", "--gemeente", "9999")
+    assert "firing" in listed.output and "bevestigd door kernteam" in listed.output
+
+
+def test_rules_test_replays_months_on_the_demo(demo_database):
+    if demo_database.engine.dialect.name != "sqlite":
+        pytest.skip("one database is enough for the CLI table; the engine runs on both above")
+    env = {
+        "MONITORBOT_DATABASE_URL": demo_database.engine.url.render_as_string(hide_password=False),
+        "MONITORBOT_FORECASTS_DIR": str(ROOT / "forecasts"),
+    }
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config-dir",
+            str(ROOT / "config"),
+            "rules",
+            "test",
+            str(ROOT / "alerts"),
+            "--gemeente",
+            "9999",
+            "--from",
+            "2026-08",
+            "--to",
+            "2026-10",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-08 (peildatum 10-09-2026)" in result.output
+    assert "2026-10 (peildatum 10-11-2026)" in result.output
+    assert "Per regel (nieuw / herhaald / opgelost):" in result.output
+    assert re.search(r"perceel-prognose-boven-begroting\s+\d+ /\s+\d+ /\s+\d+", result.output)
+    september = result.output.split("2026-09 (peildatum")[1].split("2026-10 (peildatum")[0]
+    assert (
+        "herhaald  [kritiek] perceel-prognose-boven-begroting — Jeugd zorg in natura (ZIN)"
+        in september
+    )
+    assert re.search(
+        r"2026 Jeugd zorg in natura \(ZIN\): prognose nu .* eerste melding "
+        r"\(perceel-prognose-boven-begroting\) bij peilmaand 2026-08",
+        result.output,
+    )
+
+
+@pytest.fixture(scope="module")
+def late_provider_database(tmp_path_factory):
+    """The late-aanbieder scenario on SQLite: provider 98990101 declares 3-4 months late."""
+    from monitorbot.demo import generate_demo
+    from tests.conftest import _engine, ingest_demo
+
+    folder = tmp_path_factory.mktemp("late")
+    generate_demo(folder / "demo", seed=2026, scenario="late-aanbieder")
+    for engine in _engine("sqlite", folder):
+        ingest_demo(engine, folder / "demo", folder / "quarantaine")
+        yield engine
+
+
+def test_late_declaring_provider_is_a_data_alert_not_a_cost_alert(late_provider_database, setup):
+    config, spec, rules = setup
+    with db.transaction(late_provider_database) as session:
+        evaluation = evaluate(
+            session,
+            config,
+            spec,
+            rules,
+            "9999",
+            now=DEMO_NOW,
+            as_of=date(2026, 11, 10),
+            dry_run=True,
+        )
+        session.rollback()
+    late = [u for u in evaluation.firing if u.after.regel == "aanbieder-declareert-niet"]
+    assert [u.after.labels for u in late] == [{"aanbieder": "98990101"}]
+    assert late[0].te_versturen
+    months = late[0].observation.measurement.invoer["ontbrekende_zorgmaanden"]
+    assert months and set(months) <= {"2026-08", "2026-09"}
+    # Its spending alerts, if any, are muted by the data alert rather than sent.
+    for update in evaluation.firing:
+        if update.after.labels.get("aanbieder") == "98990101" and update is not late[0]:
+            assert update.onderdrukt and "datakwaliteit dempt kosten" in update.onderdrukt
