@@ -24,6 +24,8 @@ from tests.messages import declaration_row
 ROOT = Path(__file__).resolve().parents[1]
 # The demo was ingested at 07:00 on 10 November 2026 (the demo_database fixture's clock).
 DEMO_NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
+DEMO_AS_OF = date(2026, 11, 11)  # everything known on the demo's "today", 10 November
+JEUGD_ZIN = '{"domein": "jeugd", "jaar": "2026", "perceel": "jeugd-zin"}'
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def _demo_evaluation(demo_database, setup):
             rules,
             "9999",
             now=DEMO_NOW,
-            as_of=date(2026, 11, 10),
+            as_of=DEMO_AS_OF,
             dry_run=True,
         )
         session.rollback()
@@ -62,11 +64,10 @@ def test_default_rules_fire_on_what_the_demo_planted(demo_database, setup):
     firing = _firing(evaluation)
     rules = {regel for regel, _ in firing}
     # The youth-care overrun (−23 % against the budget), per perceel, domain and total.
-    assert (
-        firing[("perceel-prognose-boven-begroting", '{"domein": "jeugd", "perceel": "jeugd-zin"}')]
-        == "kritiek"
+    assert firing[("perceel-prognose-boven-begroting", JEUGD_ZIN)] == "kritiek"
+    assert firing[("domein-prognose-boven-begroting", '{"domein": "jeugd", "jaar": "2026"}')] == (
+        "kritiek"
     )
-    assert firing[("domein-prognose-boven-begroting", '{"domein": "jeugd"}')] == "kritiek"
     # The provider planted above its waiting-time norm (median ~90 days, norm 56).
     assert (
         firing[("wachttijd-boven-norm", '{"aanbieder": "98990102", "perceel": "jeugd-ambulant"}')]
@@ -100,7 +101,14 @@ def test_messages_go_per_channel_and_inhibited_ones_are_explained(demo_database,
     }
     assert all(u.melding == "nieuw" for us in groups.values() for u in us)
     muted = [u for u in evaluation.step.updates if u.onderdrukt]
-    assert muted and all(u.onderdrukt.startswith("geremd: ") for u in muted)
+    assert all(u.onderdrukt.startswith("geremd: ") for u in muted)
+    # `voor: 2`: a provider over its indication waits for a second month before it is told.
+    pending = {
+        u.after.labels["aanbieder"]
+        for u in evaluation.step.updates
+        if u.after.regel == "aanbieder-boven-budgetindicatie" and u.after.status == "pending"
+    }
+    assert "98990101" in pending
 
 
 def _strings(value) -> list[str]:
@@ -159,9 +167,22 @@ regels:
 """
 
 
+CONSOLE_ONLY = """kanalen:
+  kernteam:
+    - {type: console}
+  managers:
+    - {type: console}
+wachttijdnormen:"""
+
+
 @pytest.fixture
-def seeded(engine, tmp_path):
-    config = load_config(ROOT / "config")
+def seeded(engine, tmp_path, config_dir):
+    """A few unmapped lines, a rule on them, and channels that print instead of post."""
+    gemeente_file = config_dir / "gemeenten" / "9999-demodorp.yaml"
+    text = gemeente_file.read_text(encoding="utf-8")
+    start, end = text.index("kanalen:"), text.index("wachttijdnormen:")
+    gemeente_file.write_text(text[:start] + CONSOLE_ONLY + text[end + len("wachttijdnormen:") :])
+    config = load_config(config_dir)
     from monitorbot.store.sync import sync_config
 
     with db.transaction(engine) as session:
@@ -208,8 +229,8 @@ def _cli(engine, alerts: Path, *args: str):
         "MONITORBOT_ALERTS_DIR": str(alerts),
         "MONITORBOT_FORECASTS_DIR": str(ROOT / "forecasts"),
     }
-    result = CliRunner().invoke(app, ["--config-dir", str(ROOT / "config"), *args], env=env)
-    return result
+    config = alerts.parent / "config"
+    return CliRunner().invoke(app, ["--config-dir", str(config), *args], env=env)
 
 
 def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
@@ -262,10 +283,12 @@ def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
         assert session.scalar(select(func.count()).select_from(models.AlertEvaluatie)) == 3
         changes = session.scalars(select(models.ConfigWijziging.bestand)).all()
         assert "alerts/regels.yaml" in changes
-    shown = _cli(engine, alerts, "alerts", "show", str(state.id))
+    shown = _cli(engine, alerts, "alerts", "show", "--gemeente", "9999", str(state.id))
     assert shown.exit_code == 0, shown.output
     assert "niet_ingedeeld_bedrag = € 17.500, drempel € 10.000 → voldaan" in shown.output
     assert "regels: 2" in shown.output
+    other = _cli(engine, alerts, "alerts", "show", "--gemeente", "9998", str(state.id))
+    assert other.exit_code == 2 and "bestaat niet voor gemeente 9998" in other.output
 
 
 def test_dry_run_changes_nothing(seeded):
@@ -317,7 +340,17 @@ def test_silence_and_acknowledgement_through_the_cli(seeded):
     assert "actief" in listed.output and "codes worden toegevoegd" in listed.output
     silence_id = re.search(r"#(\d+) actief", listed.output).group(1)
     assert (
-        _cli(engine, alerts, "silence", "expire", silence_id, "--nu", "2026-11-02T09:00").exit_code
+        _cli(
+            engine,
+            alerts,
+            "silence",
+            "expire",
+            "--gemeente",
+            "9999",
+            silence_id,
+            "--nu",
+            "2026-11-02T09:00",
+        ).exit_code
         == 0
     )
     told = _cli(
@@ -339,6 +372,8 @@ def test_silence_and_acknowledgement_through_the_cli(seeded):
         alerts,
         "alerts",
         "ack",
+        "--gemeente",
+        "9999",
         str(alert_id),
         "--door",
         "kernteam",
@@ -390,8 +425,8 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
     assert result.exit_code == 0, result.output
     assert "2026-08 (peildatum 10-09-2026)" in result.output
     assert "2026-10 (peildatum 10-11-2026)" in result.output
-    assert "Per regel (nieuw / herhaald / opgelost):" in result.output
-    assert re.search(r"perceel-prognose-boven-begroting\s+\d+ /\s+\d+ /\s+\d+", result.output)
+    assert "Per regel (nieuw / ernstiger / herhaald / opgelost):" in result.output
+    assert re.search(r"perceel-prognose-boven-begroting(\s+\d+ /){3}\s+\d+", result.output)
     september = result.output.split("2026-09 (peildatum")[1].split("2026-10 (peildatum")[0]
     assert (
         "herhaald  [kritiek] perceel-prognose-boven-begroting — Jeugd zorg in natura (ZIN)"
@@ -427,7 +462,7 @@ def test_late_declaring_provider_is_a_data_alert_not_a_cost_alert(late_provider_
             rules,
             "9999",
             now=DEMO_NOW,
-            as_of=date(2026, 11, 10),
+            as_of=DEMO_AS_OF,
             dry_run=True,
         )
         session.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from monitorbot.evaluate.lifecycle import (
     AlertState,
@@ -12,7 +12,7 @@ from monitorbot.evaluate.lifecycle import (
     fingerprint,
     observe,
 )
-from monitorbot.evaluate.metrics import Measurement
+from monitorbot.evaluate.metrics import Measurement, shift_months
 from monitorbot.evaluate.rules import Rule
 
 GEMEENTE = "9999"
@@ -58,7 +58,7 @@ class Monitor:
             rules if rules is not None else {r.naam for r, _ in pairs},
             gemeente=GEMEENTE,
             now=now,
-            peilmaand=date(now.year, now.month, 1) - timedelta(days=1),
+            peilmaand=shift_months(now.date(), -1),  # the cycle on the 10th reports last month
             silences=self.silences,
         )
         self.states |= {u.after.fingerprint: u.after for u in step.updates}
@@ -84,10 +84,13 @@ def test_new_alert_is_told_once_then_repeated_next_monthly_cycle():
     assert monitor.state("overschrijding").sinds == NOV
 
 
-def test_pending_until_it_holds_for_voor_evaluations():
+def test_pending_until_it_holds_in_voor_monthly_cycles():
     monitor, r = Monitor(), rule(voor=2)
     step = monitor.run(NOV, (r, row(-10)))
     assert monitor.told(step) == [] and monitor.state("overschrijding").status == "pending"
+    # New files the same month: evaluated again, but it is still the same cycle.
+    monitor.run(NOV + timedelta(days=5), (r, row(-10)))
+    assert monitor.state("overschrijding").status == "pending"
     # Holding once and then not: back to inactive without a word.
     monitor.run(DEC, (r, row(0)))
     assert monitor.state("overschrijding").status == "inactief"
@@ -114,14 +117,21 @@ def test_resolved_is_announced_once():
     assert monitor.state("overschrijding").opgelost_op == DEC
 
 
-def test_a_row_that_disappears_resolves_but_a_removed_rule_leaves_its_alerts_alone():
+def test_a_row_that_disappears_lapses_quietly_and_a_removed_rule_leaves_its_alerts_alone():
     monitor, r = Monitor(), rule()
     monitor.run(NOV, (r, row(-10)))
     assert monitor.told(monitor.run(DEC, rules=set())) == []
     assert monitor.state("overschrijding").status == "firing"
-    assert monitor.told(monitor.run(DEC, rules={"overschrijding"})) == [
-        ("overschrijding", "opgelost", "waarschuwing")
-    ]
+    # The row is gone (the year closed): resolved, but nobody is told "opgelost".
+    assert monitor.told(monitor.run(DEC, rules={"overschrijding"})) == []
+    assert monitor.state("overschrijding").status == "resolved"
+
+
+def test_one_off_notice_is_not_announced_when_it_ends():
+    monitor, r = Monitor(), rule(herhaal="nooit")
+    monitor.run(NOV, (r, row(-10)))
+    assert monitor.told(monitor.run(DEC, (r, row(1)))) == []
+    assert monitor.state("overschrijding").status == "resolved"
 
 
 def test_minimum_impact_keeps_small_deviations_quiet():
@@ -251,3 +261,24 @@ def test_fingerprint_depends_on_rule_and_labels_not_on_order_or_value():
     assert a == b
     assert a != fingerprint("0384", "r", {"perceel": "x", "aanbieder": "1"})
     assert a != fingerprint("9999", "s", {"perceel": "x", "aanbieder": "1"})
+
+
+def test_kritiek_mutes_only_the_same_row_and_kind():
+    """A provider's kritiek waiting time does not mute another provider's, nor a cost alert."""
+    monitor = Monitor()
+    wait = rule(
+        "wachttijd",
+        scope="perceel_aanbieder",
+        metric="wachttijd_mediaan_dagen",
+        drempels={"waarschuwing": "> 56 dagen", "kritiek": "> 84 dagen"},
+    )
+    budget = rule("budget", drempels={"waarschuwing": "< -5 %"})
+    a = row(90, perceel="jeugd-ambulant", aanbieder="98990102")
+    b = row(60, perceel="jeugd-ambulant", aanbieder="98990103")
+    cost = row(-8, perceel="jeugd-ambulant")
+    step = monitor.run(NOV, (wait, a), (wait, b), (budget, cost))
+    assert sorted(monitor.told(step)) == [
+        ("budget", "nieuw", "waarschuwing"),
+        ("wachttijd", "nieuw", "kritiek"),
+        ("wachttijd", "nieuw", "waarschuwing"),
+    ]

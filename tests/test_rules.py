@@ -124,6 +124,7 @@ def test_unknown_metric_names_file_line_and_the_allowed_metrics(tmp_path):
 
 def test_threshold_in_the_wrong_unit(tmp_path):
     [problem] = _problems(tmp_path, GOOD.replace('"< -5 %"', '"< € 5.000"'))
+    assert ":6: regels[0].drempels:" in problem  # the line of the threshold, not of the rule
     assert "is in euro, maar prognose_afwijking_pct is in procent" in problem
     assert "'-5 %'" in problem
 
@@ -176,10 +177,39 @@ def test_rules_check_cli_exit_code_and_message(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["--config-dir", str(ROOT / "config"), "rules", "check", str(bad)])
     assert result.exit_code == 2
-    assert f"{bad}:2" in result.output
+    assert f"{bad}:6: regels[0].drempels" in result.output
     assert "is in dagen, maar prognose_afwijking_pct is in procent" in result.output
     good = runner.invoke(
         app, ["--config-dir", str(ROOT / "config"), "rules", "check", str(ROOT / "alerts")]
     )
     assert good.exit_code == 0, good.output
     assert "regels in 1 bestand(en) in orde" in good.output
+
+
+def test_minimum_impact_on_a_metric_without_an_amount_is_refused(tmp_path):
+    text = GOOD.replace("metric: prognose_afwijking_pct", "metric: wachttijd_mediaan_dagen")
+    text = text.replace("scope: perceel", "scope: perceel_aanbieder")
+    text = text.replace('{waarschuwing: "< -5 %"}', '{waarschuwing: "> norm"}')
+    text = text.replace("    kanaal:", '    minimale_impact: "€ 25.000"\n    kanaal:')
+    [problem] = _problems(tmp_path, text)
+    assert "minimale_impact" in problem and "heeft geen bedrag" in problem
+
+
+def test_rule_labels_cannot_overwrite_the_rows_identity(tmp_path):
+    text = GOOD.replace("    kanaal:", "    labels: {aanbieder: alle}\n    kanaal:")
+    [problem] = _problems(tmp_path, text)
+    assert "label aanbieder is gereserveerd" in problem
+
+
+def test_filter_values_are_checked(tmp_path):
+    file = tmp_path / "regels.yaml"
+    file.write_text(
+        GOOD.replace("    kanaal:", "    filter: {perceel: [jeugd-ambulantt]}\n    kanaal:"),
+        encoding="utf-8",
+    )
+    config = load_config(ROOT / "config")
+    with pytest.raises(ConfigError) as excinfo:
+        load_rules([file], ["kernteam"], config.percelen.ids)
+    [problem] = [str(p) for p in excinfo.value.problems]
+    assert "filter perceel: onbekend 'jeugd-ambulantt'" in problem
+    assert "jeugd-ambulant" in problem

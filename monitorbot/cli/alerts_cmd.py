@@ -6,10 +6,11 @@ import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitorbot.cli.report_cmd import AsOfOption, GemeenteOption, parse_month
 from monitorbot.cli.runtime import (
@@ -23,15 +24,26 @@ from monitorbot.cli.runtime import (
     runtime_of,
 )
 from monitorbot.config import ConfigError
-from monitorbot.evaluate.catalogue import METRICS, format_value
-from monitorbot.evaluate.engine import Evaluation, ReplayMonth, evaluate, replay
+from monitorbot.evaluate.catalogue import METRICS, REFERENCES, format_value
+from monitorbot.evaluate.engine import (
+    Evaluation,
+    ReplayMonth,
+    evaluate,
+    load_silences,
+    peildatum,
+    replay,
+)
 from monitorbot.evaluate.lifecycle import AlertUpdate
 from monitorbot.evaluate.metrics import shift_months
 from monitorbot.evaluate.rules import RuleSet, load_rules
 from monitorbot.forecast.prognosis import build_budget_report
 from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
+from monitorbot.notify.alerts import MessageContext, alert_messages
+from monitorbot.notify.digest import digest_message
+from monitorbot.notify.outbox import DeliveryReport
+from monitorbot.notify.render import to_text
+from monitorbot.service.cycle import evaluate_and_notify, send_digest
 from monitorbot.store import db, models
-from monitorbot.store.sync import record_file_changes
 
 rules_app = typer.Typer(help="Signaleringsregels controleren en testen.", no_args_is_help=True)
 silence_app = typer.Typer(help="Meldingen tijdelijk stilzetten.", no_args_is_help=True)
@@ -65,7 +77,11 @@ def _channels(runtime: Runtime) -> list[str]:
 
 def _load(runtime: Runtime, files: list[Path] | None = None) -> RuleSet:
     try:
-        return load_rules(files or [runtime.settings.alerts_dir], _channels(runtime))
+        return load_rules(
+            files or [runtime.settings.alerts_dir],
+            _channels(runtime),
+            runtime.config.percelen.ids,
+        )
     except ConfigError as exc:
         report_config_error(exc)
         raise typer.Exit(EXIT_USAGE) from None
@@ -136,6 +152,7 @@ def test(
     gemeente: GemeenteOption,
     start: Annotated[str, typer.Option("--from", help="Eerste peilmaand JJJJ-MM.")],
     end: Annotated[str, typer.Option("--to", help="Laatste peilmaand JJJJ-MM.")],
+    nu: NowOption = None,
 ) -> None:
     """Herhaal de regels maand voor maand op de data van toen: wat was er gemeld?"""
     runtime = runtime_of(ctx)
@@ -170,19 +187,31 @@ def test(
             on_month=lambda entry: (_print_month(entry), advance()),
         )
         _print_totals(replays)
-        _print_lead_times(session, runtime, spec, gemeente, replays)
+        _print_lead_times(session, runtime, spec, gemeente, replays, _now(nu).date())
         session.rollback()
 
 
 def _line(update: AlertUpdate) -> str:
+    """One alert on one line: severity, rule, subject, value and what it was compared with."""
     observation = update.observation
     ernst = f"[{update.after.ernst or update.before.ernst}]"
     text = f"{ernst} {update.after.regel} — {update.after.titel}"
-    if observation is not None and observation.measurement.waarde is not None:
+    if observation is None:
+        return text + " (geen gegevens meer)"
+    if observation.measurement.waarde is not None:
         metric = observation.rule.metric
         text += f": {format_value(metric, observation.measurement.waarde)}"
-        if observation.drempel is not None:
-            text += f" (drempel {format_value(metric, observation.drempel)})"
+        threshold = format_value(metric, observation.drempel)
+        if observation.rule.minimale_impact and observation.impact_te_klein:
+            impact = format_value("prognose", observation.measurement.impact_cents or 0)
+            text += (
+                f" ({observation.voorwaarde} klopt, maar impact {impact} is kleiner dan "
+                f"minimale_impact {observation.rule.minimale_impact.tekst.lstrip('>= ')})"
+            )
+        elif any(ref in observation.voorwaarde for ref in REFERENCES):
+            text += f" (voorwaarde {observation.voorwaarde}: {threshold})"
+        elif observation.drempel is not None:
+            text += f" (drempel {threshold})"
     return text
 
 
@@ -217,31 +246,48 @@ def _print_totals(replays: list[ReplayMonth]) -> None:
         for update in entry.evaluation.step.updates:
             if update.melding:
                 counts[update.after.regel][update.melding] += 1
-    console.print("\nPer regel (nieuw / herhaald / opgelost):")
+    console.print("\nPer regel (nieuw / ernstiger / herhaald / opgelost):")
     if not counts:
         console.print("  geen meldingen in deze periode")
     for regel, kinds in sorted(counts.items()):
         console.print(
-            f"  {regel:<40} {kinds['nieuw'] + kinds['ernstiger']:>3} / {kinds['herhaling']:>3} / "
-            f"{kinds['opgelost']:>3}",
+            f"  {regel:<40} {kinds['nieuw']:>3} / {kinds['ernstiger']:>3} / "
+            f"{kinds['herhaling']:>3} / {kinds['opgelost']:>3}",
             markup=False,
         )
 
 
+def _row_key(labels: dict[str, str]) -> str:
+    """Which budget-table row an alert is about: its perceel, domain or the total."""
+    return labels.get("perceel") or (
+        f"domein:{labels['domein']}" if "domein" in labels else labels.get("totaal", "")
+    )
+
+
 def _print_lead_times(
-    session, runtime: Runtime, spec: ForecastSpec, gemeente: str, replays: list[ReplayMonth]
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session,
+    runtime: Runtime,
+    spec: ForecastSpec,
+    gemeente: str,
+    replays: list[ReplayMonth],
+    today: date,
+) -> None:
     """For budget rules: how many months before the year end the first alert came."""
     first_alert: dict[tuple[int, str], tuple[date, str]] = {}
     for entry in replays:
         month = entry.evaluation.peilmaand
         for update in entry.evaluation.firing:
             rule = update.rule
-            if rule is None or rule.metric not in BUDGET_METRICS:
+            if (
+                rule is None
+                or rule.metric not in BUDGET_METRICS
+                or "aanbieder" in update.after.labels
+            ):
                 continue
-            first_alert.setdefault((month.year, update.after.titel), (month, update.after.regel))
+            key = (month.year, _row_key(update.after.labels))
+            first_alert.setdefault(key, (month, update.after.regel))
+    start = replays[0].evaluation.peilmaand
     years = sorted({m.evaluation.peilmaand.year for m in replays})
-    today = date.today()
     console.print(
         "\nBegrotingsregels: hoe vroeg kwam de eerste melding? (overschrijdingen vanaf "
         f"{format_value('prognose', MATERIAL_OVERRUN_CENTS)})"
@@ -255,19 +301,17 @@ def _print_lead_times(
                 continue
             if -row.restant_cents < MATERIAL_OVERRUN_CENTS:
                 continue
-            alert = first_alert.get((year, row.naam))
             overrun = format_value("prognose", -row.restant_cents)
+            head = f"  {year} {row.naam}: {word} {overrun} boven begroting; "
+            alert = first_alert.get((year, row.perceel))
             if alert is None:
-                console.print(
-                    f"  {year} {row.naam}: {word} {overrun} boven begroting; geen melding",
-                    markup=False,
-                )
+                console.print(head + "geen melding", markup=False)
                 continue
             month, regel = alert
-            lead = 12 - month.month if month.year == year else 0
+            note = " (de eerste maand van deze herhaling: het kan eerder)" if month == start else ""
             console.print(
-                f"  {year} {row.naam}: {word} {overrun} boven begroting; eerste melding "
-                f"({regel}) bij peilmaand {month:%Y-%m}, {lead} maand(en) voor het jaareinde",
+                head + f"eerste melding ({regel}) bij peilmaand {month:%Y-%m}, "
+                f"{12 - month.month} maand(en) voor het jaareinde{note}",
                 markup=False,
             )
 
@@ -285,26 +329,90 @@ def evaluate_command(
     ] = False,
     nu: NowOption = None,
 ) -> None:
-    """Evalueer de regels nu: status bijwerken en tonen wat er per kanaal gemeld wordt."""
+    """Evalueer de regels nu: status bijwerken, berichten per kanaal klaarzetten en versturen."""
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     rules = _load(runtime)
     spec = _spec(runtime)
     now = _now(nu)
     known = parse_month(as_of) if as_of else None
-    with db.transaction(runtime.engine()) as session:
-        if not dry_run:
-            record_file_changes(
-                session, runtime.settings.alerts_dir.resolve().parent, rules.checksums, now=now
+    engine = runtime.engine()
+    clock = (lambda: now) if nu else (lambda: datetime.now(UTC))
+    if dry_run:
+        with db.transaction(engine) as session:
+            evaluation = evaluate(
+                session, runtime.config, spec, rules, gemeente, now=now, as_of=known, dry_run=True
             )
-        evaluation = evaluate(
-            session, runtime.config, spec, rules, gemeente, now=now, as_of=known, dry_run=dry_run
-        )
-        print_evaluation(evaluation, dry_run=dry_run)
-        if dry_run:
+            print_evaluation(evaluation, dry_run=True)
+            messages = alert_messages(MessageContext(session, runtime.config, spec), evaluation)
+            for kanaal, message in messages.items():
+                console.rule(f"bericht voor {kanaal} (niet verstuurd)")
+                console.print(to_text(message), markup=False)
             session.rollback()
-    if evaluation.problems:
+        return
+    result = evaluate_and_notify(
+        engine,
+        runtime.config,
+        runtime.settings,
+        spec,
+        rules,
+        gemeente,
+        now=now,
+        as_of=known,
+        clock=clock,
+    )
+    print_evaluation(result.evaluation, dry_run=False)
+    print_delivery(result.queued, result.delivery)
+    if result.evaluation.problems or not result.delivery.ok:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def digest_command(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Toon de digest; verstuur niets.")
+    ] = False,
+    nu: NowOption = None,
+) -> None:
+    """De digest voor managers: de tabel, drie hoogtepunten, open signaleringen, datakwaliteit."""
+    runtime = runtime_of(ctx)
+    _gemeente(runtime, gemeente)
+    spec = _spec(runtime)
+    now = _now(nu)
+    known = parse_month(as_of) if as_of else peildatum(now, runtime.config.deployment.tijdzone)
+    engine = runtime.engine()
+    if dry_run:
+        with db.transaction(engine) as session:
+            context = MessageContext(session, runtime.config, spec)
+            message = digest_message(context, gemeente, known, now, with_workbook=False)
+        console.print(to_text(message), markup=False)
+        return
+    queued, report = send_digest(
+        engine,
+        runtime.config,
+        runtime.settings,
+        spec,
+        gemeente,
+        now=now,
+        as_of=known,
+        clock=(lambda: now) if nu else (lambda: datetime.now(UTC)),
+    )
+    print_delivery(queued, report)
+    if not report.ok:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def print_delivery(queued: int, report: DeliveryReport) -> None:
+    """What happened to the messages: sent, postponed (retried later), or failed for good."""
+    console.print(f"{queued} bericht(en) klaargezet in de outbox.")
+    for line in report.verzonden:
+        console.print(f"  verzonden: {line}", markup=False)
+    for line in report.uitgesteld:
+        console.print(f"  uitgesteld: {line}", markup=False)
+    for line in report.permanent:
+        err_console.print(f"  mislukt (definitief): {line}", markup=False)
 
 
 def print_evaluation(evaluation: Evaluation, *, dry_run: bool) -> None:
@@ -398,17 +506,11 @@ def silence_add(
 def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = None) -> None:
     """Toon actieve en verlopen stiltes."""
     runtime = runtime_of(ctx)
+    _gemeente(runtime, gemeente)
     now = _now(nu)
     with db.transaction(runtime.engine()) as session:
-        rows = session.scalars(
-            select(models.Silence)
-            .where(models.Silence.gemeente_code == gemeente)
-            .order_by(models.Silence.id)
-        ).all()
-        from monitorbot.evaluate.engine import load_silences
-
-        silences = load_silences(session, gemeente)
-    if not rows:
+        silences = sorted(load_silences(session, gemeente), key=lambda silence: silence.id)
+    if not silences:
         console.print("Geen stiltes.")
     for silence in silences:
         state = (
@@ -424,6 +526,7 @@ def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = N
 @silence_app.command("expire")
 def silence_expire(
     ctx: typer.Context,
+    gemeente: GemeenteOption,
     silence_id: Annotated[int, typer.Argument(help="Nummer van de stilte.")],
     nu: NowOption = None,
 ) -> None:
@@ -431,8 +534,8 @@ def silence_expire(
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.Silence, silence_id)
-        if row is None:
-            err_console.print(f"Stilte #{silence_id} bestaat niet")
+        if row is None or row.gemeente_code != gemeente:
+            err_console.print(f"Stilte #{silence_id} bestaat niet voor gemeente {gemeente}")
             raise typer.Exit(EXIT_USAGE)
         row.beeindigd_op = _now(nu)
     console.print(f"Stilte #{silence_id} beëindigd.")
@@ -449,6 +552,7 @@ def alerts_list(
 ) -> None:
     """Signaleringen met hun status, ernst en sinds wanneer."""
     runtime = runtime_of(ctx)
+    _gemeente(runtime, gemeente)
     with db.transaction(runtime.engine()) as session:
         query = select(models.AlertState).where(models.AlertState.gemeente_code == gemeente)
         query = (
@@ -470,14 +574,16 @@ def alerts_list(
 
 @alerts_app.command("show")
 def alerts_show(
-    ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")]
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")],
 ) -> None:
     """Waarom ging dit af? De laatste evaluaties met hun invoer."""
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.AlertState, alert_id)
-        if row is None:
-            err_console.print(f"Signalering #{alert_id} bestaat niet")
+        if row is None or row.gemeente_code != gemeente:
+            err_console.print(f"Signalering #{alert_id} bestaat niet voor gemeente {gemeente}")
             raise typer.Exit(EXIT_USAGE)
         console.print(f"#{row.id} {row.regel} — {row.titel}", markup=False)
         console.print(
@@ -509,14 +615,15 @@ def alerts_show(
                 markup=False,
             )
             for key, value in inputs.items():
-                if key in ("metric", "drempel", "titel"):
+                if key in ("metric", "drempel", "titel") or value in (None, "", [], {}):
                     continue
-                console.print(f"    {key}: {value}", markup=False)
+                console.print(f"    {key}: {_input_text(key, value, metric)}", markup=False)
 
 
 @alerts_app.command("ack")
 def alerts_ack(
     ctx: typer.Context,
+    gemeente: GemeenteOption,
     alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")],
     door: Annotated[str, typer.Option("--door", help="Wie bevestigt.")],
     notitie: Annotated[
@@ -528,8 +635,26 @@ def alerts_ack(
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.AlertState, alert_id)
-        if row is None or row.status not in ("firing", "pending"):
+        if row is None or row.gemeente_code != gemeente or row.status not in ("firing", "pending"):
             err_console.print(f"Signalering #{alert_id} bestaat niet of is niet actief")
             raise typer.Exit(EXIT_USAGE)
         row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, _now(nu), notitie
     console.print(f"Signalering #{alert_id} bevestigd door {door}: {notitie}", markup=False)
+
+
+def _input_text(key: str, value: Any, metric: str) -> str:
+    """A stored input as a controller reads it: euros, percentages, Dutch decimals."""
+    if key.endswith("_cents") and isinstance(value, (int, float)):
+        return format_value("prognose", value)
+    if key == "referenties" and isinstance(value, dict):
+        shown = {
+            k: format_value(metric, v) if k != "kpi_richting" else v
+            for k, v in value.items()
+            if v is not None
+        }
+        return ", ".join(f"{k} {v}" for k, v in shown.items()) or "-"
+    if key.endswith("_pct") and isinstance(value, (int, float)):
+        return f"{value:+.1f} %".replace(".", ",")
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)

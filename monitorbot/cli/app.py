@@ -26,6 +26,7 @@ app.command("ingest")(ingest_cmd.ingest)
 app.command("findings")(ingest_cmd.findings)
 app.add_typer(alerts_cmd.rules_app, name="rules")
 app.command("evaluate")(alerts_cmd.evaluate_command)
+app.command("digest")(alerts_cmd.digest_command)
 app.add_typer(alerts_cmd.alerts_app, name="alerts")
 app.add_typer(alerts_cmd.silence_app, name="silence")
 

@@ -7,10 +7,11 @@ stage that exists on it, against the embedded SQLite database by default.
 from __future__ import annotations
 
 import json
-import time
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import perf_counter
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -18,7 +19,11 @@ from monitorbot.cli.ingest_cmd import make_ingestor, print_report
 from monitorbot.cli.report_cmd import budget_report
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
 from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, generate_demo
+from monitorbot.evaluate.rules import load_rules
+from monitorbot.forecast.spec import load_forecast_spec
 from monitorbot.notify import budget_table
+from monitorbot.notify.channels import missing_configuration
+from monitorbot.service.cycle import evaluate_and_notify
 from monitorbot.store import db
 from monitorbot.store.sync import sync_config
 
@@ -58,11 +63,11 @@ def generate(
 ) -> None:
     """Genereer de demogemeente: berichten (301/305/307/315/323), exports en PGB-totalen."""
     _check_scenario(scenario)
-    started = time.perf_counter()
+    started = perf_counter()
     manifest = generate_demo(out, seed=seed, scenario=scenario)
     console.print(
         f"Demodata ({scenario}, seed {seed}) geschreven naar {out} "
-        f"in {time.perf_counter() - started:.1f} s:"
+        f"in {perf_counter() - started:.1f} s:"
     )
     _print_counts(manifest.to_dict().get("counts", {}))
 
@@ -110,8 +115,62 @@ def _budget_reports(runtime: Runtime, as_of: date) -> list[tuple[str, Path]]:
     return files
 
 
+def demo_moment(as_of: date, tijdzone: str) -> datetime:
+    """07:00 local time on the demo's day: when the monthly cycle runs."""
+    return datetime.combine(as_of, time(7), ZoneInfo(tijdzone)).astimezone(UTC)
+
+
+def _evaluate_and_notify(runtime: Runtime, as_of: date, moment: datetime) -> None:
+    """The monthly cycle on the demo's day: rules, the kernteam message, the digest.
+
+    Messages go to the console and to whatever Slack, Teams or e-mail is
+    configured on this machine; the rest is named, not failed.
+    """
+    config, settings = runtime.config, runtime.settings
+    skipped = []
+
+    def configured(destination: object) -> bool:
+        reason = missing_configuration(destination, settings, config.deployment)  # type: ignore[arg-type]
+        if reason:
+            skipped.append(f"{destination.type}: {reason}")  # type: ignore[attr-defined]
+        return reason is None
+
+    rules = load_rules(
+        [settings.alerts_dir],
+        sorted({name for g in config.gemeenten.values() for name in g.kanalen}),
+        config.percelen.ids,
+    )
+    console.print()
+    console.rule("Signaleringen en berichten (maandcyclus)")
+    result = evaluate_and_notify(
+        runtime.engine(),
+        config,
+        settings,
+        load_forecast_spec(settings.forecasts_dir),
+        rules,
+        DEMO_GEMEENTE,
+        now=moment,
+        as_of=as_of,
+        digest=True,
+        only=configured,
+    )
+    firing = result.evaluation.firing
+    console.print(
+        f"{len(rules.rules)} regels geëvalueerd: {len(firing)} signalering(en) actief, "
+        f"{result.queued} bericht(en) klaargezet."
+    )
+    if result.queued == 0:
+        console.print("Niets nieuws te melden: deze maandcyclus is al eerder gemeld.")
+    for line in result.delivery.verzonden:
+        console.print(f"  verzonden: {line}", markup=False)
+    for line in [*result.delivery.uitgesteld, *result.delivery.permanent]:
+        console.print(f"  niet gelukt: {line}", markup=False)
+    for line in dict.fromkeys(skipped):
+        console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
+
+
 def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
-    started = time.perf_counter()
+    started = perf_counter()
     config = runtime.config
     if DEMO_GEMEENTE not in config.gemeenten:
         err_console.print(
@@ -137,11 +196,14 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
     console.print(f"Invoer gegenereerd in {folder}:")
     _print_counts(manifest.get("counts", {}))
 
+    as_of = date.fromisoformat(manifest["as_of"])
+    moment = demo_moment(as_of, config.deployment.tijdzone)
     console.print(
-        "Inlezen met een vaste demosleutel voor de pseudoniemen (alleen voor deze fictieve "
-        "data; echte data vereisen MONITORBOT_PSEUDONYM_KEY)."
+        f"De demo speelt zich af op {as_of:%d-%m-%Y}: de dag van de maandcyclus. Inlezen met "
+        "een vaste demosleutel voor de pseudoniemen (alleen voor deze fictieve data; echte "
+        "data vereisen MONITORBOT_PSEUDONYM_KEY)."
     )
-    ingestor = make_ingestor(runtime, demo=True, sync=False)
+    ingestor = make_ingestor(runtime, demo=True, sync=False, clock=lambda: moment)
     inputs = [folder / name for name in DEMO_INPUT_FOLDERS if (folder / name).exists()]
     report = ingestor.run(inputs, job="demo-ingest")
     print_report(report, per_file=False)
@@ -152,12 +214,12 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
             "zo ziet een afgekeurd bericht eruit.)"
         )
 
-    as_of = date.fromisoformat(manifest["as_of"])
     report_files = _budget_reports(runtime, as_of)
+    _evaluate_and_notify(runtime, as_of, moment)
 
     quarantine = runtime.data_path(config.deployment.quarantaine)
     console.print()
-    console.print(f"Klaar in {time.perf_counter() - started:.1f} s. Waar alles staat:")
+    console.print(f"Klaar in {perf_counter() - started:.1f} s. Waar alles staat:")
     console.print(f"  database:     {engine.url.render_as_string(hide_password=True)}")
     console.print(f"  invoer:       {folder}")
     console.print(f"  quarantaine:  {quarantine} (geweigerde bestanden met .error.txt)")

@@ -1,22 +1,42 @@
-"""`monitorbot report budget`: the begroting against the prognosis, per perceel."""
+"""`monitorbot report ...`: the begroting against the prognosis, and what lies behind it."""
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
-from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
+from monitorbot.cli.runtime import (
+    EXIT_USAGE,
+    Runtime,
+    console,
+    err_console,
+    report_config_error,
+    runtime_of,
+)
 from monitorbot.config import ConfigError
+from monitorbot.config.models import GemeenteConfig
 from monitorbot.forecast.backtest import run_backtest
-from monitorbot.forecast.prognosis import BudgetReport, build_budget_report, provider_prognoses
-from monitorbot.forecast.spec import load_forecast_spec
-from monitorbot.forecast.why import client_figures, decompose
-from monitorbot.money import format_euros, format_percentage
-from monitorbot.notify import budget_table
+from monitorbot.forecast.mix import MixLine, ProviderMix, perceel_mix, provider_mix
+from monitorbot.forecast.prognosis import (
+    BudgetReport,
+    Interval,
+    MonthlyPrognosis,
+    build_budget_report,
+    monthly_prognosis,
+    provider_prognoses,
+)
+from monitorbot.forecast.series import through_month
+from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
+from monitorbot.forecast.why import decompose, year_on_year
+from monitorbot.money import format_euros, format_percentage, plain_euros
+from monitorbot.notify import budget_table, html_report, workbook
 from monitorbot.store import db
 
 app = typer.Typer(help="Rapporten voor controllers en de gemeenteraad.", no_args_is_help=True)
@@ -57,18 +77,29 @@ def parse_month(text: str | None, *, today: date | None = None) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def budget_report(runtime: Runtime, gemeente: str, year: int, as_of: date) -> BudgetReport:
-    config = runtime.config
+def checked_gemeente(runtime: Runtime, gemeente: str) -> GemeenteConfig:
+    """The municipality's config; an unknown code is a usage error (exit 2)."""
     try:
-        config.gemeente(gemeente)
-        spec = load_forecast_spec(runtime.settings.forecasts_dir)
+        return runtime.config.gemeente(gemeente)
     except ConfigError as exc:
-        from monitorbot.cli.runtime import report_config_error
-
         report_config_error(exc)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def checked_spec(runtime: Runtime) -> ForecastSpec:
+    """The forecast specification; a missing or broken one is a usage error (exit 2)."""
+    try:
+        return load_forecast_spec(runtime.settings.forecasts_dir)
+    except ConfigError as exc:
+        report_config_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def budget_report(runtime: Runtime, gemeente: str, year: int, as_of: date) -> BudgetReport:
+    checked_gemeente(runtime, gemeente)
+    spec = checked_spec(runtime)
     with db.transaction(runtime.engine()) as session:
-        return build_budget_report(session, config, spec, gemeente, year, as_of)
+        return build_budget_report(session, runtime.config, spec, gemeente, year, as_of)
 
 
 @app.command("budget")
@@ -101,6 +132,44 @@ def budget(
         console.print(f"Geschreven: {out}")
     else:
         print(text, end="")
+
+
+@app.command("all")
+def all_reports(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    as_of: AsOfOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Map voor de rapporten (standaard <datamap>/rapporten)."),
+    ] = None,
+) -> None:
+    """De werkmap voor controllers (xlsx) en één HTML-pagina voor het kernteam."""
+    runtime = runtime_of(ctx)
+    folder = out or runtime.data_path(runtime.config.deployment.rapporten)
+    xlsx, page = write_reports(runtime, gemeente, parse_month(as_of), folder)
+    console.print(f"Werkmap (Excel): {xlsx}", markup=False)
+    console.print(f"Rapport (HTML):  {page}", markup=False)
+
+
+def write_reports(runtime: Runtime, gemeente: str, as_of: date, folder: Path) -> tuple[Path, Path]:
+    """Both reports from one read of the data, so they always show the same figures.
+
+    Named after municipality and last care month (`monitorbot-9999-2026-10.xlsx`/`.html`);
+    the demo and the service call this too.
+    """
+    checked_gemeente(runtime, gemeente)
+    spec = checked_spec(runtime)
+    with db.transaction(runtime.engine()) as session:
+        report = workbook.collect_report(session, runtime.config, spec, gemeente, as_of)
+    folder.mkdir(parents=True, exist_ok=True)
+    xlsx = workbook.write_workbook(report, folder / f"{report.stem}.xlsx")
+    page = html_report.write_html(
+        report,
+        folder / f"{report.stem}.html",
+        made=datetime.now(ZoneInfo(runtime.config.deployment.tijdzone)),
+    )
+    return xlsx, page
 
 
 def backtest(
@@ -151,14 +220,6 @@ def backtest(
     )
 
 
-def _same_day(day: date, years: int) -> date:
-    """The same calendar day `years` later (29 February becomes the 28th)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 @app.command("groei")
 def groei(
     ctx: typer.Context,
@@ -178,7 +239,7 @@ def groei(
     config = runtime.config
     settings = config.gemeente(gemeente)
     known = parse_month(as_of)
-    through = 12 if known.year > year else max(known.month - 1, 1)
+    through = through_month(known, year)
     threshold = config.deployment.hoge_kosten_grens
     console.print(
         f"Kostengroei {settings.naam} ({gemeente}) {year} t.o.v. {year - 1}, "
@@ -189,34 +250,19 @@ def groei(
         for perceel in config.percelen.percelen:
             if perceel.onderdeel_van or perceel.soort != "zin":
                 continue
-            members = [
-                perceel.id,
-                *(p.id for p in config.percelen.percelen if p.onderdeel_van == perceel.id),
-                # Equal vintage: last year as it was known a year earlier, so both years are
-                # equally (in)complete and late declarations do not fake a slowdown.
-            ]
-            figures = [
-                client_figures(
-                    session,
-                    gemeente,
-                    members,
-                    y,
-                    high_cost_cents=threshold,
-                    known_before=_same_day(known, y - year),
-                    through_month=through,
-                )
-                for y in (year - 1, year)
-            ]
+            # Equal vintage: last year as it was known a year earlier, so both years are
+            # equally (in)complete and late declarations do not fake a slowdown.
+            figures = year_on_year(
+                session,
+                gemeente,
+                config.percelen.members(perceel.id),
+                year,
+                known,
+                high_cost_cents=threshold,
+            )
             if not figures[0].kosten_cents or not figures[1].kosten_cents:
                 continue
-            index = settings.indexatie_voor(year, perceel.id)
-            pct = (
-                index.werkelijk
-                if index and index.werkelijk is not None
-                else index.begroot
-                if index
-                else 0.0
-            )
+            pct = settings.indexatie_pct(year, perceel.id)
             including = decompose(*figures)
             excluding = decompose(*figures, indexatie=pct / 100)
             current = figures[1]
@@ -275,3 +321,194 @@ def aanbieders(
             f"{pct:>5}  {crossing}",
             markup=False,
         )
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+
+
+@app.command("mix")
+def mix(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    year: Annotated[int, typer.Option("--year", help="Jaar.")],
+    as_of: AsOfOption = None,
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Aanbieders per perceel; de rest als 'overige'.")
+    ] = 5,
+) -> None:
+    """Mix per perceel: kosten en unieke cliënten, hun aandeel, en de grootste aanbieders."""
+    runtime = runtime_of(ctx)
+    settings = checked_gemeente(runtime, gemeente)
+    known = parse_month(as_of)
+    through = through_month(known, year)
+    with db.transaction(runtime.engine()) as session:
+        lines = perceel_mix(
+            session,
+            runtime.config.percelen,
+            gemeente,
+            year,
+            through_month=through,
+            known_before=known,
+        )
+        providers = provider_mix(
+            session,
+            runtime.config,
+            gemeente,
+            year,
+            top=top,
+            through_month=through,
+            known_before=known,
+        )
+    title = (
+        f"Mix per perceel {settings.naam} ({gemeente}), zorgmaanden 01-{year} t/m "
+        f"{through:02d}-{year}, zoals bekend op {known:%d-%m-%Y}; bedragen in €"
+    )
+    print(mix_text(title, lines, providers, top), end="")
+
+
+def mix_text(
+    title: str, lines: tuple[MixLine, ...], providers: tuple[ProviderMix, ...], top: int
+) -> str:
+    """The mix as console text: the perceel table, then each perceel's providers."""
+    pct = lambda share: format_percentage(share, decimals=1)  # noqa: E731
+    width = max([len("perceel"), *(len(line.naam) + 2 for line in lines)])
+    out = [
+        title,
+        "Alleen declaraties (zorg in natura); PGB en eigen bijdrage staan in 'report budget'.",
+        "Een cliënt kan in meer percelen zorg krijgen: "
+        "de aandelen cliënten tellen niet op tot 100%.",
+        "",
+        f"{'':<{width}}  {' kosten ':-^32}  {' unieke cliënten ':-^28}",
+        f"{'perceel':<{width}}  {'€':>12}  {'% domein':>8}  {'% totaal':>8}"
+        f"  {'aantal':>8}  {'% domein':>8}  {'% totaal':>8}",
+    ]
+    rule = "-" * (width + 2 + 32 + 2 + 28)
+    out.append(rule)
+    previous = ""
+    for line in lines:
+        naam = f"  {line.naam}" if line.niveau == "onderdeel" else line.naam
+        if line.niveau in {"domein", "totaal"} and previous not in {"domein", "totaal"}:
+            out.append(rule)
+        previous = line.niveau
+        out.append(
+            f"{naam:<{width}}  {format_euros(line.kosten_cents):>12}  "
+            f"{pct(line.kosten_aandeel_domein):>8}  {pct(line.kosten_aandeel_totaal):>8}  "
+            f"{line.clienten:>8}  {pct(line.clienten_aandeel_domein):>8}  "
+            f"{pct(line.clienten_aandeel_totaal):>8}"
+        )
+    out += ["", f"Aanbieders per perceel (top {top}; aandeel in de kosten van het perceel)"]
+    for block in providers:
+        indent = "  " if block.niveau == "onderdeel" else ""
+        out += ["", f"{indent}{block.naam}: € {format_euros(block.kosten_cents)}"]
+        for share in block.aanbieders:
+            naam = share.naam if share.agb else f"overige ({share.aantal} aanbieders)"
+            out.append(
+                f"{indent}  {naam[:44]:<44}  € {format_euros(share.kosten_cents):>11}  "
+                f"{pct(share.aandeel):>7}"
+            )
+    return "".join(f"{line.rstrip()}\n" for line in out)
+
+
+@app.command("maanden")
+def maanden(
+    ctx: typer.Context,
+    gemeente: GemeenteOption,
+    year: Annotated[int, typer.Option("--year", help="Jaar.")],
+    perceel: Annotated[
+        str, typer.Option("--perceel", help="Perceel uit config/percelen.yaml, bv. jeugd-zin.")
+    ],
+    as_of: AsOfOption = None,
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", help="Uitvoervorm.")
+    ] = TableFormat.table,
+) -> None:
+    """Per zorgmaand: gedeclareerd, verwacht compleet, en de prognose met 80%-interval."""
+    runtime = runtime_of(ctx)
+    config = runtime.config
+    settings = checked_gemeente(runtime, gemeente)
+    if perceel not in config.percelen.ids:
+        err_console.print(
+            f"--perceel {perceel!r} bestaat niet; toegestaan: {', '.join(config.percelen.ids)}",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    spec = checked_spec(runtime)
+    known = parse_month(as_of)
+    with db.transaction(runtime.engine()) as session:
+        months = monthly_prognosis(session, config, spec, gemeente, perceel, year, known)
+    if output_format is TableFormat.csv:
+        print(months_csv(months), end="")
+    else:
+        print(months_table(months, f"{settings.naam} ({gemeente})"), end="")
+
+
+MONTHS_CSV_COLUMNS = ["maand", "gedeclareerd", "verwacht_compleet", "prognose", "lo80", "hi80"]
+
+
+def months_csv(months: MonthlyPrognosis) -> str:
+    """One row per care month, euros with two decimals; empty where a figure does not apply."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MONTHS_CSV_COLUMNS)
+    for month in months.maanden:
+        band = month.prognose
+        writer.writerow(
+            [
+                f"{month.maand:%Y-%m}",
+                plain_euros(month.gedeclareerd_cents),
+                plain_euros(month.verwacht_compleet_cents),
+                plain_euros(band.mid if band else None),
+                plain_euros(band.lo80 if band else None),
+                plain_euros(band.hi80 if band else None),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def months_table(months: MonthlyPrognosis, gemeente: str) -> str:
+    """The months as console text, with the year's totals and the model's year figure."""
+    euros = lambda cents: "" if cents is None else format_euros(round(cents))  # noqa: E731
+
+    def band(interval: Interval | None) -> str:
+        return "" if interval is None else f"{euros(interval.lo80)}–{euros(interval.hi80)}"
+
+    header = (
+        f"{'maand':<7}  {'gedeclareerd':>12}  {'verwacht compleet':>17}  "
+        f"{'prognose':>12}  {'80%-interval':>23}"
+    )
+    out = [
+        f"{months.naam} — {gemeente} {months.jaar} per zorgmaand, zoals bekend op "
+        f"{months.as_of:%d-%m-%Y}; bedragen in €",
+        "verwacht compleet = gedeclareerd plus de nadeclaraties die nog worden verwacht; "
+        "prognose = het model, voor de maanden zonder gegevens",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    for month in months.maanden:
+        mid = month.prognose.mid if month.prognose else None
+        out.append(
+            f"{month.maand:%m-%Y}  {euros(month.gedeclareerd_cents):>12}  "
+            f"{euros(month.verwacht_compleet_cents):>17}  {euros(mid):>12}  "
+            f"{band(month.prognose):>23}"
+        )
+    past = [m for m in months.maanden if m.gedeclareerd_cents is not None]
+    declared = sum(m.gedeclareerd_cents or 0.0 for m in past) if past else None
+    expected = sum(m.verwacht_compleet_cents or 0.0 for m in past) if past else None
+    whole = months.model
+    out += [
+        "-" * len(header),
+        f"{'jaar':<7}  {euros(declared):>12}  {euros(expected):>17}  "
+        f"{euros(whole.mid if whole else None):>12}  {band(whole):>23}",
+    ]
+    if months.modelnaam:
+        out.append(f"model: {months.modelnaam}")
+    if months.correctie is not None:
+        c = months.correctie
+        out.append(
+            f"Let op: report budget gebruikt voor dit perceel de correctie van {c.door} "
+            f"({c.datum:%d-%m-%Y}): € {euros(c.prognose)}"
+        )
+    return "".join(f"{line.rstrip()}\n" for line in out)

@@ -7,12 +7,24 @@ was rejected or failed (and was reported), 2 a usage or configuration error.
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy import Engine
 
 from monitorbot.config import Config, ConfigError, Settings, load_config, load_settings
@@ -69,6 +81,48 @@ def report_config_error(problems: ConfigError | list[str]) -> None:
     err_console.print(f"[bold red]Configuratie bevat {len(texts)} fout(en):[/]")
     for text in texts:
         err_console.print(f"  {text}", markup=False, soft_wrap=True)
+
+
+class Advance(Protocol):
+    """Moves a progress bar on by `steps` finished items."""
+
+    def __call__(self, steps: int = 1) -> None: ...
+
+
+def _no_progress(steps: int = 1) -> None:
+    """Off a terminal there is no bar to move."""
+
+
+@contextmanager
+def progress_bar(description: str, total: int, unit: str) -> Iterator[Advance]:
+    """A progress bar for a long run: done of total, `unit` per second, time left.
+
+    Yields `advance(steps=1)`. Shown only when stdout is a terminal and gone when
+    the run ends; under cron, CI or a pipe `advance` does nothing, so callers need
+    no branch and logs get no escape codes.
+    """
+    if not sys.stdout.isatty():
+        yield _no_progress
+        return
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(f"{{task.fields[rate]}} {unit}/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(description, total=total, rate="0")
+
+        def advance(steps: int = 1) -> None:
+            state = progress.tasks[0]
+            rate = (state.completed + steps) / (state.elapsed or 1e-9)
+            progress.update(task, advance=steps, rate=f"{rate:.1f}")
+
+        yield advance
 
 
 def make_runtime(config_dir: Path | None, data_dir: Path | None) -> Runtime:

@@ -157,6 +157,10 @@ class PercelenConfig(Strict):
                 return perceel
         raise KeyError(perceel_id)
 
+    def members(self, perceel_id: str) -> list[str]:
+        """A perceel and its sub-percelen: what its line in a report adds up."""
+        return [perceel_id, *(p.id for p in self.percelen if p.onderdeel_van == perceel_id)]
+
     def top_level(self, perceel_id: str) -> str:
         """The budget perceel a (finer) perceel rolls up into."""
         if perceel_id == NIET_INGEDEELD:
@@ -194,6 +198,7 @@ class SmtpSettings(Strict):
     tls: Literal["starttls", "ssl", "geen"] = "starttls"
     gebruiker: str | None = None
     afzender: str = "monitorbot@localhost"
+    ca_bestand: str | None = None  # PEM file with the CA of a server with an internal certificate
 
 
 class Deployment(Strict):
@@ -302,6 +307,11 @@ class Indexatie(Strict):
     begroot: float = Field(ge=-20, le=50, description="procent")
     werkelijk: float | None = Field(default=None, ge=-20, le=50)
 
+    @property
+    def best_bekend(self) -> float:
+        """The actual percentage once known, else the budgeted one."""
+        return self.werkelijk if self.werkelijk is not None else self.begroot
+
 
 def _known_perceel_or_standaard(value: str, info: ValidationInfo) -> str:
     return value if value == "standaard" else _known_perceel(value, info)
@@ -315,12 +325,22 @@ class GemeenteConfig(Strict):
     inwoners: int | None = Field(default=None, gt=0)
     aanbieders: list[Aanbieder] = Field(default_factory=list)
     kanalen: dict[str, list[Channel]] = Field(default_factory=dict)
+    digest_kanaal: str = "managers"  # which channel name receives the manager digest
     wachttijdnormen: list[Wachttijdnorm] = Field(default_factory=list)
     budgetindicaties: list[Budgetindicatie] = Field(default_factory=list)
     kpi_doelen: list[KpiDoel] = Field(default_factory=list)
     indexatie: dict[
         int, dict[Annotated[str, AfterValidator(_known_perceel_or_standaard)], Indexatie]
     ] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _digest_channel_exists(self) -> GemeenteConfig:
+        if self.kanalen and self.digest_kanaal not in self.kanalen:
+            raise ValueError(
+                f"digest_kanaal {self.digest_kanaal!r} staat niet bij kanalen; "
+                f"toegestaan: {', '.join(self.kanalen)}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _providers_unique(self) -> GemeenteConfig:
@@ -345,6 +365,11 @@ class GemeenteConfig(Strict):
             if key and key in per_jaar:
                 return per_jaar[key]
         return None
+
+    def indexatie_pct(self, jaar: int, perceel: str, parent: str | None = None) -> float:
+        """The best-known indexation percentage (actual, else budgeted, else 0)."""
+        entry = self.indexatie_voor(jaar, perceel, parent)
+        return entry.best_bekend if entry is not None else 0.0
 
 
 # --------------------------------------------------------------------------- begroting

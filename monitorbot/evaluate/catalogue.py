@@ -50,6 +50,7 @@ class Metric:
     bron: str
     referenties: tuple[Reference, ...] = ()
     soort: str = "kosten"  # kosten, clienten, wachttijd, kpi, datakwaliteit
+    impact: bool = True  # has an amount at stake, so a rule may set `minimale_impact`
 
 
 METRICS: tuple[Metric, ...] = (
@@ -112,8 +113,10 @@ METRICS: tuple[Metric, ...] = (
         "unieke_clienten_groei_pct",
         "procent",
         ("perceel",),
-        "Groei van het aantal unieke cliënten in de laatste 12 zorgmaanden (t/m twee maanden "
-        "voor de peilmaand) t.o.v. de 12 maanden daarvoor, die zoals bekend een jaar eerder.",
+        "Groei van het aantal unieke cliënten in de laatste 12 zorgmaanden (t/m de maand vóór "
+        "de peilmaand) t.o.v. de 12 maanden daarvoor, die zoals bekend een jaar eerder. "
+        "Percelen met minder dan 10 cliënten worden niet getoond (kleine aantallen zijn "
+        "herleidbaar tot personen).",
         "declaraties (pseudoniemen geteld in de database)",
         soort="clienten",
     ),
@@ -142,6 +145,7 @@ METRICS: tuple[Metric, ...] = (
         "(monitorbot.yaml: hoge_kosten_grens, standaard € 250.000) liggen.",
         "declaraties",
         soort="clienten",
+        impact=False,
     ),
     Metric(
         "wachttijd_mediaan_dagen",
@@ -155,6 +159,7 @@ METRICS: tuple[Metric, ...] = (
         "berichten 301 (toewijzing) en 305 (start zorg) of een wachtlijst-export",
         ("norm",),
         soort="wachttijd",
+        impact=False,
     ),
     Metric(
         "wachttijd_p90_dagen",
@@ -164,14 +169,18 @@ METRICS: tuple[Metric, ...] = (
         "berichten 301 en 305 of een wachtlijst-export",
         ("norm",),
         soort="wachttijd",
+        impact=False,
     ),
     Metric(
         "wachtlijst",
         "aantal",
         ("gemeente", "perceel"),
-        "Aantal toewijzingen op de peildatum zonder start zorg en niet beëindigd.",
+        "Aantal toewijzingen uit de 12 maanden voor de peildatum die op de peildatum nog geen "
+        "start zorg hebben en niet beëindigd zijn (oudere toewijzingen zonder start tellen niet: "
+        "dat zijn meestal ontbrekende startberichten, geen wachtenden).",
         "berichten 301, 305 en 307 of een wachtlijst-export",
         soort="wachttijd",
+        impact=False,
     ),
     Metric(
         "wachtlijst_groei_pct",
@@ -180,25 +189,28 @@ METRICS: tuple[Metric, ...] = (
         "Verandering van de wachtlijst t.o.v. drie maanden eerder, in procent.",
         "berichten 301, 305 en 307",
         soort="wachttijd",
+        impact=False,
     ),
     Metric(
         "kpi",
         "aantal",
         ("gemeente",),
         "Een KPI uit kpi_doelen in config/gemeenten (label kpi): kosten_per_client = kosten "
-        "van de laatste 12 zorgmaanden gedeeld door de unieke cliënten in die maanden (euro); "
+        "van de laatste 12 zorgmaanden (t/m de maand vóór de peilmaand) gedeeld door de "
+        "unieke cliënten in die maanden (euro); "
         "aandeel_lokaal_team = % jeugdcliënten met alleen lokaal-teamzorg (categorie 31). "
         "'mist kpi_doel' = aan de verkeerde kant van het doel, in de richting uit de config.",
         "declaraties en kpi_doelen",
         ("kpi_doel",),
         soort="kpi",
+        impact=False,
     ),
     Metric(
         "ontbrekende_declaraties",
         "aantal",
         ("aanbieder",),
         "Aantal recente zorgmaanden (van de laatste twee die grotendeels binnen horen te zijn) "
-        "waarvoor een aanbieder die de drie maanden daarvoor elke maand declareerde, niets "
+        "waarvoor een aanbieder die in de vier maanden daarvoor elke maand declareerde, niets "
         "gedeclareerd heeft. De impact is zijn gemiddelde maandbedrag.",
         "declaraties (declaratiedatum en zorgmaand)",
         soort="datakwaliteit",
@@ -210,6 +222,7 @@ METRICS: tuple[Metric, ...] = (
         "Bestanden die in de 31 dagen voor de peildatum in quarantaine gingen.",
         "bronbestand (status geweigerd)",
         soort="datakwaliteit",
+        impact=False,
     ),
     Metric(
         "totaalverschillen",
@@ -219,6 +232,7 @@ METRICS: tuple[Metric, ...] = (
         "de som van de prestaties (bevinding totaal_mismatch).",
         "bevindingen bij het inlezen",
         soort="datakwaliteit",
+        impact=False,
     ),
     Metric(
         "bevindingen",
@@ -228,6 +242,7 @@ METRICS: tuple[Metric, ...] = (
         "regels, ongeldige BSN, onbekende codes, ...).",
         "bevindingen bij het inlezen",
         soort="datakwaliteit",
+        impact=False,
     ),
     Metric(
         "niet_ingedeeld_bedrag",
@@ -259,7 +274,8 @@ def format_value(naam: str, value: float | tuple[float, float] | None) -> str:
     if unit == "procent":
         return f"{value:+.1f} %".replace(".", ",")
     if unit == "dagen":
-        return f"{value:.0f} dagen"
+        days = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+        return f"{days} dagen"
     if float(value).is_integer():
         return f"{value:.0f}"
     return f"{value:.1f}".replace(".", ",")

@@ -8,6 +8,7 @@ without changing anything.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +34,8 @@ from monitorbot.evaluate.rules import Rule, RuleSet
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.store import models
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -43,10 +46,7 @@ class Evaluation:
     now: datetime
     step: Step
     problems: list[str]
-
-    @property
-    def peilmaand(self) -> date:
-        return shift_months(self.as_of, -1)
+    peilmaand: date  # the month the monthly cycle reports on; repeats wait for the next one
 
     @property
     def firing(self) -> list[AlertUpdate]:
@@ -60,27 +60,53 @@ class Evaluation:
         return groups
 
 
-def observations(ctx: MetricContext, rules: Iterable[Rule]) -> tuple[list[Observation], list[str]]:
-    """Apply each rule to every row of its metric; a metric that fails is reported, not fatal."""
+@dataclass(frozen=True)
+class Observed:
+    observations: list[Observation]
+    evaluated: set[str]  # rules whose metric was computed: only their absent rows lapse
+    problems: list[str]
+
+
+def observations(ctx: MetricContext, rules: Iterable[Rule]) -> Observed:
+    """Apply each rule to every row of its metric; a metric that fails is reported, not fatal.
+
+    A rule whose metric failed is not "evaluated": its firing alerts stay as
+    they are instead of lapsing and coming back as new next time.
+    """
     result: list[Observation] = []
+    evaluated: set[str] = set()
     problems: list[str] = []
     for rule in rules:
         try:
             rows = measure(ctx, rule.metric, rule.scope)
         except Exception as exc:
+            log.exception("metric %s niet berekend", rule.metric)
             problems.append(
                 f"regel {rule.naam}: metric {rule.metric} niet berekend ({type(exc).__name__})"
             )
             continue
-        for row in rows:
-            if matches(rule, row.labels):
-                result.append(observe(rule, row))
-    return result, problems
+        evaluated.add(rule.naam)
+        result.extend(observe(rule, row) for row in rows if matches(rule, row.labels))
+    return Observed(result, evaluated, problems)
 
 
 def peildatum(now: datetime, tz: str) -> date:
     """The data cut of a live evaluation: everything declared before tomorrow."""
     return now.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
+
+
+def cycle_peilmaand(now: datetime, config: Config) -> date:
+    """The month the latest monthly cycle reported on (on the 10th of November: October).
+
+    A firing alert is repeated when this moves on, so repeats follow the
+    monthly cycle, not the calendar: evaluations after new files on the 3rd do
+    not repeat what the cycle on the 10th of the month before said.
+    """
+    local = now.astimezone(ZoneInfo(config.deployment.tijdzone)).date()
+    cycle = local.replace(day=1)
+    if local.day < config.deployment.planning.maandcyclus_dag:
+        cycle = shift_months(cycle, -1)
+    return shift_months(cycle, -1)
 
 
 # --------------------------------------------------------------------------- database
@@ -112,6 +138,7 @@ def _state_from_row(row: models.AlertState) -> AlertState:
         bevestiging=row.bevestiging,
         titel=row.titel or "",
         kanaal=row.kanaal or "",
+        peilmaand=row.peilmaand,
         id=row.id,
     )
 
@@ -147,6 +174,9 @@ def save(session: Session, evaluation: Evaluation) -> list[AlertUpdate]:
     saved = []
     for update in evaluation.step.updates:
         state = update.after
+        if state.id is None and state.status == "inactief":
+            saved.append(update)  # never pending, never firing: nothing to remember
+            continue
         row = session.get(models.AlertState, state.id) if state.id is not None else None
         if row is None:
             row = models.AlertState(
@@ -155,10 +185,21 @@ def save(session: Session, evaluation: Evaluation) -> list[AlertUpdate]:
             session.add(row)
         _fill_row(row, state, update, evaluation.now)
         session.flush()
-        if update.observation is not None:
+        if _worth_keeping(update):
             session.add(_evaluation_row(row.id, update, evaluation))
         saved.append(replace(update, after=replace(state, id=row.id)))
     return saved
+
+
+def _worth_keeping(update: AlertUpdate) -> bool:
+    """Inputs are stored when they explain something: a holding condition or a change.
+
+    A quiet alert re-evaluated after every inbox scan would otherwise add a
+    row per rule and row each time, without anything to explain.
+    """
+    if update.observation is None:
+        return False
+    return update.observation.holds or update.before.status != update.after.status
 
 
 def _fill_row(
@@ -179,6 +220,7 @@ def _fill_row(
     row.bevestigd_door = state.bevestigd_door
     row.bevestigd_op = state.bevestigd_op
     row.bevestiging = state.bevestiging
+    row.peilmaand = state.peilmaand
     row.titel = state.titel[:300]
     row.kanaal = state.kanaal
     if update.observation is not None:
@@ -203,6 +245,7 @@ def _evaluation_row(
         invoer=_jsonable(
             {
                 "titel": measurement.titel,
+                "omschrijving": observation.rule.omschrijving,
                 "metric": observation.rule.metric,
                 "scope": observation.rule.scope,
                 "drempels": {k: c.tekst for k, c in observation.rule.drempels.items()},
@@ -253,20 +296,30 @@ def evaluate(
     as_of: date | None = None,
     dry_run: bool = False,
 ) -> Evaluation:
-    """One evaluation now; with `dry_run` nothing is written (the caller rolls back)."""
-    as_of = as_of or peildatum(now, config.deployment.tijdzone)
-    ctx = MetricContext(session, config, spec, gemeente, as_of, window_end=now)
-    observed, problems = observations(ctx, rules.rules)
+    """One evaluation now; with `dry_run` nothing is written (the caller rolls back).
+
+    Without `as_of` the data is everything known now. With a past `as_of`, the
+    windows that count by ingestion time (quarantined files, findings) end there too.
+    """
+    if as_of is None:
+        as_of, peilmaand = peildatum(now, config.deployment.tijdzone), cycle_peilmaand(now, config)
+    else:
+        peilmaand = shift_months(as_of, -1)
+    # A past data cut (a replay, --as-of) also ends the ingestion-time windows; a cut of
+    # today or later (live, or the demo's day) leaves them at now.
+    window_end = now if as_of >= now.date() else datetime.combine(as_of, time(), UTC)
+    ctx = MetricContext(session, config, spec, gemeente, as_of, window_end=window_end)
+    observed = observations(ctx, rules.rules)
     step = advance(
         load_states(session, gemeente),
-        observed,
-        {rule.naam for rule in rules.rules},
+        observed.observations,
+        observed.evaluated,
         gemeente=gemeente,
         now=now,
-        peilmaand=shift_months(as_of, -1),
+        peilmaand=peilmaand,
         silences=load_silences(session, gemeente),
     )
-    evaluation = Evaluation(gemeente, as_of, now, step, problems)
+    evaluation = Evaluation(gemeente, as_of, now, step, observed.problems, peilmaand)
     if not dry_run:
         updates = save(session, evaluation)
         evaluation = replace(evaluation, step=Step(updates))
@@ -302,11 +355,11 @@ def replay(
         as_of = as_of.replace(day=min(config.deployment.planning.maandcyclus_dag, 28))
         now = datetime.combine(as_of, time(7), UTC)
         ctx = MetricContext(session, config, spec, gemeente, as_of, window_end=now)
-        observed, problems = observations(ctx, rules.rules)
+        observed = observations(ctx, rules.rules)
         step = advance(
             states,
-            observed,
-            {rule.naam for rule in rules.rules},
+            observed.observations,
+            observed.evaluated,
             gemeente=gemeente,
             now=now,
             peilmaand=month,
@@ -315,7 +368,7 @@ def replay(
         states = {u.after.fingerprint: u.after for u in step.updates} | {
             k: v for k, v in states.items() if k not in {u.after.fingerprint for u in step.updates}
         }
-        entry = ReplayMonth(as_of, Evaluation(gemeente, as_of, now, step, problems))
+        entry = ReplayMonth(as_of, Evaluation(gemeente, as_of, now, step, observed.problems, month))
         result.append(entry)
         if on_month is not None:
             on_month(entry)

@@ -38,6 +38,7 @@ class Observation:
     ernst: str | None  # the highest severity whose condition holds (and impact suffices)
     drempel: Any  # the threshold of that severity (or of the lowest one when nothing holds)
     impact_te_klein: bool = False
+    voorwaarde: str = ""  # the condition as written, e.g. "> 1,5 × norm"
 
     @property
     def labels(self) -> dict[str, str]:
@@ -50,24 +51,22 @@ class Observation:
 
 def observe(rule: Rule, measurement: Measurement) -> Observation:
     """Which severity holds for this row (kritiek wins over waarschuwing)."""
+    lowest = min(rule.drempels, key=lambda e: SEVERITY_RANK[e])
     if measurement.waarde is None:
-        return Observation(rule, measurement, None, None)
+        return Observation(rule, measurement, None, None, voorwaarde=rule.drempels[lowest].tekst)
+    references = measurement.referenties
     for ernst in sorted(rule.drempels, key=lambda e: -SEVERITY_RANK[e]):
         condition = rule.drempels[ernst]
-        if condition.holds(measurement.waarde, measurement.referenties):
-            if rule.minimale_impact is not None and (
-                measurement.impact_cents is None
-                or measurement.impact_cents < (rule.minimale_impact.waarde or 0)
-            ):
-                return Observation(
-                    rule, measurement, None, condition.threshold(measurement.referenties), True
-                )
-            return Observation(
-                rule, measurement, ernst, condition.threshold(measurement.referenties)
-            )
-    lowest = min(rule.drempels, key=lambda e: SEVERITY_RANK[e])
+        if not condition.holds(measurement.waarde, references):
+            continue
+        threshold = condition.threshold(references)
+        minimum = rule.minimale_impact.waarde if rule.minimale_impact else None
+        if minimum is not None and (measurement.impact_cents or 0.0) < minimum:
+            return Observation(rule, measurement, None, threshold, True, condition.tekst)
+        return Observation(rule, measurement, ernst, threshold, False, condition.tekst)
+    condition = rule.drempels[lowest]
     return Observation(
-        rule, measurement, None, rule.drempels[lowest].threshold(measurement.referenties)
+        rule, measurement, None, condition.threshold(references), False, condition.tekst
     )
 
 
@@ -97,6 +96,7 @@ class AlertState:
     bevestiging: str | None = None
     titel: str = ""
     kanaal: str = ""
+    peilmaand: date | None = None  # the cycle of the last holding evaluation (for `voor`)
     id: int | None = None
 
     @property
@@ -144,15 +144,27 @@ class AlertUpdate:
 
 
 def transition(
-    state: AlertState, observation: Observation | None, now: datetime, voor: int
+    state: AlertState,
+    observation: Observation | None,
+    now: datetime,
+    voor: int,
+    peilmaand: date | None = None,
 ) -> AlertState:
-    """The next state: holding `voor` evaluations in a row makes a pending alert fire."""
+    """The next state: holding in `voor` consecutive monthly cycles makes a pending alert fire.
+
+    Consecutive cycles, not evaluations: the inbox scan evaluates again after
+    every new file, and three files on one day are not three months.
+    """
     holds = observation is not None and observation.holds
     if holds:
         assert observation is not None
-        count = state.opeenvolgend + 1 if state.status in ("pending", "firing") else 1
+        same_cycle = peilmaand is not None and state.peilmaand == peilmaand
+        if state.status in ("pending", "firing"):
+            count = state.opeenvolgend if same_cycle else state.opeenvolgend + 1
+        else:
+            count = 1
         if state.status == "firing":
-            return replace(state, ernst=observation.ernst, opeenvolgend=count)
+            return replace(state, ernst=observation.ernst, opeenvolgend=count, peilmaand=peilmaand)
         fresh = state.status in ("inactief", "resolved")
         base = replace(
             state,
@@ -163,7 +175,7 @@ def transition(
         )
         if fresh:  # a new episode: an old acknowledgement does not carry over
             base = replace(base, bevestigd_door=None, bevestigd_op=None, bevestiging=None)
-        return replace(base, status="firing" if count >= voor else "pending")
+        return replace(base, status="firing" if count >= voor else "pending", peilmaand=peilmaand)
     if state.status == "firing":
         return replace(state, status="resolved", opeenvolgend=0, opgelost_op=now)
     if state.status == "pending":
@@ -172,11 +184,14 @@ def transition(
 
 
 def melding(before: AlertState, after: AlertState, peilmaand: date, herhaal: str) -> str | None:
-    """What changed for people since they were last told (dedup and repeat interval)."""
+    """What changed for people since they were last told (dedup and repeat interval).
+
+    `herhaal: nooit` is a one-off notice (an unusual month): told once, and not
+    announced again when it ends.
+    """
     if after.status == "resolved":
-        return (
-            "opgelost" if before.status == "firing" and before.gemeld_status == "firing" else None
-        )
+        told = before.status == "firing" and before.gemeld_status == "firing"
+        return "opgelost" if told and herhaal != "nooit" else None
     if after.status != "firing":
         return None
     if after.gemeld_status != "firing" or before.status != "firing":
@@ -192,14 +207,23 @@ def melding(before: AlertState, after: AlertState, peilmaand: date, herhaal: str
     return None
 
 
+IDENTITY = ("perceel", "aanbieder", "domein", "totaal", "kpi")
+
+
 @dataclass
 class Inhibition:
-    """A firing `bron` alert mutes `doel` alerts that share the `gelijk` labels."""
+    """A firing `bron` alert mutes `doel` alerts about the same thing.
+
+    "The same thing" is `gelijk`: label names whose values must match; with
+    `zelfde_rij` the source must be about exactly the target's row (the same
+    perceel and provider, nothing broader or narrower) and the same kind of metric.
+    """
 
     naam: str
     bron: dict[str, str]
     doel: dict[str, str]
-    gelijk: tuple[str, ...]
+    gelijk: tuple[str, ...] = ()
+    zelfde_rij: bool = False
 
 
 INHIBITIONS: tuple[Inhibition, ...] = (
@@ -211,13 +235,10 @@ INHIBITIONS: tuple[Inhibition, ...] = (
         ("aanbieder",),
     ),
     Inhibition(
-        "kritiek dempt waarschuwing", {"ernst": "kritiek"}, {"ernst": "waarschuwing"}, ("perceel",)
-    ),
-    Inhibition(
         "kritiek dempt waarschuwing",
         {"ernst": "kritiek"},
         {"ernst": "waarschuwing"},
-        ("aanbieder",),
+        zelfde_rij=True,
     ),
 )
 
@@ -232,6 +253,22 @@ def _facts(update: AlertUpdate) -> dict[str, str]:
     }
 
 
+def _same_row(source: dict[str, str], target: dict[str, str]) -> bool:
+    return source["soort"] == target["soort"] and all(
+        source.get(label) == target.get(label) for label in IDENTITY
+    )
+
+
+def _mutes(inhibition: Inhibition, source: dict[str, str], target: dict[str, str]) -> bool:
+    if any(source.get(k) != v for k, v in inhibition.bron.items()):
+        return False
+    if any(target.get(k) != v for k, v in inhibition.doel.items()):
+        return False
+    if any(not target.get(key) or source.get(key) != target[key] for key in inhibition.gelijk):
+        return False
+    return not inhibition.zelfde_rij or _same_row(source, target)
+
+
 def inhibitions(updates: list[AlertUpdate]) -> dict[int, str]:
     """Which firing updates are muted, and by what (keyed by position in `updates`).
 
@@ -243,24 +280,12 @@ def inhibitions(updates: list[AlertUpdate]) -> dict[int, str]:
     firing = [i for i, u in enumerate(updates) if u.after.status == "firing"]
     muted: dict[int, str] = {}
     for inhibition in INHIBITIONS:
-        sources = [
-            i
-            for i in firing
-            if i not in muted and all(facts[i].get(k) == v for k, v in inhibition.bron.items())
-        ]
+        sources = [i for i in firing if i not in muted]
         for target in firing:
-            fact = facts[target]
-            if target in muted or any(fact.get(k) != v for k, v in inhibition.doel.items()):
-                continue
-            if any(not fact.get(label) for label in inhibition.gelijk):
+            if target in muted:
                 continue
             source = next(
-                (
-                    i
-                    for i in sources
-                    if i != target
-                    and all(facts[i].get(label) == fact.get(label) for label in inhibition.gelijk)
-                ),
+                (i for i in sources if i != target and _mutes(inhibition, facts[i], facts[target])),
                 None,
             )
             if source is not None:
@@ -301,7 +326,7 @@ def advance(
         seen.add(key)
         before = states.get(key) or AlertState(key, observation.rule.naam, observation.labels)
         after = replace(
-            transition(before, observation, now, observation.rule.voor),
+            transition(before, observation, now, observation.rule.voor, peilmaand),
             titel=observation.measurement.titel,
             kanaal=observation.rule.kanaal,
         )
@@ -314,6 +339,11 @@ def advance(
     muted = inhibitions(updates)
     result = Step()
     for position, update in enumerate(updates):
+        if update.observation is None:
+            # The row is gone (the year closed, a provider without data): the alert
+            # lapses quietly; "opgelost" would claim a problem was solved.
+            result.updates.append(update)
+            continue
         herhaal = update.rule.herhaal if update.rule else "maandcyclus"
         told = melding(update.before, update.after, peilmaand, herhaal)
         reason = None

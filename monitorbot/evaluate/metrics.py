@@ -47,6 +47,7 @@ ALLOC = models.Toewijzing
 WINDOW = timedelta(days=31)
 LOCAL_TEAM_CATEGORY = "31"
 MIN_STARTS = 5
+MIN_CLIENTS = 10
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,13 @@ class MetricContext:
         self.settings = config.gemeente(gemeente)
         last_care_month = shift_months(as_of, -1)
         self.year = last_care_month.year
+        self._memo: dict[Any, Any] = {}
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Compute once per evaluation: several rules share a metric's rows."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @cached_property
     def budget(self) -> BudgetReport:
@@ -112,16 +120,11 @@ class MetricContext:
         return [p for p in self.config.percelen.percelen if p.onderdeel_van is None]
 
     def members(self, perceel: Perceel) -> list[str]:
-        return [
-            perceel.id,
-            *(p.id for p in self.config.percelen.percelen if p.onderdeel_van == perceel.id),
-        ]
+        return self.config.percelen.members(perceel.id)
 
     def top_level_of(self, perceel_id: str) -> str:
-        perceel = self.config.percelen.get(perceel_id)
-        if perceel is None:
-            return perceel_id
-        return perceel.onderdeel_van or perceel.id
+        known = self.config.percelen.get(perceel_id) is not None
+        return self.config.percelen.top_level(perceel_id) if known else perceel_id
 
     def perceel_naam(self, perceel_id: str) -> str:
         perceel = self.config.percelen.get(perceel_id)
@@ -136,12 +139,14 @@ def _budget_rows(ctx: MetricContext, scope: str) -> list[PerceelPrognose]:
     return [r for r in ctx.budget.rows if r.niveau == niveau and r.has_content]
 
 
-def _row_labels(row: PerceelPrognose) -> dict[str, str]:
+def _row_labels(row: PerceelPrognose, year: int) -> dict[str, str]:
+    """A budget row's identity, with its year: a new budget year is a new alert."""
+    jaar = {"jaar": str(year)}
     if row.niveau == "domein":
-        return {"domein": row.domein}
+        return {"domein": row.domein} | jaar
     if row.niveau == "totaal":
-        return {"totaal": "totaal"}
-    return {"perceel": row.perceel, "domein": row.domein}
+        return {"totaal": "totaal"} | jaar
+    return {"perceel": row.perceel, "domein": row.domein} | jaar
 
 
 def _prognosis_inputs(row: PerceelPrognose) -> dict[str, Any]:
@@ -151,7 +156,12 @@ def _prognosis_inputs(row: PerceelPrognose) -> dict[str, Any]:
         "prognose_cents": _round(row.prognose_cents),
         "restant_cents": _round(row.restant_cents),
         "v_n": row.v_n,
-        "afwijking_pct": _pct(row.afwijking),
+        # restant / |begroting|: negative is nadeel for income rows too, like the metric.
+        "afwijking_pct": _pct(
+            row.restant_cents / abs(row.begroting_cents)
+            if row.begroting_cents and row.restant_cents is not None
+            else None
+        ),
         "gedeclareerd_cents": _round(row.gedeclareerd_cents),
         "verwacht_compleet_cents": _round(row.verwacht_compleet_cents),
         "bron": row.bron,
@@ -182,7 +192,7 @@ def prognose_afwijking_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
         inputs = _prognosis_inputs(row) | {"jaar": ctx.year}
         result.append(
             Measurement(
-                _row_labels(row),
+                _row_labels(row, ctx.year),
                 row.naam,
                 # Divided by |begroting| so that negative means nadeel for income rows too.
                 row.restant_cents / abs(row.begroting_cents) * 100,
@@ -201,7 +211,7 @@ def prognose(ctx: MetricContext, scope: str) -> list[Measurement]:
         impact = abs(row.restant_cents) if row.restant_cents is not None else None
         result.append(
             Measurement(
-                _row_labels(row),
+                _row_labels(row, ctx.year),
                 row.naam,
                 row.prognose_cents,
                 {"begroting": row.begroting_cents},
@@ -236,7 +246,7 @@ def _provider_inputs(ctx: MetricContext, row: AanbiederPrognose) -> dict[str, An
 def aanbieder_afwijking_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
     return [
         Measurement(
-            {"aanbieder": row.agb},
+            {"aanbieder": row.agb, "jaar": str(ctx.year)},
             row.naam,
             row.afwijking * 100,
             impact_cents=abs(row.restant_cents or 0.0),
@@ -250,7 +260,7 @@ def aanbieder_afwijking_pct(ctx: MetricContext, scope: str) -> list[Measurement]
 def aanbieder_prognose(ctx: MetricContext, scope: str) -> list[Measurement]:
     return [
         Measurement(
-            {"aanbieder": row.agb},
+            {"aanbieder": row.agb, "jaar": str(ctx.year)},
             row.naam,
             row.model.mid,
             {"budgetindicatie": row.budgetindicatie_cents},
@@ -268,10 +278,11 @@ def aanbieder_prognose(ctx: MetricContext, scope: str) -> list[Measurement]:
 def maandkosten(ctx: MetricContext, scope: str) -> list[Measurement]:
     """The month two before the peilmaand against a forecast made without it.
 
-    Two months back most of the month has been declared (the completion adds
-    little), so a value outside the 95 % band is a real change, not lateness.
+    By then most of the month has been declared, so a value outside the 95 %
+    band is a change in the care itself rather than in the declaring. The month
+    is a label: every unusual month is its own alert.
     """
-    month = pd.Timestamp(shift_months(ctx.as_of, -2))
+    month = pd.Timestamp(shift_months(ctx.as_of, -3))
     result = []
     for perceel in ctx.top_level:
         if not perceel.regels and not any(
@@ -295,8 +306,8 @@ def maandkosten(ctx: MetricContext, scope: str) -> list[Measurement]:
         expected = float(forecast["mean"].iloc[0])
         result.append(
             Measurement(
-                {"perceel": perceel.id, "domein": perceel.domein},
-                perceel.naam,
+                {"perceel": perceel.id, "domein": perceel.domein, "zorgmaand": f"{month:%Y-%m}"},
+                f"{perceel.naam}, {month:%m-%Y}",
                 value,
                 {"interval_95": (lo95, hi95)},
                 abs(value - expected),
@@ -313,43 +324,38 @@ def maandkosten(ctx: MetricContext, scope: str) -> list[Measurement]:
     return result
 
 
+def _completed_year(ctx: MetricContext, perceel: Perceel, year: int) -> float:
+    """A year's cost as expected when complete: early in a year, last year is still arriving."""
+    completed = completed_series(ctx.session, ctx.gemeente, ctx.members(perceel), ctx.as_of)
+    if completed is None:
+        return 0.0
+    return float(completed.verwacht[completed.verwacht.index.year == year].sum())
+
+
 def groei_boven_begroting_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
     """Growth excluding indexation against the growth the budget assumed, in %-points."""
-    threshold = ctx.config.deployment.hoge_kosten_grens
     result = []
     for row in _budget_rows(ctx, "perceel"):
         perceel = ctx.config.percelen.get(row.perceel)
         if perceel is None or row.begroting_cents is None or row.prognose_cents is None:
             continue
-        previous = period_figures(
-            ctx.session,
-            ctx.gemeente,
-            ctx.members(perceel),
-            date(ctx.year - 1, 1, 1),
-            date(ctx.year - 1, 12, 1),
-            high_cost_cents=threshold,
-            known_before=ctx.as_of,
-        ).kosten_cents
+        previous = _completed_year(ctx, perceel, ctx.year - 1)
         if previous <= 0 or row.begroting_cents <= 0:
             continue
         index = ctx.settings.indexatie_voor(ctx.year, perceel.id)
         budgeted = (index.begroot if index else 0.0) / 100
-        actual = (
-            (index.werkelijk if index.werkelijk is not None else index.begroot) / 100
-            if index
-            else 0.0
-        )
+        actual = ctx.settings.indexatie_pct(ctx.year, perceel.id) / 100
         growth = row.prognose_cents / previous / (1 + actual) - 1
         assumed = row.begroting_cents / previous / (1 + budgeted) - 1
         result.append(
             Measurement(
-                _row_labels(row),
+                _row_labels(row, ctx.year),
                 row.naam,
                 (growth - assumed) * 100,
                 impact_cents=abs(row.restant_cents or 0.0),
                 invoer={
                     "jaar": ctx.year,
-                    "realisatie_vorig_jaar_cents": previous,
+                    "realisatie_vorig_jaar_cents": round(previous),
                     "prognose_cents": _round(row.prognose_cents),
                     "begroting_cents": row.begroting_cents,
                     "groei_excl_indexatie_pct": round(growth * 100, 2),
@@ -375,9 +381,10 @@ def _client_rows(ctx: MetricContext) -> list[tuple[Perceel, Any, Any]]:
     declared), and the earlier period is taken as it was known a year earlier, so
     both are equally complete.
     """
-    cached = getattr(ctx, "_client_rows", None)
-    if cached is not None:
-        return cached
+    return ctx.memo("client_rows", lambda: _compute_client_rows(ctx))
+
+
+def _compute_client_rows(ctx: MetricContext) -> list[tuple[Perceel, Any, Any]]:
     last = shift_months(ctx.as_of, -2)
     periods = [(shift_months(last, -23), shift_months(last, -12)), (shift_months(last, -11), last)]
     vintages = [same_day(ctx.as_of, -1), ctx.as_of]
@@ -398,9 +405,9 @@ def _client_rows(ctx: MetricContext) -> list[tuple[Perceel, Any, Any]]:
             )
             for (first, end), known in zip(periods, vintages, strict=True)
         )
-        if current.kosten_cents > 0:
+        # Small cells describe persons, not a perceel: with few clients the top 10 is everyone.
+        if current.kosten_cents > 0 and current.clienten >= MIN_CLIENTS:
             rows.append((perceel, previous, current))
-    ctx._client_rows = rows  # type: ignore[attr-defined]
     return rows
 
 
@@ -438,8 +445,7 @@ def kosten_per_client_groei_pct(ctx: MetricContext, scope: str) -> list[Measurem
     for p, prev, cur in _client_rows(ctx):
         if not prev.clienten or not cur.clienten:
             continue
-        index = ctx.settings.indexatie_voor(ctx.year, p.id)
-        pct = (index.werkelijk if index.werkelijk is not None else index.begroot) if index else 0.0
+        pct = ctx.settings.indexatie_pct(ctx.year, p.id)
         growth = cur.kosten_per_client / (1 + pct / 100) / prev.kosten_per_client - 1
         result.append(
             Measurement(
@@ -472,7 +478,6 @@ def hoge_kosten_gevallen(ctx: MetricContext, scope: str) -> list[Measurement]:
             {"perceel": p.id, "domein": p.domein},
             p.naam,
             float(cur.boven_grens),
-            impact_cents=float(cur.top10_cents),
             invoer=_client_inputs(ctx, p, prev, cur)
             | {"grens_cents": ctx.config.deployment.hoge_kosten_grens},
         )
@@ -506,9 +511,10 @@ def _waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
     Fetches only two dates per started allocation; the days are computed here
     because date arithmetic differs between SQLite and PostgreSQL.
     """
-    cached = getattr(ctx, "_wait_rows", None)
-    if cached is not None:
-        return cached
+    return ctx.memo("wait_rows", lambda: _compute_waits(ctx))
+
+
+def _compute_waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
     rows = ctx.session.execute(
         select(ALLOC.perceel_id, ALLOC.aanbieder_agb, ALLOC.toewijzingsdatum, ALLOC.start_datum)
         .where(
@@ -520,15 +526,13 @@ def _waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
         )
         .execution_options(yield_per=10_000)
     )
-    waits = [
+    return [
         (perceel or NIET_INGEDEELD, agb or "", max((start - allocated).days, 0))
         for perceel, agb, allocated, start in rows
     ]
-    ctx._wait_rows = waits  # type: ignore[attr-defined]
-    return waits
 
 
-def _wait_metric(ctx: MetricContext, scope: str, figure: Callable[[list[int]], float], naam: str):
+def _wait_metric(ctx: MetricContext, scope: str, figure: Callable[[list[int]], float]):
     groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
     for perceel, agb, days in _waits(ctx):
         if scope == "perceel":
@@ -573,11 +577,11 @@ def _p90(days: list[int]) -> float:
 
 
 def wachttijd_mediaan_dagen(ctx: MetricContext, scope: str) -> list[Measurement]:
-    return _wait_metric(ctx, scope, lambda d: float(statistics.median(d)), "mediaan")
+    return _wait_metric(ctx, scope, lambda d: float(statistics.median(d)))
 
 
 def wachttijd_p90_dagen(ctx: MetricContext, scope: str) -> list[Measurement]:
-    return _wait_metric(ctx, scope, _p90, "p90")
+    return _wait_metric(ctx, scope, _p90)
 
 
 def waiting_list(ctx: MetricContext, on: date) -> dict[str, int]:
@@ -664,13 +668,18 @@ def kpi(ctx: MetricContext, scope: str) -> list[Measurement]:
             if not figures.clienten:
                 continue
             value = figures.kosten_per_client / 100
-            inputs |= {"kosten_cents": figures.kosten_cents, "unieke_clienten": figures.clienten}
+            inputs |= {
+                "kosten_cents": figures.kosten_cents,
+                "unieke_clienten": figures.clienten,
+                "eenheid": "euro",
+            }
             titel = f"Kosten per cliënt {ctx.perceel_naam(doel.perceel)}"
         elif doel.kpi == "aandeel_lokaal_team":
             value_or_none = _local_team_share(ctx, first, last)
             if value_or_none is None:
                 continue
             value, inputs["toelichting"] = value_or_none, "cliënten met alleen categorie 31"
+            inputs["eenheid"] = "procent"
             titel = "Aandeel jeugdcliënten geholpen door het lokale team"
         else:
             continue  # verblijf_vs_pleegzorg, doorlooptijd: no product definition in config yet
@@ -883,11 +892,7 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
 
 def measure(ctx: MetricContext, metric: str, scope: str) -> list[Measurement]:
     """Every row of `metric` at `scope`, computed once per evaluation."""
-    cache: dict[tuple[str, str], list[Measurement]] = ctx.__dict__.setdefault("_measured", {})
-    key = (metric, scope)
-    if key not in cache:
-        cache[key] = COMPUTE[metric](ctx, scope)
-    return cache[key]
+    return ctx.memo(("metric", metric, scope), lambda: COMPUTE[metric](ctx, scope))
 
 
 def _round(value: float | None) -> int | None:

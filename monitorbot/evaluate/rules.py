@@ -49,6 +49,16 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
 }
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+RESERVED_LABELS = {
+    "perceel", "aanbieder", "domein", "totaal", "kpi", "jaar", "zorgmaand",
+    "regel", "ernst", "soort",
+}  # fmt: skip
+FILTERS: dict[str, list[str] | None] = {
+    "perceel": None,  # checked against percelen.yaml when the loader knows them
+    "aanbieder": None,
+    "domein": ["jeugd", "wmo"],
+    "kpi": ["kosten_per_client", "aandeel_lokaal_team", "verblijf_vs_pleegzorg", "doorlooptijd"],
+}
 _NUMBER = r"[-+−]?\d+(?:\.\d{3})*(?:,\d+)?|[-+−]?\d+(?:\.\d+)?"
 _COMPARISON = re.compile(rf"^(>=|<=|>|<)\s*(?:(?P<factor>{_NUMBER})\s*[×x*]\s*)?(?P<rest>.+)$")
 _AMOUNT = re.compile(
@@ -187,9 +197,15 @@ class Rule(_Strict):
 
     @field_validator("metric")
     @classmethod
-    def _known_metric(cls, value: str) -> str:
+    def _known_metric(cls, value: str, info: ValidationInfo) -> str:
         if value not in BY_NAME:
             raise ValueError(f"onbekende metric {value!r}; toegestaan: {', '.join(BY_NAME)}")
+        scope = info.data.get("scope")
+        if scope is not None and scope not in BY_NAME[value].scopes:
+            raise ValueError(
+                f"metric {value} bestaat niet voor scope {scope!r}; "
+                f"toegestaan: {', '.join(BY_NAME[value].scopes)}"
+            )
         return value
 
     @field_validator("drempels", mode="before")
@@ -201,15 +217,81 @@ class Rule(_Strict):
             raise ValueError(f"geef minstens één ernst; toegestaan: {', '.join(ERNSTEN)}")
         return {key: _as_condition(text) for key, text in value.items()}
 
+    @field_validator("drempels")
+    @classmethod
+    def _thresholds_fit_metric(
+        cls, value: dict[Ernst, Condition], info: ValidationInfo
+    ) -> dict[Ernst, Condition]:
+        """Units and references are checked here, so the error points at `drempels`."""
+        metric = BY_NAME.get(info.data.get("metric", ""))
+        if metric is None:
+            return value
+        for ernst, condition in value.items():
+            if condition.referentie is not None:
+                if condition.referentie not in metric.referenties:
+                    allowed = ", ".join(metric.referenties) or "geen (alleen een getal)"
+                    raise ValueError(
+                        f"drempel {ernst} {condition.tekst!r}: metric {metric.naam} kent "
+                        f"referentie {condition.referentie!r} niet; toegestaan: {allowed}"
+                    )
+            elif condition.eenheid != metric.eenheid:
+                raise ValueError(
+                    f"drempel {ernst} {condition.tekst!r} is in {condition.eenheid}, maar "
+                    f"{metric.naam} is in {metric.eenheid}; schrijf bv. "
+                    f"{UNIT_EXAMPLES[metric.eenheid]}"
+                )
+        return value
+
     @field_validator("minimale_impact", mode="before")
     @classmethod
-    def _parse_impact(cls, value: Any) -> Any:
+    def _parse_impact(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None or isinstance(value, Condition):
             return value
+        metric = BY_NAME.get(info.data.get("metric", ""))
+        if metric is not None and not metric.impact:
+            raise ValueError(
+                f"metric {metric.naam} heeft geen bedrag om tegen af te wegen; laat "
+                "minimale_impact weg (zou de regel nooit laten afgaan)"
+            )
         condition = parse_condition(f">= {value}")
         if condition.eenheid != "euro":
             raise ValueError(f"minimale_impact is een bedrag, bv. '€ 25.000', niet {value!r}")
         return condition
+
+    @field_validator("labels")
+    @classmethod
+    def _own_labels_only(cls, value: dict[str, str]) -> dict[str, str]:
+        taken = sorted(set(value) & RESERVED_LABELS)
+        if taken:
+            raise ValueError(
+                f"label {', '.join(taken)} is gereserveerd (monitorbot zet die zelf); kies "
+                "een andere naam, bv. 'team' of 'thema'"
+            )
+        return value
+
+    @field_validator("filter")
+    @classmethod
+    def _known_filter_values(
+        cls, value: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
+        unknown = set(value) - set(FILTERS)
+        if unknown:
+            raise ValueError(
+                f"onbekend filter {', '.join(sorted(unknown))}; toegestaan: {', '.join(FILTERS)}"
+            )
+        known = {**FILTERS, "perceel": (info.context or {}).get("percelen")}
+        for key, values in value.items():
+            allowed = known.get(key)
+            wrong = [v for v in values if allowed is not None and v not in allowed]
+            if key == "aanbieder":
+                wrong = [v for v in values if not re.fullmatch(r"[0-9]{8}", v)]
+                allowed = ["AGB-codes van 8 cijfers"]
+            if wrong:
+                raise ValueError(
+                    f"filter {key}: onbekend {', '.join(map(repr, wrong))}; "
+                    f"toegestaan: {', '.join(allowed or [])}"
+                )
+        return value
 
     @field_validator("kanaal")
     @classmethod
@@ -221,36 +303,6 @@ class Rule(_Strict):
                 f"{', '.join(sorted(known))}"
             )
         return value
-
-    @model_validator(mode="after")
-    def _fits_metric(self) -> Rule:
-        metric = BY_NAME[self.metric]
-        if self.scope not in metric.scopes:
-            raise ValueError(
-                f"metric {self.metric} bestaat niet voor scope {self.scope!r}; "
-                f"toegestaan: {', '.join(metric.scopes)}"
-            )
-        for ernst, condition in self.drempels.items():
-            if condition.referentie is not None:
-                if condition.referentie not in metric.referenties:
-                    allowed = ", ".join(metric.referenties) or "geen (alleen een getal)"
-                    raise ValueError(
-                        f"drempel {ernst} {condition.tekst!r}: metric {self.metric} kent "
-                        f"referentie {condition.referentie!r} niet; toegestaan: {allowed}"
-                    )
-            elif condition.eenheid != metric.eenheid:
-                raise ValueError(
-                    f"drempel {ernst} {condition.tekst!r} is in {condition.eenheid}, maar "
-                    f"{self.metric} is in {metric.eenheid}; schrijf bv. "
-                    f"{UNIT_EXAMPLES[metric.eenheid]}"
-                )
-        unknown = set(self.filter) - {"perceel", "aanbieder", "domein", "kpi"}
-        if unknown:
-            raise ValueError(
-                f"onbekend filter {', '.join(sorted(unknown))}; toegestaan: perceel, "
-                "aanbieder, domein, kpi"
-            )
-        return self
 
 
 def _as_condition(value: Any) -> Any:
@@ -288,7 +340,9 @@ def rule_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
 
 
-def load_rules(paths: list[Path], channels: list[str] | None = None) -> RuleSet:
+def load_rules(
+    paths: list[Path], channels: list[str] | None = None, percelen: list[str] | None = None
+) -> RuleSet:
     """Load rule files (or every `*.yaml` in a folder); all problems reported at once."""
     files: list[Path] = []
     problems: list[ConfigProblem] = []
@@ -299,7 +353,7 @@ def load_rules(paths: list[Path], channels: list[str] | None = None) -> RuleSet:
         files.extend(rule_files(path) if path.is_dir() else [path])
     rules: list[Rule] = []
     where: dict[str, Path] = {}
-    context = {"kanalen": channels} if channels is not None else None
+    context = {"kanalen": channels, "percelen": percelen}
     for file in files:
         try:
             loaded = load_model_file(file, RuleFile, context)

@@ -29,6 +29,7 @@ from monitorbot.forecast.models import forecast_series
 from monitorbot.forecast.spec import ForecastSpec
 
 Z80, Z95 = 1.2816, 1.9600
+BANDS = ("mean", "lo80", "hi80", "lo95", "hi95")  # a forecast frame's columns, as in Interval
 MIN_PROVIDER_MONTHS = 12
 
 
@@ -250,6 +251,8 @@ class YearPrognosis:
     realised: float
     model: str
     monthly: pd.Series  # completed months of the year, then the forecast means (cents)
+    # The year's months after the data, with their bands: mean, lo80, hi80, lo95, hi95.
+    forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _year_prognosis(
@@ -281,9 +284,34 @@ def _year_prognosis(
     frame = frame[frame.index.year == year] * factors.get(year, 1.0)
     # Forecast errors of consecutive months move together (a level shift persists),
     # so the year's band is the sum of the monthly bands, not their quadrature.
-    rest = Interval(*(float(frame[c].sum()) for c in ("mean", "lo80", "hi80", "lo95", "hi95")))
+    rest = Interval(*(float(frame[c].sum()) for c in BANDS))
     path = pd.concat([history[in_year], frame["mean"]])
-    return YearPrognosis(realised_part + rest, declared, realised, result.model, path)
+    return YearPrognosis(realised_part + rest, declared, realised, result.model, path, frame)
+
+
+def _perceel_outcome(
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    gemeente: str,
+    perceel: Perceel,
+    year: int,
+    as_of: date,
+) -> tuple[CompletedSeries, YearPrognosis] | None:
+    """A perceel's own months (declarations completed, or monthly totals) and its prognosis.
+
+    None when the perceel has no data of its own (e.g. a parent that only sums its
+    sub-percelen).
+    """
+    completed = (
+        completed_series(session, gemeente, [perceel.id], as_of)
+        if perceel.regels
+        else totals_series(session, gemeente, perceel.id, as_of)
+    )
+    if completed is None or not len(completed.verwacht):
+        return None
+    factors = index_factors(config, gemeente, perceel, [year], year - 5)
+    return completed, _year_prognosis(completed, year, factors, spec, perceel.id)
 
 
 def build_budget_report(
@@ -294,7 +322,6 @@ def build_budget_report(
     begroting = config.begroting(gemeente, year)
     budgets = dict(begroting.bedragen) if begroting else {}
     corrections = {c.perceel: c for c in begroting.prognose_correcties} if begroting else {}
-    base_year = year - 5
     rows: dict[str, PerceelPrognose] = {}
     for perceel in config.percelen.percelen:
         row = PerceelPrognose(
@@ -305,14 +332,9 @@ def build_budget_report(
             begroting_cents=budgets.get(perceel.id),
             correctie=corrections.get(perceel.id),
         )
-        completed = (
-            completed_series(session, gemeente, [perceel.id], as_of)
-            if perceel.regels
-            else totals_series(session, gemeente, perceel.id, as_of)
-        )
-        if completed is not None and len(completed.verwacht):
-            factors = index_factors(config, gemeente, perceel, [year], base_year)
-            outcome = _year_prognosis(completed, year, factors, spec, perceel.id)
+        found = _perceel_outcome(session, config, spec, gemeente, perceel, year, as_of)
+        if found is not None:
+            outcome = found[1]
             row.model, row.gedeclareerd_cents = outcome.interval, outcome.declared
             row.verwacht_compleet_cents, row.modelnaam = outcome.realised, outcome.model
         rows[perceel.id] = row
@@ -372,6 +394,37 @@ def _sum_rows(
     return total
 
 
+def slice_prognosis(
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    gemeente: str,
+    year: int,
+    as_of: date,
+    *,
+    key: str,
+    percelen: list[str] | None = None,
+    aanbieders: list[str] | None = None,
+) -> YearPrognosis | None:
+    """The prognosis of any slice of the declarations: a provider, a perceel × provider.
+
+    Completed provider by provider like a perceel, then forecast under the spec's
+    `key` (e.g. ``aanbieder:AGB``). The index follows the slice's perceel; a
+    provider's care spans percelen, so without exactly one perceel it follows the
+    first perceel's default. None when the slice has no declarations yet.
+    """
+    completed = completed_series(session, gemeente, percelen, as_of, aanbieders=aanbieders)
+    if completed is None or not len(completed.verwacht):
+        return None
+    perceel = (
+        config.percelen.get(percelen[0])
+        if percelen is not None and len(percelen) == 1
+        else config.percelen.percelen[0]
+    )
+    factors = index_factors(config, gemeente, perceel, [year], year - 5)
+    return _year_prognosis(completed, year, factors, spec, key)
+
+
 # --------------------------------------------------------------------------- providers
 
 
@@ -406,9 +459,6 @@ def provider_prognoses(
     for indicatie in settings.budgetindicaties:
         if indicatie.jaar != year:
             continue
-        completed = completed_series(
-            session, gemeente, None, as_of, aanbieders=[indicatie.aanbieder]
-        )
         row = AanbiederPrognose(
             indicatie.aanbieder,
             settings.aanbieder_naam(indicatie.aanbieder),
@@ -418,10 +468,17 @@ def provider_prognoses(
             "",
             None,
         )
-        if completed is not None and len(completed.verwacht):
-            # A provider's care spans percelen; its index follows the first perceel's default.
-            factors = index_factors(config, gemeente, config.percelen.percelen[0], [year], year - 5)
-            outcome = _year_prognosis(completed, year, factors, spec, f"aanbieder:{row.agb}")
+        outcome = slice_prognosis(
+            session,
+            config,
+            spec,
+            gemeente,
+            year,
+            as_of,
+            key=f"aanbieder:{row.agb}",
+            aanbieders=[indicatie.aanbieder],
+        )
+        if outcome is not None:
             row.gedeclareerd_cents, row.model = outcome.declared, outcome.interval
             row.modelnaam = outcome.model
             crossing = outcome.monthly.cumsum() > indicatie.bedrag
@@ -429,3 +486,92 @@ def provider_prognoses(
                 row.overschrijding_maand = crossing.idxmax().date()
         result.append(row)
     return result
+
+
+# --------------------------------------------------------------------------- months
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    """One care month: as declared and as expected when complete, or else the forecast."""
+
+    maand: date
+    gedeclareerd_cents: float | None  # None for months after the data
+    verwacht_compleet_cents: float | None
+    prognose: Interval | None  # only for months after the data
+
+
+@dataclass(frozen=True)
+class MonthlyPrognosis:
+    """A perceel's year month by month: the path behind its line in the budget table."""
+
+    perceel: str
+    naam: str
+    jaar: int
+    as_of: date
+    maanden: tuple[MonthFigure, ...]
+    model: Interval | None  # the model's year figure, as the budget table computes it
+    modelnaam: str
+    correctie: PrognoseCorrectie | None  # replaces `model` in the budget table
+
+
+def monthly_prognosis(
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    gemeente: str,
+    perceel_id: str,
+    year: int,
+    as_of: date,
+) -> MonthlyPrognosis:
+    """Declared, expected-when-complete and forecast per care month of `year`.
+
+    Months before `as_of`'s month are data (declared, completed by the nowcast);
+    the later ones are the forecast with its bands. A parent perceel sums its
+    sub-percelen as the budget table does (bands of independent parts add in
+    quadrature), so its months add up to the same year figure.
+    """
+    perceel = config.percelen.get(perceel_id)
+    outcomes = []
+    for member in config.percelen.members(perceel.id):
+        found = _perceel_outcome(
+            session, config, spec, gemeente, config.percelen.get(member), year, as_of
+        )
+        if found is not None:
+            outcomes.append(found)
+    boundary = pd.Timestamp(as_of.replace(day=1))
+    months = []
+    for month in pd.date_range(date(year, 1, 1), periods=12, freq="MS"):
+        if month < boundary:
+            declared = sum(float(c.gedeclareerd.get(month, 0.0)) for c, _ in outcomes)
+            expected = sum(float(c.verwacht.get(month, 0.0)) for c, _ in outcomes)
+            months.append(MonthFigure(month.date(), declared, expected, None))
+            continue
+        bands = [
+            Interval(*(float(o.forecast.at[month, column]) for column in BANDS))
+            for _, o in outcomes
+            if month in o.forecast.index
+        ]
+        months.append(MonthFigure(month.date(), None, None, _total(bands)))
+    begroting = config.begroting(gemeente, year)
+    corrections = {c.perceel: c for c in begroting.prognose_correcties} if begroting else {}
+    modelnaam = outcomes[0][1].model if len(outcomes) == 1 else ""
+    if len(outcomes) > 1:
+        modelnaam = "som van onderdelen"
+    return MonthlyPrognosis(
+        perceel.id,
+        perceel.naam,
+        year,
+        as_of,
+        tuple(months),
+        _total([o.interval for _, o in outcomes]),
+        modelnaam,
+        corrections.get(perceel.id),
+    )
+
+
+def _total(parts: list[Interval]) -> Interval | None:
+    total = None
+    for part in parts:
+        total = part if total is None else total + part
+    return total

@@ -20,7 +20,8 @@ from monitorbot.store import models
 LINE = models.Declaratieregel
 
 
-def _vintage(query, known_before: date | None):  # type: ignore[no-untyped-def]
+def vintage(query, known_before: date | None):  # type: ignore[no-untyped-def]
+    """The query as the data looked on `known_before`: lines declared before that day."""
     return query if known_before is None else query.where(LINE.declaratiedatum < known_before)
 
 
@@ -42,7 +43,7 @@ def monthly_cost(
     )
     if percelen is not None:
         query = query.where(LINE.perceel_id.in_(list(percelen)))
-    query = _vintage(query, known_before).group_by(LINE.zorgmaand, *keys)
+    query = vintage(query, known_before).group_by(LINE.zorgmaand, *keys)
     frame = pd.DataFrame(session.execute(query).all(), columns=["zorgmaand", *by, "bedrag"])
     return _typed(frame)
 
@@ -73,7 +74,7 @@ def declaration_lags(
         query = query.where(LINE.perceel_id.in_(list(percelen)))
     if aanbieders is not None:
         query = query.where(LINE.aanbieder_agb.in_(list(aanbieders)))
-    query = _vintage(query, known_before).group_by(LINE.zorgmaand, lag, *keys)
+    query = vintage(query, known_before).group_by(LINE.zorgmaand, lag, *keys)
     columns = ["zorgmaand", "lag", *(["groep"] if group else []), "bedrag"]
     frame = _typed(pd.DataFrame(session.execute(query).all(), columns=columns))
     frame["lag"] = frame["lag"].astype(int).clip(lower=0)
@@ -97,7 +98,7 @@ def unique_clients(
         LINE.perceel_id.in_(list(percelen)),
         LINE.debet_credit == "D",
     )
-    query = _vintage(query, known_before).group_by(period)
+    query = vintage(query, known_before).group_by(period)
     frame = pd.DataFrame(session.execute(query).all(), columns=["periode", "clienten"])
     if per == "month":
         frame["periode"] = pd.to_datetime(frame["periode"])
@@ -143,11 +144,22 @@ def first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
+def through_month(known_before: date, year: int) -> int:
+    """The last care month of `year` with data when known before that day (1 at least).
+
+    A year in progress runs to the month before `known_before`'s month: that month
+    itself has only begun. A year that has ended runs to December.
+    """
+    return 12 if known_before.year > year else max(known_before.month - 1, 1)
+
+
 __all__ = [
     "declaration_lags",
     "dense_monthly",
     "first_of_month",
     "monthly_cost",
     "monthly_totals",
+    "through_month",
     "unique_clients",
+    "vintage",
 ]

@@ -23,6 +23,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitorbot.forecast.series import through_month
 from monitorbot.store import models
 
 LINE = models.Declaratieregel
@@ -136,7 +137,7 @@ def year_on_year(
     equally (in)complete and late declarations do not fake a slowdown. A year
     in progress is compared over January..the month before `known`.
     """
-    through = 12 if known.year > year else max(known.month - 1, 1)
+    through = through_month(known, year)
     previous, current = (
         client_figures(
             session,

@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from monitorbot.forecast.prognosis import BudgetReport, PerceelPrognose
-from monitorbot.money import format_euros, format_percentage
+from monitorbot.money import format_euros, format_percentage, plain_euros
+from monitorbot.notify.message import Table
 
 CSV_COLUMNS = [
     "perceel",
@@ -25,12 +26,6 @@ CSV_COLUMNS = [
     "afwijking_pct",
     "bron",
 ]
-
-
-def _euros(cents: float | None) -> str:
-    if cents is None:
-        return ""
-    return str((Decimal(repr(cents)) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _pct(fraction: float | None) -> str:
@@ -56,9 +51,9 @@ def to_csv(report: BudgetReport) -> str:
             [
                 row.perceel,
                 row.naam,
-                _euros(row.begroting_cents),
-                _euros(row.prognose_cents),
-                _euros(row.restant_cents),
+                plain_euros(row.begroting_cents),
+                plain_euros(row.prognose_cents),
+                plain_euros(row.restant_cents),
                 row.v_n,
                 _pct(row.afwijking),
                 row.bron if row.prognose_cents is not None else "",
@@ -67,11 +62,13 @@ def to_csv(report: BudgetReport) -> str:
     return buffer.getvalue()
 
 
-def _title(report: BudgetReport) -> str:
+def title(report: BudgetReport, *, thousands: bool = True) -> str:
+    """The table's caption; `thousands=False` where amounts are whole euros (Excel)."""
     versie = f" {report.versie}" if report.versie else ""
+    unit = "bedragen × € 1.000" if thousands else "bedragen in €"
     return (
         f"{report.gemeente_naam} ({report.gemeente}) — begroting {report.jaar}{versie}, "
-        f"prognose zoals bekend op {report.as_of:%d-%m-%Y}; bedragen × € 1.000"
+        f"prognose zoals bekend op {report.as_of:%d-%m-%Y}; {unit}"
     )
 
 
@@ -105,13 +102,15 @@ def _cells(row: PerceelPrognose, indent: str = "  ") -> list[str]:
     ]
 
 
-def _footnotes(report: BudgetReport) -> list[str]:
+def footnotes(report: BudgetReport, *, thousands: bool = True) -> list[str]:
+    """Each correction with who, when and why; amounts in the table's unit (see `title`)."""
+    amount = _k if thousands else lambda cents: f"€ {format_euros(round(cents))}"
     notes = []
     for row in report.body:
         if row.correctie is not None:
-            model = f"; model: {_k(row.model.mid)}" if row.model else ""
+            model = f"; model: {amount(row.model.mid)}" if row.model else ""
             notes.append(
-                f"* {row.naam}: correctie {_k(row.correctie.prognose)} door "
+                f"* {row.naam}: correctie {amount(row.correctie.prognose)} door "
                 f"{row.correctie.door} ({row.correctie.datum:%d-%m-%Y}): "
                 f"{row.correctie.reden}{model}"
             )
@@ -121,13 +120,13 @@ def _footnotes(report: BudgetReport) -> list[str]:
 def to_markdown(report: BudgetReport) -> str:
     header = _header(report)
     lines = [
-        f"{_title(report)}",
+        f"{title(report)}",
         "",
         "| " + " | ".join(header) + " |",
         "|---|" + "---:|" * 3 + ":-:|---:|",
     ]
     lines += ["| " + " | ".join(_cells(row, indent="↳ ")) + " |" for row in _rows(report)]
-    notes = _footnotes(report)
+    notes = footnotes(report)
     return "\n".join(lines + (["", *notes] if notes else [])) + "\n"
 
 
@@ -146,12 +145,12 @@ def to_table(report: BudgetReport) -> str:
         return "  ".join([first, *rest])
 
     rule = "  ".join("-" * w for w in widths)
-    out = [_title(report), "", line(header), rule]
+    out = [title(report), "", line(header), rule]
     for row, cells in zip(_rows(report), body, strict=True):
         if row.niveau in {"domein", "totaal"} and out[-1] != rule and not _is_total(out[-1]):
             out.append(rule)
         out.append(line(cells))
-    notes = _footnotes(report)
+    notes = footnotes(report)
     return "\n".join(out + (["", *notes] if notes else [])) + "\n"
 
 
@@ -160,63 +159,21 @@ def _is_total(text: str) -> bool:
 
 
 def to_xlsx(report: BudgetReport, path: Path) -> None:
-    """An Excel sheet controllers can compute with: euros as numbers, formats, frozen header."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """An Excel sheet controllers can compute with: the controller workbook's "Begroting" sheet.
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"Begroting {report.jaar}"
-    sheet.append([_title(report)])
-    sheet.append(
-        [
-            "perceel",
-            "naam",
-            "begroting",
-            "prognose",
-            "restant",
-            "V/N",
-            "afwijking",
-            "bron",
-            "model",
-            "prognose 80% laag",
-            "prognose 80% hoog",
-        ]
+    Euros as numbers with euro formats, V/N coloured, frozen header; one home
+    for that sheet (`workbook.write_budget_sheet`), which builds on this module's
+    title and footnotes, hence the import here rather than at the top.
+    """
+    from monitorbot.notify.workbook import budget_workbook
+
+    budget_workbook(report, sheet_title=f"Begroting {report.jaar}").save(path)
+
+
+def to_message_table(report: BudgetReport) -> Table:
+    """The table for chat and e-mail: the same cells as the console table, × € 1.000."""
+    return Table(
+        columns=_header(report),
+        rows=[[c.replace("**", "") for c in _cells(row)] for row in _rows(report)],
+        align=["l", "r", "r", "r", "c", "r"],
     )
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    euro = '#,##0.00 "€";[Red]-#,##0.00 "€"'
-    for row in _rows(report):
-        model = row.model
-        sheet.append(
-            [
-                row.perceel,
-                row.naam,
-                _num(row.begroting_cents),
-                _num(row.prognose_cents),
-                _num(row.restant_cents),
-                row.v_n,
-                row.afwijking,
-                row.bron if row.prognose_cents is not None else None,
-                row.modelnaam or None,
-                _num(model.lo80 if model else None),
-                _num(model.hi80 if model else None),
-            ]
-        )
-        current = sheet.max_row
-        for column in (3, 4, 5, 10, 11):
-            sheet.cell(current, column).number_format = euro
-        sheet.cell(current, 7).number_format = "0.0%"
-        if row.niveau in {"domein", "totaal"}:
-            for cell in sheet[current]:
-                cell.font = Font(bold=True)
-    sheet.freeze_panes = "C3"
-    for index, width in enumerate([24, 40, 16, 16, 16, 5, 10, 10, 20, 16, 16], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    workbook.save(path)
-
-
-def _num(cents: float | None) -> float | None:
-    """Euros as a number for Excel (rounded to the cent; Excel computes in floats anyway)."""
-    return None if cents is None else round(cents) / 100

@@ -320,6 +320,8 @@ class AlertState(Base):
     titel: Mapped[str | None] = mapped_column(String(300))
     kanaal: Mapped[str | None] = mapped_column(String(100))
     waarde: Mapped[float | None] = mapped_column(Float)
+    # The monthly cycle of the last holding evaluation, so `voor` counts cycles (0003).
+    peilmaand: Mapped[date | None] = mapped_column(Date)
 
 
 class AlertEvaluatie(Base):

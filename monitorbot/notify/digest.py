@@ -1,0 +1,241 @@
+"""The manager digest: the one table, three highlights, and what is open.
+
+Managers read it in a minute: the budget table for the current year as known
+now, at most three highlights in one sentence each, open alerts by severity
+(acknowledged ones stay visible), waiting times above norm, and whether the
+data and the deliveries can be trusted this month.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitorbot.evaluate.catalogue import format_value
+from monitorbot.evaluate.metrics import shift_months
+from monitorbot.forecast.prognosis import build_budget_report
+from monitorbot.notify import budget_table
+from monitorbot.notify.alerts import MONTH_NAMES, MessageContext
+from monitorbot.notify.message import Attachment, Message, Section, Table
+from monitorbot.store import models
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HIGHLIGHTS = 3
+WINDOW = timedelta(days=31)
+SEVERITY_ORDER = {"kritiek": 0, "waarschuwing": 1}
+BUDGET_METRICS = {"prognose_afwijking_pct", "prognose"}
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """A firing alert with the inputs of its latest evaluation."""
+
+    id: int
+    regel: str
+    titel: str
+    ernst: str | None
+    sinds: datetime
+    bevestigd: bool
+    metric: str
+    waarde: float | None
+    invoer: dict[str, Any]
+
+    @property
+    def impact(self) -> float:
+        return abs(float(self.invoer.get("impact_cents") or 0.0))
+
+
+def open_alerts(session: Session, gemeente: str) -> list[OpenAlert]:
+    state, evaluation = models.AlertState, models.AlertEvaluatie
+    latest = (
+        select(evaluation.alert_id, func.max(evaluation.id).label("last"))
+        .where(evaluation.gemeente_code == gemeente)
+        .group_by(evaluation.alert_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(state, evaluation)
+        .join(latest, latest.c.alert_id == state.id)
+        .join(evaluation, evaluation.id == latest.c.last)
+        .where(state.gemeente_code == gemeente, state.status == "firing")
+    ).all()
+    return [
+        OpenAlert(
+            s.id,
+            s.regel,
+            s.titel or s.regel,
+            s.ernst,
+            s.sinds,
+            s.bevestigd_op is not None,
+            str(e.invoer.get("metric", "")),
+            e.waarde,
+            dict(e.invoer),
+        )
+        for s, e in rows
+    ]
+
+
+def highlight(alert: OpenAlert) -> str:
+    """One sentence a manager reads: the number, the comparison, the consequence."""
+    inputs = alert.invoer
+    if alert.metric in BUDGET_METRICS and inputs.get("begroting_cents"):
+        k = lambda cents: format_value("prognose", cents)  # noqa: E731
+        return (
+            f"{alert.titel}: prognose {k(inputs.get('prognose_cents') or 0)} tegen een "
+            f"begroting van {k(inputs['begroting_cents'])} "
+            f"({_pct(inputs.get('afwijking_pct'))}, {inputs.get('v_n') or '-'})."
+        )
+    threshold = format_value(alert.metric, inputs.get("drempel"))
+    meaning = str(inputs.get("omschrijving") or alert.regel).rstrip(".")
+    return (
+        f"{alert.titel}: {format_value(alert.metric, alert.waarde)} "
+        f"(drempel {threshold}) — {meaning[:1].lower()}{meaning[1:]}."
+    )
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{value:+.1f} %".replace(".", ",")
+
+
+def _alerts_table(alerts: list[OpenAlert]) -> Table:
+    rows = []
+    for ernst in ("kritiek", "waarschuwing"):
+        of_kind = [a for a in alerts if a.ernst == ernst]
+        rows.append([ernst, str(len(of_kind)), str(sum(a.bevestigd for a in of_kind))])
+    return Table(["ernst", "open", "besproken"], rows, ["l", "r", "r"])
+
+
+def _alert_lines(alerts: list[OpenAlert]) -> list[str]:
+    return [
+        f"{a.ernst}: {a.titel} — {a.regel}, sinds {a.sinds:%d-%m-%Y}"
+        + (" (besproken)" if a.bevestigd else "")
+        for a in alerts
+    ]
+
+
+def _distinct_subjects(alerts: list[OpenAlert]) -> list[OpenAlert]:
+    """The most important alert per subject: three highlights about three things."""
+    seen: set[str] = set()
+    result = []
+    for alert in alerts:
+        if alert.titel not in seen:
+            seen.add(alert.titel)
+            result.append(alert)
+    return result
+
+
+def _waiting(alerts: list[OpenAlert]) -> list[str]:
+    return [
+        f"{a.titel}: mediaan {a.invoer.get('mediaan_dagen')} dagen, norm "
+        f"{a.invoer.get('norm_dagen')} dagen ({a.invoer.get('boven_norm')} van "
+        f"{a.invoer.get('gestart')} gestarte cliënten boven de norm)."
+        for a in alerts
+        if a.metric in {"wachttijd_mediaan_dagen", "wachttijd_p90_dagen"}
+    ]
+
+
+def _data_quality(session: Session, gemeente: str, now: datetime) -> str:
+    since = now - WINDOW
+    rejected = session.scalar(
+        select(func.count())
+        .select_from(models.Bronbestand)
+        .where(
+            models.Bronbestand.gemeente_code == gemeente,
+            models.Bronbestand.status == "geweigerd",
+            models.Bronbestand.ingelezen_op > since,
+        )
+    )
+    findings = session.scalar(
+        select(func.count())
+        .select_from(models.Bevinding)
+        .where(models.Bevinding.gemeente_code == gemeente, models.Bevinding.gevonden_op > since)
+    )
+    failed = session.execute(
+        select(models.Outbox.kanaal, models.Outbox.ontvanger_type, models.Outbox.laatste_fout)
+        .where(
+            models.Outbox.gemeente_code == gemeente,
+            models.Outbox.status == "permanent",
+            models.Outbox.aangemaakt_op > since,
+        )
+        .order_by(models.Outbox.id)
+    ).all()
+    parts = [
+        f"{rejected} bestand(en) in quarantaine en {findings} bevinding(en) bij het inlezen "
+        "in de laatste 31 dagen."
+    ]
+    if failed:
+        detail = "; ".join(f"{k} via {t}: {fout}" for k, t, fout in failed[:5])
+        parts.append(f"Bezorging mislukt (wordt niet opnieuw geprobeerd): {detail}.")
+    else:
+        parts.append("Alle berichten zijn bezorgd.")
+    return " ".join(parts)
+
+
+def digest_message(
+    ctx: MessageContext, gemeente: str, as_of: date, now: datetime, *, with_workbook: bool
+) -> Message:
+    """The digest for `gemeente`: the current year as known on `as_of`."""
+    peilmaand = shift_months(as_of, -1)
+    report = build_budget_report(ctx.session, ctx.config, ctx.spec, gemeente, peilmaand.year, as_of)
+    alerts = open_alerts(ctx.session, gemeente)
+    ranked = sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.ernst or "", 2), -a.impact))
+    sections = [
+        Section(
+            title=f"Begroting en prognose {report.jaar}",
+            text=budget_table.title(report),
+            table=budget_table.to_message_table(report),
+            details=budget_table.footnotes(report),
+        ),
+        Section(
+            title="Opvallend",
+            text=" ".join(highlight(a) for a in _distinct_subjects(ranked)[:HIGHLIGHTS])
+            or "Geen open signaleringen.",
+        ),
+        Section(
+            title="Open signaleringen",
+            text=f"{len(alerts)} open, waarvan {sum(a.bevestigd for a in alerts)} besproken.",
+            table=_alerts_table(alerts),
+            details=_alert_lines(ranked),
+        ),
+        Section(
+            title="Wachttijden boven de norm",
+            text=" ".join(_waiting(alerts)) or "Geen aanbieder boven de wachttijdnorm.",
+        ),
+        Section(title="Datakwaliteit", text=_data_quality(ctx.session, gemeente, now)),
+    ]
+    attachments = []
+    if with_workbook:
+        attachments.append(
+            Attachment(
+                f"begroting-{gemeente}-{report.jaar}.xlsx",
+                XLSX,
+                _workbook(report),
+                f"Begroting en prognose {report.jaar}",
+            )
+        )
+    naam = ctx.config.gemeente(gemeente).naam
+    return Message(
+        kind="digest",
+        gemeente=gemeente,
+        title=(f"monitorbot {naam}: overzicht {MONTH_NAMES[peilmaand.month - 1]} {peilmaand.year}"),
+        summary=(
+            f"Begroting, prognose en open signaleringen sociaal domein, data tot "
+            f"{as_of:%d-%m-%Y}. Bedragen × € 1.000."
+        ),
+        sections=sections,
+        attachments=attachments,
+        footer="Geen cliëntgegevens in dit bericht. Details: monitorbot report budget.",
+    )
+
+
+def _workbook(report) -> bytes:  # type: ignore[no-untyped-def]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "begroting.xlsx"
+        budget_table.to_xlsx(report, path)
+        return path.read_bytes()

@@ -1,0 +1,858 @@
+"""The controller workbook: everything behind the monthly figures, in the form Excel users need.
+
+Controllers live in Excel: they re-sort, filter, sum and paste into council
+reports. So every amount is a number in euros (exact to the cent) with a euro
+format, percentages are fractions with a percentage format, months are dates,
+every sheet has a frozen header and an autofilter, and nothing is text that
+should be a number. Sheet names and headers are Dutch, the users' language.
+
+The report's contents are gathered once (`collect_report`) and written twice:
+as this workbook and as the one-page HTML report for the kernteam
+(`html_report`), so both always show the same figures. Only aggregates are
+gathered: no pseudonym, BSN or client row, and not the raw input values that a
+data-quality finding may keep (`Bevinding.waarde`, `omschrijving`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitorbot.config import Config
+from monitorbot.evaluate.catalogue import BY_NAME
+from monitorbot.evaluate.metrics import MIN_STARTS, MetricContext, measure, shift_months
+from monitorbot.forecast.prognosis import (
+    AanbiederPrognose,
+    BudgetReport,
+    MonthlyPrognosis,
+    PerceelPrognose,
+    build_budget_report,
+    monthly_prognosis,
+    provider_prognoses,
+)
+from monitorbot.forecast.spec import ForecastSpec
+from monitorbot.ingest.findings import SOORTEN
+from monitorbot.notify import budget_table
+from monitorbot.notify.digest import SEVERITY_ORDER, OpenAlert, open_alerts
+from monitorbot.store import models
+
+EURO = '"€" #,##0;[Red]"€" -#,##0'
+PERCENT = "+0.0%;[Red]-0.0%;0.0%"
+PLAIN_PERCENT = "0.0%"
+COUNT = "#,##0"
+DAYS = "0.0"
+MONTH = "mmm yyyy"
+DAY = "dd-mm-yyyy"
+MOMENT = "dd-mm-yyyy hh:mm"
+
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=12)
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F4F7")
+RED_FILL = PatternFill("solid", fgColor="F8D7DA")
+ORANGE_FILL = PatternFill("solid", fgColor="FCE5CD")
+GREEN_FILL = PatternFill("solid", fgColor="D4EDDA")
+RED_FONT = Font(color="9C0006", bold=True)
+GREEN_FONT = Font(color="1E6B30", bold=True)
+THIN_TOP = Border(top=Side(style="thin", color="98A2B3"))
+HEADER_BORDER = Border(bottom=Side(style="thin", color="667085"))
+
+#: Alert states as the users say them.
+STATUS_LABELS = {"firing": "actief", "pending": "in afwachting", "resolved": "opgelost"}
+STATUS_ORDER = {"firing": 0, "pending": 1, "resolved": 2}
+
+#: The waiting-time metric's window (evaluate.metrics counts starts in the year before as_of).
+WAIT_WINDOW = timedelta(days=365)
+
+# Nine digits in a row could be a BSN: never let one through from free text.
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+# --------------------------------------------------------------------------- contents
+
+
+@dataclass(frozen=True)
+class WaitingTime:
+    """Waiting time of one provider on one perceel over the 12 months before the peildatum."""
+
+    perceel: str
+    perceel_naam: str
+    agb: str
+    aanbieder: str
+    gestart: int
+    mediaan_dagen: float
+    p90_dagen: float
+    norm_dagen: int | None
+    boven_norm: int | None
+
+    @property
+    def mediaan_boven_norm(self) -> bool:
+        return self.norm_dagen is not None and self.mediaan_dagen > self.norm_dagen
+
+    @property
+    def p90_boven_norm(self) -> bool:
+        return self.norm_dagen is not None and self.p90_dagen > self.norm_dagen
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    """Data-quality findings of one kind for one provider: counts and amounts only."""
+
+    soort: str
+    agb: str | None
+    aanbieder: str
+    aantal: int
+    bedrag_cents: int
+    eerst: datetime
+    laatst: datetime
+
+    @property
+    def betekenis(self) -> str:
+        return SOORTEN.get(self.soort, self.soort)
+
+
+@dataclass(frozen=True)
+class QuarantinedFile:
+    bestand: str
+    soort: str
+    ingelezen_op: datetime
+    reden: str
+
+
+@dataclass(frozen=True)
+class AlertLogEntry:
+    """One alert as the log shows it; `waarde` is in the unit of its metric."""
+
+    regel: str
+    titel: str
+    status: str
+    ernst: str | None
+    sinds: datetime
+    bevestigd_door: str | None
+    bevestigd_op: datetime | None
+    waarde: float | None
+    metric: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class ControllerReport:
+    """Everything the workbook and the HTML report show, gathered in one transaction."""
+
+    budget: BudgetReport
+    peilmaand: date  # the last care month whose declarations count
+    months: tuple[MonthlyPrognosis, ...]
+    providers: tuple[AanbiederPrognose, ...]
+    waits: tuple[WaitingTime, ...]
+    findings: tuple[FindingCount, ...]
+    quarantined: tuple[QuarantinedFile, ...]
+    alerts: tuple[AlertLogEntry, ...]
+    open_alerts: tuple[OpenAlert, ...]
+
+    @property
+    def stem(self) -> str:
+        """File name without suffix: `monitorbot-9999-2026-10`."""
+        return f"monitorbot-{self.budget.gemeente}-{self.peilmaand:%Y-%m}"
+
+    def budget_row(self, perceel: str) -> PerceelPrognose | None:
+        return next((r for r in self.budget.rows if r.perceel == perceel), None)
+
+
+def collect_report(
+    session: Session, config: Config, spec: ForecastSpec, gemeente: str, as_of: date
+) -> ControllerReport:
+    """Gather the report for `gemeente` as known on `as_of` (declarations dated before it).
+
+    The year is that of the last care month before `as_of`, as in the monthly
+    cycle: a report made in January is still about December's year.
+    """
+    peilmaand = shift_months(as_of, -1)
+    year = peilmaand.year
+    budget = build_budget_report(session, config, spec, gemeente, year, as_of)
+    zone = ZoneInfo(config.deployment.tijdzone)
+    return ControllerReport(
+        budget=budget,
+        peilmaand=peilmaand,
+        months=tuple(_months(session, config, spec, gemeente, year, as_of)),
+        providers=tuple(provider_prognoses(session, config, spec, gemeente, year, as_of)),
+        waits=tuple(_waiting_times(session, config, spec, gemeente, as_of)),
+        findings=tuple(_finding_counts(session, config, gemeente, zone)),
+        quarantined=tuple(_quarantined(session, gemeente, zone)),
+        alerts=tuple(_alert_log(session, gemeente, zone)),
+        open_alerts=tuple(
+            sorted(
+                open_alerts(session, gemeente),
+                key=lambda a: (SEVERITY_ORDER.get(a.ernst or "", 2), -a.impact),
+            )
+        ),
+    )
+
+
+def _months(
+    session: Session, config: Config, spec: ForecastSpec, gemeente: str, year: int, as_of: date
+) -> Iterable[MonthlyPrognosis]:
+    """Each top-level perceel with data, month by month (sub-percelen are in their parent)."""
+    for perceel in config.percelen.percelen:
+        if perceel.onderdeel_van is not None:
+            continue
+        months = monthly_prognosis(session, config, spec, gemeente, perceel.id, year, as_of)
+        if months.model is not None:
+            yield months
+
+
+def _waiting_times(
+    session: Session, config: Config, spec: ForecastSpec, gemeente: str, as_of: date
+) -> Iterable[WaitingTime]:
+    """The waiting-time metric per perceel × provider, exactly as the alert rules see it."""
+    ctx = MetricContext(
+        session, config, spec, gemeente, as_of, window_end=datetime.combine(as_of, time(), UTC)
+    )
+    for row in measure(ctx, "wachttijd_mediaan_dagen", "perceel_aanbieder"):
+        figures = row.invoer
+        agb = row.labels.get("aanbieder", "")
+        yield WaitingTime(
+            perceel=row.labels["perceel"],
+            perceel_naam=ctx.perceel_naam(row.labels["perceel"]),
+            agb=agb,
+            aanbieder=ctx.settings.aanbieder_naam(agb) if agb else "onbekend",
+            gestart=int(figures["gestart"]),
+            mediaan_dagen=float(figures["mediaan_dagen"]),
+            p90_dagen=float(figures["p90_dagen"]),
+            norm_dagen=figures["norm_dagen"],
+            boven_norm=figures["boven_norm"],
+        )
+
+
+def _finding_counts(
+    session: Session, config: Config, gemeente: str, zone: ZoneInfo
+) -> Iterable[FindingCount]:
+    """Findings counted per kind and provider; never their raw values or descriptions."""
+    finding = models.Bevinding
+    rows = session.execute(
+        select(
+            finding.soort,
+            finding.aanbieder_agb,
+            func.count(),
+            func.coalesce(func.sum(finding.bedrag_cents), 0),
+            func.min(finding.gevonden_op),
+            func.max(finding.gevonden_op),
+        )
+        .where(finding.gemeente_code == gemeente)
+        .group_by(finding.soort, finding.aanbieder_agb)
+        .order_by(finding.soort, finding.aanbieder_agb)
+    ).all()
+    settings = config.gemeente(gemeente)
+    for soort, agb, count, amount, first, last in rows:
+        yield FindingCount(
+            soort=soort,
+            agb=agb,
+            aanbieder=settings.aanbieder_naam(agb) if agb else "onbekend",
+            aantal=int(count),
+            bedrag_cents=int(amount),
+            eerst=_local(first, zone),
+            laatst=_local(last, zone),
+        )
+
+
+def _quarantined(session: Session, gemeente: str, zone: ZoneInfo) -> Iterable[QuarantinedFile]:
+    """Rejected files with the reason; the reason is already free of personal data at
+    ingestion, and nine-digit runs are hidden once more here (defence in depth)."""
+    file = models.Bronbestand
+    rows = session.execute(
+        select(file.bestandsnaam, file.soort, file.ingelezen_op, file.foutmelding)
+        .where(file.gemeente_code == gemeente, file.status == "geweigerd")
+        .order_by(file.ingelezen_op.desc(), file.id.desc())
+    ).all()
+    for name, soort, when, reason in rows:
+        yield QuarantinedFile(
+            bestand=redact(Path(name.split("!")[-1]).name),
+            soort=soort,
+            ingelezen_op=_local(when, zone),
+            reden=redact(_without_location(reason or "", name)),
+        )
+
+
+def _without_location(reason: str, name: str) -> str:
+    """The reason without the file's path in front: the file is in its own column."""
+    prefix = f"{name}, "
+    return reason[len(prefix) :] if reason.startswith(prefix) else reason
+
+
+def redact(text: str) -> str:
+    """Hide any run of exactly nine digits: in free text it could be a BSN."""
+    return _NINE_DIGITS.sub("<9 cijfers verborgen>", text)
+
+
+def _alert_log(session: Session, gemeente: str, zone: ZoneInfo) -> Iterable[AlertLogEntry]:
+    """Every alert that ever held (not the never-fired ones), with its metric for the unit."""
+    state, evaluation = models.AlertState, models.AlertEvaluatie
+    latest = (
+        select(evaluation.alert_id, func.max(evaluation.id).label("last"))
+        .where(evaluation.gemeente_code == gemeente)
+        .group_by(evaluation.alert_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(state, evaluation.invoer)
+        .join(latest, latest.c.alert_id == state.id, isouter=True)
+        .join(evaluation, evaluation.id == latest.c.last, isouter=True)
+        .where(state.gemeente_code == gemeente, state.status != "inactief")
+    ).all()
+    entries = [
+        AlertLogEntry(
+            regel=s.regel,
+            titel=s.titel or s.regel,
+            status=s.status,
+            ernst=s.ernst,
+            sinds=_local(s.sinds, zone),
+            bevestigd_door=s.bevestigd_door,
+            bevestigd_op=_local(s.bevestigd_op, zone) if s.bevestigd_op else None,
+            waarde=s.waarde,
+            metric=str((inputs or {}).get("metric", "")),
+        )
+        for s, inputs in rows
+    ]
+    return sorted(
+        entries,
+        key=lambda e: (
+            STATUS_ORDER.get(e.status, 3),
+            SEVERITY_ORDER.get(e.ernst or "", 2),
+            e.regel,
+            e.titel,
+        ),
+    )
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Local wall-clock time without tzinfo (Excel has no time zones); naive means UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- sheet helpers
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    number_format: str | None = None
+
+
+def _euros(cents: float | None) -> float | None:
+    """Euros as a number for Excel, rounded to the cent (Excel computes in floats anyway)."""
+    return None if cents is None else round(cents) / 100
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text needs in a cell `width` characters wide (bold text is wider)."""
+    return max(1, math.ceil(len(text) / max(width * 0.85, 1)))
+
+
+def _title(sheet: Worksheet, row: int, text: str, columns: Sequence[Column]) -> None:
+    """The title wraps within the table's width: a long line would shrink the printed page."""
+    cell = sheet.cell(row, 1, text)
+    cell.font = TITLE_FONT
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
+    sheet.row_dimensions[row].height = 17 * _lines(text, sum(c.width for c in columns))
+
+
+def _header(sheet: Worksheet, row: int, columns: Sequence[Column]) -> None:
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row, index, column.header)
+        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    sheet.row_dimensions[row].height = 15 * max(_lines(c.header, c.width) for c in columns)
+
+
+def _row(sheet: Worksheet, row: int, columns: Sequence[Column], values: Sequence[Any]) -> None:
+    for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+        cell = sheet.cell(row, index, value)
+        if column.number_format and value is not None and not isinstance(value, str):
+            cell.number_format = column.number_format
+
+
+def _layout(sheet: Worksheet, columns: Sequence[Column], *, freeze: str) -> None:
+    """Column widths, frozen header, and printing on A4 landscape, one page wide."""
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = freeze
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _, first_data_row = coordinate_from_string(freeze)
+    sheet.print_title_rows = f"1:{first_data_row - 1}"
+
+
+def _table(
+    sheet: Worksheet,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    empty: str,
+    start: int = 1,
+    autofilter: bool = True,
+) -> tuple[int, int]:
+    """Title, header and rows from row `start`; returns the first and last data row.
+
+    A sheet has one autofilter: a second table on the same sheet goes without.
+    """
+    _title(sheet, start, title, columns)
+    _header(sheet, start + 1, columns)
+    current = start + 1
+    for values in rows:
+        current += 1
+        _row(sheet, current, columns, values)
+    if current == start + 1:
+        current += 1
+        sheet.cell(current, 1, empty).font = Font(italic=True)
+        return current, current
+    if autofilter:
+        sheet.auto_filter.ref = f"A{start + 1}:{get_column_letter(len(columns))}{current}"
+    return start + 2, current
+
+
+def _highlight(sheet: Worksheet, cells: str, formula: str, fill: PatternFill) -> None:
+    sheet.conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill))
+
+
+# --------------------------------------------------------------------------- Begroting
+
+
+def _budget_columns(report: BudgetReport) -> list[Column]:
+    versie = f" {report.versie}" if report.versie else ""
+    return [
+        Column("perceel", 24),
+        Column("naam", 40),
+        Column(f"Begroting {report.jaar}{versie}", 18, EURO),
+        Column(f"Prognose {report.jaar}", 16, EURO),
+        Column("Restant-budget", 16, EURO),
+        Column("V/N", 6),
+        Column("afwijking in %", 11, PERCENT),
+        Column("bron", 11),
+        Column("model", 22),
+        Column("prognose 80% laag", 16, EURO),
+        Column("prognose 80% hoog", 16, EURO),
+        Column(f"gedeclareerd {report.jaar} tot nu", 16, EURO),
+        Column(f"verwacht compleet {report.jaar} tot nu", 16, EURO),
+    ]
+
+
+def write_budget_sheet(sheet: Worksheet, report: BudgetReport) -> None:
+    """The one table everybody wants, computable: rows 1-2 title and header, data from row 3.
+
+    `budget_table.to_xlsx` writes this same sheet on its own; corrections are
+    footnotes under the table, as in the council report.
+    """
+    columns = _budget_columns(report)
+    _title(sheet, 1, budget_table.title(report, thousands=False), columns)
+    _header(sheet, 2, columns)
+    rows = [*report.body, *report.totals]
+    for current, row in enumerate(rows, start=3):
+        model = row.model
+        _row(
+            sheet,
+            current,
+            columns,
+            [
+                row.perceel,
+                row.naam,
+                _euros(row.begroting_cents),
+                _euros(row.prognose_cents),
+                _euros(row.restant_cents),
+                row.v_n or None,
+                row.afwijking,
+                row.bron if row.prognose_cents is not None else None,
+                row.modelnaam or None,
+                _euros(model.lo80 if model else None),
+                _euros(model.hi80 if model else None),
+                _euros(row.gedeclareerd_cents),
+                _euros(row.verwacht_compleet_cents),
+            ],
+        )
+        _style_budget_row(sheet, current, row, len(columns))
+    last = 2 + len(rows)
+    _mark_v_n(sheet, f"F3:F{max(last, 3)}")
+    notes = budget_table.footnotes(report, thousands=False)
+    for offset, note in enumerate(notes, start=last + 2):
+        sheet.cell(offset, 1, note).font = Font(italic=True)
+    _layout(sheet, columns, freeze="C3")
+
+
+def _style_budget_row(sheet: Worksheet, current: int, row: PerceelPrognose, width: int) -> None:
+    """Sub-percelen indented under their parent; subtotals and the total bold and ruled."""
+    if row.niveau == "onderdeel":
+        sheet.cell(current, 2).alignment = Alignment(indent=2)
+    sheet.cell(current, 6).alignment = Alignment(horizontal="center")
+    if row.niveau in {"domein", "totaal"}:
+        for column in range(1, width + 1):
+            cell = sheet.cell(current, column)
+            cell.font, cell.fill, cell.border = BOLD, TOTAL_FILL, THIN_TOP
+
+
+def _mark_v_n(sheet: Worksheet, cells: str) -> None:
+    """N red, V green: conditional, so a controller's own edits are coloured too."""
+    sheet.conditional_formatting.add(
+        cells, CellIsRule(operator="equal", formula=['"N"'], fill=RED_FILL, font=RED_FONT)
+    )
+    sheet.conditional_formatting.add(
+        cells, CellIsRule(operator="equal", formula=['"V"'], fill=GREEN_FILL, font=GREEN_FONT)
+    )
+
+
+def budget_workbook(report: BudgetReport, *, sheet_title: str) -> Workbook:
+    """A workbook holding only the budget sheet (`report budget --format xlsx`, the digest)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title
+    write_budget_sheet(sheet, report)
+    return workbook
+
+
+# --------------------------------------------------------------------------- Maanden
+
+
+def _month_columns() -> list[Column]:
+    return [
+        Column("perceel", 22),
+        Column("naam", 36),
+        Column("zorgmaand", 11, MONTH),
+        Column("gedeclareerd", 15, EURO),
+        Column("verwacht compleet", 15, EURO),
+        Column("prognose", 15, EURO),
+        Column("80%-interval laag", 15, EURO),
+        Column("80%-interval hoog", 15, EURO),
+        Column("maandbedrag (compleet of prognose)", 18, EURO),
+    ]
+
+
+def _month_rows(months: MonthlyPrognosis) -> Iterable[list[Any]]:
+    for month in months.maanden:
+        band = month.prognose
+        figure = band.mid if band else month.verwacht_compleet_cents
+        yield [
+            months.perceel,
+            months.naam,
+            month.maand,
+            _euros(month.gedeclareerd_cents),
+            _euros(month.verwacht_compleet_cents),
+            _euros(band.mid if band else None),
+            _euros(band.lo80 if band else None),
+            _euros(band.hi80 if band else None),
+            _euros(figure),
+        ]
+
+
+def _year_row(months: MonthlyPrognosis) -> list[Any]:
+    """The year: sums of the months, and the model's year figure with its band."""
+    past = [m for m in months.maanden if m.gedeclareerd_cents is not None]
+    future = [m.prognose.mid for m in months.maanden if m.prognose is not None]
+    whole = months.model
+    return [
+        months.perceel,
+        f"{months.naam}: jaar {months.jaar}",
+        None,
+        _euros(sum(m.gedeclareerd_cents or 0.0 for m in past)) if past else None,
+        _euros(sum(m.verwacht_compleet_cents or 0.0 for m in past)) if past else None,
+        _euros(sum(future)) if future else None,
+        _euros(whole.lo80 if whole else None),
+        _euros(whole.hi80 if whole else None),
+        _euros(whole.mid if whole else None),
+    ]
+
+
+def _write_months_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+    """Per perceel its 12 care months, then a bold year row; one long table, filterable."""
+    columns = _month_columns()
+    _title(
+        sheet,
+        1,
+        f"{report.budget.gemeente_naam} — per perceel en zorgmaand {report.budget.jaar}, zoals "
+        f"bekend op {report.budget.as_of:%d-%m-%Y}; bedragen in €. Verwacht compleet = "
+        "gedeclareerd plus de nadeclaraties die nog worden verwacht; prognose (met "
+        "80%-interval) voor de maanden zonder gegevens; de jaarregel geeft het jaartotaal "
+        "van het model met zijn interval.",
+        columns,
+    )
+    _header(sheet, 2, columns)
+    current = 2
+    for months in report.months:
+        for values in _month_rows(months):
+            current += 1
+            _row(sheet, current, columns, values)
+        current += 1
+        _row(sheet, current, columns, _year_row(months))
+        for column in range(1, len(columns) + 1):
+            cell = sheet.cell(current, column)
+            cell.font, cell.fill, cell.border = BOLD, TOTAL_FILL, THIN_TOP
+    if current == 2:
+        sheet.cell(3, 1, "Geen percelen met gegevens.").font = Font(italic=True)
+    else:
+        sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{current}"
+    _layout(sheet, columns, freeze="D3")
+
+
+# --------------------------------------------------------------------------- Aanbieders
+
+
+def crossing_text(row: AanbiederPrognose, as_of: date) -> str | None:
+    """'overschreden' when the crossing month has data already, else 'verwacht'."""
+    if row.overschrijding_maand is None:
+        return None
+    return "overschreden" if row.overschrijding_maand < as_of.replace(day=1) else "verwacht"
+
+
+def _write_providers_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+    jaar = report.budget.jaar
+    columns = [
+        Column("AGB", 11),
+        Column("aanbieder", 36),
+        Column(f"budgetindicatie {jaar}", 16, EURO),
+        Column(f"gedeclareerd {jaar} tot nu", 16, EURO),
+        Column(f"prognose {jaar}", 16, EURO),
+        Column("80%-interval laag", 15, EURO),
+        Column("80%-interval hoog", 15, EURO),
+        Column("restant", 15, EURO),
+        Column("afwijking in %", 11, PERCENT),
+        Column("overschrijding in", 16, MONTH),
+        Column("overschrijding", 14),
+        Column("model", 22),
+    ]
+    rows = (
+        [
+            p.agb,
+            p.naam,
+            _euros(p.budgetindicatie_cents),
+            _euros(p.gedeclareerd_cents),
+            _euros(p.model.mid if p.model else None),
+            _euros(p.model.lo80 if p.model else None),
+            _euros(p.model.hi80 if p.model else None),
+            _euros(p.restant_cents),
+            p.afwijking,
+            p.overschrijding_maand,
+            crossing_text(p, report.budget.as_of),
+            p.modelnaam or None,
+        ]
+        for p in report.providers
+    )
+    first, last = _table(
+        sheet,
+        f"Aanbieders met een budgetindicatie {jaar}: prognose, restant en de maand waarin de "
+        f"indicatie (naar verwachting) wordt overschreden; zoals bekend op "
+        f"{report.budget.as_of:%d-%m-%Y}; bedragen in €",
+        columns,
+        rows,
+        empty=f"Geen budgetindicaties voor {jaar} in de configuratie.",
+    )
+    if report.providers:
+        _highlight(sheet, f"H{first}:H{last}", f"AND(ISNUMBER(H{first}),H{first}<0)", RED_FILL)
+        _highlight(sheet, f"J{first}:K{last}", f'$K{first}="overschreden"', RED_FILL)
+        _highlight(sheet, f"J{first}:K{last}", f'$K{first}="verwacht"', ORANGE_FILL)
+    _layout(sheet, columns, freeze="C3")
+
+
+# --------------------------------------------------------------------------- Wachttijden
+
+
+def _write_waits_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+    columns = [
+        Column("perceel", 36),
+        Column("aanbieder", 34),
+        Column("AGB", 11),
+        Column("gestart", 9, COUNT),
+        Column("mediaan (dagen)", 11, DAYS),
+        Column("90e percentiel (dagen)", 12, COUNT),
+        Column("norm (dagen)", 10, COUNT),
+        Column("cliënten boven norm", 11, COUNT),
+        Column("% boven norm", 10, PLAIN_PERCENT),
+    ]
+    rows = (
+        [
+            w.perceel_naam,
+            w.aanbieder,
+            w.agb or None,
+            w.gestart,
+            w.mediaan_dagen,
+            w.p90_dagen,
+            w.norm_dagen,
+            w.boven_norm,
+            w.boven_norm / w.gestart if w.boven_norm is not None and w.gestart else None,
+        ]
+        for w in report.waits
+    )
+    as_of = report.budget.as_of
+    first, last = _table(
+        sheet,
+        f"Wachttijd van toewijzing tot start zorg per aanbieder en perceel, zorg gestart van "
+        f"{as_of - WAIT_WINDOW:%d-%m-%Y} t/m {as_of - timedelta(days=1):%d-%m-%Y} "
+        f"(minstens {MIN_STARTS} starts); "
+        "boven de norm: mediaan rood, 90e percentiel oranje",
+        columns,
+        rows,
+        empty=f"Geen aanbieders met minstens {MIN_STARTS} gestarte cliënten.",
+    )
+    if report.waits:
+        above = "AND(ISNUMBER($G{r}),{c}{r}>$G{r})"
+        _highlight(sheet, f"E{first}:E{last}", above.format(c="E", r=first), RED_FILL)
+        _highlight(sheet, f"F{first}:F{last}", above.format(c="F", r=first), ORANGE_FILL)
+    _layout(sheet, columns, freeze="C3")
+
+
+# --------------------------------------------------------------------------- Datakwaliteit
+
+
+def _write_quality_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+    """Findings per kind and provider, then the quarantined files with their reason."""
+    columns = [
+        Column("soort", 28),
+        Column("betekenis", 52),
+        Column("aanbieder", 34),
+        Column("AGB", 11),
+        Column("aantal", 9, COUNT),
+        Column("bedrag", 14, EURO),
+        Column("eerst gevonden", 17, MOMENT),
+        Column("laatst gevonden", 17, MOMENT),
+    ]
+    rows = (
+        [
+            f.soort,
+            f.betekenis,
+            f.aanbieder,
+            f.agb,
+            f.aantal,
+            _euros(f.bedrag_cents) if f.bedrag_cents else None,
+            f.eerst,
+            f.laatst,
+        ]
+        for f in report.findings
+    )
+    _, last = _table(
+        sheet,
+        f"Bevindingen bij het inlezen per soort en aanbieder ({report.budget.gemeente_naam}); "
+        "de regels zijn bewaard, het probleem is vastgelegd",
+        columns,
+        rows,
+        empty="Geen bevindingen.",
+    )
+    # Same sheet, so the first table's widths; the reason is last so it can run on.
+    files = [
+        Column(header, column.width, number_format)
+        for (header, number_format), column in zip(
+            [("ingelezen op", MOMENT), ("bestand", None), ("soort", None), ("reden", None)],
+            columns,
+            strict=False,
+        )
+    ]
+    _table(
+        sheet,
+        "Bestanden in quarantaine (geweigerd, niet ingelezen)",
+        files,
+        ([q.ingelezen_op, q.bestand, q.soort, q.reden] for q in report.quarantined),
+        empty="Geen bestanden in quarantaine.",
+        start=last + 3,
+        autofilter=False,
+    )
+    _layout(sheet, columns, freeze="A3")
+
+
+# --------------------------------------------------------------------------- Signaleringen
+
+
+def _value_format(metric: str, value: float) -> tuple[float, str]:
+    """How a metric's stored value is shown: its unit decides scale and number format."""
+    unit = BY_NAME[metric].eenheid if metric in BY_NAME else "aantal"
+    if unit == "euro":
+        return value / 100, EURO  # euro metrics are stored in cents
+    if unit == "procent":
+        return value / 100, PERCENT  # stored in percentage points
+    whole = float(value).is_integer()
+    if unit == "dagen":
+        return value, '0 "dagen"' if whole else '0.0 "dagen"'
+    return value, COUNT if whole else "#,##0.0"
+
+
+def _write_alerts_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+    columns = [
+        Column("status", 13),
+        Column("ernst", 13),
+        Column("regel", 34),
+        Column("titel", 46),
+        Column("sinds", 17, MOMENT),
+        Column("bevestigd door", 22),
+        Column("bevestigd op", 17, MOMENT),
+        Column("laatste waarde", 16),
+    ]
+    first, last = _table(
+        sheet,
+        "Signaleringen: actief, in afwachting en opgelost, met de waarde van de laatste evaluatie",
+        columns,
+        (
+            [
+                a.status_label,
+                a.ernst,
+                a.regel,
+                a.titel,
+                a.sinds,
+                a.bevestigd_door,
+                a.bevestigd_op,
+                None,
+            ]
+            for a in report.alerts
+        ),
+        empty="Geen signaleringen (de regels zijn nog niet geëvalueerd: monitorbot evaluate).",
+    )
+    for offset, alert in enumerate(report.alerts):
+        if alert.waarde is None:
+            continue
+        value, number_format = _value_format(alert.metric, alert.waarde)
+        sheet.cell(first + offset, 8, value).number_format = number_format
+    if report.alerts:
+        _highlight(sheet, f"B{first}:B{last}", f'B{first}="kritiek"', RED_FILL)
+        _highlight(sheet, f"B{first}:B{last}", f'B{first}="waarschuwing"', ORANGE_FILL)
+    _layout(sheet, columns, freeze="A3")
+
+
+# --------------------------------------------------------------------------- workbook
+
+SHEETS = (
+    ("Begroting", lambda sheet, report: write_budget_sheet(sheet, report.budget)),
+    ("Maanden", _write_months_sheet),
+    ("Aanbieders", _write_providers_sheet),
+    ("Wachttijden", _write_waits_sheet),
+    ("Datakwaliteit", _write_quality_sheet),
+    ("Signaleringen", _write_alerts_sheet),
+)
+
+
+def write_workbook(report: ControllerReport, path: Path) -> Path:
+    """The controller workbook, one sheet per subject, the budget first."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, write in SHEETS:
+        write(workbook.create_sheet(name), report)
+    workbook.properties.title = budget_table.title(report.budget, thousands=False)
+    workbook.properties.creator = "monitorbot"
+    workbook.save(path)
+    return path

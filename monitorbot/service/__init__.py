@@ -1,0 +1,1 @@
+"""The running service: the evaluation cycle, and (later) the scheduler that runs it."""
