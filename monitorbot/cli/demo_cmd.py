@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from monitorbot.cli.ingest_cmd import make_ingestor, print_report
-from monitorbot.cli.report_cmd import budget_report
+from monitorbot.cli.report_cmd import budget_report, write_reports
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
 from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, generate_demo
 from monitorbot.evaluate.rules import load_rules
@@ -216,6 +216,11 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
 
     report_files = _budget_reports(runtime, as_of)
     _evaluate_and_notify(runtime, as_of, moment)
+    # After the evaluation, so the workbook's alert log holds this cycle's alerts.
+    xlsx, page = write_reports(
+        runtime, DEMO_GEMEENTE, as_of, runtime.data_path(config.deployment.rapporten)
+    )
+    report_files = [("werkboek:", xlsx), ("rapport:", page), *report_files]
 
     quarantine = runtime.data_path(config.deployment.quarantaine)
     console.print()
