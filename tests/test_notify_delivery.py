@@ -93,7 +93,8 @@ def test_evaluate_posts_to_slack_teams_and_email_once(demo_copy, config_dir, ser
     [mail] = smtp.received
     assert mail.rcpt_tos == ["management@demodorp.example"]
     parsed = email.message_from_bytes(mail.content, policy=email.policy.default)
-    assert parsed.get_content_type() == "multipart/mixed" or parsed.is_multipart()
+    parts = {part.get_content_type() for part in parsed.walk()}
+    assert {"text/plain", "text/html"} <= parts
 
     again = _cli(demo_copy, config_dir, servers, "evaluate", "--gemeente", "9999", *now)
     assert again.exit_code == 0, again.output
@@ -106,6 +107,9 @@ def test_evaluate_posts_to_slack_teams_and_email_once(demo_copy, config_dir, ser
     assert len(smtp.received) == 2
     subject = email.message_from_bytes(smtp.received[1].content, policy=email.policy.default)
     assert "overzicht oktober 2026" in subject["Subject"]
+    # The digest of a period goes out once, however often it is run.
+    _cli(demo_copy, config_dir, servers, "digest", "--gemeente", "9999", "--nu", "2026-11-12T08:00")
+    assert len(smtp.received) == 2
 
 
 # --------------------------------------------------------------------------- the outbox
@@ -134,8 +138,10 @@ def outbox_setup(engine, config_dir, servers, monkeypatch):
 
 
 def _rows(engine) -> dict[str, models.Outbox]:
+    """Outbox rows by destination type and position ("slack#1")."""
     with db.transaction(engine) as session:
-        return {r.ontvanger_type: r for r in session.scalars(select(models.Outbox))}
+        rows = session.scalars(select(models.Outbox)).all()
+        return {r.ontvanger_type.rsplit("#", 1)[0]: r for r in rows}
 
 
 def test_retries_with_backoff_and_retry_after(outbox_setup, servers):
@@ -186,8 +192,8 @@ def test_no_second_slack_message_after_a_crash_between_send_and_commit(outbox_se
     with db.transaction(engine) as session:
         enqueue(session, config, _message(), "kernteam", now=NOW)
 
-    class Crash(Exception):
-        pass
+    class Crash(BaseException):
+        """Like the process being killed: not an error the sender handles."""
 
     class CrashAfterSending:
         """The real sender, then the process 'dies' before the outbox row is committed."""
@@ -207,9 +213,13 @@ def test_no_second_slack_message_after_a_crash_between_send_and_commit(outbox_se
     with pytest.raises(Crash):
         deliver(engine, config, settings, clock=lambda: NOW, make_sender=CrashAfterSending)
     assert len(slack.posted()) == 1
-    assert _rows(engine)["slack#1"].status == "wachtend"  # the row never learned it was sent
-    # After the restart: the key is found in the channel's history, nothing is posted again.
-    report = deliver(engine, config, settings, clock=lambda: NOW + timedelta(minutes=1))
+    assert _rows(engine)["slack#1"].status == "bezig"  # the row never learned it was sent
+    # Within the lease no other sender touches it (the Teams row, never claimed, goes out).
+    within = deliver(engine, config, settings, clock=lambda: NOW + timedelta(minutes=5))
+    assert [line.split(":")[0] for line in within.verzonden] == ["kernteam via teams"]
+    assert _rows(engine)["slack#1"].status == "bezig"
+    # After the restart and the lease: the key is in the channel's history, no second post.
+    report = deliver(engine, config, settings, clock=lambda: NOW + timedelta(minutes=11))
     assert len(slack.posted()) == 1
     assert any(line.startswith("kernteam via slack") for line in report.verzonden)
     with db.transaction(engine) as session:
@@ -218,4 +228,45 @@ def test_no_second_slack_message_after_a_crash_between_send_and_commit(outbox_se
             .select_from(models.Outbox)
             .where(models.Outbox.status == "verzonden")
         )
-    assert sent == 3  # console (before the crash), then slack and teams after the restart
+    assert sent == 3  # console before the crash, teams during the lease, slack after it
+
+
+def test_a_row_is_claimed_by_one_sender_only(outbox_setup):
+    from monitorbot.notify.outbox import _claim
+
+    engine, config, _ = outbox_setup
+    with db.transaction(engine) as session:
+        row_id = enqueue(session, config, _message(), "kernteam", now=NOW)[0].id
+    assert _claim(engine, row_id, NOW) is True
+    assert _claim(engine, row_id, NOW) is False  # a second sender, same moment
+    assert _claim(engine, row_id, NOW + timedelta(minutes=11)) is True  # the lease has passed
+
+
+def test_an_unexpected_error_is_retried_and_never_leaks_its_text(outbox_setup):
+    engine, config, settings = outbox_setup
+    with db.transaction(engine) as session:
+        enqueue(session, config, _message(), "kernteam", now=NOW)
+
+    class Broken:
+        name = "kapot"
+
+        def __init__(self, destination) -> None:
+            pass
+
+        def send(self, message, key):
+            raise ValueError("https://hooks.example/geheim-token-123 gaf rommel terug")
+
+    report = deliver(engine, config, settings, clock=lambda: NOW, make_sender=Broken)
+    assert len(report.uitgesteld) == 3 and not report.permanent
+    with db.transaction(engine) as session:
+        details = session.scalars(select(models.NotificatieLog.detail)).all()
+        errors = session.scalars(select(models.Outbox.laatste_fout)).all()
+    assert set(details) == {"ValueError"} and set(errors) == {"ValueError"}
+
+
+def test_a_channel_the_municipality_lacks_is_recorded_not_lost(outbox_setup):
+    engine, config, _ = outbox_setup
+    with db.transaction(engine) as session:
+        [row] = enqueue(session, config, _message(), "raad", now=NOW)
+        assert row.status == "permanent"
+        assert row.laatste_fout == "kanaal 'raad' staat niet bij de kanalen van gemeente 9999"

@@ -38,9 +38,10 @@ from monitorbot.evaluate.metrics import shift_months
 from monitorbot.evaluate.rules import RuleSet, load_rules
 from monitorbot.forecast.prognosis import build_budget_report
 from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
+from monitorbot.ingest.privacy import passes_elfproef
 from monitorbot.notify.alerts import MessageContext, alert_messages
 from monitorbot.notify.digest import digest_message
-from monitorbot.notify.outbox import DeliveryReport
+from monitorbot.notify.outbox import DeliveryReport, deliver
 from monitorbot.notify.render import to_text
 from monitorbot.service.cycle import evaluate_and_notify, send_digest
 from monitorbot.store import db, models
@@ -404,9 +405,9 @@ def digest_command(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def print_delivery(queued: int, report: DeliveryReport) -> None:
+def print_delivery(queued: int, report: DeliveryReport, *, verb: str = "klaargezet") -> None:
     """What happened to the messages: sent, postponed (retried later), or failed for good."""
-    console.print(f"{queued} bericht(en) klaargezet in de outbox.")
+    console.print(f"{queued} bericht(en) {verb} in de outbox.")
     for line in report.verzonden:
         console.print(f"  verzonden: {line}", markup=False)
     for line in report.uitgesteld:
@@ -633,6 +634,8 @@ def alerts_ack(
 ) -> None:
     """Bevestig een signalering: blijft zichtbaar in de digest, maar wordt niet herhaald."""
     runtime = runtime_of(ctx)
+    _no_bsn(door, "--door")
+    _no_bsn(notitie, "--notitie")
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.AlertState, alert_id)
         if row is None or row.gemeente_code != gemeente or row.status not in ("firing", "pending"):
@@ -658,3 +661,34 @@ def _input_text(key: str, value: Any, metric: str) -> str:
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
     return str(value)
+
+
+def _no_bsn(text: str, option: str) -> None:
+    """Free text goes into chat messages: refuse anything that looks like a BSN."""
+    if any(passes_elfproef(n) for n in re.findall(r"(?<!\d)\d{9}(?!\d)", text.replace(".", ""))):
+        err_console.print(
+            f"{option} bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg "
+            "(deze tekst komt in berichten aan het kernteam)"
+        )
+        raise typer.Exit(EXIT_USAGE)
+
+
+def deliver_command(
+    ctx: typer.Context,
+    gemeente: Annotated[str | None, typer.Option(help="Alleen deze gemeente.")] = None,
+    nu: NowOption = None,
+) -> None:
+    """Verstuur wat in de outbox klaarstaat (nieuwe pogingen na tijdelijke fouten)."""
+    runtime = runtime_of(ctx)
+    now = _now(nu)
+    report = deliver(
+        runtime.engine(),
+        runtime.config,
+        runtime.settings,
+        clock=(lambda: now) if nu else (lambda: datetime.now(UTC)),
+        gemeente=gemeente,
+    )
+    waiting = len(report.verzonden) + len(report.uitgesteld) + len(report.permanent)
+    print_delivery(waiting, report, verb="aan de beurt")
+    if not report.ok:
+        raise typer.Exit(EXIT_REJECTED)

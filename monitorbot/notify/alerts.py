@@ -19,7 +19,9 @@ from monitorbot.config import Config
 from monitorbot.evaluate.catalogue import METRICS, REFERENCES, format_value
 from monitorbot.evaluate.engine import Evaluation
 from monitorbot.evaluate.lifecycle import AlertUpdate, Observation
+from monitorbot.evaluate.metrics import MIN_CLIENTS
 from monitorbot.forecast.prognosis import monthly_prognosis
+from monitorbot.forecast.series import through_month
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.forecast.why import decompose, year_on_year
 from monitorbot.money import format_euros
@@ -164,7 +166,7 @@ def _fields(update: AlertUpdate) -> list[MessageField]:
                 f"{correction['reden']} ({correction['door']}, {correction['datum']})",
             )
         )
-    return fields[:10]  # what fits one Slack section; the rest is in `monitorbot alerts show`
+    return fields
 
 
 def _why(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> list[str]:
@@ -183,6 +185,8 @@ def _why(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> list[s
     )
     if not previous.kosten_cents or not current.kosten_cents:
         return []
+    if min(previous.clienten, current.clienten) < MIN_CLIENTS:
+        return []  # with few clients a top-10 share or a high-cost count points at a family
     settings = ctx.config.gemeente(evaluation.gemeente)
     pct = settings.indexatie_pct(year, perceel.id)
     grens = format_euros(ctx.config.deployment.hoge_kosten_grens)
@@ -197,8 +201,8 @@ def _why(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> list[s
 
 def _months_compared(evaluation: Evaluation) -> str:
     """The care months `year_on_year` compares: January up to the last month of data."""
-    last = 12 if evaluation.as_of.year > evaluation.peilmaand.year else evaluation.as_of.month - 1
-    return f"januari t/m {MONTH_NAMES[max(last, 1) - 1]}"
+    last = through_month(evaluation.as_of, evaluation.peilmaand.year)
+    return f"januari t/m {MONTH_NAMES[last - 1]}"
 
 
 def _chart(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> Attachment | None:

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitorbot.evaluate.catalogue import format_value
-from monitorbot.evaluate.metrics import shift_months
+from monitorbot.evaluate.catalogue import BY_NAME, format_value
+from monitorbot.evaluate.metrics import MetricContext, measure, shift_months
 from monitorbot.forecast.prognosis import build_budget_report
 from monitorbot.notify import budget_table
 from monitorbot.notify.alerts import MONTH_NAMES, MessageContext
@@ -29,7 +29,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HIGHLIGHTS = 3
 WINDOW = timedelta(days=31)
 SEVERITY_ORDER = {"kritiek": 0, "waarschuwing": 1}
-BUDGET_METRICS = {"prognose_afwijking_pct", "prognose"}
+BUDGET_METRICS = {
+    "prognose_afwijking_pct",
+    "prognose",
+    "aanbieder_afwijking_pct",
+    "aanbieder_prognose",
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,14 @@ def highlight(alert: OpenAlert) -> str:
             f"begroting van {k(inputs['begroting_cents'])} "
             f"({_pct(inputs.get('afwijking_pct'))}, {inputs.get('v_n') or '-'})."
         )
+    if inputs.get("budgetindicatie_cents") and inputs.get("prognose_cents"):
+        k = lambda cents: format_value("prognose", cents)  # noqa: E731
+        crossing = inputs.get("overschrijding_maand")
+        when = f"; overschreden in {crossing[5:7]}-{crossing[:4]}" if crossing else ""
+        return (
+            f"{alert.titel}: prognose {k(inputs['prognose_cents'])} tegen een budgetindicatie "
+            f"van {k(inputs['budgetindicatie_cents'])}{when}."
+        )
     threshold = format_value(alert.metric, inputs.get("drempel"))
     meaning = str(inputs.get("omschrijving") or alert.regel).rstrip(".")
     return (
@@ -120,23 +133,38 @@ def _alert_lines(alerts: list[OpenAlert]) -> list[str]:
 
 
 def _distinct_subjects(alerts: list[OpenAlert]) -> list[OpenAlert]:
-    """The most important alert per subject: three highlights about three things."""
-    seen: set[str] = set()
-    result = []
+    """Three highlights about three things: the most important alert of each kind first.
+
+    A perceel's overrun also shows in its domain and the total; one of them is
+    enough when a provider or a waiting time also needs attention.
+    """
+    first, rest, kinds = [], [], set()
     for alert in alerts:
-        if alert.titel not in seen:
-            seen.add(alert.titel)
-            result.append(alert)
-    return result
+        kind = _kind(alert.metric)
+        (rest if kind in kinds else first).append(alert)
+        kinds.add(kind)
+    return first + rest
 
 
-def _waiting(alerts: list[OpenAlert]) -> list[str]:
+def _kind(metric: str) -> str:
+    if metric in BUDGET_METRICS:
+        return "begroting"
+    found = BY_NAME.get(metric)
+    return f"{found.soort}:{metric}" if found else metric
+
+
+def _waiting(ctx: MessageContext, gemeente: str, as_of: date, now: datetime) -> list[str]:
+    """Every provider whose median wait is above its norm, alerting or not."""
+    metrics = MetricContext(ctx.session, ctx.config, ctx.spec, gemeente, as_of, window_end=now)
+    rows = measure(metrics, "wachttijd_mediaan_dagen", "perceel_aanbieder")
     return [
-        f"{a.titel}: mediaan {a.invoer.get('mediaan_dagen')} dagen, norm "
-        f"{a.invoer.get('norm_dagen')} dagen ({a.invoer.get('boven_norm')} van "
-        f"{a.invoer.get('gestart')} gestarte cliënten boven de norm)."
-        for a in alerts
-        if a.metric in {"wachttijd_mediaan_dagen", "wachttijd_p90_dagen"}
+        f"{row.titel}: mediaan {format_value('wachttijd_mediaan_dagen', row.waarde)}, norm "
+        f"{row.invoer['norm_dagen']} dagen ({row.invoer['boven_norm']} van "
+        f"{row.invoer['gestart']} gestarte cliënten boven de norm)."
+        for row in rows
+        if row.invoer.get("norm_dagen")
+        and row.waarde is not None
+        and row.waarde > row.invoer["norm_dagen"]
     ]
 
 
@@ -169,11 +197,21 @@ def _data_quality(session: Session, gemeente: str, now: datetime) -> str:
         f"{rejected} bestand(en) in quarantaine en {findings} bevinding(en) bij het inlezen "
         "in de laatste 31 dagen."
     ]
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(models.Outbox)
+        .where(
+            models.Outbox.gemeente_code == gemeente,
+            models.Outbox.status.in_(("mislukt", "bezig")),
+        )
+    )
     if failed:
-        detail = "; ".join(f"{k} via {t}: {fout}" for k, t, fout in failed[:5])
+        detail = "; ".join(f"{k} via {t.split('#')[0]}: {fout}" for k, t, fout in failed[:5])
         parts.append(f"Bezorging mislukt (wordt niet opnieuw geprobeerd): {detail}.")
-    else:
-        parts.append("Alle berichten zijn bezorgd.")
+    if waiting:
+        parts.append(f"{waiting} bericht(en) wacht(en) nog op een nieuwe poging.")
+    if not failed and not waiting:
+        parts.append("Alle berichten in de outbox zijn bezorgd.")
     return " ".join(parts)
 
 
@@ -205,7 +243,8 @@ def digest_message(
         ),
         Section(
             title="Wachttijden boven de norm",
-            text=" ".join(_waiting(alerts)) or "Geen aanbieder boven de wachttijdnorm.",
+            text=" ".join(_waiting(ctx, gemeente, as_of, now))
+            or "Geen aanbieder boven de wachttijdnorm.",
         ),
         Section(title="Datakwaliteit", text=_data_quality(ctx.session, gemeente, now)),
     ]

@@ -18,6 +18,7 @@ derived from the key, so a mail client can still recognise the duplicate).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config, Settings
@@ -37,15 +38,25 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
+LEASE = timedelta(minutes=10)  # how long a claimed row is off limits to other senders
 MAX_ATTEMPTS = 12  # about six hours of retrying before a temporary failure becomes final
 
 
-def idempotency_key(
-    gemeente: str, kind: str, kanaal: str, destination: int, moment: datetime
-) -> str:
-    """Stable for one message to one destination: the same evaluation never yields two keys."""
-    raw = f"{gemeente}|{kind}|{kanaal}|{destination}|{moment.isoformat()}"
+def idempotency_key(gemeente: str, kind: str, kanaal: str, destination: str, moment: str) -> str:
+    """Stable for one message to one destination.
+
+    `moment` is the evaluation's time for alert messages (each evaluation has its
+    own news) and the period for a digest ("2026-10", "2026-W45"): running the
+    digest twice in a period, or again after a failure, never sends a second one.
+    """
+    raw = f"{gemeente}|{kind}|{kanaal}|{destination}|{moment}"
     return f"mb-{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+
+
+def destination_id(destination: Any) -> str:
+    """A destination's identity (its type and settings, no secrets: those live in env vars)."""
+    text = json.dumps(destination.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def enqueue(
@@ -55,35 +66,69 @@ def enqueue(
     kanaal: str,
     *,
     now: datetime,
+    period: str | None = None,
     only: Callable[[Any], bool] | None = None,
 ) -> list[models.Outbox]:
-    """One outbox row per accepted destination of `kanaal`, in the caller's transaction."""
-    destinations = config.gemeente(message.gemeente).kanalen.get(kanaal, [])
+    """One outbox row per accepted destination of `kanaal`, in the caller's transaction.
+
+    A channel name the municipality does not have becomes one permanent row, so
+    the loss is visible in the log and the next digest instead of silent.
+    """
+    destinations = config.gemeente(message.gemeente).kanalen.get(kanaal)
+    if not destinations:
+        return _missing_channel(session, message, kanaal, now=now, period=period)
     rows = []
     for index, destination in enumerate(destinations):
         if only is not None and not only(destination):
             continue
-        key = idempotency_key(message.gemeente, message.kind, kanaal, index, now)
+        identity = f"{destination.type}#{index}#{destination_id(destination)}"
+        key = idempotency_key(
+            message.gemeente, message.kind, kanaal, identity, period or now.isoformat()
+        )
         if session.scalar(
             select(models.Outbox.id).where(models.Outbox.idempotentie_sleutel == key)
         ):
-            continue  # the same evaluation enqueued twice (a retried transaction): once is enough
-        row = models.Outbox(
-            gemeente_code=message.gemeente,
-            kanaal=kanaal,
-            ontvanger_type=f"{destination.type}#{index}",
-            soort=message.kind,
-            idempotentie_sleutel=key,
-            bericht=message.to_json(),
-            status="wachtend",
-            pogingen=0,
-            volgende_poging=now,
-            aangemaakt_op=now,
-        )
-        session.add(row)
-        rows.append(row)
+            continue  # already queued for this evaluation or period: once is enough
+        rows.append(_row(session, message, kanaal, identity, key, now))
     session.flush()
     return rows
+
+
+def _row(
+    session: Session, message: Message, kanaal: str, identity: str, key: str, now: datetime
+) -> models.Outbox:
+    row = models.Outbox(
+        gemeente_code=message.gemeente,
+        kanaal=kanaal,
+        ontvanger_type=identity,
+        soort=message.kind,
+        idempotentie_sleutel=key,
+        bericht=message.to_json(),
+        status="wachtend",
+        pogingen=0,
+        volgende_poging=now,
+        aangemaakt_op=now,
+    )
+    session.add(row)
+    return row
+
+
+def _missing_channel(
+    session: Session, message: Message, kanaal: str, *, now: datetime, period: str | None
+) -> list[models.Outbox]:
+    key = idempotency_key(
+        message.gemeente, message.kind, kanaal, "ontbreekt", period or now.isoformat()
+    )
+    if session.scalar(select(models.Outbox.id).where(models.Outbox.idempotentie_sleutel == key)):
+        return []
+    row = _row(session, message, kanaal, "ontbreekt#0#-", key, now)
+    row.status = "permanent"
+    row.laatste_fout = (
+        f"kanaal {kanaal!r} staat niet bij de kanalen van gemeente {message.gemeente}"
+    )
+    log.error("kanaal ontbreekt", extra={"kanaal": kanaal, "gemeente": message.gemeente})
+    session.flush()
+    return [row]
 
 
 @dataclass
@@ -117,7 +162,14 @@ def deliver(
     gemeente: str | None = None,
     make_sender: Callable[[Any], Sender] | None = None,
 ) -> DeliveryReport:
-    """Send every due row; each in its own transaction, so one failure stops nothing else."""
+    """Send every due row. Each row is claimed, sent, and recorded on its own.
+
+    Claiming is a conditional UPDATE (`status` → `bezig` with a lease until
+    `volgende_poging`), committed before sending: of two senders on the same
+    database — PostgreSQL or SQLite — exactly one gets the row. A sender that
+    dies after sending leaves the row `bezig`; when the lease has passed it is
+    sent again (Slack recognises its own key; others are at-least-once).
+    """
     factory = make_sender or (
         lambda destination: sender_for(
             destination, settings, config.deployment, Path(settings.data_dir)
@@ -125,43 +177,56 @@ def deliver(
     )
     report = DeliveryReport()
     for row_id in _due(engine, clock(), gemeente):
+        if not _claim(engine, row_id, clock()):
+            continue  # another sender took it
         with db.transaction(engine) as session:
-            row = _claim(session, row_id)
-            if row is None:
-                continue  # another instance took it
-            _deliver_row(session, config, row, factory, clock, report)
+            row = session.get(models.Outbox, row_id)
+            if row is not None:
+                _deliver_row(session, config, row, factory, clock, report)
     return report
+
+
+CLAIMABLE = ("wachtend", "mislukt", "bezig")
 
 
 def _due(engine: Engine, now: datetime, gemeente: str | None) -> list[int]:
     with db.transaction(engine) as session:
         query = select(models.Outbox.id).where(
-            models.Outbox.status.in_(("wachtend", "mislukt")),
-            models.Outbox.volgende_poging <= now,
+            models.Outbox.status.in_(CLAIMABLE), models.Outbox.volgende_poging <= now
         )
         if gemeente is not None:
             query = query.where(models.Outbox.gemeente_code == gemeente)
         return list(session.scalars(query.order_by(models.Outbox.id)))
 
 
-def _claim(session: Session, row_id: int) -> models.Outbox | None:
-    """Lock the row (PostgreSQL: skip it if another sender holds it)."""
-    query = select(models.Outbox).where(
-        models.Outbox.id == row_id, models.Outbox.status.in_(("wachtend", "mislukt"))
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).one_or_none()
+def _claim(engine: Engine, row_id: int, now: datetime) -> bool:
+    """Take the row if it is still due; the lease keeps other senders off while sending."""
+    with db.transaction(engine) as session:
+        claimed = session.execute(
+            update(models.Outbox)
+            .where(
+                models.Outbox.id == row_id,
+                models.Outbox.status.in_(CLAIMABLE),
+                models.Outbox.volgende_poging <= now,
+            )
+            .values(status="bezig", volgende_poging=now + LEASE)
+        )
+        return claimed.rowcount == 1
 
 
 def _destination(config: Config, row: models.Outbox) -> Any:
-    index = int(row.ontvanger_type.rsplit("#", 1)[1])
+    """The configured destination this row was queued for, if the config still has it."""
+    _type, index, identity = row.ontvanger_type.split("#")
     destinations = config.gemeente(row.gemeente_code).kanalen.get(row.kanaal, [])
-    if index >= len(destinations):
-        raise PermanentFailure(
-            f"kanaal {row.kanaal} heeft geen bestemming {index} meer in de configuratie"
-        )
-    return destinations[index]
+    position = int(index)
+    if position < len(destinations) and destination_id(destinations[position]) == identity:
+        return destinations[position]
+    matching = [d for d in destinations if destination_id(d) == identity]
+    if matching:
+        return matching[0]
+    raise PermanentFailure(
+        f"de bestemming van kanaal {row.kanaal} is uit de configuratie verdwenen of gewijzigd"
+    )
 
 
 def _deliver_row(
@@ -177,26 +242,41 @@ def _deliver_row(
     try:
         sender = factory(_destination(config, row))
         detail = sender.send(Message.from_json(row.bericht), row.idempotentie_sleutel)
-    except TemporaryFailure as exc:
-        _record(session, row, clock(), "tijdelijk", str(exc))
+    except PermanentFailure as exc:
+        _give_up(session, row, clock(), str(exc), report, label)
+    except Exception as exc:
+        # The type only: an unexpected error's text may hold a URL or a payload.
+        detail = str(exc) if isinstance(exc, TemporaryFailure) else type(exc).__name__
+        retry_after = exc.retry_after if isinstance(exc, TemporaryFailure) else None
+        _record(session, row, clock(), "tijdelijk", detail)
         if row.pogingen >= MAX_ATTEMPTS:
-            row.status = "permanent"
-            report.permanent.append(f"{label}: {exc} (na {row.pogingen} pogingen)")
+            _give_up(session, row, clock(), f"{detail} (na {row.pogingen} pogingen)", report, label)
             return
         row.status = "mislukt"
-        row.volgende_poging = clock() + backoff(row.pogingen, exc.retry_after)
-        row.laatste_fout = str(exc)
-        report.uitgesteld.append(f"{label}: {exc}; volgende poging {row.volgende_poging:%H:%M:%S}")
-        log.warning("bezorging uitgesteld", extra={"kanaal": row.kanaal, "fout": str(exc)})
-    except PermanentFailure as exc:
-        _record(session, row, clock(), "permanent", str(exc))
-        row.status, row.laatste_fout = "permanent", str(exc)
-        report.permanent.append(f"{label}: {exc}")
-        log.error("bezorging definitief mislukt", extra={"kanaal": row.kanaal, "fout": str(exc)})
+        row.volgende_poging = clock() + backoff(row.pogingen, retry_after)
+        row.laatste_fout = detail
+        report.uitgesteld.append(
+            f"{label}: {detail}; volgende poging {row.volgende_poging:%d-%m %H:%M:%S}"
+        )
+        log.warning("bezorging uitgesteld", extra={"kanaal": row.kanaal, "fout": detail})
     else:
         _record(session, row, clock(), "verzonden", detail)
         row.status, row.verzonden_op, row.laatste_fout = "verzonden", clock(), None
         report.verzonden.append(f"{label}: {detail}")
+
+
+def _give_up(
+    session: Session,
+    row: models.Outbox,
+    when: datetime,
+    detail: str,
+    report: DeliveryReport,
+    label: str,
+) -> None:
+    _record(session, row, when, "permanent", detail)
+    row.status, row.laatste_fout = "permanent", detail
+    report.permanent.append(f"{label}: {detail}")
+    log.error("bezorging definitief mislukt", extra={"kanaal": row.kanaal, "fout": detail})
 
 
 def _record(session: Session, row: models.Outbox, when: datetime, result: str, detail: str) -> None:
@@ -217,10 +297,11 @@ def enqueue_evaluation(
     messages: dict[str, Message],
     *,
     now: datetime,
+    period: str | None = None,
     only: Callable[[Any], bool] | None = None,
 ) -> int:
     """Queue one message per channel name; returns the number of outbox rows."""
     return sum(
-        len(enqueue(session, config, m, kanaal, now=now, only=only))
+        len(enqueue(session, config, m, kanaal, now=now, period=period, only=only))
         for kanaal, m in messages.items()
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitorbot.config import Config, Settings
 from monitorbot.evaluate.engine import Evaluation, evaluate
+from monitorbot.evaluate.metrics import shift_months
 from monitorbot.evaluate.rules import RuleSet
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.notify.alerts import MessageContext, alert_messages
@@ -78,7 +79,22 @@ def _queue_digest(
     kanaal = settings.digest_kanaal
     workbook = any(getattr(d, "rapport_bijvoegen", False) for d in settings.kanalen.get(kanaal, []))
     message = digest_message(ctx, gemeente, as_of, now, with_workbook=workbook)
-    return enqueue_evaluation(session, ctx.config, {kanaal: message}, now=now, only=only)
+    return enqueue_evaluation(
+        session,
+        ctx.config,
+        {kanaal: message},
+        now=now,
+        period=digest_period(ctx.config, as_of, now),
+        only=only,
+    )
+
+
+def digest_period(config: Config, as_of: date, now: datetime) -> str:
+    """The period a digest covers: its month ("2026-10") or, when weekly, its ISO week."""
+    if config.deployment.planning.digest == "wekelijks":
+        year, week, _ = now.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{shift_months(as_of, -1):%Y-%m}"
 
 
 def send_digest(
