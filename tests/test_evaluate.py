@@ -249,8 +249,8 @@ def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
     assert first.exit_code == 0, first.output
     assert "Te versturen naar kanaal kernteam: 1 melding(en)" in first.output
     assert (
-        "nieuw     [waarschuwing] niet-ingedeeld — Demodorp: € 2.500 (drempel € 1.000)"
-        in first.output
+        "nieuw     [waarschuwing] niet-ingedeeld — Niet-ingedeelde kosten: € 2.500 "
+        "(drempel € 1.000)" in first.output
     )
     again = _cli(
         engine,
@@ -276,7 +276,7 @@ def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
         "--nu",
         "2026-12-01T08:00",
     )
-    assert "ernstiger [kritiek] niet-ingedeeld — Demodorp: € 17.500" in later.output
+    assert "ernstiger [kritiek] niet-ingedeeld — Niet-ingedeelde kosten: € 17.500" in later.output
     with db.transaction(engine) as session:
         state = session.scalars(select(models.AlertState)).one()
         assert (state.status, state.ernst, state.gemeld_ernst) == ("firing", "kritiek", "kritiek")

@@ -256,6 +256,7 @@ METRICS: tuple[Metric, ...] = (
 )
 
 BY_NAME: dict[str, Metric] = {metric.naam: metric for metric in METRICS}
+PERCENTAGE_POINTS = {"groei_boven_begroting_pct"}  # a difference of two percentages
 
 
 def metric(naam: str) -> Metric:
@@ -272,7 +273,8 @@ def format_value(naam: str, value: float | tuple[float, float] | None) -> str:
     if unit == "euro":
         return f"€ {format_euros(round(value))}"
     if unit == "procent":
-        return f"{value:+.1f} %".replace(".", ",")
+        points = "-punt" if naam in PERCENTAGE_POINTS else ""
+        return f"{value:+.1f} %{points}".replace(".", ",")
     if unit == "dagen":
         days = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
         return f"{days} dagen"

@@ -608,7 +608,7 @@ def _waiting_list_rows(ctx: MetricContext, scope: str) -> list[tuple[dict, str, 
     now = waiting_list(ctx, ctx.as_of)
     before = waiting_list(ctx, ctx.as_of - timedelta(days=91))
     if scope == "gemeente":
-        return [({}, ctx.settings.naam, sum(now.values()), sum(before.values()))]
+        return [({}, "Wachtlijst (alle percelen)", sum(now.values()), sum(before.values()))]
     return [
         ({"perceel": p}, ctx.perceel_naam(p), now.get(p, 0), before.get(p, 0))
         for p in sorted(set(now) | set(before))
@@ -777,7 +777,7 @@ def geweigerde_bestanden(ctx: MetricContext, scope: str) -> list[Measurement]:
     return [
         Measurement(
             {},
-            ctx.settings.naam,
+            "Geweigerde bestanden",
             float(count),
             invoer={"per_soort": {s: int(n) for s, n in names}, "venster_dagen": WINDOW.days},
         )
@@ -814,7 +814,12 @@ def totaalverschillen(ctx: MetricContext, scope: str) -> list[Measurement]:
         amount = sum(a for _, _, _, a in rows)
         return [
             Measurement(
-                {}, ctx.settings.naam, float(count), {}, float(abs(amount)), {"aantal": count}
+                {},
+                "Totaalverschillen in declaraties",
+                float(count),
+                {},
+                float(abs(amount)),
+                {"aantal": count},
             )
         ]
     per_provider: dict[str, int] = defaultdict(int)
@@ -836,7 +841,7 @@ def bevindingen(ctx: MetricContext, scope: str) -> list[Measurement]:
     return [
         Measurement(
             {},
-            ctx.settings.naam,
+            "Datakwaliteit bij het inlezen",
             float(sum(per_kind.values())),
             invoer={"per_soort": dict(sorted(per_kind.items())), "venster_dagen": WINDOW.days},
         )
@@ -856,7 +861,7 @@ def niet_ingedeeld_bedrag(ctx: MetricContext, scope: str) -> list[Measurement]:
     return [
         Measurement(
             {},
-            ctx.settings.naam,
+            "Niet-ingedeelde kosten",
             float(amount),
             impact_cents=float(abs(amount)),
             invoer={"jaar": ctx.year, "regels": int(lines), "bedrag_cents": int(amount)},

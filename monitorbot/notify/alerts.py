@@ -132,6 +132,11 @@ def _state_sentence(update: AlertUpdate) -> str:
 
 def _threshold(observation: Observation) -> str:
     """The threshold, with the rule's own words when it is relative: '84 dagen (> 1,5 × norm)'."""
+    inputs = observation.measurement.invoer
+    if observation.rule.metric == "kpi" and inputs.get("eenheid") == "euro":
+        return f"{_euros(inputs['doel'] * 100)} per cliënt (doel: {inputs['richting']} dan dat)"
+    if observation.rule.metric == "kpi":
+        return f"{_plain(inputs['doel'])} % (doel: {inputs['richting']} dan dat)"
     value = format_value(observation.rule.metric, observation.drempel)
     if any(reference in observation.voorwaarde for reference in REFERENCES):
         return f"{value} ({observation.voorwaarde})"
@@ -158,6 +163,8 @@ def _fields(update: AlertUpdate) -> list[MessageField]:
         value = inputs.get(key)
         if value is not None and value != "":
             fields.append(MessageField(label, show(value)))
+    if update.after.id is not None:
+        fields.append(MessageField("Nummer", f"#{update.after.id}"))
     correction = inputs.get("correctie")
     if correction:
         fields.append(
@@ -300,8 +307,9 @@ def alert_message(
         sections=sections,
         attachments=attachments,
         footer=(
-            "Details en invoer: monitorbot alerts show <nummer>; stilzetten: monitorbot "
-            "silence add; bevestigen na bespreking: monitorbot alerts ack. Geen cliëntgegevens "
+            "Details en invoer: monitorbot alerts show --gemeente <code> <nummer>; "
+            "stilzetten: monitorbot silence add; bevestigen na bespreking: monitorbot alerts "
+            "ack. Geen cliëntgegevens "
             "in dit bericht: de top-10 is alleen als aandeel genoemd."
         ),
     )
