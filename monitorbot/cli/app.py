@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from monitorbot.cli import alerts_cmd, config_cmd, db_cmd, demo_cmd, ingest_cmd, report_cmd
+from monitorbot.cli import (
+    alerts_cmd,
+    config_cmd,
+    db_cmd,
+    demo_cmd,
+    ingest_cmd,
+    report_cmd,
+    run_cmd,
+)
 from monitorbot.cli.runtime import make_runtime
 
 app = typer.Typer(
@@ -27,8 +35,10 @@ app.command("findings")(ingest_cmd.findings)
 app.add_typer(alerts_cmd.rules_app, name="rules")
 app.command("evaluate")(alerts_cmd.evaluate_command)
 app.command("digest")(alerts_cmd.digest_command)
+app.command("deliver")(alerts_cmd.deliver_command)
 app.add_typer(alerts_cmd.alerts_app, name="alerts")
 app.add_typer(alerts_cmd.silence_app, name="silence")
+app.command("run")(run_cmd.run)
 
 
 @app.callback()

@@ -1,0 +1,104 @@
+"""`monitorbot run`: the long-running service (scheduler, inbox, /healthz and /metrics).
+
+SIGTERM and SIGINT set a stop flag: the file being ingested is finished and
+committed, running jobs end, nothing new starts, and the process exits 0. A
+stop never leaves partial state: each file is all-or-nothing and an evaluation
+commits its alert states together with its outbox rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from monitorbot.cli.ingest_cmd import make_ingestor
+from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Runtime, runtime_of
+from monitorbot.service.health import HealthServer
+from monitorbot.service.logs import configure_json_logging
+from monitorbot.service.scheduler import Service
+
+log = logging.getLogger("monitorbot.service")
+
+
+def run(
+    ctx: typer.Context,
+    eenmalig: Annotated[
+        bool,
+        typer.Option(
+            "--eenmalig",
+            help="Scan de inbox één keer (inlezen, evalueren, versturen) en stop; voor cron.",
+        ),
+    ] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            envvar="MONITORBOT_METRICS_PORT",
+            help="Poort voor /healthz en /metrics (standaard metrics_poort uit "
+            "monitorbot.yaml; 0 = kies een vrije poort en toon hem).",
+            show_default=False,
+            min=0,
+            max=65535,
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option("--metrics-host", help="Adres waarop /healthz en /metrics luisteren.")
+    ] = "0.0.0.0",
+) -> None:
+    """Start de dienst: inbox-scan, maandcyclus, digest, outbox en onderhoud volgens planning.
+
+    Stopt netjes op SIGTERM of Ctrl-C (het lopende bestand wordt afgemaakt); exit 0.
+    """
+    runtime = runtime_of(ctx)
+    configure_json_logging()
+    _check_can_ingest(runtime)
+    service = Service(runtime)
+    if eenmalig:
+        raise typer.Exit(_run_once(service))
+    port = runtime.config.deployment.metrics_poort if metrics_port is None else metrics_port
+    _install_signal_handlers(service)
+    try:
+        health = HealthServer(service.metrics, service.health, host=metrics_host, port=port)
+    except OSError as exc:
+        log.error("metrics-poort niet beschikbaar", extra={"poort": port, "fout": str(exc)})
+        raise typer.Exit(EXIT_USAGE) from None
+    health.start()
+    print(f"healthz en metrics op http://{metrics_host}:{health.port}/ (poort {health.port})")
+    log.info("metrics gestart", extra={"poort": health.port})
+    try:
+        service.start()
+        while not service.stop_event.wait(timeout=1.0):
+            pass
+    finally:
+        service.shutdown()
+        health.stop()
+    raise typer.Exit(EXIT_OK)
+
+
+def _check_can_ingest(runtime: Runtime) -> None:
+    """Refuse to start without a (long enough) pseudonym key, before any job runs."""
+    make_ingestor(runtime, sync=False)
+
+
+def _run_once(service: Service) -> int:
+    """One inbox scan and one outbox round; exit 1 when a file was rejected (like `ingest`)."""
+    result = service.scan_inbox()
+    service.retry_outbox()
+    log.info(
+        "eenmalige scan klaar",
+        extra={"bestanden": result.bestanden, "geweigerd": result.geweigerd},
+    )
+    return EXIT_REJECTED if result.geweigerd else EXIT_OK
+
+
+def _install_signal_handlers(service: Service) -> None:
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopverzoek ontvangen", extra={"signaal": signal.Signals(signum).name})
+        service.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
