@@ -678,3 +678,13 @@ def test_sender_for_maps_every_channel_type(tmp_path):
     ]
     for channel, name in cases:
         assert sender_for(channel, settings, Deployment(), tmp_path, environ={}).name == name
+
+
+def test_a_rejected_webhook_body_is_logged_without_addresses():
+    from monitorbot.notify.channels import PermanentFailure, check_http_status
+
+    with pytest.raises(PermanentFailure) as excinfo:
+        check_http_status(
+            "Teams", "MONITORBOT_TEAMS_WEBHOOK_URL", 400, {}, "fout: zie https://x.example/t/abc123"
+        )
+    assert "abc123" not in str(excinfo.value) and "<adres>" in str(excinfo.value)

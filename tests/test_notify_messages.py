@@ -66,7 +66,9 @@ def test_kernteam_message_leads_with_the_overrun_and_explains_it(built):
     assert fields["V/N"] == "N"
     assert fields["Afwijking"].startswith("-2")
     assert first.action.startswith("Bespreek in het kernteam")
-    assert first.details and first.details[0].startswith("Waarom: Kostengroei ")
+    assert first.details[0].startswith(
+        "Waarom (januari t/m oktober t.o.v. dezelfde maanden vorig jaar): Kostengroei "
+    )
     assert "%-punt door de 10 duurste cliënten" in first.details[0]
     # The why is told once per perceel, not again under the growth rule.
     explained = [s for s in kernteam.sections if s.details and s.title == first.title]

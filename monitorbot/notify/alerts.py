@@ -197,12 +197,12 @@ def _why(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> list[s
     settings = ctx.config.gemeente(evaluation.gemeente)
     pct = settings.indexatie_pct(year, perceel.id)
     grens = format_euros(ctx.config.deployment.hoge_kosten_grens)
+    period = f"{_months_compared(evaluation)} t.o.v. dezelfde maanden vorig jaar"
     return [
-        f"Waarom: {decompose(previous, current, indexatie=pct / 100).zin()}",
+        f"Waarom ({period}): {decompose(previous, current, indexatie=pct / 100).zin()}",
         f"Inclusief indexatie: {decompose(previous, current).zin()}",
         f"De 10 duurste cliënten zijn {current.top10_aandeel:.0%} van de kosten; "
-        f"{current.boven_grens} cliënt(en) boven € {grens} ({_months_compared(evaluation)}, "
-        "vergeleken met dezelfde maanden vorig jaar).",
+        f"{current.boven_grens} cliënt(en) boven € {grens} in die maanden.",
     ]
 
 

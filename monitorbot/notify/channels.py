@@ -137,7 +137,8 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
 
 
 def _short(body: str) -> str:
-    return " ".join(body.split())[:200]
+    """A response body fit for the log: one line, no addresses (they may carry a token)."""
+    return re.sub(r"https?://\S+", "<adres>", " ".join(body.split()))[:200]
 
 
 def check_http_status(

@@ -27,7 +27,9 @@ from monitorbot.notify.message import Attachment, Message, Section, Table
 ACTION_LABEL = "Actie"
 DETAILS_LABEL = "Toelichting"
 CHART_IN_THREAD = "De grafiek staat in de draad onder dit bericht."
-CHART_ELSEWHERE = "De grafiek staat in de e-mail en in Slack."
+CHART_ELSEWHERE = (
+    "Deze melding heeft een grafiek; die staat in Slack, de e-mail en het HTML-rapport."
+)
 CHART_IN_EMAIL = "De grafiek staat in de e-mail."
 
 SLACK_MAX_BLOCKS = 50
