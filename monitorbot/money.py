@@ -89,6 +89,15 @@ def format_euros(cents: int, *, decimals: int = 0, thousands: bool = False) -> s
     return f"{result},{fraction}" if decimals else result
 
 
+def format_change(percent: float, *, decimals: int = 1, unit: str = "%") -> str:
+    """A change or deviation in messages, with its sign: ``+20,2 %``, ``-22,8 %``.
+
+    Takes percentage points (20.2), not a fraction; for council tables use
+    `format_percentage`, which rounds to whole percents without a space.
+    """
+    return f"{percent:+.{decimals}f} {unit}".replace(".", ",")
+
+
 def format_percentage(fraction: float | Decimal | None, *, decimals: int = 0) -> str:
     """A Dutch percentage with its sign, as in council tables (``-22%``, ``10%``).
 

@@ -227,6 +227,22 @@ def start_305(
     )
 
 
+def source_file_row(ingelezen_op=None):
+    """The stored source file (id 1) that `declaration_row` lines point at."""
+    from datetime import UTC, datetime
+
+    from monitorbot.store import models
+
+    return models.Bronbestand(
+        id=1,
+        bestandsnaam="t",
+        sha256="1" * 64,
+        soort="jw323",
+        status="ingelezen",
+        ingelezen_op=ingelezen_op or datetime(2025, 1, 1, tzinfo=UTC),
+    )
+
+
 def declaration_row(
     *,
     client: str,

@@ -19,7 +19,7 @@ from monitorbot.evaluate.rules import load_rules
 from monitorbot.forecast.spec import load_forecast_spec
 from monitorbot.ingest.privacy import passes_elfproef
 from monitorbot.store import db, models
-from tests.messages import declaration_row
+from tests.messages import declaration_row, source_file_row
 
 ROOT = Path(__file__).resolve().parents[1]
 # The demo was ingested at 07:00 on 10 November 2026 (the demo_database fixture's clock).
@@ -187,16 +187,7 @@ def seeded(engine, tmp_path, config_dir):
 
     with db.transaction(engine) as session:
         sync_config(session, config)
-        session.add(
-            models.Bronbestand(
-                id=1,
-                bestandsnaam="t",
-                sha256="1" * 64,
-                soort="jw323",
-                status="ingelezen",
-                ingelezen_op=datetime(2026, 10, 1, tzinfo=UTC),
-            )
-        )
+        session.add(source_file_row(datetime(2026, 10, 1, tzinfo=UTC)))
         session.flush()
         session.add_all(
             [

@@ -19,7 +19,7 @@ from monitorbot.forecast.prognosis import build_budget_report, monthly_prognosis
 from monitorbot.forecast.spec import load_forecast_spec
 from monitorbot.store import db, models
 from tests.conftest import CONFIG_DIR
-from tests.messages import declaration_row
+from tests.messages import declaration_row, source_file_row
 
 REPO = Path(__file__).resolve().parents[1]
 EURO = 100  # cents
@@ -62,16 +62,7 @@ ROWS = [
 @pytest.fixture
 def seeded(engine):
     with db.transaction(engine) as session:
-        session.add(
-            models.Bronbestand(
-                id=1,
-                bestandsnaam="t",
-                sha256="1" * 64,
-                soort="jw323",
-                status="ingelezen",
-                ingelezen_op=date(2025, 1, 1),
-            )
-        )
+        session.add(source_file_row())
         session.flush()
         session.add_all(_row(*spec) for spec in ROWS)
         # A late declaration: care in February, declared in June.

@@ -213,3 +213,9 @@ def test_filter_values_are_checked(tmp_path):
     [problem] = [str(p) for p in excinfo.value.problems]
     assert "filter perceel: onbekend 'jeugd-ambulantt'" in problem
     assert "jeugd-ambulant" in problem
+
+
+def test_rule_texts_that_reach_chat_refuse_a_bsn(tmp_path):
+    [problem] = _problems(tmp_path, GOOD.replace("actie: bespreken", "actie: bel over 111222333"))
+    assert "regels[0].actie" in problem and "BSN" in problem
+    assert "111222333" not in problem  # the refused text is not echoed into the error

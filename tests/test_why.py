@@ -8,7 +8,7 @@ import pytest
 
 from monitorbot.forecast.why import ClientFigures, client_figures, decompose
 from monitorbot.store import db, models
-from tests.messages import declaration_row
+from tests.messages import declaration_row, source_file_row
 
 
 def _rows(year: int, costs: dict[str, int]) -> list[models.Declaratieregel]:
@@ -30,16 +30,7 @@ YEAR1 = {f"big{i}": 1_300_000 for i in range(10)} | {f"c{i}": 110_000 for i in r
 @pytest.fixture
 def seeded(engine):
     with db.transaction(engine) as session:
-        session.add(
-            models.Bronbestand(
-                id=1,
-                bestandsnaam="t",
-                sha256="1" * 64,
-                soort="jw323",
-                status="ingelezen",
-                ingelezen_op=date(2025, 1, 1),
-            )
-        )
+        session.add(source_file_row())
         session.flush()
         session.add_all(_rows(2024, YEAR0) + _rows(2025, YEAR1))
         # another municipality's client must not count

@@ -24,7 +24,7 @@ from monitorbot.cli.runtime import (
     runtime_of,
 )
 from monitorbot.config import ConfigError
-from monitorbot.evaluate.catalogue import METRICS, REFERENCES, format_value
+from monitorbot.evaluate.catalogue import BUDGET_METRICS, METRICS, REFERENCES, format_value
 from monitorbot.evaluate.engine import (
     Evaluation,
     ReplayMonth,
@@ -39,6 +39,7 @@ from monitorbot.evaluate.rules import RuleSet, load_rules
 from monitorbot.forecast.prognosis import build_budget_report
 from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
 from monitorbot.ingest.privacy import passes_elfproef
+from monitorbot.money import format_change
 from monitorbot.notify.alerts import MessageContext, alert_messages
 from monitorbot.notify.digest import digest_message
 from monitorbot.notify.outbox import DeliveryReport, deliver
@@ -50,12 +51,6 @@ rules_app = typer.Typer(help="Signaleringsregels controleren en testen.", no_arg
 silence_app = typer.Typer(help="Meldingen tijdelijk stilzetten.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Signaleringen bekijken en bevestigen.", no_args_is_help=True)
 
-BUDGET_METRICS = {
-    "prognose_afwijking_pct",
-    "prognose",
-    "aanbieder_afwijking_pct",
-    "aanbieder_prognose",
-}
 MATERIAL_OVERRUN_CENTS = 2_500_000
 NowOption = Annotated[
     str | None,
@@ -657,7 +652,7 @@ def _input_text(key: str, value: Any, metric: str) -> str:
         }
         return ", ".join(f"{k} {v}" for k, v in shown.items()) or "-"
     if key.endswith("_pct") and isinstance(value, (int, float)):
-        return f"{value:+.1f} %".replace(".", ",")
+        return format_change(value)
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
     return str(value)

@@ -123,6 +123,17 @@ def _dutch_message(item: dict) -> str:
         return template
 
 
+def _echoable(value: object, message: str) -> object:
+    """The offending value, shown back to the editor, unless it is a structure or client data.
+
+    A text refused because it holds a BSN-like number is not repeated: the error
+    goes to a console and a log, where a BSN must never appear.
+    """
+    if isinstance(value, (dict, list)) or "BSN" in message:
+        return None
+    return value
+
+
 def _problems_from_validation(doc: YamlDocument, error: ValidationError) -> list[ConfigProblem]:
     problems = []
     for item in error.errors():
@@ -145,9 +156,7 @@ def _problems_from_validation(doc: YamlDocument, error: ValidationError) -> list
                 file=doc.file,
                 line=doc.line_of(loc),
                 key=_describe_loc(loc),
-                value=item.get("input")
-                if not isinstance(item.get("input"), (dict, list))
-                else None,
+                value=_echoable(item.get("input"), message),
                 message=message,
                 allowed=allowed,
             )

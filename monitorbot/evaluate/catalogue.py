@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from monitorbot.money import format_euros
+from monitorbot.money import format_change, format_euros
 
 Unit = Literal["procent", "euro", "dagen", "aantal"]
 Scope = Literal["perceel", "aanbieder", "perceel_aanbieder", "domein", "totaal", "gemeente"]
@@ -257,6 +257,9 @@ METRICS: tuple[Metric, ...] = (
 
 BY_NAME: dict[str, Metric] = {metric.naam: metric for metric in METRICS}
 PERCENTAGE_POINTS = {"groei_boven_begroting_pct"}  # a difference of two percentages
+BUDGET_METRICS = frozenset(
+    {"prognose_afwijking_pct", "prognose", "aanbieder_afwijking_pct", "aanbieder_prognose"}
+)  # prognosis against a begroting or budget indication
 
 
 def metric(naam: str) -> Metric:
@@ -273,8 +276,7 @@ def format_value(naam: str, value: float | tuple[float, float] | None) -> str:
     if unit == "euro":
         return f"€ {format_euros(round(value))}"
     if unit == "procent":
-        points = "-punt" if naam in PERCENTAGE_POINTS else ""
-        return f"{value:+.1f} %{points}".replace(".", ",")
+        return format_change(value, unit="%-punt" if naam in PERCENTAGE_POINTS else "%")
     if unit == "dagen":
         days = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
         return f"{days} dagen"

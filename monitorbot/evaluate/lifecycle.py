@@ -21,6 +21,7 @@ from monitorbot.evaluate.metrics import Measurement
 from monitorbot.evaluate.rules import ERNSTEN, Rule
 
 SEVERITY_RANK = {ernst: rank for rank, ernst in enumerate(ERNSTEN, start=1)}
+SEVERITY_ORDER = {"kritiek": 0, "waarschuwing": 1}  # for lists: most severe first
 
 
 def fingerprint(gemeente: str, rule: str, labels: dict[str, str]) -> str:

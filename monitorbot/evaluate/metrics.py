@@ -47,6 +47,7 @@ ALLOC = models.Toewijzing
 WINDOW = timedelta(days=31)
 LOCAL_TEAM_CATEGORY = "31"
 MIN_STARTS = 5
+WAIT_WINDOW = timedelta(days=365)  # waiting times and the waiting list look back a year
 MIN_CLIENTS = 10
 
 
@@ -522,7 +523,7 @@ def _compute_waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
             ALLOC.start_datum.is_not(None),
             ALLOC.toewijzingsdatum.is_not(None),
             ALLOC.start_datum < ctx.as_of,
-            ALLOC.start_datum >= ctx.as_of - timedelta(days=365),
+            ALLOC.start_datum >= ctx.as_of - WAIT_WINDOW,
         )
         .execution_options(yield_per=10_000)
     )
@@ -539,7 +540,7 @@ def _wait_metric(ctx: MetricContext, scope: str, figure: Callable[[list[int]], f
             groups[(ctx.top_level_of(perceel), None)].append(days)
         else:
             groups[(perceel, agb)].append(days)
-    start = ctx.as_of - timedelta(days=365)
+    start = ctx.as_of - WAIT_WINDOW
     result = []
     for (perceel, agb), days in sorted(
         groups.items(), key=lambda item: (item[0][0], item[0][1] or "")
@@ -591,7 +592,7 @@ def waiting_list(ctx: MetricContext, on: date) -> dict[str, int]:
         .where(
             ALLOC.gemeente_code == ctx.gemeente,
             ALLOC.toewijzingsdatum < on,
-            ALLOC.toewijzingsdatum >= on - timedelta(days=365),
+            ALLOC.toewijzingsdatum >= on - WAIT_WINDOW,
             (ALLOC.start_datum.is_(None)) | (ALLOC.start_datum >= on),
             (ALLOC.stop_datum.is_(None)) | (ALLOC.stop_datum >= on),
             (ALLOC.einddatum_toewijzing.is_(None)) | (ALLOC.einddatum_toewijzing >= on),

@@ -38,6 +38,7 @@ from monitorbot.evaluate.catalogue import (
     Scope,
     Unit,
 )
+from monitorbot.ingest.privacy import passes_elfproef
 from monitorbot.money import euros_to_cents
 
 Ernst = Literal["waarschuwing", "kritiek"]
@@ -193,6 +194,15 @@ class Rule(_Strict):
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
             raise ValueError("gebruik kleine letters, cijfers en '-', bv. 'jeugd-overschrijding'")
+        return value
+
+    @field_validator("omschrijving", "actie", "eigenaar")
+    @classmethod
+    def _no_client_data(cls, value: str) -> str:
+        """These texts go into chat messages: a BSN-like number there is refused."""
+        numbers = re.findall(r"(?<!\d)\d{9}(?!\d)", value.replace(".", ""))
+        if any(passes_elfproef(number) for number in numbers):
+            raise ValueError("bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg")
         return value
 
     @field_validator("metric")

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitorbot.forecast.series import through_month
+from monitorbot.money import format_change
 from monitorbot.store import models
 
 LINE = models.Declaratieregel
@@ -221,4 +222,4 @@ def _pct(fraction: float) -> str:
 
 
 def _pp(fraction: float) -> str:
-    return f"{fraction * 100:+.1f} %-punt".replace(".", ",")
+    return format_change(fraction * 100, unit="%-punt")

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from monitorbot.config import Config
 from monitorbot.evaluate.catalogue import METRICS, REFERENCES, format_value
 from monitorbot.evaluate.engine import Evaluation
-from monitorbot.evaluate.lifecycle import AlertUpdate, Observation
+from monitorbot.evaluate.lifecycle import SEVERITY_ORDER, AlertUpdate, Observation
 from monitorbot.evaluate.metrics import MIN_CLIENTS
 from monitorbot.forecast.prognosis import monthly_prognosis
 from monitorbot.forecast.series import through_month
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.forecast.why import decompose, year_on_year
-from monitorbot.money import format_euros
+from monitorbot.money import format_change, format_euros
 from monitorbot.notify.chart import trend_chart
 from monitorbot.notify.message import Attachment, Message, MessageField, Section
 
@@ -41,7 +41,7 @@ def _euros(value: Any) -> str:
 
 
 def _percent(value: Any) -> str:
-    return f"{value:+.1f} %".replace(".", ",")
+    return format_change(float(value))
 
 
 def _month(value: Any) -> str:
@@ -254,7 +254,6 @@ def _section(
     return section, chart
 
 
-SEVERITY_ORDER = {"kritiek": 0, "waarschuwing": 1}
 METRIC_ORDER = {metric.naam: rank for rank, metric in enumerate(METRICS)}
 
 

@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitorbot.evaluate.catalogue import BY_NAME, format_value
+from monitorbot.evaluate.catalogue import BUDGET_METRICS, BY_NAME, format_value
+from monitorbot.evaluate.lifecycle import SEVERITY_ORDER
 from monitorbot.evaluate.metrics import MetricContext, measure, shift_months
 from monitorbot.forecast.prognosis import build_budget_report
+from monitorbot.money import format_change
 from monitorbot.notify import budget_table
 from monitorbot.notify.alerts import MONTH_NAMES, MessageContext
 from monitorbot.notify.message import Attachment, Message, Section, Table
@@ -28,13 +30,6 @@ from monitorbot.store import models
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HIGHLIGHTS = 3
 WINDOW = timedelta(days=31)
-SEVERITY_ORDER = {"kritiek": 0, "waarschuwing": 1}
-BUDGET_METRICS = {
-    "prognose_afwijking_pct",
-    "prognose",
-    "aanbieder_afwijking_pct",
-    "aanbieder_prognose",
-}
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ def highlight(alert: OpenAlert) -> str:
 
 
 def _pct(value: Any) -> str:
-    return "-" if value is None else f"{value:+.1f} %".replace(".", ",")
+    return "-" if value is None else format_change(float(value))
 
 
 def _alerts_table(alerts: list[OpenAlert]) -> Table:

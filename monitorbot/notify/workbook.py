@@ -35,7 +35,14 @@ from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
 from monitorbot.evaluate.catalogue import BY_NAME
-from monitorbot.evaluate.metrics import MIN_STARTS, MetricContext, measure, shift_months
+from monitorbot.evaluate.lifecycle import SEVERITY_ORDER
+from monitorbot.evaluate.metrics import (
+    MIN_STARTS,
+    WAIT_WINDOW,
+    MetricContext,
+    measure,
+    shift_months,
+)
 from monitorbot.forecast.prognosis import (
     AanbiederPrognose,
     BudgetReport,
@@ -48,7 +55,7 @@ from monitorbot.forecast.prognosis import (
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.ingest.findings import SOORTEN
 from monitorbot.notify import budget_table
-from monitorbot.notify.digest import SEVERITY_ORDER, OpenAlert, open_alerts
+from monitorbot.notify.digest import OpenAlert, open_alerts
 from monitorbot.store import models
 
 EURO = '"€" #,##0;[Red]"€" -#,##0'
@@ -77,7 +84,6 @@ STATUS_LABELS = {"firing": "actief", "pending": "in afwachting", "resolved": "op
 STATUS_ORDER = {"firing": 0, "pending": 1, "resolved": 2}
 
 #: The waiting-time metric's window (evaluate.metrics counts starts in the year before as_of).
-WAIT_WINDOW = timedelta(days=365)
 
 # Nine digits in a row could be a BSN: never let one through from free text.
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
