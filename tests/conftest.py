@@ -112,7 +112,7 @@ def database_url(engine: Engine) -> str:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The standard demo municipality, generated once per test session."""
-    from monitorbot.demo import generate_demo
+    from monitorbot.demo.generate import generate_demo
 
     folder = tmp_path_factory.mktemp("demo") / "standaard"
     generate_demo(folder, seed=2026, scenario="standaard")

@@ -197,3 +197,23 @@ def test_income_must_be_negative_and_parent_and_child_not_both_budgeted(config_d
     by_key = {p.key: p for p in info.value.problems}
     assert "negatief" in by_key["bedragen.wmo-eigen-bijdrage"].message
     assert "telt dubbel" in by_key["bedragen.jeugd-ambulant"].message
+
+
+def test_settings_come_from_monitorbot_variables_and_options_win(tmp_path):
+    """Every setting has its MONITORBOT_ variable; an explicit option overrides it."""
+    from monitorbot.config.settings import load_settings
+
+    environ = {
+        "MONITORBOT_DATA_DIR": str(tmp_path / "env"),
+        "monitorbot_database_url": "sqlite:///elders.db",
+        "MONITORBOT_PSEUDONYM_KEY": "een-lange-geheime-sleutel",
+        "MONITORBOT_UNKNOWN": "ignored",
+        "OTHER_DATA_DIR": "ignored",
+    }
+    settings = load_settings(environ)
+    assert settings.data_dir == tmp_path / "env"
+    assert settings.database_url == "sqlite:///elders.db"
+    assert settings.pseudonym_key.get_secret_value() == "een-lange-geheime-sleutel"
+    assert "een-lange-geheime-sleutel" not in repr(settings)
+    assert load_settings(environ, data_dir=tmp_path / "optie").data_dir == tmp_path / "optie"
+    assert load_settings({}).resolved_database_url().endswith("data/monitorbot.db")

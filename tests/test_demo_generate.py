@@ -25,8 +25,10 @@ import pytest
 import yaml
 from lxml import etree
 
-from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, DemoManifest, generate_demo
-from monitorbot.demo.catalog import INDEXATIE, PRODUCTS, PROVIDERS
+from monitorbot.demo.catalog import DEMO_GEMEENTE, INDEXATIE, PRODUCTS, PROVIDERS
+from monitorbot.demo.generate import generate_demo
+from monitorbot.demo.manifest import DemoManifest
+from monitorbot.demo.scenarios import SCENARIOS
 
 REPO = Path(__file__).resolve().parents[1]
 ISTANDAARDEN = REPO.parent / "shared" / "istandaarden"

@@ -433,7 +433,7 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
 @pytest.fixture(scope="module")
 def late_provider_database(tmp_path_factory):
     """The late-aanbieder scenario on SQLite: provider 98990101 declares 3-4 months late."""
-    from monitorbot.demo import generate_demo
+    from monitorbot.demo.generate import generate_demo
     from tests.conftest import _engine, ingest_demo
 
     folder = tmp_path_factory.mktemp("late")

@@ -30,7 +30,7 @@ from monitorbot.config.models import (
     SmtpSettings,
     TeamsChannel,
 )
-from monitorbot.config.settings import Settings
+from monitorbot.config.settings import Settings, load_settings
 from monitorbot.ingest.privacy import passes_elfproef
 from monitorbot.notify.channels import (
     ConsoleSender,
@@ -603,7 +603,7 @@ def test_email_over_starttls_with_login(certificate, monkeypatch, tmp_path):
             ca_bestand=str(cert),
         )
         channel = EmailChannel(type="email", aan=["m@demodorp.example"])
-        sender = sender_for(channel, Settings(), Deployment(smtp=smtp), tmp_path)
+        sender = sender_for(channel, load_settings(), Deployment(smtp=smtp), tmp_path)
         sender.send(kernteam_alert(), "k1")
         assert len(fake.received) == 1
 

@@ -23,6 +23,17 @@ def test_migrations_create_exactly_the_models(empty_engine):
     assert diff == []
 
 
+def test_the_schema_revision_constant_is_alembics_head(empty_engine):
+    """Commands skip Alembic when the database is at SCHEMA_REVISION: it must be the head."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(db.alembic_config(empty_engine)).get_current_head()
+    assert head == db.SCHEMA_REVISION
+    assert db.stored_revision(empty_engine) is None
+    db.upgrade(empty_engine)
+    assert db.stored_revision(empty_engine) == head == db.current_revision(empty_engine)
+
+
 def test_aggregation_indexes_exist(engine):
     indexes = {
         ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("declaratieregel")

@@ -6,11 +6,9 @@ import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from monitorbot.cli.report_cmd import AsOfOption, GemeenteOption, parse_month
 from monitorbot.cli.runtime import (
@@ -23,29 +21,20 @@ from monitorbot.cli.runtime import (
     report_config_error,
     runtime_of,
 )
-from monitorbot.config import ConfigError
-from monitorbot.evaluate.catalogue import BUDGET_METRICS, METRICS, REFERENCES, format_value
-from monitorbot.evaluate.engine import (
-    Evaluation,
-    ReplayMonth,
-    evaluate,
-    load_silences,
-    peildatum,
-    replay,
-)
-from monitorbot.evaluate.lifecycle import AlertUpdate
-from monitorbot.evaluate.metrics import shift_months
-from monitorbot.evaluate.rules import RuleSet, load_rules
-from monitorbot.forecast.prognosis import build_budget_report
-from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
-from monitorbot.ingest.privacy import passes_elfproef
 from monitorbot.money import format_change
-from monitorbot.notify.alerts import MessageContext, alert_messages
-from monitorbot.notify.digest import digest_message
-from monitorbot.notify.outbox import DeliveryReport, deliver
-from monitorbot.notify.render import to_text
-from monitorbot.service.cycle import evaluate_and_notify, send_digest
-from monitorbot.store import db, models
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from monitorbot.evaluate.engine import Evaluation, ReplayMonth
+    from monitorbot.evaluate.lifecycle import AlertUpdate
+    from monitorbot.evaluate.rules import RuleSet
+    from monitorbot.forecast.spec import ForecastSpec
+    from monitorbot.notify.outbox import DeliveryReport
+
+# The rules engine, the forecasts, the database and the chat clients are imported
+# inside the commands that use them: the command line starts without them
+# (tests/test_cli_startup.py).
 
 rules_app = typer.Typer(help="Signaleringsregels controleren en testen.", no_args_is_help=True)
 silence_app = typer.Typer(help="Meldingen tijdelijk stilzetten.", no_args_is_help=True)
@@ -72,6 +61,9 @@ def _channels(runtime: Runtime) -> list[str]:
 
 
 def _load(runtime: Runtime, files: list[Path] | None = None) -> RuleSet:
+    from monitorbot.config import ConfigError
+    from monitorbot.evaluate.rules import load_rules
+
     try:
         return load_rules(
             files or [runtime.settings.alerts_dir],
@@ -84,6 +76,9 @@ def _load(runtime: Runtime, files: list[Path] | None = None) -> RuleSet:
 
 
 def _spec(runtime: Runtime) -> ForecastSpec:
+    from monitorbot.config import ConfigError
+    from monitorbot.forecast.spec import load_forecast_spec
+
     try:
         return load_forecast_spec(runtime.settings.forecasts_dir)
     except ConfigError as exc:
@@ -92,6 +87,8 @@ def _spec(runtime: Runtime) -> ForecastSpec:
 
 
 def _gemeente(runtime: Runtime, code: str) -> None:
+    from monitorbot.config import ConfigError
+
     try:
         runtime.config.gemeente(code)
     except ConfigError as exc:
@@ -124,6 +121,8 @@ def check(
 @rules_app.command("metrics")
 def metrics() -> None:
     """Alle metrics die een regel kan gebruiken, met betekenis, eenheid en bron."""
+    from monitorbot.evaluate.catalogue import METRICS
+
     for metric in METRICS:
         refs = f"; referenties: {', '.join(metric.referenties)}" if metric.referenties else ""
         console.print(
@@ -151,6 +150,10 @@ def test(
     nu: NowOption = None,
 ) -> None:
     """Herhaal de regels maand voor maand op de data van toen: wat was er gemeld?"""
+    from monitorbot.evaluate.engine import replay
+    from monitorbot.evaluate.metrics import shift_months
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     rules = _load(runtime, [file])
@@ -189,6 +192,8 @@ def test(
 
 def _line(update: AlertUpdate) -> str:
     """One alert on one line: severity, rule, subject, value and what it was compared with."""
+    from monitorbot.evaluate.catalogue import REFERENCES, format_value
+
     observation = update.observation
     ernst = f"[{update.after.ernst or update.before.ernst}]"
     text = f"{ernst} {update.after.regel} — {update.after.titel}"
@@ -269,6 +274,10 @@ def _print_lead_times(
     today: date,
 ) -> None:
     """For budget rules: how many months before the year end the first alert came."""
+    from monitorbot.evaluate.catalogue import BUDGET_METRICS, format_value
+    from monitorbot.evaluate.metrics import shift_months
+    from monitorbot.forecast.prognosis import build_budget_report
+
     first_alert: dict[tuple[int, str], tuple[date, str]] = {}
     for entry in replays:
         month = entry.evaluation.peilmaand
@@ -326,6 +335,12 @@ def evaluate_command(
     nu: NowOption = None,
 ) -> None:
     """Evalueer de regels nu: status bijwerken, berichten per kanaal klaarzetten en versturen."""
+    from monitorbot.evaluate.engine import evaluate
+    from monitorbot.notify.alerts import MessageContext, alert_messages
+    from monitorbot.notify.render import to_text
+    from monitorbot.service.cycle import evaluate_and_notify
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     rules = _load(runtime)
@@ -373,6 +388,13 @@ def digest_command(
     nu: NowOption = None,
 ) -> None:
     """De digest voor managers: de tabel, drie hoogtepunten, open signaleringen, datakwaliteit."""
+    from monitorbot.evaluate.engine import peildatum
+    from monitorbot.notify.alerts import MessageContext
+    from monitorbot.notify.digest import digest_message
+    from monitorbot.notify.render import to_text
+    from monitorbot.service.cycle import send_digest
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     spec = _spec(runtime)
@@ -474,6 +496,8 @@ def silence_add(
     nu: NowOption = None,
 ) -> None:
     """Zet meldingen die op alle matchers passen stil tot een vervaldatum."""
+    from monitorbot.store import db, models
+
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     matchers = {}
@@ -501,6 +525,9 @@ def silence_add(
 @silence_app.command("list")
 def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = None) -> None:
     """Toon actieve en verlopen stiltes."""
+    from monitorbot.evaluate.engine import load_silences
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     now = _now(nu)
@@ -527,6 +554,8 @@ def silence_expire(
     nu: NowOption = None,
 ) -> None:
     """Beëindig een stilte nu."""
+    from monitorbot.store import db, models
+
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.Silence, silence_id)
@@ -547,6 +576,10 @@ def alerts_list(
     status: Annotated[str | None, typer.Option(help="pending, firing of resolved.")] = None,
 ) -> None:
     """Signaleringen met hun status, ernst en sinds wanneer."""
+    from sqlalchemy import select
+
+    from monitorbot.store import db, models
+
     runtime = runtime_of(ctx)
     _gemeente(runtime, gemeente)
     with db.transaction(runtime.engine()) as session:
@@ -575,6 +608,11 @@ def alerts_show(
     alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")],
 ) -> None:
     """Waarom ging dit af? De laatste evaluaties met hun invoer."""
+    from sqlalchemy import select
+
+    from monitorbot.evaluate.catalogue import format_value
+    from monitorbot.store import db, models
+
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.AlertState, alert_id)
@@ -628,6 +666,8 @@ def alerts_ack(
     nu: NowOption = None,
 ) -> None:
     """Bevestig een signalering: blijft zichtbaar in de digest, maar wordt niet herhaald."""
+    from monitorbot.store import db, models
+
     runtime = runtime_of(ctx)
     _no_bsn(door, "--door")
     _no_bsn(notitie, "--notitie")
@@ -642,6 +682,8 @@ def alerts_ack(
 
 def _input_text(key: str, value: Any, metric: str) -> str:
     """A stored input as a controller reads it: euros, percentages, Dutch decimals."""
+    from monitorbot.evaluate.catalogue import format_value
+
     if key.endswith("_cents") and isinstance(value, (int, float)):
         return format_value("prognose", value)
     if key == "referenties" and isinstance(value, dict):
@@ -660,6 +702,8 @@ def _input_text(key: str, value: Any, metric: str) -> str:
 
 def _no_bsn(text: str, option: str) -> None:
     """Free text goes into chat messages: refuse anything that looks like a BSN."""
+    from monitorbot.ingest.privacy import passes_elfproef
+
     if any(passes_elfproef(n) for n in re.findall(r"(?<!\d)\d{9}(?!\d)", text.replace(".", ""))):
         err_console.print(
             f"{option} bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg "
@@ -674,6 +718,8 @@ def deliver_command(
     nu: NowOption = None,
 ) -> None:
     """Verstuur wat in de outbox klaarstaat (nieuwe pogingen na tijdelijke fouten)."""
+    from monitorbot.notify.outbox import deliver
+
     runtime = runtime_of(ctx)
     now = _now(nu)
     report = deliver(

@@ -1,44 +1,108 @@
-"""Entry point: `monitorbot [--config-dir DIR] [--data-dir DIR] COMMAND ...`."""
+"""Entry point: `monitorbot [--config-dir DIR] [--data-dir DIR] COMMAND ...`.
+
+A command's module is imported when that command runs (or when `--help` lists
+it), not when the command line starts: `monitorbot ingest` never builds the
+report or alert commands, and no command module imports a heavy library at its
+top (tests/test_cli_startup.py keeps both true). This is click's documented
+lazy-loading group, on typer's group class.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from monitorbot.cli import (
-    alerts_cmd,
-    config_cmd,
-    db_cmd,
-    demo_cmd,
-    ingest_cmd,
-    report_cmd,
-    run_cmd,
-)
 from monitorbot.cli.runtime import make_runtime
+
+
+class LazyCommand:
+    """Where a command lives: `module:attribute`, a typer app or a command function."""
+
+    def __init__(self, target: str, **context_settings: Any):
+        self.target = target
+        self.context_settings = context_settings
+
+    def load(self, name: str) -> Any:
+        module, _, attribute = self.target.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        if isinstance(found, typer.Typer):
+            group = typer.main.get_group(found)
+            group.name = name
+            return group
+        single = typer.Typer(add_completion=False)
+        single.command(name, context_settings=self.context_settings or None)(found)
+        return typer.main.get_command(single)
+
+
+#: The commands in the order `--help` shows them.
+COMMANDS: dict[str, LazyCommand] = {
+    "demo": LazyCommand("monitorbot.cli.demo_cmd:app"),
+    "config": LazyCommand("monitorbot.cli.config_cmd:app"),
+    "db": LazyCommand("monitorbot.cli.db_cmd:app"),
+    "ingest": LazyCommand("monitorbot.cli.ingest_cmd:ingest"),
+    "findings": LazyCommand("monitorbot.cli.ingest_cmd:findings"),
+    "report": LazyCommand("monitorbot.cli.report_cmd:app"),
+    "backtest": LazyCommand("monitorbot.cli.report_cmd:backtest", allow_extra_args=True),
+    "rules": LazyCommand("monitorbot.cli.alerts_cmd:rules_app"),
+    "evaluate": LazyCommand("monitorbot.cli.alerts_cmd:evaluate_command"),
+    "digest": LazyCommand("monitorbot.cli.alerts_cmd:digest_command"),
+    "deliver": LazyCommand("monitorbot.cli.alerts_cmd:deliver_command"),
+    "alerts": LazyCommand("monitorbot.cli.alerts_cmd:alerts_app"),
+    "silence": LazyCommand("monitorbot.cli.alerts_cmd:silence_app"),
+    "run": LazyCommand("monitorbot.cli.run_cmd:run"),
+}
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The group's commands by name: every name known at once, each built when first read.
+
+    Suggestions for a mistyped command need only the names; `--help` reads them all.
+    """
+
+    def __init__(self, lazy: dict[str, LazyCommand]):
+        self._lazy = lazy
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = self._lazy[name].load(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._built.pop(name, None)
+        self._lazy.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._lazy, *self._built]))
+
+    def __len__(self) -> int:
+        return len(set(self._lazy) | set(self._built))
+
+
+class LazyGroup(TyperGroup):
+    """The root group, with `COMMANDS` built on demand."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.commands = LazyCommands(dict(COMMANDS))
+
 
 app = typer.Typer(
     name="monitorbot",
     help="Kosten- en wachttijdmonitor voor het sociaal domein (Jeugdwet en Wmo).",
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(demo_cmd.app, name="demo")
-app.add_typer(report_cmd.app, name="report")
-app.command("backtest", context_settings={"allow_extra_args": True})(report_cmd.backtest)
-app.command("ingest")(ingest_cmd.ingest)
-app.command("findings")(ingest_cmd.findings)
-app.add_typer(alerts_cmd.rules_app, name="rules")
-app.command("evaluate")(alerts_cmd.evaluate_command)
-app.command("digest")(alerts_cmd.digest_command)
-app.command("deliver")(alerts_cmd.deliver_command)
-app.add_typer(alerts_cmd.alerts_app, name="alerts")
-app.add_typer(alerts_cmd.silence_app, name="silence")
-app.command("run")(run_cmd.run)
 
 
 @app.callback()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from monitorbot.cli.runtime import EXIT_USAGE, console, report_config_error, runtime_of
-from monitorbot.config import ConfigError, load_config
-from monitorbot.ingest.tables import check_export_formats
 
 app = typer.Typer(help="Configuratie controleren.", no_args_is_help=True)
 
@@ -14,6 +12,9 @@ app = typer.Typer(help="Configuratie controleren.", no_args_is_help=True)
 @app.command("check")
 def check(ctx: typer.Context) -> None:
     """Controleer alle configuratiebestanden; meldt bestand, regel, sleutel en waarde per fout."""
+    from monitorbot.config import ConfigError, load_config
+    from monitorbot.ingest.export_formats import check_export_formats
+
     runtime = runtime_of(ctx)
     problems: list[str] = []
     config = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from monitorbot.cli.runtime import console, runtime_of
-from monitorbot.store import db
 
 app = typer.Typer(help="Database beheren.", no_args_is_help=True)
 
@@ -13,6 +12,8 @@ app = typer.Typer(help="Database beheren.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Breng het databaseschema naar de nieuwste versie (veilig om te herhalen)."""
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     engine = runtime.engine(upgrade=False)
     before = db.current_revision(engine)
@@ -27,5 +28,7 @@ def upgrade(ctx: typer.Context) -> None:
 @app.command("current")
 def current(ctx: typer.Context) -> None:
     """Toon de huidige schemaversie."""
+    from monitorbot.store import db
+
     engine = runtime_of(ctx).engine(upgrade=False)
     console.print(db.current_revision(engine) or "leeg (nog geen migraties uitgevoerd)")

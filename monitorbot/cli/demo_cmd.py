@@ -15,17 +15,12 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from monitorbot.cli.ingest_cmd import make_ingestor, print_report
-from monitorbot.cli.report_cmd import budget_report, write_reports
 from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
-from monitorbot.demo import DEMO_GEMEENTE, SCENARIOS, generate_demo
-from monitorbot.evaluate.rules import load_rules
-from monitorbot.forecast.spec import load_forecast_spec
-from monitorbot.notify import budget_table
-from monitorbot.notify.channels import missing_configuration
-from monitorbot.service.cycle import evaluate_and_notify
-from monitorbot.store import db
-from monitorbot.store.sync import sync_config
+from monitorbot.demo.catalog import DEMO_GEMEENTE
+from monitorbot.demo.scenarios import SCENARIOS
+
+# Every stage runs in the demo; each is imported where it runs, so that
+# `monitorbot --help` does not pay for them (tests/test_cli_startup.py).
 
 #: The generated folders that hold input (the manifest beside them is not input).
 DEMO_INPUT_FOLDERS = ("berichten", "exports", "pgb")
@@ -62,6 +57,8 @@ def generate(
     scenario: ScenarioOption = "standaard",
 ) -> None:
     """Genereer de demogemeente: berichten (301/305/307/315/323), exports en PGB-totalen."""
+    from monitorbot.demo.generate import generate_demo
+
     _check_scenario(scenario)
     started = perf_counter()
     manifest = generate_demo(out, seed=seed, scenario=scenario)
@@ -88,6 +85,8 @@ def demo(
 
 def _demo_input(runtime: Runtime, seed: int, scenario: str) -> tuple[Path, dict]:
     """Generate the demo input once per seed/scenario; a second run reuses it."""
+    from monitorbot.demo.generate import generate_demo
+
     folder = runtime.data_dir / "demo" / f"{scenario}-{seed}"
     manifest_file = folder / "manifest.json"
     if manifest_file.exists():
@@ -98,6 +97,9 @@ def _demo_input(runtime: Runtime, seed: int, scenario: str) -> tuple[Path, dict]
 
 def _budget_reports(runtime: Runtime, as_of: date) -> list[tuple[str, Path]]:
     """Print the budget table as known on the demo's as-of date and write it to files."""
+    from monitorbot.cli.report_cmd import budget_report
+    from monitorbot.notify import budget_table
+
     report = budget_report(runtime, DEMO_GEMEENTE, as_of.year, as_of)
     console.print()
     console.print(budget_table.to_table(report), markup=False, end="")
@@ -126,6 +128,11 @@ def _evaluate_and_notify(runtime: Runtime, as_of: date, moment: datetime) -> Non
     Messages go to the console and to whatever Slack, Teams or e-mail is
     configured on this machine; the rest is named, not failed.
     """
+    from monitorbot.evaluate.rules import load_rules
+    from monitorbot.forecast.spec import load_forecast_spec
+    from monitorbot.notify.channels import missing_configuration
+    from monitorbot.service.cycle import evaluate_and_notify
+
     config, settings = runtime.config, runtime.settings
     skipped = []
 
@@ -170,6 +177,11 @@ def _evaluate_and_notify(runtime: Runtime, as_of: date, moment: datetime) -> Non
 
 
 def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
+    from monitorbot.cli.ingest_cmd import make_ingestor, print_report
+    from monitorbot.cli.report_cmd import write_reports
+    from monitorbot.store import db
+    from monitorbot.store.sync import sync_config
+
     started = perf_counter()
     config = runtime.config
     if DEMO_GEMEENTE not in config.gemeenten:

@@ -6,20 +6,9 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from monitorbot.cli.runtime import (
     EXIT_OK,
@@ -31,11 +20,13 @@ from monitorbot.cli.runtime import (
     runtime_of,
 )
 from monitorbot.ingest.findings import SOORTEN
-from monitorbot.ingest.pipeline import Destinations, FileReport, Ingestor, IngestReport, iter_paths
-from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.money import format_euros
-from monitorbot.store import db, models
-from monitorbot.store.sync import sync_config
+
+if TYPE_CHECKING:
+    from monitorbot.ingest.pipeline import FileReport, Ingestor, IngestReport
+
+# The ingest pipeline (lxml, the schemas) and the database are imported when a
+# command runs, not when the command line starts (tests/test_cli_startup.py).
 
 MIN_KEY_LENGTH = 16
 
@@ -53,6 +44,11 @@ def make_ingestor(
     The demo always uses the fixed demo key, so its pseudonyms never mix with
     those of real data under the deployment's key.
     """
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.store import db
+    from monitorbot.store.sync import sync_config
+
     key = runtime.settings.pseudonym_key
     if key is None and not demo:
         err_console.print(
@@ -94,6 +90,8 @@ def _period(report: FileReport) -> str:
 
 
 def print_report(report: IngestReport, *, per_file: bool = True) -> None:
+    from rich.table import Table
+
     if per_file:
         table = Table(title="Ingelezen bestanden", show_lines=False)
         for column in (
@@ -154,6 +152,8 @@ def ingest(
     Exit 1 als er iets geweigerd is (het staat dan in de quarantainemap met een
     .error.txt); de overige bestanden zijn wel ingelezen.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     missing = [p for p in paths if not p.exists()]
     if missing:
         err_console.print(f"Bestaat niet: {', '.join(map(str, missing))}")
@@ -179,6 +179,17 @@ def ingest(
 
 
 def _ingest_with_progress(runtime: Runtime, paths: list[Path]) -> IngestReport:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from monitorbot.ingest.pipeline import iter_paths
+
     total = sum(1 for _ in iter_paths(paths))
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -212,6 +223,11 @@ def findings(
     limit: Annotated[int, typer.Option(help="Maximaal aantal regels.")] = 50,
 ) -> None:
     """Toon datakwaliteitsbevindingen: per soort geteld, en de laatste details."""
+    from rich.table import Table
+    from sqlalchemy import func, select
+
+    from monitorbot.store import db, models
+
     if sinds:
         try:
             date.fromisoformat(sinds)

@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -20,24 +20,17 @@ from monitorbot.cli.runtime import (
     report_config_error,
     runtime_of,
 )
-from monitorbot.config import ConfigError
-from monitorbot.config.models import GemeenteConfig
-from monitorbot.forecast.backtest import run_backtest
-from monitorbot.forecast.mix import MixLine, ProviderMix, perceel_mix, provider_mix
-from monitorbot.forecast.prognosis import (
-    BudgetReport,
-    Interval,
-    MonthlyPrognosis,
-    build_budget_report,
-    monthly_prognosis,
-    provider_prognoses,
-)
-from monitorbot.forecast.series import through_month
-from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
-from monitorbot.forecast.why import decompose, year_on_year
 from monitorbot.money import format_euros, format_percentage, plain_euros
-from monitorbot.notify import budget_table, html_report, workbook
-from monitorbot.store import db
+
+if TYPE_CHECKING:
+    from monitorbot.config.models import GemeenteConfig
+    from monitorbot.forecast.mix import MixLine, ProviderMix
+    from monitorbot.forecast.prognosis import BudgetReport, Interval, MonthlyPrognosis
+    from monitorbot.forecast.spec import ForecastSpec
+
+# The forecasting stack (pandas, statsmodels), the reports (openpyxl, matplotlib) and
+# the database are imported inside the commands that use them: the command line
+# starts without them (tests/test_cli_startup.py).
 
 app = typer.Typer(help="Rapporten voor controllers en de gemeenteraad.", no_args_is_help=True)
 
@@ -79,6 +72,8 @@ def parse_month(text: str | None, *, today: date | None = None) -> date:
 
 def checked_gemeente(runtime: Runtime, gemeente: str) -> GemeenteConfig:
     """The municipality's config; an unknown code is a usage error (exit 2)."""
+    from monitorbot.config import ConfigError
+
     try:
         return runtime.config.gemeente(gemeente)
     except ConfigError as exc:
@@ -88,6 +83,9 @@ def checked_gemeente(runtime: Runtime, gemeente: str) -> GemeenteConfig:
 
 def checked_spec(runtime: Runtime) -> ForecastSpec:
     """The forecast specification; a missing or broken one is a usage error (exit 2)."""
+    from monitorbot.config import ConfigError
+    from monitorbot.forecast.spec import load_forecast_spec
+
     try:
         return load_forecast_spec(runtime.settings.forecasts_dir)
     except ConfigError as exc:
@@ -96,6 +94,9 @@ def checked_spec(runtime: Runtime) -> ForecastSpec:
 
 
 def budget_report(runtime: Runtime, gemeente: str, year: int, as_of: date) -> BudgetReport:
+    from monitorbot.forecast.prognosis import build_budget_report
+    from monitorbot.store import db
+
     checked_gemeente(runtime, gemeente)
     spec = checked_spec(runtime)
     with db.transaction(runtime.engine()) as session:
@@ -112,6 +113,8 @@ def budget(
     out: Annotated[Path | None, typer.Option("--out", help="Schrijf naar dit bestand.")] = None,
 ) -> None:
     """Begroting, prognose, restant, V/N en afwijking per perceel, per domein en totaal."""
+    from monitorbot.notify import budget_table
+
     runtime = runtime_of(ctx)
     report = budget_report(runtime, gemeente, year, parse_month(as_of))
     if output_format is Format.xlsx:
@@ -158,6 +161,9 @@ def write_reports(runtime: Runtime, gemeente: str, as_of: date, folder: Path) ->
     Named after municipality and last care month (`monitorbot-9999-2026-10.xlsx`/`.html`);
     the demo and the service call this too.
     """
+    from monitorbot.notify import html_report, workbook
+    from monitorbot.store import db
+
     checked_gemeente(runtime, gemeente)
     spec = checked_spec(runtime)
     with db.transaction(runtime.engine()) as session:
@@ -186,11 +192,14 @@ def backtest(
     ] = None,
 ) -> None:
     """Hoe goed was de prognose? Herhaal elke maand met de data van toen en vergelijk."""
+    from monitorbot.forecast.backtest import run_backtest
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     years = sorted({*years, *(int(extra) for extra in ctx.args if extra.isdigit())})
     known = date.fromisoformat(today) if today else date.today()
     config = runtime.config
-    spec = load_forecast_spec(runtime.settings.forecasts_dir)
+    spec = checked_spec(runtime)
     config.gemeente(gemeente)
     with db.transaction(runtime.engine()) as session:
         try:
@@ -235,6 +244,10 @@ def groei(
     ] = None,
 ) -> None:
     """Waarom stijgen de kosten? Groei per perceel: top-10, aantal cliënten, kosten per cliënt."""
+    from monitorbot.forecast.series import through_month
+    from monitorbot.forecast.why import decompose, year_on_year
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     config = runtime.config
     settings = config.gemeente(gemeente)
@@ -286,11 +299,14 @@ def aanbieders(
     as_of: AsOfOption = None,
 ) -> None:
     """Aanbieders met een budgetindicatie: prognose, restant en de maand van overschrijding."""
+    from monitorbot.forecast.prognosis import provider_prognoses
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     config = runtime.config
     config.gemeente(gemeente)
     known = parse_month(as_of)
-    spec = load_forecast_spec(runtime.settings.forecasts_dir)
+    spec = checked_spec(runtime)
     with db.transaction(runtime.engine()) as session:
         rows = provider_prognoses(session, config, spec, gemeente, year, known)
     if not rows:
@@ -339,6 +355,10 @@ def mix(
     ] = 5,
 ) -> None:
     """Mix per perceel: kosten en unieke cliënten, hun aandeel, en de grootste aanbieders."""
+    from monitorbot.forecast.mix import perceel_mix, provider_mix
+    from monitorbot.forecast.series import through_month
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     settings = checked_gemeente(runtime, gemeente)
     known = parse_month(as_of)
@@ -425,6 +445,9 @@ def maanden(
     ] = TableFormat.table,
 ) -> None:
     """Per zorgmaand: gedeclareerd, verwacht compleet, en de prognose met 80%-interval."""
+    from monitorbot.forecast.prognosis import monthly_prognosis
+    from monitorbot.store import db
+
     runtime = runtime_of(ctx)
     config = runtime.config
     settings = checked_gemeente(runtime, gemeente)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import signal
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from monitorbot.cli.ingest_cmd import make_ingestor
 from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Runtime, runtime_of
-from monitorbot.service.health import HealthServer
-from monitorbot.service.logs import configure_json_logging
-from monitorbot.service.scheduler import Service
+
+if TYPE_CHECKING:
+    from monitorbot.service.scheduler import Service
+
+# The service (APScheduler, the stages, prometheus-client) is imported when it starts.
 
 log = logging.getLogger("monitorbot.service")
 
@@ -53,6 +54,10 @@ def run(
 
     Stopt netjes op SIGTERM of Ctrl-C (het lopende bestand wordt afgemaakt); exit 0.
     """
+    from monitorbot.service.health import HealthServer
+    from monitorbot.service.logs import configure_json_logging
+    from monitorbot.service.scheduler import Service
+
     runtime = runtime_of(ctx)
     configure_json_logging()
     _check_can_ingest(runtime)
@@ -81,6 +86,8 @@ def run(
 
 def _check_can_ingest(runtime: Runtime) -> None:
     """Refuse to start without a (long enough) pseudonym key, before any job runs."""
+    from monitorbot.cli.ingest_cmd import make_ingestor
+
     make_ingestor(runtime, sync=False)
 
 

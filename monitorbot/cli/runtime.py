@@ -2,6 +2,11 @@
 
 Exit codes are part of the CLI's contract: 0 success, 1 the job ran but something
 was rejected or failed (and was reported), 2 a usage or configuration error.
+
+Every command module imports this one, so it stays light: the config models,
+the database and the progress bar are imported when a command first asks for
+them, never when the command line starts (`monitorbot --help` answers at once;
+tests/test_cli_startup.py keeps it so).
 """
 
 from __future__ import annotations
@@ -13,22 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from sqlalchemy import Engine
 
-from monitorbot.config import Config, ConfigError, Settings, load_config, load_settings
-from monitorbot.store import db
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from monitorbot.config import Config, ConfigError, Settings
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -56,6 +54,8 @@ class Runtime:
     @cached_property
     def config(self) -> Config:
         """The validated config; a broken config ends the command with exit code 2."""
+        from monitorbot.config import ConfigError, load_config
+
         try:
             return load_config(self.config_dir)
         except ConfigError as exc:
@@ -64,6 +64,8 @@ class Runtime:
 
     def engine(self, *, upgrade: bool = True) -> Engine:
         """The database engine, with the schema upgraded to the latest migration."""
+        from monitorbot.store import db
+
         if self._engine is None:
             self._engine = db.make_engine(self.settings.resolved_database_url())
             if upgrade:
@@ -77,7 +79,7 @@ class Runtime:
 
 def report_config_error(problems: ConfigError | list[str]) -> None:
     """Print every problem, one per line, on stderr: file:line: key: value: what is wrong."""
-    texts = [str(p) for p in problems.problems] if isinstance(problems, ConfigError) else problems
+    texts = [str(p) for p in problems.problems] if not isinstance(problems, list) else problems
     err_console.print(f"[bold red]Configuratie bevat {len(texts)} fout(en):[/]")
     for text in texts:
         err_console.print(f"  {text}", markup=False, soft_wrap=True)
@@ -104,6 +106,15 @@ def progress_bar(description: str, total: int, unit: str) -> Iterator[Advance]:
     if not sys.stdout.isatty():
         yield _no_progress
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -126,6 +137,8 @@ def progress_bar(description: str, total: int, unit: str) -> Iterator[Advance]:
 
 
 def make_runtime(config_dir: Path | None, data_dir: Path | None) -> Runtime:
+    from monitorbot.config import load_settings
+
     return Runtime(load_settings(config_dir=config_dir, data_dir=data_dir))
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from monitorbot.store import models
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 #: Kinds of finding, with the Dutch label shown to controllers.
 SOORTEN: dict[str, str] = {
@@ -58,6 +58,10 @@ class FindingCollector:
         self.count += 1
 
     def flush(self) -> None:
+        # Imported here: the kinds above are the command line's vocabulary too
+        # (`findings --soort`), and the command line starts without the database.
+        from monitorbot.store import models
+
         self.session.add_all(
             models.Bevinding(
                 gemeente_code=f.gemeente,

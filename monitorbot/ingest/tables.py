@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from monitorbot.config import Config, ConfigError, load_model_file
+from monitorbot.config import Config
 from monitorbot.ingest import tabular
 from monitorbot.ingest.errors import InputProblem, RejectedInput
+from monitorbot.ingest.export_formats import EXPORT_FORMATS_FILE, load_export_formats
 from monitorbot.ingest.findings import Finding, FindingCollector
 from monitorbot.ingest.sources import (
     DeclarationLine,
@@ -28,35 +28,6 @@ from monitorbot.ingest.sources import (
     declaration_writer,
 )
 from monitorbot.store import models
-
-EXPORT_FORMATS_FILE = "exportformaten.yaml"
-
-
-class ExportFormats(BaseModel):
-    """`config/exportformaten.yaml`: the column mappings, one per source system."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    formaten: list[tabular.ColumnMapping] = Field(default_factory=list)
-
-
-def load_export_formats(config: Config) -> list[tabular.ColumnMapping]:
-    """The configured export formats (none when the file is absent)."""
-    file = config.directory / EXPORT_FORMATS_FILE
-    if not file.exists():
-        return []
-    return list(load_model_file(file, ExportFormats).formaten)
-
-
-def check_export_formats(config_dir: Path) -> list[str]:
-    """Problems in exportformaten.yaml, as lines for `monitorbot config check`."""
-    file = config_dir / EXPORT_FORMATS_FILE
-    if not file.exists():
-        return []
-    try:
-        load_model_file(file, ExportFormats)
-    except ConfigError as exc:
-        return [str(p) for p in exc.problems]
-    return []
 
 
 @contextmanager
