@@ -83,9 +83,9 @@ class Part:
 def municipality_run() -> list[Part]:
     """Generate and ingest the demo, then time every series one municipality forecasts."""
     from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.demo.generate import generate_demo
     from monitorbot.ingest.pipeline import Ingestor
-    from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.store import db
 
     with tempfile.TemporaryDirectory() as folder:

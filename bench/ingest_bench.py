@@ -47,8 +47,8 @@ def case_ingest(path: Path, url: str) -> dict:
     from sqlalchemy import create_engine, text
 
     from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.ingest.pipeline import Ingestor
-    from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.store import db
 
     schema = None

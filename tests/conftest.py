@@ -149,8 +149,8 @@ def ingest_demo(engine: Engine, demo: Path, quarantine: Path) -> IngestReport:
     from datetime import UTC, datetime
 
     from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.ingest.pipeline import Destinations, Ingestor
-    from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
     from monitorbot.store.sync import sync_config
 
     db.upgrade(engine)

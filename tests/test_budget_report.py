@@ -15,7 +15,7 @@ from monitorbot.cli.app import app
 from monitorbot.config import load_config
 from monitorbot.forecast.prognosis import build_budget_report
 from monitorbot.forecast.spec import load_forecast_spec
-from monitorbot.notify import budget_table
+from monitorbot.report import budget_table
 from monitorbot.store import db
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,17 +14,18 @@ from typer.testing import CliRunner
 from monitorbot.cli.app import app
 from monitorbot.config import load_config
 from monitorbot.config.codes import NIET_INGEDEELD
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.privacy import passes_elfproef
 from monitorbot.evaluate.engine import evaluate
 from monitorbot.evaluate.rules import load_rules
 from monitorbot.forecast.spec import load_forecast_spec
-from monitorbot.ingest.privacy import passes_elfproef
 from monitorbot.store import db, models
 from tests.messages import declaration_row, source_file_row
 
 ROOT = Path(__file__).resolve().parents[1]
 # The demo was ingested at 07:00 on 10 November 2026 (the demo_database fixture's clock).
 DEMO_NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
-DEMO_AS_OF = date(2026, 11, 11)  # everything known on the demo's "today", 10 November
+DEMO_PEILDATUM = Peildatum.op(date(2026, 11, 10))  # everything known on the demo's "today"
 JEUGD_ZIN = '{"domein": "jeugd", "jaar": "2026", "perceel": "jeugd-zin"}'
 
 
@@ -44,7 +45,7 @@ def _demo_evaluation(demo_database, setup):
             rules,
             "9999",
             now=DEMO_NOW,
-            as_of=DEMO_AS_OF,
+            peildatum=DEMO_PEILDATUM,
             dry_run=True,
         )
         session.rollback()
@@ -198,12 +199,12 @@ def seeded(engine, tmp_path, config_dir):
                     declared=date(2026, 9, 5),
                     perceel=NIET_INGEDEELD,
                 ),
-                # Declared in November: unknown to an evaluation as of 1 November.
+                # Declared in December: unknown to an evaluation at the end of November.
                 declaration_row(
                     client="p2",
                     cents=1_500_000,
                     month=date(2026, 9, 1),
-                    declared=date(2026, 11, 3),
+                    declared=date(2026, 12, 3),
                     perceel=NIET_INGEDEELD,
                 ),
             ]
@@ -263,9 +264,9 @@ def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
         "--gemeente",
         "9999",
         "--as-of",
-        "2026-11",
+        "2026-12",
         "--nu",
-        "2026-12-01T08:00",
+        "2027-01-01T08:00",
     )
     assert "ernstiger [kritiek] niet-ingedeeld — Niet-ingedeelde kosten: € 17.500" in later.output
     with db.transaction(engine) as session:
@@ -285,9 +286,28 @@ def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
 def test_dry_run_changes_nothing(seeded):
     engine, alerts = seeded
     result = _cli(
-        engine, alerts, "evaluate", "--gemeente", "9999", "--as-of", "2026-10", "--dry-run"
+        engine,
+        alerts,
+        *("evaluate", "--gemeente", "9999", "--as-of", "2026-10", "--dry-run"),
+        *("--nu", "2026-11-01T08:00"),
     )
     assert "Zou versturen naar kanaal kernteam: 1 melding(en)" in result.output
+    # A month a later cycle already reported on is replayed, never evaluated into the states.
+    history = _cli(
+        engine,
+        alerts,
+        *("evaluate", "--gemeente", "9999", "--as-of", "2026-10", "--dry-run"),
+        *("--nu", "2027-01-12T08:00"),
+    )
+    assert history.exit_code == 0, history.output
+    assert "stand eind oktober 2026" in history.output
+    refused = _cli(
+        engine,
+        alerts,
+        *("evaluate", "--gemeente", "9999", "--as-of", "2026-10"),
+        *("--nu", "2027-01-12T08:00"),
+    )
+    assert refused.exit_code == 2 and "al een maandcyclus geweest" in refused.output
     with db.transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(models.AlertState)) == 0
 
@@ -372,6 +392,7 @@ def test_silence_and_acknowledgement_through_the_cli(seeded):
         "2026-11-12T10:00",
     )
     assert acked.exit_code == 0, acked.output
+    # The next monthly cycle: due for a repeat, but the kernteam discussed it.
     next_month = _cli(
         engine,
         alerts,
@@ -379,7 +400,7 @@ def test_silence_and_acknowledgement_through_the_cli(seeded):
         "--gemeente",
         "9999",
         "--as-of",
-        "2026-10",
+        "2026-11",
         "--nu",
         "2026-12-10T08:00",
     )
@@ -410,22 +431,26 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
             "2026-08",
             "--to",
             "2026-10",
+            "--nu",
+            "2026-11-10T08:00",
         ],
         env=env,
     )
     assert result.exit_code == 0, result.output
-    assert "2026-08 (peildatum 10-09-2026)" in result.output
-    assert "2026-10 (peildatum 10-11-2026)" in result.output
+    assert "2026-08 (stand eind augustus 2026)" in result.output
+    assert "2026-10 (stand eind oktober 2026)" in result.output
     assert "Per regel (nieuw / ernstiger / herhaald / opgelost):" in result.output
     assert re.search(r"perceel-prognose-boven-begroting(\s+\d+ /){3}\s+\d+", result.output)
-    september = result.output.split("2026-09 (peildatum")[1].split("2026-10 (peildatum")[0]
+    september = result.output.split("2026-09 (stand")[1].split("2026-10 (stand")[0]
     assert (
         "herhaald  [kritiek] perceel-prognose-boven-begroting — Jeugd zorg in natura (ZIN)"
         in september
     )
     assert re.search(
         r"2026 Jeugd zorg in natura \(ZIN\): prognose nu .* eerste melding "
-        r"\(perceel-prognose-boven-begroting\) bij peilmaand 2026-08",
+        r"\(perceel-prognose-boven-begroting\) bij peilmaand 2026-08, 4 maand\(en\) voor het "
+        r"jaareinde \(de eerste maand van deze herhaling: het kan eerder\); toen: prognose "
+        r"€ [0-9.]+ \(model\) tegen begroting € 5\.915\.000",
         result.output,
     )
 
@@ -453,7 +478,7 @@ def test_late_declaring_provider_is_a_data_alert_not_a_cost_alert(late_provider_
             rules,
             "9999",
             now=DEMO_NOW,
-            as_of=DEMO_AS_OF,
+            peildatum=DEMO_PEILDATUM,
             dry_run=True,
         )
         session.rollback()

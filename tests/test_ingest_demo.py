@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import extract, func, select
 
 from monitorbot.config import load_config
+from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.pipeline import Destinations, Ingestor
-from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.store import db, models
 
 INPUT_FOLDERS = ("berichten", "exports", "pgb")

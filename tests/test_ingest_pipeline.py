@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from monitorbot.config import load_config
+from monitorbot.core.money import format_euros
+from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.pipeline import Destinations, Ingestor
-from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
-from monitorbot.money import format_euros
 from monitorbot.store import db, models
 from monitorbot.store.sync import sync_config
 from tests.messages import allocation_301, declaration_323, start_305

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitorbot.ingest.errors import InputProblem, RejectedInput
-from monitorbot.ingest.periods import MonthPart, split_by_month
-from monitorbot.ingest.privacy import (
+from monitorbot.core.privacy import (
     DEMO_KEY,
     Pseudonymizer,
     age_band,
     normalize_bsn,
     passes_elfproef,
 )
+from monitorbot.ingest.errors import InputProblem, RejectedInput
+from monitorbot.ingest.periods import MonthPart, split_by_month
 
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
 

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from pydantic import ValidationError
 
+from monitorbot.core.money import format_euros
+from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.errors import RejectedInput
-from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.tabular import (
     CellError,
     ColumnMapping,
@@ -30,7 +31,6 @@ from monitorbot.ingest.tabular import (
     read_monthly_totals,
     read_waiting_list,
 )
-from monitorbot.money import format_euros
 
 PSEUDONYMIZE = Pseudonymizer(DEMO_KEY)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest import xml_messages
 from monitorbot.ingest.errors import RejectedInput
-from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.xml_messages import (
     DeclaratieHeader,
     MessageHeader,

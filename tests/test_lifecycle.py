@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from monitorbot.core.calendar import shift_months
 from monitorbot.evaluate.lifecycle import (
     AlertState,
     SilenceRule,
@@ -12,7 +13,7 @@ from monitorbot.evaluate.lifecycle import (
     fingerprint,
     observe,
 )
-from monitorbot.evaluate.metrics import Measurement, shift_months
+from monitorbot.evaluate.snapshot import Measurement
 from monitorbot.evaluate.rules import Rule
 
 GEMEENTE = "9999"

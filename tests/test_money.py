@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitorbot.money import (
+from monitorbot.core.money import (
     MoneyError,
     cents_to_euros,
     euros_to_cents,

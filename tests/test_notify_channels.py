@@ -31,7 +31,7 @@ from monitorbot.config.models import (
     TeamsChannel,
 )
 from monitorbot.config.settings import Settings, load_settings
-from monitorbot.ingest.privacy import passes_elfproef
+from monitorbot.core.privacy import passes_elfproef
 from monitorbot.notify.channels import (
     ConsoleSender,
     EmailSender,

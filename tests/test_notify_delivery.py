@@ -103,10 +103,10 @@ def test_evaluate_posts_to_slack_teams_and_email_once(demo_copy, config_dir, ser
 
     digest = _cli(demo_copy, config_dir, servers, "digest", "--gemeente", "9999", *now)
     assert digest.exit_code == 0, digest.output
-    assert "overzicht oktober 2026" in digest.output
+    assert "overzicht, stand 10-11-2026" in digest.output
     assert len(smtp.received) == 2
     subject = email.message_from_bytes(smtp.received[1].content, policy=email.policy.default)
-    assert "overzicht oktober 2026" in subject["Subject"]
+    assert "overzicht, stand 10-11-2026" in subject["Subject"]
     # The digest of a period goes out once, however often it is run.
     _cli(demo_copy, config_dir, servers, "digest", "--gemeente", "9999", "--nu", "2026-11-12T08:00")
     assert len(smtp.received) == 2

@@ -11,11 +11,12 @@ import pytest
 from PIL import Image
 
 from monitorbot.config import load_config
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.privacy import passes_elfproef
 from monitorbot.evaluate.engine import evaluate
 from monitorbot.evaluate.rules import load_rules
 from monitorbot.forecast.spec import load_forecast_spec
-from monitorbot.ingest.privacy import passes_elfproef
-from monitorbot.notify.alerts import MessageContext, alert_messages
+from monitorbot.notify.alerts import alert_messages
 from monitorbot.notify.digest import digest_message
 from monitorbot.notify.message import Message
 from monitorbot.notify.render import to_text
@@ -23,7 +24,7 @@ from monitorbot.store import db
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
-AS_OF = date(2026, 11, 11)
+PEILDATUM = Peildatum.op(date(2026, 11, 10))
 pytestmark = pytest.mark.parametrize("demo_database", ["sqlite"], indirect=True)
 
 
@@ -35,10 +36,9 @@ def built(demo_database):
     with db.transaction(demo_database.engine) as session:
         # Stored (so the digest sees the open alerts), then rolled back: the shared
         # demo database stays as it was.
-        evaluation = evaluate(session, config, spec, rules, "9999", now=NOW, as_of=AS_OF)
-        ctx = MessageContext(session, config, spec)
-        messages = alert_messages(ctx, evaluation)
-        digest = digest_message(ctx, "9999", AS_OF, NOW, with_workbook=True)
+        evaluation = evaluate(session, config, spec, rules, "9999", now=NOW, peildatum=PEILDATUM)
+        messages = alert_messages(evaluation)
+        digest = digest_message(evaluation.snapshot, with_workbook=True)
         session.rollback()
     return messages, digest
 
@@ -53,7 +53,7 @@ def test_kernteam_message_leads_with_the_overrun_and_explains_it(built):
     messages, _ = built
     kernteam = messages["kernteam"]
     assert kernteam.title == (
-        f"monitorbot Demodorp: {len(kernteam.sections)} signalering(en) — peilmaand oktober 2026"
+        f"monitorbot Demodorp: {len(kernteam.sections)} signalering(en) — stand 10-11-2026"
     )
     first = kernteam.sections[0]
     assert (first.title, first.severity, first.state) == (
@@ -67,7 +67,7 @@ def test_kernteam_message_leads_with_the_overrun_and_explains_it(built):
     assert fields["Afwijking"].startswith("-2")
     assert first.action.startswith("Bespreek in het kernteam")
     assert first.details[0].startswith(
-        "Waarom (januari t/m oktober t.o.v. dezelfde maanden vorig jaar): Kostengroei "
+        "Waarom (januari t/m oktober 2026 t.o.v. dezelfde maanden van 2025): Kostengroei "
     )
     assert "%-punt door de 10 duurste cliënten" in first.details[0]
     # The why is told once per perceel, not again under the growth rule.
@@ -93,7 +93,7 @@ def test_messages_survive_the_outbox_round_trip(built):
 
 def test_digest_has_the_table_three_highlights_and_the_status(built):
     _, digest = built
-    table, highlights, alerts, waiting, quality = digest.sections
+    table, highlights, alerts, waiting, quality, delivery = digest.sections
     assert table.table is not None
     rows = {row[0].strip(): row for row in table.table.rows}
     assert rows["Jeugd zorg in natura (ZIN)"][1] == "5.915"

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,16 +24,24 @@ from typer.testing import CliRunner
 
 from monitorbot.cli.app import app
 from monitorbot.config import load_config
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.money import format_euros
+from monitorbot.core.privacy import passes_elfproef, redact
+from monitorbot.core.states import AlertStatus, Ernst
+from monitorbot.evaluate.engine import report_snapshot
+from monitorbot.evaluate.snapshot import AlertLogEntry, Snapshot
 from monitorbot.forecast.prognosis import build_budget_report, provider_prognoses
 from monitorbot.forecast.spec import load_forecast_spec
-from monitorbot.ingest.privacy import passes_elfproef
-from monitorbot.money import format_euros
-from monitorbot.notify import html_report, workbook
+from monitorbot.report import html_report, workbook
 from monitorbot.store import db, models
 from tests.conftest import CONFIG_DIR
 
 REPO = Path(__file__).resolve().parents[1]
-AS_OF = date(2026, 11, 1)  # --as-of 2026-10: everything declared before November
+# --as-of 2026-11-10: everything known on the demo's day (its files, findings and
+# quarantined messages all arrived that morning, so an earlier peildatum knows none of them).
+PEILDATUM = Peildatum.op(date(2026, 11, 10))
+AS_OF = PEILDATUM.grens
+DEMO_NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
 SHEETS = ["Begroting", "Maanden", "Aanbieders", "Wachttijden", "Datakwaliteit", "Signaleringen"]
 DATA_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
@@ -65,7 +73,7 @@ def written(demo_database, tmp_path_factory: pytest.TempPathFactory) -> Written:
             "--gemeente",
             "9999",
             "--as-of",
-            "2026-10",
+            "2026-11-10",
             "--out",
             str(folder / "uit"),
         ],
@@ -78,8 +86,8 @@ def written(demo_database, tmp_path_factory: pytest.TempPathFactory) -> Written:
     )
     assert result.exit_code == 0, result.output
     return Written(
-        folder / "uit" / "monitorbot-9999-2026-10.xlsx",
-        folder / "uit" / "monitorbot-9999-2026-10.html",
+        folder / "uit" / "monitorbot-9999-2026-11-10.xlsx",
+        folder / "uit" / "monitorbot-9999-2026-11-10.html",
         result.output,
     )
 
@@ -102,9 +110,9 @@ def budget(demo_database, config, spec):
 
 
 @pytest.fixture(scope="module")
-def collected(demo_database, config, spec) -> workbook.ControllerReport:
+def collected(demo_database, config, spec) -> Snapshot:
     with db.transaction(demo_database.engine) as session:
-        return workbook.collect_report(session, config, spec, "9999", AS_OF)
+        return report_snapshot(session, config, spec, "9999", PEILDATUM, now=DEMO_NOW)
 
 
 def _cents(value: float | int) -> Decimal:
@@ -230,38 +238,40 @@ def test_data_quality_counts_without_raw_values(written, demo_database):
     assert all(isinstance(n, int) and n > 0 for n in counts)
     names = {Path(name).name for name in rejected}
     assert names and names <= {row[1] for row in values if row[1]}
-    assert workbook.redact("BSN 123456782 in regel 3") == "BSN <9 cijfers verborgen> in regel 3"
+    assert redact("BSN 123456782 in regel 3") == "BSN <9 cijfers verborgen> in regel 3"
 
 
 def test_alert_log_shows_values_in_their_unit(collected, tmp_path):
     """The demo database has no evaluations, so the log is given two alerts to show."""
-    since = datetime(2026, 11, 10, 8, 0)
+    since = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
     alerts = (
-        workbook.AlertLogEntry(
+        AlertLogEntry(
+            1,
             "perceel-prognose-boven-begroting",
             "Jeugd zorg in natura (ZIN)",
-            "firing",
-            "kritiek",
+            AlertStatus.FIRING,
+            Ernst.KRITIEK,
             since,
             "controller",
             since,
-            -22.76,
             "prognose_afwijking_pct",
+            -22.76,
         ),
-        workbook.AlertLogEntry(
+        AlertLogEntry(
+            2,
             "wachttijd-boven-norm",
             "Jeugdhulp De Knikkerbaan — Jeugd ambulant",
-            "pending",
-            "waarschuwing",
+            AlertStatus.PENDING,
+            Ernst.WAARSCHUWING,
             since,
             None,
             None,
-            94.5,
             "wachttijd_mediaan_dagen",
+            94.5,
         ),
     )
     path = workbook.write_workbook(
-        dataclasses.replace(collected, alerts=alerts), tmp_path / "a.xlsx"
+        dataclasses.replace(collected, signaleringen=alerts), tmp_path / "a.xlsx"
     )
     sheet = load_workbook(path)["Signaleringen"]
     first, second = sheet[3], sheet[4]
@@ -271,7 +281,8 @@ def test_alert_log_shows_values_in_their_unit(collected, tmp_path):
         "perceel-prognose-boven-begroting",
         "Jeugd zorg in natura (ZIN)",
     ]
-    assert first[4].value == since and first[5].value == "controller"
+    # Times in the workbook are Amsterdam wall-clock time: 08:00 UTC is 09:00 in November.
+    assert first[4].value == datetime(2026, 11, 10, 9, 0) and first[5].value == "controller"
     assert first[7].value == pytest.approx(-0.2276) and first[7].number_format.endswith("%")
     assert second[0].value == "in afwachting"
     assert second[7].value == 94.5 and "dagen" in second[7].number_format
@@ -326,7 +337,9 @@ def test_html_is_one_self_contained_page_with_the_budget_table(written, budget, 
 
 
 def test_render_html_without_alerts_or_providers_still_reads(collected):
-    bare = dataclasses.replace(collected, providers=(), waits=(), open_alerts=(), quarantined=())
+    bare = dataclasses.replace(
+        collected, aanbieders=(), wachttijden=(), signaleringen=(), geweigerd=()
+    )
     page = html_report.render_html(bare)
     assert "Geen budgetindicaties" in page and "Geen open signaleringen" in page
     assert "Geen aanbieder boven de wachttijdnorm" in page

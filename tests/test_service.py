@@ -24,7 +24,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
-from monitorbot.cli.runtime import Runtime
+from monitorbot.app import App
 from monitorbot.config import load_settings
 from monitorbot.service import scheduler as scheduler_module
 from monitorbot.service.cycle import CycleResult
@@ -310,7 +310,7 @@ def frozen() -> datetime:
 
 
 @pytest.fixture
-def runtime(engine, config_dir, tmp_path) -> Runtime:
+def runtime(engine, config_dir, tmp_path) -> App:
     _prepare_config(config_dir, scan_minutes=5)
     settings = load_settings(
         config_dir=config_dir,
@@ -320,7 +320,7 @@ def runtime(engine, config_dir, tmp_path) -> Runtime:
         pseudonym_key=KEY,
         database_url=engine.url.render_as_string(hide_password=False),
     )
-    return Runtime(settings, _engine=engine)
+    return App(settings, _engine=engine)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from monitorbot.forecast.why import ClientFigures, client_figures, decompose
+from monitorbot.forecast.results import ClientFigures, decompose
+from monitorbot.forecast.why import client_figures
 from monitorbot.store import db, models
 from tests.messages import declaration_row, source_file_row
 

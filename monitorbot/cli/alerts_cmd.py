@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from monitorbot.cli.report_cmd import AsOfOption, GemeenteOption, parse_month
+from monitorbot.cli.options import (
+    AsOfOption,
+    GemeenteOption,
+    NowOption,
+    month_of,
+    peildatum_of,
+    use_now,
+)
 from monitorbot.cli.runtime import (
     EXIT_REJECTED,
     EXIT_USAGE,
-    Runtime,
     console,
     err_console,
     progress_bar,
-    report_config_error,
     runtime_of,
 )
-from monitorbot.money import format_change
+from monitorbot.core.money import format_change
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from monitorbot.app import App
     from monitorbot.evaluate.engine import Evaluation, ReplayMonth
     from monitorbot.evaluate.lifecycle import AlertUpdate
-    from monitorbot.evaluate.rules import RuleSet
     from monitorbot.forecast.spec import ForecastSpec
     from monitorbot.notify.outbox import DeliveryReport
 
@@ -41,61 +46,6 @@ silence_app = typer.Typer(help="Meldingen tijdelijk stilzetten.", no_args_is_hel
 alerts_app = typer.Typer(help="Signaleringen bekijken en bevestigen.", no_args_is_help=True)
 
 MATERIAL_OVERRUN_CENTS = 2_500_000
-NowOption = Annotated[
-    str | None,
-    typer.Option(
-        "--nu", help="Doe alsof het nu dit tijdstip is (JJJJ-MM-DDTUU:MM, UTC).", hidden=True
-    ),
-]
-
-
-def _now(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _channels(runtime: Runtime) -> list[str]:
-    return sorted({name for g in runtime.config.gemeenten.values() for name in g.kanalen})
-
-
-def _load(runtime: Runtime, files: list[Path] | None = None) -> RuleSet:
-    from monitorbot.config import ConfigError
-    from monitorbot.evaluate.rules import load_rules
-
-    try:
-        return load_rules(
-            files or [runtime.settings.alerts_dir],
-            _channels(runtime),
-            runtime.config.percelen.ids,
-        )
-    except ConfigError as exc:
-        report_config_error(exc)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def _spec(runtime: Runtime) -> ForecastSpec:
-    from monitorbot.config import ConfigError
-    from monitorbot.forecast.spec import load_forecast_spec
-
-    try:
-        return load_forecast_spec(runtime.settings.forecasts_dir)
-    except ConfigError as exc:
-        report_config_error(exc)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def _gemeente(runtime: Runtime, code: str) -> None:
-    from monitorbot.config import ConfigError
-
-    try:
-        runtime.config.gemeente(code)
-    except ConfigError as exc:
-        report_config_error(exc)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
 # --------------------------------------------------------------------------- rules
 
 
@@ -108,7 +58,7 @@ def check(
 ) -> None:
     """Controleer regelbestanden: metric, scope, eenheid, referentie en kanaal."""
     runtime = runtime_of(ctx)
-    rules = _load(runtime, files)
+    rules = runtime.rules(files)
     console.print(f"{len(rules.rules)} regels in {len(rules.files)} bestand(en) in orde:")
     for rule in rules.rules:
         thresholds = ", ".join(f"{e} {c.tekst}" for e, c in rule.drempels.items())
@@ -132,14 +82,6 @@ def metrics() -> None:
         console.print(f"  bron: {metric.bron}", markup=False)
 
 
-def _month(text: str, option: str) -> date:
-    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
-        err_console.print(f"{option} {text!r} is geen maand; gebruik JJJJ-MM, bv. 2025-01")
-        raise typer.Exit(EXIT_USAGE)
-    year, month = (int(p) for p in text.split("-"))
-    return date(year, month, 1)
-
-
 @rules_app.command("test")
 def test(
     ctx: typer.Context,
@@ -150,15 +92,16 @@ def test(
     nu: NowOption = None,
 ) -> None:
     """Herhaal de regels maand voor maand op de data van toen: wat was er gemeld?"""
+    from monitorbot.core.calendar import shift_months
     from monitorbot.evaluate.engine import replay
-    from monitorbot.evaluate.metrics import shift_months
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    _gemeente(runtime, gemeente)
-    rules = _load(runtime, [file])
-    spec = _spec(runtime)
-    first, last = _month(start, "--from"), _month(end, "--to")
+    runtime.gemeente(gemeente)
+    rules = runtime.rules([file])
+    spec = runtime.forecast_spec()
+    today = use_now(runtime, nu).date()
+    first, last = month_of(start, "--from"), month_of(end, "--to")
     if last < first:
         err_console.print("--to ligt voor --from")
         raise typer.Exit(EXIT_USAGE)
@@ -167,9 +110,9 @@ def test(
         months.append(first)
         first = shift_months(first, 1)
     console.print(
-        f"Herhaling van {len(rules.rules)} regels voor {runtime.config.gemeente(gemeente).naam} "
+        f"Herhaling van {len(rules.rules)} regels voor {runtime.gemeente(gemeente).naam} "
         f"({gemeente}), peilmaanden {months[0]:%Y-%m} t/m {months[-1]:%Y-%m}; elke maand "
-        "geëvalueerd op de cyclusdag met de declaraties van toen (stiltes en bevestigingen "
+        "geëvalueerd met wat aan het eind van die maand bekend was (stiltes en bevestigingen "
         "tellen niet mee)."
     )
     with (
@@ -186,7 +129,7 @@ def test(
             on_month=lambda entry: (_print_month(entry), advance()),
         )
         _print_totals(replays)
-        _print_lead_times(session, runtime, spec, gemeente, replays, _now(nu).date())
+        _print_lead_times(session, runtime, spec, gemeente, replays, today)
         session.rollback()
 
 
@@ -221,8 +164,7 @@ def _print_month(entry: ReplayMonth) -> None:
     told = [u for u in evaluation.step.updates if u.melding]
     firing = len(evaluation.firing)
     console.print(
-        f"\n[bold]{evaluation.peilmaand:%Y-%m}[/] (peildatum {entry.as_of:%d-%m-%Y}): "
-        f"{firing} actief"
+        f"\n[bold]{evaluation.cyclus:%Y-%m}[/] ({evaluation.peildatum.label}): {firing} actief"
     )
     labels = {
         "nieuw": "nieuw",
@@ -267,20 +209,20 @@ def _row_key(labels: dict[str, str]) -> str:
 
 def _print_lead_times(
     session: Session,
-    runtime: Runtime,
+    runtime: App,
     spec: ForecastSpec,
     gemeente: str,
     replays: list[ReplayMonth],
     today: date,
 ) -> None:
     """For budget rules: how many months before the year end the first alert came."""
+    from monitorbot.core.calendar import Peildatum
     from monitorbot.evaluate.catalogue import BUDGET_METRICS, format_value
-    from monitorbot.evaluate.metrics import shift_months
     from monitorbot.forecast.prognosis import build_budget_report
 
-    first_alert: dict[tuple[int, str], tuple[date, str]] = {}
+    first_alert: dict[tuple[int, str], tuple[date, str, dict]] = {}
     for entry in replays:
-        month = entry.evaluation.peilmaand
+        month = entry.evaluation.cyclus
         for update in entry.evaluation.firing:
             rule = update.rule
             if (
@@ -290,16 +232,18 @@ def _print_lead_times(
             ):
                 continue
             key = (month.year, _row_key(update.after.labels))
-            first_alert.setdefault(key, (month, update.after.regel))
-    start = replays[0].evaluation.peilmaand
-    years = sorted({m.evaluation.peilmaand.year for m in replays})
+            inputs = update.observation.measurement.invoer if update.observation else {}
+            first_alert.setdefault(key, (month, update.after.regel, inputs))
+    start = replays[0].evaluation.cyclus
+    years = sorted({m.evaluation.cyclus.year for m in replays})
+    now = Peildatum.op(today)
     console.print(
         "\nBegrotingsregels: hoe vroeg kwam de eerste melding? (overschrijdingen vanaf "
         f"{format_value('prognose', MATERIAL_OVERRUN_CENTS)})"
     )
     for year in years:
-        closed = year < shift_months(today, -3).year
-        report = build_budget_report(session, runtime.config, spec, gemeente, year, today)
+        closed = now.year_closed(year)
+        report = build_budget_report(session, runtime.config, spec, gemeente, year, now)
         word = "uitkomst" if closed else "prognose nu (jaar nog niet afgesloten)"
         for row in report.rows:
             if row.niveau == "onderdeel" or row.restant_cents is None or row.v_n != "N":
@@ -312,13 +256,27 @@ def _print_lead_times(
             if alert is None:
                 console.print(head + "geen melding", markup=False)
                 continue
-            month, regel = alert
+            month, regel, inputs = alert
             note = " (de eerste maand van deze herhaling: het kan eerder)" if month == start else ""
             console.print(
                 head + f"eerste melding ({regel}) bij peilmaand {month:%Y-%m}, "
-                f"{12 - month.month} maand(en) voor het jaareinde{note}",
+                f"{12 - month.month} maand(en) voor het jaareinde{note}; {_basis(inputs)}",
                 markup=False,
             )
+
+
+def _basis(inputs: dict) -> str:
+    """What the first alert rested on: the figure as known then, and whose figure it was."""
+    from monitorbot.evaluate.catalogue import format_value
+
+    prognose, begroting = inputs.get("prognose_cents"), inputs.get("begroting_cents")
+    if prognose is None or begroting is None:
+        return "figuur van toen onbekend"
+    bron = "correctie controller" if inputs.get("bron") == "correctie" else "model"
+    return (
+        f"toen: prognose {format_value('prognose', prognose)} ({bron}) tegen begroting "
+        f"{format_value('prognose', begroting)}"
+    )
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -334,29 +292,53 @@ def evaluate_command(
     ] = False,
     nu: NowOption = None,
 ) -> None:
-    """Evalueer de regels nu: status bijwerken, berichten per kanaal klaarzetten en versturen."""
-    from monitorbot.evaluate.engine import evaluate
-    from monitorbot.notify.alerts import MessageContext, alert_messages
+    """Evalueer de regels nu: status bijwerken, berichten per kanaal klaarzetten en versturen.
+
+    Met --as-of in het verleden (alleen met --dry-run): hoe de regels er toen voor stonden,
+    herhaald vanaf drie maanden ervoor; de opgeslagen meldingen blijven zoals ze zijn.
+    """
+    from monitorbot.app import Refused
+    from monitorbot.core.calendar import shift_months
+    from monitorbot.evaluate.engine import evaluate, in_the_past, replay
+    from monitorbot.notify.alerts import alert_messages
     from monitorbot.notify.render import to_text
     from monitorbot.service.cycle import evaluate_and_notify
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    _gemeente(runtime, gemeente)
-    rules = _load(runtime)
-    spec = _spec(runtime)
-    now = _now(nu)
-    known = parse_month(as_of) if as_of else None
+    runtime.gemeente(gemeente)
+    now = use_now(runtime, nu)
+    rules = runtime.rules()
+    spec = runtime.forecast_spec()
+    peildatum = peildatum_of(runtime, as_of) if as_of else None
+    past = peildatum is not None and in_the_past(peildatum, now, runtime.config)
+    if past and not dry_run:
+        raise Refused(
+            f"--as-of {as_of}: over die maand is al een maandcyclus geweest; een evaluatie "
+            "van toen verandert de meldingen van nu niet. Gebruik --dry-run (of "
+            "`monitorbot rules test`)."
+        )
     engine = runtime.engine()
-    clock = (lambda: now) if nu else (lambda: datetime.now(UTC))
     if dry_run:
         with db.transaction(engine) as session:
-            evaluation = evaluate(
-                session, runtime.config, spec, rules, gemeente, now=now, as_of=known, dry_run=True
-            )
+            if past:
+                assert peildatum is not None
+                months = [shift_months(peildatum.peilmaand, k) for k in (-2, -1, 0)]
+                replays = replay(session, runtime.config, spec, rules, gemeente, months)
+                evaluation = replays[-1].evaluation
+            else:
+                evaluation = evaluate(
+                    session,
+                    runtime.config,
+                    spec,
+                    rules,
+                    gemeente,
+                    now=now,
+                    peildatum=peildatum,
+                    dry_run=True,
+                )
             print_evaluation(evaluation, dry_run=True)
-            messages = alert_messages(MessageContext(session, runtime.config, spec), evaluation)
-            for kanaal, message in messages.items():
+            for kanaal, message in alert_messages(evaluation).items():
                 console.rule(f"bericht voor {kanaal} (niet verstuurd)")
                 console.print(to_text(message), markup=False)
             session.rollback()
@@ -369,8 +351,8 @@ def evaluate_command(
         rules,
         gemeente,
         now=now,
-        as_of=known,
-        clock=clock,
+        peildatum=peildatum,
+        clock=runtime.clock,
     )
     print_evaluation(result.evaluation, dry_run=False)
     print_delivery(result.queued, result.delivery)
@@ -388,24 +370,22 @@ def digest_command(
     nu: NowOption = None,
 ) -> None:
     """De digest voor managers: de tabel, drie hoogtepunten, open signaleringen, datakwaliteit."""
-    from monitorbot.evaluate.engine import peildatum
-    from monitorbot.notify.alerts import MessageContext
+    from monitorbot.evaluate.engine import report_snapshot
     from monitorbot.notify.digest import digest_message
     from monitorbot.notify.render import to_text
     from monitorbot.service.cycle import send_digest
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    _gemeente(runtime, gemeente)
-    spec = _spec(runtime)
-    now = _now(nu)
-    known = parse_month(as_of) if as_of else peildatum(now, runtime.config.deployment.tijdzone)
+    runtime.gemeente(gemeente)
+    now = use_now(runtime, nu)
+    spec = runtime.forecast_spec()
+    peildatum = peildatum_of(runtime, as_of)
     engine = runtime.engine()
     if dry_run:
         with db.transaction(engine) as session:
-            context = MessageContext(session, runtime.config, spec)
-            message = digest_message(context, gemeente, known, now, with_workbook=False)
-        console.print(to_text(message), markup=False)
+            snapshot = report_snapshot(session, runtime.config, spec, gemeente, peildatum, now=now)
+        console.print(to_text(digest_message(snapshot, with_workbook=False)), markup=False)
         return
     queued, report = send_digest(
         engine,
@@ -414,8 +394,8 @@ def digest_command(
         spec,
         gemeente,
         now=now,
-        as_of=known,
-        clock=(lambda: now) if nu else (lambda: datetime.now(UTC)),
+        peildatum=peildatum,
+        clock=runtime.clock,
     )
     print_delivery(queued, report)
     if not report.ok:
@@ -435,8 +415,8 @@ def print_delivery(queued: int, report: DeliveryReport, *, verb: str = "klaargez
 
 def print_evaluation(evaluation: Evaluation, *, dry_run: bool) -> None:
     console.print(
-        f"Evaluatie {evaluation.gemeente}, peilmaand {evaluation.peilmaand:%Y-%m} "
-        f"(declaraties tot {evaluation.as_of:%d-%m-%Y})"
+        f"Evaluatie {evaluation.gemeente}, {evaluation.peildatum.label} "
+        f"(maandcyclus {evaluation.cyclus:%Y-%m})"
         f"{' — proefrun, niets opgeslagen' if dry_run else ''}"
     )
     active = sorted(evaluation.firing, key=lambda u: (u.after.ernst != "kritiek", u.after.regel))
@@ -499,7 +479,7 @@ def silence_add(
     from monitorbot.store import db, models
 
     runtime = runtime_of(ctx)
-    _gemeente(runtime, gemeente)
+    runtime.gemeente(gemeente)
     matchers = {}
     for item in matcher:
         key, sep, value = item.partition("=")
@@ -507,7 +487,7 @@ def silence_add(
             err_console.print(f"--matcher {item!r}: gebruik label=waarde")
             raise typer.Exit(EXIT_USAGE)
         matchers[key.strip()] = value.strip()
-    now = _now(nu)
+    now = use_now(runtime, nu)
     with db.transaction(runtime.engine()) as session:
         row = models.Silence(
             gemeente_code=gemeente,
@@ -529,8 +509,8 @@ def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = N
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    _gemeente(runtime, gemeente)
-    now = _now(nu)
+    runtime.gemeente(gemeente)
+    now = use_now(runtime, nu)
     with db.transaction(runtime.engine()) as session:
         silences = sorted(load_silences(session, gemeente), key=lambda silence: silence.id)
     if not silences:
@@ -562,7 +542,7 @@ def silence_expire(
         if row is None or row.gemeente_code != gemeente:
             err_console.print(f"Stilte #{silence_id} bestaat niet voor gemeente {gemeente}")
             raise typer.Exit(EXIT_USAGE)
-        row.beeindigd_op = _now(nu)
+        row.beeindigd_op = use_now(runtime, nu)
     console.print(f"Stilte #{silence_id} beëindigd.")
 
 
@@ -581,7 +561,7 @@ def alerts_list(
     from monitorbot.store import db, models
 
     runtime = runtime_of(ctx)
-    _gemeente(runtime, gemeente)
+    runtime.gemeente(gemeente)
     with db.transaction(runtime.engine()) as session:
         query = select(models.AlertState).where(models.AlertState.gemeente_code == gemeente)
         query = (
@@ -676,7 +656,7 @@ def alerts_ack(
         if row is None or row.gemeente_code != gemeente or row.status not in ("firing", "pending"):
             err_console.print(f"Signalering #{alert_id} bestaat niet of is niet actief")
             raise typer.Exit(EXIT_USAGE)
-        row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, _now(nu), notitie
+        row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, use_now(runtime, nu), notitie
     console.print(f"Signalering #{alert_id} bevestigd door {door}: {notitie}", markup=False)
 
 
@@ -702,9 +682,9 @@ def _input_text(key: str, value: Any, metric: str) -> str:
 
 def _no_bsn(text: str, option: str) -> None:
     """Free text goes into chat messages: refuse anything that looks like a BSN."""
-    from monitorbot.ingest.privacy import passes_elfproef
+    from monitorbot.core.privacy import looks_like_bsn
 
-    if any(passes_elfproef(n) for n in re.findall(r"(?<!\d)\d{9}(?!\d)", text.replace(".", ""))):
+    if looks_like_bsn(text):
         err_console.print(
             f"{option} bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg "
             "(deze tekst komt in berichten aan het kernteam)"
@@ -721,13 +701,9 @@ def deliver_command(
     from monitorbot.notify.outbox import deliver
 
     runtime = runtime_of(ctx)
-    now = _now(nu)
+    use_now(runtime, nu)
     report = deliver(
-        runtime.engine(),
-        runtime.config,
-        runtime.settings,
-        clock=(lambda: now) if nu else (lambda: datetime.now(UTC)),
-        gemeente=gemeente,
+        runtime.engine(), runtime.config, runtime.settings, clock=runtime.clock, gemeente=gemeente
     )
     waiting = len(report.verzonden) + len(report.uitgesteld) + len(report.permanent)
     print_delivery(waiting, report, verb="aan de beurt")

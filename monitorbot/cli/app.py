@@ -17,7 +17,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from monitorbot.cli.runtime import make_runtime
+from monitorbot.app import Refused, make_app
+from monitorbot.cli.runtime import EXIT_USAGE, err_console, report_config_error
 
 
 class LazyCommand:
@@ -88,11 +89,27 @@ class LazyCommands(MutableMapping[str, Any]):
 
 
 class LazyGroup(TyperGroup):
-    """The root group, with `COMMANDS` built on demand."""
+    """The root group, with `COMMANDS` built on demand.
+
+    It also turns the App's problems into the CLI's contract, in one place: a
+    broken configuration or a refused request is printed and exits 2.
+    """
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.commands = LazyCommands(dict(COMMANDS))
+
+    def invoke(self, ctx: Any) -> Any:
+        from monitorbot.config import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as problems:
+            report_config_error(problems)
+            raise typer.Exit(EXIT_USAGE) from None
+        except Refused as refusal:
+            err_console.print(str(refusal), markup=False)
+            raise typer.Exit(EXIT_USAGE) from None
 
 
 app = typer.Typer(
@@ -126,7 +143,7 @@ def root(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = make_runtime(config_dir, data_dir)
+    ctx.obj = make_app(config_dir, data_dir)
 
 
 def main() -> None:

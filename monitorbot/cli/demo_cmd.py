@@ -10,12 +10,17 @@ import json
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
-from monitorbot.cli.runtime import EXIT_USAGE, Runtime, console, err_console, runtime_of
+from monitorbot.app import App
+
+if TYPE_CHECKING:
+    from monitorbot.core.calendar import Peildatum
+    from monitorbot.evaluate.snapshot import Snapshot
+from monitorbot.cli.runtime import EXIT_USAGE, console, err_console, runtime_of
 from monitorbot.demo.catalog import DEMO_GEMEENTE
 from monitorbot.demo.scenarios import SCENARIOS
 
@@ -83,7 +88,7 @@ def demo(
     run_demo(runtime, seed=seed, scenario=scenario)
 
 
-def _demo_input(runtime: Runtime, seed: int, scenario: str) -> tuple[Path, dict]:
+def _demo_input(runtime: App, seed: int, scenario: str) -> tuple[Path, dict]:
     """Generate the demo input once per seed/scenario; a second run reuses it."""
     from monitorbot.demo.generate import generate_demo
 
@@ -95,17 +100,16 @@ def _demo_input(runtime: Runtime, seed: int, scenario: str) -> tuple[Path, dict]
     return folder, manifest.to_dict()
 
 
-def _budget_reports(runtime: Runtime, as_of: date) -> list[tuple[str, Path]]:
-    """Print the budget table as known on the demo's as-of date and write it to files."""
-    from monitorbot.cli.report_cmd import budget_report
-    from monitorbot.notify import budget_table
+def _budget_reports(runtime: App, snapshot: Snapshot) -> list[tuple[str, Path]]:
+    """Print the cycle's budget table (what `report budget` shows next) and write it to files."""
+    from monitorbot.report import budget_table
 
-    report = budget_report(runtime, DEMO_GEMEENTE, as_of.year, as_of)
+    report = snapshot.begroting
     console.print()
     console.print(budget_table.to_table(report), markup=False, end="")
     folder = runtime.data_path(runtime.config.deployment.rapporten)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"begroting-{DEMO_GEMEENTE}-{as_of.year}"
+    stem = f"begroting-{DEMO_GEMEENTE}-{report.jaar}"
     files = [
         ("begroting:", folder / f"{stem}.xlsx"),
         ("", folder / f"{stem}.csv"),
@@ -122,14 +126,12 @@ def demo_moment(as_of: date, tijdzone: str) -> datetime:
     return datetime.combine(as_of, time(7), ZoneInfo(tijdzone)).astimezone(UTC)
 
 
-def _evaluate_and_notify(runtime: Runtime, as_of: date, moment: datetime) -> None:
+def _evaluate_and_notify(runtime: App, peildatum: Peildatum, moment: datetime) -> Snapshot:
     """The monthly cycle on the demo's day: rules, the kernteam message, the digest.
 
     Messages go to the console and to whatever Slack, Teams or e-mail is
     configured on this machine; the rest is named, not failed.
     """
-    from monitorbot.evaluate.rules import load_rules
-    from monitorbot.forecast.spec import load_forecast_spec
     from monitorbot.notify.channels import missing_configuration
     from monitorbot.service.cycle import evaluate_and_notify
 
@@ -142,22 +144,18 @@ def _evaluate_and_notify(runtime: Runtime, as_of: date, moment: datetime) -> Non
             skipped.append(f"{destination.type}: {reason}")  # type: ignore[attr-defined]
         return reason is None
 
-    rules = load_rules(
-        [settings.alerts_dir],
-        sorted({name for g in config.gemeenten.values() for name in g.kanalen}),
-        config.percelen.ids,
-    )
+    rules = runtime.rules()
     console.print()
     console.rule("Signaleringen en berichten (maandcyclus)")
     result = evaluate_and_notify(
         runtime.engine(),
         config,
         settings,
-        load_forecast_spec(settings.forecasts_dir),
+        runtime.forecast_spec(),
         rules,
         DEMO_GEMEENTE,
         now=moment,
-        as_of=as_of,
+        peildatum=peildatum,
         digest=True,
         only=configured,
     )
@@ -174,11 +172,13 @@ def _evaluate_and_notify(runtime: Runtime, as_of: date, moment: datetime) -> Non
         console.print(f"  niet gelukt: {line}", markup=False)
     for line in dict.fromkeys(skipped):
         console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
+    return result.evaluation.snapshot
 
 
-def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
-    from monitorbot.cli.ingest_cmd import make_ingestor, print_report
-    from monitorbot.cli.report_cmd import write_reports
+def run_demo(runtime: App, *, seed: int, scenario: str) -> None:
+    from monitorbot.cli.ingest_cmd import print_report
+    from monitorbot.cli.report_cmd import write_snapshot_reports
+    from monitorbot.core.calendar import Peildatum
     from monitorbot.store import db
     from monitorbot.store.sync import sync_config
 
@@ -215,7 +215,7 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
         "een vaste demosleutel voor de pseudoniemen (alleen voor deze fictieve data; echte "
         "data vereisen MONITORBOT_PSEUDONYM_KEY)."
     )
-    ingestor = make_ingestor(runtime, demo=True, sync=False, clock=lambda: moment)
+    ingestor = runtime.ingestor(demo=True, sync=False, clock=lambda: moment)
     inputs = [folder / name for name in DEMO_INPUT_FOLDERS if (folder / name).exists()]
     report = ingestor.run(inputs, job="demo-ingest")
     print_report(report, per_file=False)
@@ -226,11 +226,11 @@ def run_demo(runtime: Runtime, *, seed: int, scenario: str) -> None:
             "zo ziet een afgekeurd bericht eruit.)"
         )
 
-    report_files = _budget_reports(runtime, as_of)
-    _evaluate_and_notify(runtime, as_of, moment)
-    # After the evaluation, so the workbook's alert log holds this cycle's alerts.
-    xlsx, page = write_reports(
-        runtime, DEMO_GEMEENTE, as_of, runtime.data_path(config.deployment.rapporten)
+    # One snapshot for everything the cycle shows: messages, digest, table, workbook, page.
+    snapshot = _evaluate_and_notify(runtime, Peildatum.op(as_of), moment)
+    report_files = _budget_reports(runtime, snapshot)
+    xlsx, page = write_snapshot_reports(
+        snapshot, runtime.data_path(config.deployment.rapporten), made=moment
     )
     report_files = [("werkboek:", xlsx), ("rapport:", page), *report_files]
 

@@ -14,73 +14,19 @@ from monitorbot.cli.runtime import (
     EXIT_OK,
     EXIT_REJECTED,
     EXIT_USAGE,
-    Runtime,
     console,
     err_console,
     runtime_of,
 )
-from monitorbot.ingest.findings import SOORTEN
-from monitorbot.money import format_euros
+from monitorbot.core.money import format_euros
+from monitorbot.core.states import BestandStatus, Bevindingsoort
 
 if TYPE_CHECKING:
-    from monitorbot.ingest.pipeline import FileReport, Ingestor, IngestReport
+    from monitorbot.app import App
+    from monitorbot.ingest.pipeline import FileReport, IngestReport
 
 # The ingest pipeline (lxml, the schemas) and the database are imported when a
 # command runs, not when the command line starts (tests/test_cli_startup.py).
-
-MIN_KEY_LENGTH = 16
-
-
-def make_ingestor(
-    runtime: Runtime,
-    *,
-    demo: bool = False,
-    move: bool = False,
-    sync: bool = True,
-    **kwargs: object,
-) -> Ingestor:
-    """An Ingestor for this deployment; refuses real data without a pseudonym key.
-
-    The demo always uses the fixed demo key, so its pseudonyms never mix with
-    those of real data under the deployment's key.
-    """
-    from monitorbot.ingest.pipeline import Destinations, Ingestor
-    from monitorbot.ingest.privacy import DEMO_KEY, Pseudonymizer
-    from monitorbot.store import db
-    from monitorbot.store.sync import sync_config
-
-    key = runtime.settings.pseudonym_key
-    if key is None and not demo:
-        err_console.print(
-            "MONITORBOT_PSEUDONYM_KEY ontbreekt: zonder sleutel worden BSN's niet "
-            "gepseudonimiseerd, dus inlezen start niet. Zet een lange geheime waarde in de "
-            "omgeving (en bewaar hem: zelfde sleutel = zelfde pseudoniemen)."
-        )
-        raise typer.Exit(EXIT_USAGE)
-    if key is not None and not demo and len(key.get_secret_value()) < MIN_KEY_LENGTH:
-        err_console.print(
-            f"MONITORBOT_PSEUDONYM_KEY is te kort: gebruik minstens {MIN_KEY_LENGTH} tekens "
-            "(een korte sleutel maakt de pseudoniemen te raden)."
-        )
-        raise typer.Exit(EXIT_USAGE)
-    secret = DEMO_KEY if demo or key is None else key.get_secret_value().encode("utf-8")
-    deployment = runtime.config.deployment
-    engine = runtime.engine()
-    if sync:
-        with db.transaction(engine) as session:
-            sync_config(session, runtime.config)
-    destinations = Destinations(
-        quarantine=runtime.data_path(deployment.quarantaine),
-        archive=runtime.data_path(deployment.archief),
-        move=move,
-    )
-    return Ingestor(
-        engine,
-        runtime.config,
-        pseudonymize=Pseudonymizer(secret),
-        destinations=destinations,
-        **kwargs,
-    )  # type: ignore[arg-type]
 
 
 def _period(report: FileReport) -> str:
@@ -121,7 +67,7 @@ def print_report(report: IngestReport, *, per_file: bool = True) -> None:
             )
         console.print(table)
     for f in report.bestanden:
-        if f.status == "geweigerd":
+        if f.status == BestandStatus.GEWEIGERD:
             console.print(f"[red]Geweigerd:[/] {f.naam}", markup=True)
             for problem in f.problemen:
                 console.print(f"  {problem}", markup=False)
@@ -164,7 +110,7 @@ def ingest(
         if show_bar:
             report = _ingest_with_progress(runtime, paths)
         else:
-            report = make_ingestor(runtime).run(paths)
+            report = runtime.ingestor().run(paths)
     except SQLAlchemyError as exc:
         err_console.print(
             f"Databasefout ({type(exc).__name__}); de run is gestopt. Wat al vastgelegd was "
@@ -178,7 +124,7 @@ def ingest(
     raise typer.Exit(EXIT_REJECTED if report.geweigerd else EXIT_OK)
 
 
-def _ingest_with_progress(runtime: Runtime, paths: list[Path]) -> IngestReport:
+def _ingest_with_progress(runtime: App, paths: list[Path]) -> IngestReport:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -212,13 +158,13 @@ def _ingest_with_progress(runtime: Runtime, paths: list[Path]) -> IngestReport:
                 task, advance=1, regels=counted["regels"], rate=int(counted["regels"] / elapsed)
             )
 
-        return make_ingestor(runtime, on_file_done=advance).run(paths)
+        return runtime.ingestor(on_file_done=advance).run(paths)
 
 
 def findings(
     ctx: typer.Context,
     gemeente: Annotated[str | None, typer.Option(help="CBS-code, bv. 0399.")] = None,
-    soort: Annotated[str | None, typer.Option(help=f"Soort: {', '.join(SOORTEN)}.")] = None,
+    soort: Annotated[str | None, typer.Option(help=f"Soort: {', '.join(Bevindingsoort)}.")] = None,
     sinds: Annotated[str | None, typer.Option(help="Vanaf datum (jjjj-mm-dd).")] = None,
     limit: Annotated[int, typer.Option(help="Maximaal aantal regels.")] = 50,
 ) -> None:
@@ -234,8 +180,8 @@ def findings(
         except ValueError:
             err_console.print(f"--sinds {sinds!r} is geen datum; gebruik JJJJ-MM-DD")
             raise typer.Exit(EXIT_USAGE) from None
-    if soort and soort not in SOORTEN:
-        err_console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(SOORTEN)}")
+    if soort and soort not in {kind.value for kind in Bevindingsoort}:
+        err_console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(Bevindingsoort)}")
         raise typer.Exit(EXIT_USAGE)
     engine = runtime_of(ctx).engine()
     finding = models.Bevinding
@@ -270,7 +216,7 @@ def findings(
         )
     for kind, count, cents in counts:
         amount = format_euros(int(cents), decimals=2) if cents else ""
-        summary.add_row(kind, str(count), amount, SOORTEN.get(kind, ""))
+        summary.add_row(kind, str(count), amount, Bevindingsoort.label_of(kind))
     console.print(summary)
     console.print(f"Laatste {len(rows)} bevindingen:")
     for item, filename in rows:

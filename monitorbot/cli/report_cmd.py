@@ -4,46 +4,34 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
+from monitorbot.cli.options import AsOfOption, GemeenteOption, day_of, peildatum_of
 from monitorbot.cli.runtime import (
     EXIT_USAGE,
-    Runtime,
     console,
     err_console,
-    report_config_error,
     runtime_of,
 )
-from monitorbot.money import format_euros, format_percentage, plain_euros
+from monitorbot.core.money import format_euros, format_percentage, plain_euros
 
 if TYPE_CHECKING:
-    from monitorbot.config.models import GemeenteConfig
+    from monitorbot.app import App
+    from monitorbot.core.calendar import Peildatum
+    from monitorbot.evaluate.snapshot import Snapshot
     from monitorbot.forecast.mix import MixLine, ProviderMix
-    from monitorbot.forecast.prognosis import BudgetReport, Interval, MonthlyPrognosis
-    from monitorbot.forecast.spec import ForecastSpec
+    from monitorbot.forecast.results import BudgetReport, Interval, MonthlyPrognosis
 
 # The forecasting stack (pandas, statsmodels), the reports (openpyxl, matplotlib) and
 # the database are imported inside the commands that use them: the command line
 # starts without them (tests/test_cli_startup.py).
 
 app = typer.Typer(help="Rapporten voor controllers en de gemeenteraad.", no_args_is_help=True)
-
-
-GemeenteOption = Annotated[str, typer.Option(help="CBS-code, bv. 0399.")]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Peilmaand JJJJ-MM: alleen wat tot en met die maand "
-        "gedeclareerd was (standaard: alles wat nu bekend is).",
-    ),
-]
 
 
 class Format(StrEnum):
@@ -53,54 +41,14 @@ class Format(StrEnum):
     xlsx = "xlsx"
 
 
-def parse_month(text: str | None, *, today: date | None = None) -> date:
-    """`--as-of YYYY-MM`: the data as known at the start of the month after it.
-
-    "As of 2024-06" means: June is the last month whose declarations count, so
-    everything declared before 1 July 2024. Without it: everything known today.
-    """
-    if text is None:
-        return today or date.today()
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        err_console.print(f"--as-of {text!r} is geen maand; gebruik JJJJ-MM, bv. 2024-06")
-        raise typer.Exit(EXIT_USAGE) from None
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
-def checked_gemeente(runtime: Runtime, gemeente: str) -> GemeenteConfig:
-    """The municipality's config; an unknown code is a usage error (exit 2)."""
-    from monitorbot.config import ConfigError
-
-    try:
-        return runtime.config.gemeente(gemeente)
-    except ConfigError as exc:
-        report_config_error(exc)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def checked_spec(runtime: Runtime) -> ForecastSpec:
-    """The forecast specification; a missing or broken one is a usage error (exit 2)."""
-    from monitorbot.config import ConfigError
-    from monitorbot.forecast.spec import load_forecast_spec
-
-    try:
-        return load_forecast_spec(runtime.settings.forecasts_dir)
-    except ConfigError as exc:
-        report_config_error(exc)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def budget_report(runtime: Runtime, gemeente: str, year: int, as_of: date) -> BudgetReport:
+def budget_report(runtime: App, gemeente: str, year: int, peildatum: Peildatum) -> BudgetReport:
     from monitorbot.forecast.prognosis import build_budget_report
     from monitorbot.store import db
 
-    checked_gemeente(runtime, gemeente)
-    spec = checked_spec(runtime)
+    runtime.gemeente(gemeente)
+    spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
-        return build_budget_report(session, runtime.config, spec, gemeente, year, as_of)
+        return build_budget_report(session, runtime.config, spec, gemeente, year, peildatum)
 
 
 @app.command("budget")
@@ -113,10 +61,10 @@ def budget(
     out: Annotated[Path | None, typer.Option("--out", help="Schrijf naar dit bestand.")] = None,
 ) -> None:
     """Begroting, prognose, restant, V/N en afwijking per perceel, per domein en totaal."""
-    from monitorbot.notify import budget_table
+    from monitorbot.report import budget_table
 
     runtime = runtime_of(ctx)
-    report = budget_report(runtime, gemeente, year, parse_month(as_of))
+    report = budget_report(runtime, gemeente, year, peildatum_of(runtime, as_of))
     if output_format is Format.xlsx:
         if out is None:
             err_console.print("--format xlsx heeft --out BESTAND nodig")
@@ -150,31 +98,37 @@ def all_reports(
     """De werkmap voor controllers (xlsx) en één HTML-pagina voor het kernteam."""
     runtime = runtime_of(ctx)
     folder = out or runtime.data_path(runtime.config.deployment.rapporten)
-    xlsx, page = write_reports(runtime, gemeente, parse_month(as_of), folder)
+    xlsx, page = write_reports(runtime, gemeente, peildatum_of(runtime, as_of), folder)
     console.print(f"Werkmap (Excel): {xlsx}", markup=False)
     console.print(f"Rapport (HTML):  {page}", markup=False)
 
 
-def write_reports(runtime: Runtime, gemeente: str, as_of: date, folder: Path) -> tuple[Path, Path]:
-    """Both reports from one read of the data, so they always show the same figures.
-
-    Named after municipality and last care month (`monitorbot-9999-2026-10.xlsx`/`.html`);
-    the demo and the service call this too.
-    """
-    from monitorbot.notify import html_report, workbook
+def write_reports(
+    runtime: App, gemeente: str, peildatum: Peildatum, folder: Path
+) -> tuple[Path, Path]:
+    """Both reports from one snapshot, so they show the figures the messages show."""
+    from monitorbot.evaluate.engine import report_snapshot
     from monitorbot.store import db
 
-    checked_gemeente(runtime, gemeente)
-    spec = checked_spec(runtime)
+    runtime.gemeente(gemeente)
+    spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
-        report = workbook.collect_report(session, runtime.config, spec, gemeente, as_of)
+        snapshot = report_snapshot(
+            session, runtime.config, spec, gemeente, peildatum, now=runtime.clock()
+        )
+    return write_snapshot_reports(snapshot, folder, made=runtime.clock())
+
+
+def write_snapshot_reports(
+    snapshot: Snapshot, folder: Path, *, made: datetime
+) -> tuple[Path, Path]:
+    """The workbook and the HTML page of one snapshot, named after municipality and peildatum
+    (`monitorbot-9999-2026-11-10.xlsx`/`.html`); the demo and the monthly cycle call this too."""
+    from monitorbot.report import html_report, workbook
+
     folder.mkdir(parents=True, exist_ok=True)
-    xlsx = workbook.write_workbook(report, folder / f"{report.stem}.xlsx")
-    page = html_report.write_html(
-        report,
-        folder / f"{report.stem}.html",
-        made=datetime.now(ZoneInfo(runtime.config.deployment.tijdzone)),
-    )
+    xlsx = workbook.write_workbook(snapshot, folder / f"{snapshot.stem}.xlsx")
+    page = html_report.write_html(snapshot, folder / f"{snapshot.stem}.html", made=made)
     return xlsx, page
 
 
@@ -197,10 +151,10 @@ def backtest(
 
     runtime = runtime_of(ctx)
     years = sorted({*years, *(int(extra) for extra in ctx.args if extra.isdigit())})
-    known = date.fromisoformat(today) if today else date.today()
+    known = day_of(today, "--vandaag") if today else runtime.clock().date()
     config = runtime.config
-    spec = checked_spec(runtime)
-    config.gemeente(gemeente)
+    spec = runtime.forecast_spec()
+    runtime.gemeente(gemeente)
     with db.transaction(runtime.engine()) as session:
         try:
             result = run_backtest(session, config, spec, gemeente, years, today=known)
@@ -208,7 +162,7 @@ def backtest(
             err_console.print(str(exc))
             raise typer.Exit(EXIT_USAGE) from None
     console.print(
-        f"Backtest {config.gemeente(gemeente).naam} ({gemeente}), jaren "
+        f"Backtest {runtime.gemeente(gemeente).naam} ({gemeente}), jaren "
         f"{', '.join(map(str, years))}; 'definitief' = bekend op {known:%d-%m-%Y}"
     )
     console.print("Gemiddelde absolute fout (MAPE) van de jaarprognose per peilmaand;")
@@ -234,30 +188,28 @@ def groei(
     ctx: typer.Context,
     gemeente: GemeenteOption,
     year: Annotated[int, typer.Option("--year", help="Jaar, vergeleken met het jaar ervoor.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            help="Peilmaand JJJJ-MM; een lopend jaar wordt vergeleken met dezelfde "
-            "maanden van het vorige jaar.",
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
 ) -> None:
-    """Waarom stijgen de kosten? Groei per perceel: top-10, aantal cliënten, kosten per cliënt."""
-    from monitorbot.forecast.series import through_month
-    from monitorbot.forecast.why import decompose, year_on_year
+    """Waarom stijgen de kosten? Groei per perceel: top-10, aantal cliënten, kosten per cliënt.
+
+    Een lopend jaar wordt vergeleken met dezelfde maanden van het vorige jaar.
+    """
+    from monitorbot.core.calendar import through_month
+    from monitorbot.forecast.results import decompose
+    from monitorbot.forecast.why import year_on_year
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
     config = runtime.config
-    settings = config.gemeente(gemeente)
-    known = parse_month(as_of)
+    settings = runtime.gemeente(gemeente)
+    peildatum = peildatum_of(runtime, as_of)
+    known = peildatum.grens
     through = through_month(known, year)
     threshold = config.deployment.hoge_kosten_grens
     console.print(
         f"Kostengroei {settings.naam} ({gemeente}) {year} t.o.v. {year - 1}, "
-        f"zorgmaanden januari t/m {through}, beide jaren zoals bekend op dezelfde dag "
-        f"({known:%d-%m}; een jaar eerder voor {year - 1})"
+        f"zorgmaanden januari t/m {through}, {peildatum.label} (voor {year - 1}: "
+        "dezelfde dag een jaar eerder)"
     )
     with db.transaction(runtime.engine()) as session:
         for perceel in config.percelen.percelen:
@@ -304,17 +256,16 @@ def aanbieders(
 
     runtime = runtime_of(ctx)
     config = runtime.config
-    config.gemeente(gemeente)
-    known = parse_month(as_of)
-    spec = checked_spec(runtime)
+    runtime.gemeente(gemeente)
+    peildatum = peildatum_of(runtime, as_of)
+    spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
-        rows = provider_prognoses(session, config, spec, gemeente, year, known)
+        rows = provider_prognoses(session, config, spec, gemeente, year, peildatum.grens)
     if not rows:
         console.print(f"Geen budgetindicaties voor {year} in de configuratie van {gemeente}.")
         return
     console.print(
-        f"Aanbieders met een budgetindicatie {year}, prognose zoals bekend op "
-        f"{known:%d-%m-%Y}; bedragen × € 1.000"
+        f"Aanbieders met een budgetindicatie {year}, prognose {peildatum.label}; bedragen × € 1.000"
     )
     header = (
         f"{'aanbieder':<40} {'indicatie':>9} {'prognose':>9} {'80%-interval':>15} "
@@ -325,11 +276,8 @@ def aanbieders(
         k = lambda cents: format_euros(round(cents), thousands=True)  # noqa: E731
         interval = f"{k(row.model.lo80)}–{k(row.model.hi80)}" if row.model else ""
         pct = format_percentage(row.afwijking) if row.afwijking is not None else ""
-        crossing = ""
-        if row.overschrijding_maand is not None:
-            past = row.overschrijding_maand < known.replace(day=1)
-            word = "overschreden in" if past else "verwacht in"
-            crossing = f"{word} {row.overschrijding_maand:%m-%Y}"
+        state = row.overschrijding(peildatum)
+        crossing = f"{state} in {row.overschrijding_maand:%m-%Y}" if state else ""
         console.print(
             f"{row.naam[:40]:<40} {k(row.budgetindicatie_cents):>9} "
             f"{k(row.model.mid) if row.model else '':>9} {interval:>15} "
@@ -355,13 +303,14 @@ def mix(
     ] = 5,
 ) -> None:
     """Mix per perceel: kosten en unieke cliënten, hun aandeel, en de grootste aanbieders."""
+    from monitorbot.core.calendar import through_month
     from monitorbot.forecast.mix import perceel_mix, provider_mix
-    from monitorbot.forecast.series import through_month
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    settings = checked_gemeente(runtime, gemeente)
-    known = parse_month(as_of)
+    settings = runtime.gemeente(gemeente)
+    peildatum = peildatum_of(runtime, as_of)
+    known = peildatum.grens
     through = through_month(known, year)
     with db.transaction(runtime.engine()) as session:
         lines = perceel_mix(
@@ -383,7 +332,7 @@ def mix(
         )
     title = (
         f"Mix per perceel {settings.naam} ({gemeente}), zorgmaanden 01-{year} t/m "
-        f"{through:02d}-{year}, zoals bekend op {known:%d-%m-%Y}; bedragen in €"
+        f"{through:02d}-{year}, {peildatum.label}; bedragen in €"
     )
     print(mix_text(title, lines, providers, top), end="")
 
@@ -450,21 +399,21 @@ def maanden(
 
     runtime = runtime_of(ctx)
     config = runtime.config
-    settings = checked_gemeente(runtime, gemeente)
+    settings = runtime.gemeente(gemeente)
     if perceel not in config.percelen.ids:
         err_console.print(
             f"--perceel {perceel!r} bestaat niet; toegestaan: {', '.join(config.percelen.ids)}",
             markup=False,
         )
         raise typer.Exit(EXIT_USAGE)
-    spec = checked_spec(runtime)
-    known = parse_month(as_of)
+    spec = runtime.forecast_spec()
+    peildatum = peildatum_of(runtime, as_of)
     with db.transaction(runtime.engine()) as session:
-        months = monthly_prognosis(session, config, spec, gemeente, perceel, year, known)
+        months = monthly_prognosis(session, config, spec, gemeente, perceel, year, peildatum)
     if output_format is TableFormat.csv:
         print(months_csv(months), end="")
     else:
-        print(months_table(months, f"{settings.naam} ({gemeente})"), end="")
+        print(months_table(months, f"{settings.naam} ({gemeente})", peildatum.label), end="")
 
 
 MONTHS_CSV_COLUMNS = ["maand", "gedeclareerd", "verwacht_compleet", "prognose", "lo80", "hi80"]
@@ -490,7 +439,7 @@ def months_csv(months: MonthlyPrognosis) -> str:
     return buffer.getvalue()
 
 
-def months_table(months: MonthlyPrognosis, gemeente: str) -> str:
+def months_table(months: MonthlyPrognosis, gemeente: str, stand: str) -> str:
     """The months as console text, with the year's totals and the model's year figure."""
     euros = lambda cents: "" if cents is None else format_euros(round(cents))  # noqa: E731
 
@@ -502,8 +451,7 @@ def months_table(months: MonthlyPrognosis, gemeente: str) -> str:
         f"{'prognose':>12}  {'80%-interval':>23}"
     )
     out = [
-        f"{months.naam} — {gemeente} {months.jaar} per zorgmaand, zoals bekend op "
-        f"{months.as_of:%d-%m-%Y}; bedragen in €",
+        f"{months.naam} — {gemeente} {months.jaar} per zorgmaand, {stand}; bedragen in €",
         "verwacht compleet = gedeclareerd plus de nadeclaraties die nog worden verwacht; "
         "prognose = het model, voor de maanden zonder gegevens",
         "",

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Runtime, runtime_of
+from monitorbot.app import App
+from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runtime_of
 
 if TYPE_CHECKING:
     from monitorbot.service.scheduler import Service
@@ -84,11 +85,9 @@ def run(
     raise typer.Exit(EXIT_OK)
 
 
-def _check_can_ingest(runtime: Runtime) -> None:
+def _check_can_ingest(runtime: App) -> None:
     """Refuse to start without a (long enough) pseudonym key, before any job runs."""
-    from monitorbot.cli.ingest_cmd import make_ingestor
-
-    make_ingestor(runtime, sync=False)
+    runtime.pseudonym_key()
 
 
 def _run_once(service: Service) -> int:

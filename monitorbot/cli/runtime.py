@@ -1,4 +1,4 @@
-"""What every command needs: settings, the validated config and the database.
+"""What every command shares: the App (see monitorbot.app), the consoles, exit codes.
 
 Exit codes are part of the CLI's contract: 0 success, 1 the job ran but something
 was rejected or failed (and was reported), 2 a usage or configuration error.
@@ -15,18 +15,15 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import typer
 from rich.console import Console
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
+from monitorbot.app import App, make_app
 
-    from monitorbot.config import Config, ConfigError, Settings
+if TYPE_CHECKING:
+    from monitorbot.config import ConfigError
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -36,45 +33,6 @@ EXIT_USAGE = 2
 _WIDTH = max(shutil.get_terminal_size((160, 24)).columns, 100)
 console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    _engine: Engine | None = field(default=None, repr=False)
-
-    @property
-    def config_dir(self) -> Path:
-        return self.settings.config_dir
-
-    @property
-    def data_dir(self) -> Path:
-        return self.settings.data_dir
-
-    @cached_property
-    def config(self) -> Config:
-        """The validated config; a broken config ends the command with exit code 2."""
-        from monitorbot.config import ConfigError, load_config
-
-        try:
-            return load_config(self.config_dir)
-        except ConfigError as exc:
-            report_config_error(exc)
-            raise typer.Exit(EXIT_USAGE) from None
-
-    def engine(self, *, upgrade: bool = True) -> Engine:
-        """The database engine, with the schema upgraded to the latest migration."""
-        from monitorbot.store import db
-
-        if self._engine is None:
-            self._engine = db.make_engine(self.settings.resolved_database_url())
-            if upgrade:
-                db.upgrade(self._engine)
-        return self._engine
-
-    def data_path(self, folder: str) -> Path:
-        path = Path(folder)
-        return path if path.is_absolute() else self.data_dir / path
 
 
 def report_config_error(problems: ConfigError | list[str]) -> None:
@@ -136,14 +94,9 @@ def progress_bar(description: str, total: int, unit: str) -> Iterator[Advance]:
         yield advance
 
 
-def make_runtime(config_dir: Path | None, data_dir: Path | None) -> Runtime:
-    from monitorbot.config import load_settings
-
-    return Runtime(load_settings(config_dir=config_dir, data_dir=data_dir))
-
-
-def runtime_of(ctx: typer.Context) -> Runtime:
+def runtime_of(ctx: typer.Context) -> App:
+    """The App the root command made from --config-dir/--data-dir and the environment."""
     root = ctx.find_root()
-    if not isinstance(root.obj, Runtime):
-        root.obj = make_runtime(None, None)
+    if not isinstance(root.obj, App):
+        root.obj = make_app()
     return root.obj

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN, Wet
-from monitorbot.money import MoneyError, euros_to_cents
+from monitorbot.core.money import MoneyError, euros_to_cents
 
 
 def _to_cents(value: Any) -> int:

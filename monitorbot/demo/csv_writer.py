@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from monitorbot.core.money import format_euros
 from monitorbot.demo import identities, months
 from monitorbot.demo.declarations import Batch, Row
 from monitorbot.demo.months import Month
-from monitorbot.money import format_euros
 
 EXPORT_COLUMNS = (
     "Clientnummer BSN",

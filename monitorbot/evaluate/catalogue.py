@@ -10,9 +10,17 @@ prints this table; `rules check` uses it to refuse a rule that mixes units.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
-from monitorbot.money import format_change, format_euros
+from monitorbot.core.money import format_change, format_euros
+
+#: Waiting times and the waiting list look back a year from the peildatum.
+WAIT_WINDOW = timedelta(days=365)
+#: A median of fewer starts is an anecdote, not a waiting time.
+MIN_STARTS = 5
+#: Cells describing fewer clients are suppressed: they describe persons, not a perceel.
+MIN_CLIENTS = 10
 
 Unit = Literal["procent", "euro", "dagen", "aantal"]
 Scope = Literal["perceel", "aanbieder", "perceel_aanbieder", "domein", "totaal", "gemeente"]
@@ -283,3 +291,7 @@ def format_value(naam: str, value: float | tuple[float, float] | None) -> str:
     if float(value).is_integer():
         return f"{value:.0f}"
     return f"{value:.1f}".replace(".", ",")
+
+
+#: Lists of alerts show the catalogue's order within a severity: the budget first.
+METRIC_ORDER: dict[str, int] = {metric.naam: rank for rank, metric in enumerate(METRICS)}

@@ -1,9 +1,10 @@
 """Evaluate a municipality's rules: measure, observe, advance the lifecycle, store.
 
-`evaluate` works on the database (states, evaluations with their inputs);
-`replay` runs the same steps month by month on the data as it was known then,
-with the state in memory, so a controller can tune thresholds on history
-without changing anything.
+`evaluate` works on the database (states, evaluations with their inputs, and
+the snapshot every output reads); `replay` runs the same steps month by month
+on the data as it was known then, with the state in memory, so a controller can
+tune thresholds on history without changing anything. Both build a snapshot per
+evaluation with `collect_snapshot`, the same way.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
+from monitorbot.core.calendar import Peildatum, shift_months
+from monitorbot.core.clock import aware
+from monitorbot.core.states import AlertStatus, Ernst
+from monitorbot.evaluate.collect import alert_entries, collect_snapshot
 from monitorbot.evaluate.lifecycle import (
     AlertState,
     AlertUpdate,
@@ -29,35 +34,15 @@ from monitorbot.evaluate.lifecycle import (
     matches,
     observe,
 )
-from monitorbot.evaluate.metrics import MetricContext, measure, shift_months
+from monitorbot.evaluate.metrics import MetricContext, measure
+from monitorbot.evaluate.outcome import Evaluation, ReplayMonth
 from monitorbot.evaluate.rules import Rule, RuleSet
+from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.store import models
+from monitorbot.store.queries.alerts import latest_inputs
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One evaluation of one municipality: every update, and the measurements behind them."""
-
-    gemeente: str
-    as_of: date
-    now: datetime
-    step: Step
-    problems: list[str]
-    peilmaand: date  # the month the monthly cycle reports on; repeats wait for the next one
-
-    @property
-    def firing(self) -> list[AlertUpdate]:
-        return [u for u in self.step.updates if u.after.status == "firing"]
-
-    def by_channel(self) -> dict[str, list[AlertUpdate]]:
-        """What to send, grouped per channel name: one message per channel per evaluation."""
-        groups: dict[str, list[AlertUpdate]] = {}
-        for update in self.step.to_send:
-            groups.setdefault(update.after.kanaal, []).append(update)
-        return groups
 
 
 @dataclass(frozen=True)
@@ -90,9 +75,9 @@ def observations(ctx: MetricContext, rules: Iterable[Rule]) -> Observed:
     return Observed(result, evaluated, problems)
 
 
-def peildatum(now: datetime, tz: str) -> date:
-    """The data cut of a live evaluation: everything declared before tomorrow."""
-    return now.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
+def in_the_past(peildatum: Peildatum, now: datetime, config: Config) -> bool:
+    """Whether a monthly cycle before `now` already reported on the peildatum's month."""
+    return peildatum.peilmaand < cycle_peilmaand(now, config)
 
 
 def cycle_peilmaand(now: datetime, config: Config) -> date:
@@ -124,14 +109,14 @@ def _state_from_row(row: models.AlertState) -> AlertState:
         fingerprint=row.fingerprint,
         regel=row.regel,
         labels=dict(row.labels),
-        status=row.status,
-        ernst=row.ernst,
+        status=AlertStatus(row.status),
+        ernst=Ernst(row.ernst) if row.ernst else None,
         sinds=_aware(row.sinds),
         opeenvolgend=row.opeenvolgend,
         laatst_gemeld=_aware(row.laatst_gemeld),
         gemeld_peilmaand=row.gemeld_peilmaand,
-        gemeld_ernst=row.gemeld_ernst,
-        gemeld_status=row.gemeld_status,
+        gemeld_ernst=Ernst(row.gemeld_ernst) if row.gemeld_ernst else None,
+        gemeld_status=AlertStatus(row.gemeld_status) if row.gemeld_status else None,
         opgelost_op=_aware(row.opgelost_op),
         bevestigd_door=row.bevestigd_door,
         bevestigd_op=_aware(row.bevestigd_op),
@@ -144,10 +129,7 @@ def _state_from_row(row: models.AlertState) -> AlertState:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything here is stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    return None if value is None else aware(value)
 
 
 def load_silences(session: Session, gemeente: str) -> list[SilenceRule]:
@@ -166,27 +148,32 @@ def load_silences(session: Session, gemeente: str) -> list[SilenceRule]:
     ]
 
 
-def save(session: Session, evaluation: Evaluation) -> list[AlertUpdate]:
+def save(
+    session: Session,
+    gemeente: str,
+    peildatum: Peildatum,
+    cyclus: date,
+    now: datetime,
+    step: Step,
+) -> list[AlertUpdate]:
     """Write states and one evaluation record per observation (with its inputs).
 
     Returns the updates with their database ids, so notifications can refer to them.
     """
     saved = []
-    for update in evaluation.step.updates:
+    for update in step.updates:
         state = update.after
-        if state.id is None and state.status == "inactief":
+        if state.id is None and state.status == AlertStatus.INACTIEF:
             saved.append(update)  # never pending, never firing: nothing to remember
             continue
         row = session.get(models.AlertState, state.id) if state.id is not None else None
         if row is None:
-            row = models.AlertState(
-                gemeente_code=evaluation.gemeente, fingerprint=state.fingerprint
-            )
+            row = models.AlertState(gemeente_code=gemeente, fingerprint=state.fingerprint)
             session.add(row)
-        _fill_row(row, state, update, evaluation.now)
+        _fill_row(row, state, update, now)
         session.flush()
         if _worth_keeping(update):
-            session.add(_evaluation_row(row.id, update, evaluation))
+            session.add(_evaluation_row(row.id, update, gemeente, peildatum, cyclus, now))
         saved.append(replace(update, after=replace(state, id=row.id)))
     return saved
 
@@ -228,7 +215,12 @@ def _fill_row(
 
 
 def _evaluation_row(
-    alert_id: int, update: AlertUpdate, evaluation: Evaluation
+    alert_id: int,
+    update: AlertUpdate,
+    gemeente: str,
+    peildatum: Peildatum,
+    cyclus: date,
+    now: datetime,
 ) -> models.AlertEvaluatie:
     observation = update.observation
     assert observation is not None
@@ -236,37 +228,44 @@ def _evaluation_row(
     drempel = observation.drempel
     return models.AlertEvaluatie(
         alert_id=alert_id,
-        gemeente_code=evaluation.gemeente,
-        geevalueerd_op=evaluation.now,
-        peilmaand=evaluation.peilmaand,
+        gemeente_code=gemeente,
+        geevalueerd_op=now,
+        peilmaand=cyclus,
         waarde=measurement.waarde,
         drempel=drempel if isinstance(drempel, (int, float)) else None,
         voldaan=observation.holds,
-        invoer=_jsonable(
-            {
-                "titel": measurement.titel,
-                "omschrijving": observation.rule.omschrijving,
-                "metric": observation.rule.metric,
-                "scope": observation.rule.scope,
-                "drempels": {k: c.tekst for k, c in observation.rule.drempels.items()},
-                "minimale_impact": (
-                    observation.rule.minimale_impact.tekst
-                    if observation.rule.minimale_impact
-                    else None
-                ),
-                "ernst": observation.ernst,
-                "drempel": drempel,
-                "referenties": measurement.referenties,
-                "impact_cents": measurement.impact_cents,
-                "impact_te_klein": observation.impact_te_klein,
-                "peildatum": evaluation.as_of.isoformat(),
-                "status_voor": update.before.status,
-                "status_na": update.after.status,
-                "melding": update.melding,
-                "onderdrukt": update.onderdrukt,
-                **measurement.invoer,
-            }
-        ),
+        invoer=observed_inputs(update, peildatum),
+    )
+
+
+def observed_inputs(update: AlertUpdate, peildatum: Peildatum) -> dict[str, Any]:
+    """What an observation saw, as stored with the evaluation and kept in the snapshot."""
+    observation = update.observation
+    assert observation is not None
+    measurement = observation.measurement
+    drempel = observation.drempel
+    return _jsonable(
+        {
+            "titel": measurement.titel,
+            "omschrijving": observation.rule.omschrijving,
+            "metric": observation.rule.metric,
+            "scope": observation.rule.scope,
+            "drempels": {k: c.tekst for k, c in observation.rule.drempels.items()},
+            "minimale_impact": (
+                observation.rule.minimale_impact.tekst if observation.rule.minimale_impact else None
+            ),
+            "ernst": observation.ernst,
+            "drempel": drempel,
+            "referenties": measurement.referenties,
+            "impact_cents": measurement.impact_cents,
+            "impact_te_klein": observation.impact_te_klein,
+            "peildatum": peildatum.code,
+            "status_voor": update.before.status,
+            "status_na": update.after.status,
+            "melding": update.melding,
+            "onderdrukt": update.onderdrukt,
+            **measurement.invoer,
+        }
     )
 
 
@@ -293,43 +292,86 @@ def evaluate(
     gemeente: str,
     *,
     now: datetime,
-    as_of: date | None = None,
+    peildatum: Peildatum | None = None,
     dry_run: bool = False,
 ) -> Evaluation:
     """One evaluation now; with `dry_run` nothing is written (the caller rolls back).
 
-    Without `as_of` the data is everything known now. With a past `as_of`, the
-    windows that count by ingestion time (quarantined files, findings) end there too.
+    Without `peildatum` the data is everything known now and the evaluation
+    belongs to the latest monthly cycle (repeats follow the cycle). With one, it
+    belongs to that peildatum's month. A month an earlier cycle already reported
+    on is history (`in_the_past`): replay it, do not evaluate it into the states.
     """
-    if as_of is None:
-        as_of, peilmaand = peildatum(now, config.deployment.tijdzone), cycle_peilmaand(now, config)
-    else:
-        peilmaand = shift_months(as_of, -1)
-    # A past data cut (a replay, --as-of) also ends the ingestion-time windows; a cut of
-    # today or later (live, or the demo's day) leaves them at now.
-    window_end = now if as_of >= now.date() else datetime.combine(as_of, time(), UTC)
-    ctx = MetricContext(session, config, spec, gemeente, as_of, window_end=window_end)
+    cyclus = cycle_peilmaand(now, config) if peildatum is None else peildatum.peilmaand
+    peildatum = peildatum or Peildatum.nu(now, config.deployment.tijdzone)
+    ctx = MetricContext(session, config, spec, gemeente, peildatum)
     observed = observations(ctx, rules.rules)
+    states = load_states(session, gemeente)
     step = advance(
-        load_states(session, gemeente),
+        states,
         observed.observations,
         observed.evaluated,
         gemeente=gemeente,
         now=now,
-        peilmaand=peilmaand,
+        peilmaand=cyclus,
         silences=load_silences(session, gemeente),
     )
-    evaluation = Evaluation(gemeente, as_of, now, step, observed.problems, peilmaand)
     if not dry_run:
-        updates = save(session, evaluation)
-        evaluation = replace(evaluation, step=Step(updates))
-    return evaluation
+        updates = save(session, gemeente, peildatum, cyclus, now, step)
+        step = Step(updates)
+    after = {fp: state for fp, state in states.items()} | {
+        u.after.fingerprint: u.after for u in step.updates
+    }
+    alerts = alert_entries(
+        after.values(), _observed(step, peildatum), latest_inputs(session, gemeente)
+    )
+    snapshot = collect_snapshot(ctx, now=now, alerts=alerts)
+    if not dry_run:
+        store_snapshot(session, snapshot)
+    return Evaluation(gemeente, peildatum, now, step, observed.problems, cyclus, snapshot)
 
 
-@dataclass(frozen=True)
-class ReplayMonth:
-    as_of: date
-    evaluation: Evaluation
+def _observed(step: Step, peildatum: Peildatum) -> dict[str, tuple[str, float | None, dict]]:
+    return {
+        u.after.fingerprint: (
+            u.observation.rule.metric,
+            u.observation.measurement.waarde,
+            observed_inputs(u, peildatum),
+        )
+        for u in step.updates
+        if u.observation is not None
+    }
+
+
+def report_snapshot(
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    gemeente: str,
+    peildatum: Peildatum,
+    *,
+    now: datetime,
+) -> Snapshot:
+    """The snapshot for a report made without an evaluation: alerts as stored then."""
+    ctx = MetricContext(session, config, spec, gemeente, peildatum)
+    cut = ctx.window_end
+    states = [
+        s for s in load_states(session, gemeente).values() if s.sinds is None or s.sinds < cut
+    ]
+    alerts = alert_entries(states, {}, latest_inputs(session, gemeente))
+    return collect_snapshot(ctx, now=now, alerts=alerts)
+
+
+def store_snapshot(session: Session, snapshot: Snapshot) -> None:
+    session.add(
+        models.Momentopname(
+            gemeente_code=snapshot.gemeente,
+            peildatum=snapshot.peildatum.grens,
+            soort=snapshot.peildatum.soort,
+            berekend_op=snapshot.berekend_op,
+            inhoud=snapshot.to_json(),
+        )
+    )
 
 
 def replay(
@@ -342,19 +384,19 @@ def replay(
     *,
     on_month: Callable[[ReplayMonth], None] | None = None,
 ) -> list[ReplayMonth]:
-    """Evaluate month by month on the data as known then, state in memory only.
+    """Evaluate month by month on the data as known at the end of each, state in memory only.
 
-    Each month is evaluated on the 10th day after it (the monthly cycle), with
-    the declarations dated before that day; silences and acknowledgements are
-    ignored, so the replay shows what the rules themselves would have done.
+    Each peilmaand is evaluated as `--as-of` reads it: everything known by the
+    end of that month. Silences and acknowledgements are ignored, so the replay
+    shows what the rules themselves would have done.
     """
     states: dict[str, AlertState] = {}
     result = []
+    zone = ZoneInfo(config.deployment.tijdzone)
     for month in months:
-        as_of = shift_months(month, 1)
-        as_of = as_of.replace(day=min(config.deployment.planning.maandcyclus_dag, 28))
-        now = datetime.combine(as_of, time(7), UTC)
-        ctx = MetricContext(session, config, spec, gemeente, as_of, window_end=now)
+        peildatum = Peildatum.einde_maand(month)
+        now = datetime.combine(peildatum.grens, time(7), zone).astimezone(UTC)
+        ctx = MetricContext(session, config, spec, gemeente, peildatum)
         observed = observations(ctx, rules.rules)
         step = advance(
             states,
@@ -365,10 +407,11 @@ def replay(
             peilmaand=month,
             silences=[],
         )
-        states = {u.after.fingerprint: u.after for u in step.updates} | {
-            k: v for k, v in states.items() if k not in {u.after.fingerprint for u in step.updates}
-        }
-        entry = ReplayMonth(as_of, Evaluation(gemeente, as_of, now, step, observed.problems, month))
+        states = states | {u.after.fingerprint: u.after for u in step.updates}
+        alerts = alert_entries(states.values(), _observed(step, peildatum), {})
+        snapshot = collect_snapshot(ctx, now=now, alerts=alerts)
+        evaluation = Evaluation(gemeente, peildatum, now, step, observed.problems, month, snapshot)
+        entry = ReplayMonth(evaluation)
         result.append(entry)
         if on_month is not None:
             on_month(entry)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from monitorbot.core.states import AlertStatus, Ernst, Melding
 from monitorbot.evaluate.catalogue import BY_NAME
-from monitorbot.evaluate.metrics import Measurement
-from monitorbot.evaluate.rules import ERNSTEN, Rule
+from monitorbot.evaluate.rules import Rule
+from monitorbot.evaluate.snapshot import Measurement
 
-SEVERITY_RANK = {ernst: rank for rank, ernst in enumerate(ERNSTEN, start=1)}
-SEVERITY_ORDER = {"kritiek": 0, "waarschuwing": 1}  # for lists: most severe first
+SEVERITY_RANK = {Ernst.WAARSCHUWING: 1, Ernst.KRITIEK: 2}  # higher is more severe
 
 
 def fingerprint(gemeente: str, rule: str, labels: dict[str, str]) -> str:
@@ -36,7 +36,7 @@ class Observation:
 
     rule: Rule
     measurement: Measurement
-    ernst: str | None  # the highest severity whose condition holds (and impact suffices)
+    ernst: Ernst | None  # the highest severity whose condition holds (and impact suffices)
     drempel: Any  # the threshold of that severity (or of the lowest one when nothing holds)
     impact_te_klein: bool = False
     voorwaarde: str = ""  # the condition as written, e.g. "> 1,5 × norm"
@@ -83,14 +83,14 @@ class AlertState:
     fingerprint: str
     regel: str
     labels: dict[str, str]
-    status: str = "inactief"  # inactief, pending, firing, resolved
-    ernst: str | None = None
+    status: AlertStatus = AlertStatus.INACTIEF
+    ernst: Ernst | None = None
     sinds: datetime | None = None
     opeenvolgend: int = 0
     laatst_gemeld: datetime | None = None
     gemeld_peilmaand: date | None = None
-    gemeld_ernst: str | None = None
-    gemeld_status: str | None = None  # firing or resolved: what people were last told
+    gemeld_ernst: Ernst | None = None
+    gemeld_status: AlertStatus | None = None  # firing or resolved: what people were last told
     opgelost_op: datetime | None = None
     bevestigd_door: str | None = None
     bevestigd_op: datetime | None = None
@@ -132,7 +132,7 @@ class AlertUpdate:
     before: AlertState
     after: AlertState
     observation: Observation | None  # None: the row no longer exists (resolved by absence)
-    melding: str | None = None  # nieuw, ernstiger, herhaling, opgelost
+    melding: Melding | None = None
     onderdrukt: str | None = None  # why a melding is not sent: stilte, geremd, bevestigd
 
     @property
@@ -160,13 +160,13 @@ def transition(
     if holds:
         assert observation is not None
         same_cycle = peilmaand is not None and state.peilmaand == peilmaand
-        if state.status in ("pending", "firing"):
+        if state.status in (AlertStatus.PENDING, AlertStatus.FIRING):
             count = state.opeenvolgend if same_cycle else state.opeenvolgend + 1
         else:
             count = 1
-        if state.status == "firing":
+        if state.status == AlertStatus.FIRING:
             return replace(state, ernst=observation.ernst, opeenvolgend=count, peilmaand=peilmaand)
-        fresh = state.status in ("inactief", "resolved")
+        fresh = state.status in (AlertStatus.INACTIEF, AlertStatus.RESOLVED)
         base = replace(
             state,
             ernst=observation.ernst,
@@ -176,35 +176,36 @@ def transition(
         )
         if fresh:  # a new episode: an old acknowledgement does not carry over
             base = replace(base, bevestigd_door=None, bevestigd_op=None, bevestiging=None)
-        return replace(base, status="firing" if count >= voor else "pending", peilmaand=peilmaand)
-    if state.status == "firing":
-        return replace(state, status="resolved", opeenvolgend=0, opgelost_op=now)
-    if state.status == "pending":
-        return replace(state, status="inactief", opeenvolgend=0, sinds=None, ernst=None)
+        status = AlertStatus.FIRING if count >= voor else AlertStatus.PENDING
+        return replace(base, status=status, peilmaand=peilmaand)
+    if state.status == AlertStatus.FIRING:
+        return replace(state, status=AlertStatus.RESOLVED, opeenvolgend=0, opgelost_op=now)
+    if state.status == AlertStatus.PENDING:
+        return replace(state, status=AlertStatus.INACTIEF, opeenvolgend=0, sinds=None, ernst=None)
     return replace(state, opeenvolgend=0)
 
 
-def melding(before: AlertState, after: AlertState, peilmaand: date, herhaal: str) -> str | None:
+def melding(before: AlertState, after: AlertState, peilmaand: date, herhaal: str) -> Melding | None:
     """What changed for people since they were last told (dedup and repeat interval).
 
     `herhaal: nooit` is a one-off notice (an unusual month): told once, and not
     announced again when it ends.
     """
-    if after.status == "resolved":
-        told = before.status == "firing" and before.gemeld_status == "firing"
-        return "opgelost" if told and herhaal != "nooit" else None
-    if after.status != "firing":
+    if after.status == AlertStatus.RESOLVED:
+        told = before.status == AlertStatus.FIRING and before.gemeld_status == AlertStatus.FIRING
+        return Melding.OPGELOST if told and herhaal != "nooit" else None
+    if after.status != AlertStatus.FIRING:
         return None
-    if after.gemeld_status != "firing" or before.status != "firing":
-        return "nieuw"
+    if after.gemeld_status != AlertStatus.FIRING or before.status != AlertStatus.FIRING:
+        return Melding.NIEUW
     if SEVERITY_RANK.get(after.ernst or "", 0) > SEVERITY_RANK.get(after.gemeld_ernst or "", 0):
-        return "ernstiger"
+        return Melding.ERNSTIGER
     if herhaal == "elke_evaluatie":
-        return "herhaling"
+        return Melding.HERHALING
     if herhaal == "maandcyclus" and (
         after.gemeld_peilmaand is None or after.gemeld_peilmaand < peilmaand
     ):
-        return "herhaling"
+        return Melding.HERHALING
     return None
 
 
@@ -237,8 +238,8 @@ INHIBITIONS: tuple[Inhibition, ...] = (
     ),
     Inhibition(
         "kritiek dempt waarschuwing",
-        {"ernst": "kritiek"},
-        {"ernst": "waarschuwing"},
+        {"ernst": Ernst.KRITIEK},
+        {"ernst": Ernst.WAARSCHUWING},
         zelfde_rij=True,
     ),
 )
@@ -278,7 +279,7 @@ def inhibitions(updates: list[AlertUpdate]) -> dict[int, str]:
     provider's data is incomplete must not in turn mute that data alert.
     """
     facts = [_facts(update) for update in updates]
-    firing = [i for i, u in enumerate(updates) if u.after.status == "firing"]
+    firing = [i for i, u in enumerate(updates) if u.after.status == AlertStatus.FIRING]
     muted: dict[int, str] = {}
     for inhibition in INHIBITIONS:
         sources = [i for i in firing if i not in muted]
@@ -335,7 +336,7 @@ def advance(
     for key, before in states.items():
         if key in seen or before.regel not in evaluated_rules:
             continue
-        if before.status in ("pending", "firing"):
+        if before.status in (AlertStatus.PENDING, AlertStatus.FIRING):
             updates.append(AlertUpdate(before, transition(before, None, now, 1), None))
     muted = inhibitions(updates)
     result = Step()
@@ -361,7 +362,7 @@ def advance(
                 reason = f"stilte #{silence.id} ({silence.reden}, tot {silence.tot:%d-%m-%Y})"
             elif position in muted:
                 reason = f"geremd: {muted[position]}"
-            elif told == "herhaling" and update.after.bevestigd:
+            elif told == Melding.HERHALING and update.after.bevestigd:
                 reason = f"bevestigd door {update.after.bevestigd_door}"
         after = update.after
         if told is not None and reason is None:
@@ -369,7 +370,9 @@ def advance(
                 after,
                 laatst_gemeld=now,
                 gemeld_peilmaand=peilmaand,
-                gemeld_ernst=after.ernst if after.status == "firing" else after.gemeld_ernst,
+                gemeld_ernst=after.ernst
+                if after.status == AlertStatus.FIRING
+                else after.gemeld_ernst,
                 gemeld_status=after.status,
             )
         result.updates.append(replace(update, after=after, melding=told, onderdrukt=reason))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -29,51 +28,31 @@ from sqlalchemy.orm import Session
 from monitorbot.config import Config
 from monitorbot.config.codes import NIET_INGEDEELD
 from monitorbot.config.models import Perceel
+from monitorbot.core.calendar import Peildatum, same_day, shift_months
+from monitorbot.core.privacy import redact
+from monitorbot.evaluate.catalogue import MIN_CLIENTS, MIN_STARTS, WAIT_WINDOW
+from monitorbot.evaluate.snapshot import Measurement, metric_key
 from monitorbot.forecast.models import forecast_series
-from monitorbot.forecast.prognosis import (
-    AanbiederPrognose,
-    BudgetReport,
-    PerceelPrognose,
-    build_budget_report,
-    completed_series,
-    provider_prognoses,
-)
+from monitorbot.forecast.prognosis import build_budget_report, completed_series, provider_prognoses
+from monitorbot.forecast.results import AanbiederPrognose, BudgetReport, PerceelPrognose
 from monitorbot.forecast.spec import ForecastSpec
-from monitorbot.forecast.why import period_figures, same_day
+from monitorbot.forecast.why import period_figures
 from monitorbot.store import models
+from monitorbot.store.queries import quality
+from monitorbot.store.queries.known import moment_of
+from monitorbot.store.queries.quality import WINDOW
 
 LINE = models.Declaratieregel
 ALLOC = models.Toewijzing
-WINDOW = timedelta(days=31)
 LOCAL_TEAM_CATEGORY = "31"
-MIN_STARTS = 5
-WAIT_WINDOW = timedelta(days=365)  # waiting times and the waiting list look back a year
-MIN_CLIENTS = 10
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One row of one metric: what a rule compares, and what explains it."""
-
-    labels: dict[str, str]
-    titel: str  # what the row is about, for people: a perceel's or provider's name
-    waarde: float | None
-    referenties: dict[str, Any] = field(default_factory=dict)
-    impact_cents: float | None = None
-    invoer: dict[str, Any] = field(default_factory=dict)
-
-
-def shift_months(day: date, months: int) -> date:
-    """The first day of the month `months` after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 class MetricContext:
-    """One municipality as known on `as_of` (declarations dated before it).
+    """One municipality as known at a peildatum.
 
-    `window_end` bounds the windows that count by ingestion time (quarantined
-    files, findings): `now` for a live evaluation, `as_of` in a replay.
+    `as_of` is the peildatum's grens (everything dated before it counts); the
+    sources that count by when they arrived (quarantined files, findings) are cut
+    at the same grens, at midnight in the deployment's time zone.
     """
 
     def __init__(
@@ -82,20 +61,19 @@ class MetricContext:
         config: Config,
         spec: ForecastSpec,
         gemeente: str,
-        as_of: date,
-        *,
-        window_end: datetime,
+        peildatum: Peildatum,
     ):
         self.session = session
         self.config = config
         self.spec = spec
         self.gemeente = gemeente
-        self.as_of = as_of
-        self.window_end = window_end
+        self.peildatum = peildatum
+        self.as_of = peildatum.grens
+        self.window_end = moment_of(peildatum.grens, config.deployment.tijdzone)
         self.settings = config.gemeente(gemeente)
-        last_care_month = shift_months(as_of, -1)
-        self.year = last_care_month.year
+        self.year = peildatum.jaar
         self._memo: dict[Any, Any] = {}
+        self.measured: dict[str, tuple[Measurement, ...]] = {}  # what the snapshot keeps
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """Compute once per evaluation: several rules share a metric's rows."""
@@ -758,61 +736,55 @@ def ontbrekende_declaraties(ctx: MetricContext, scope: str) -> list[Measurement]
 
 
 def _window(ctx: MetricContext) -> tuple[datetime, datetime]:
+    """The month before the peildatum, for what arrived wrong "lately"."""
     return ctx.window_end - WINDOW, ctx.window_end
 
 
 def geweigerde_bestanden(ctx: MetricContext, scope: str) -> list[Measurement]:
-    start, end = _window(ctx)
-    file = models.Bronbestand
-    names = ctx.session.execute(
-        select(file.soort, func.count())
-        .where(
-            file.gemeente_code == ctx.gemeente,
-            file.status == "geweigerd",
-            file.ingelezen_op > start,
-            file.ingelezen_op <= end,
-        )
-        .group_by(file.soort)
-    ).all()
-    count = sum(int(n) for _, n in names)
+    """Files rejected in the last month and not yet offered again in corrected form."""
+    since, before = _window(ctx)
+    rejected = [
+        f
+        for f in quality.rejected_files(ctx.session, ctx.gemeente, before=before, since=since)
+        if not f.hersteld
+    ]
+    per_soort: dict[str, int] = defaultdict(int)
+    for file in rejected:
+        per_soort[file.soort] += 1
     return [
         Measurement(
             {},
             "Geweigerde bestanden",
-            float(count),
-            invoer={"per_soort": {s: int(n) for s, n in names}, "venster_dagen": WINDOW.days},
+            float(len(rejected)),
+            invoer={
+                "per_soort": dict(sorted(per_soort.items())),
+                "bestanden": [redact(f.bestand) for f in rejected[:5]],
+                "venster_dagen": WINDOW.days,
+            },
         )
     ]
 
 
-def _findings(ctx: MetricContext, soort: str | None) -> list[tuple[str | None, str, int, int]]:
-    start, end = _window(ctx)
-    finding = models.Bevinding
-    query = select(
-        finding.aanbieder_agb,
-        finding.soort,
-        func.count(),
-        func.coalesce(func.sum(finding.bedrag_cents), 0),
-    ).where(
-        finding.gemeente_code == ctx.gemeente,
-        finding.gevonden_op > start,
-        finding.gevonden_op <= end,
-    )
-    if soort is not None:
-        query = query.where(finding.soort == soort)
-    return [
-        (agb, kind, int(n), int(amount))
-        for agb, kind, n, amount in ctx.session.execute(
-            query.group_by(finding.aanbieder_agb, finding.soort)
-        ).all()
-    ]
-
-
 def totaalverschillen(ctx: MetricContext, scope: str) -> list[Measurement]:
-    rows = _findings(ctx, "totaal_mismatch")
+    """Declarations whose total is not the sum of their lines: which file, how much."""
+    since, before = _window(ctx)
+    rows = quality.finding_counts(
+        ctx.session, ctx.gemeente, before=before, since=since, soort="totaal_mismatch"
+    )
+    cases = quality.totals_mismatches(ctx.session, ctx.gemeente, since=since, before=before)
+
+    def detail(case: quality.TotalsMismatch) -> dict[str, Any]:
+        return {
+            "bestand": redact(case.bestand),
+            "aanbieder": ctx.settings.aanbieder_naam(case.aanbieder) if case.aanbieder else "",
+            "totaal_cents": case.totaal_cents,
+            "som_cents": case.som_cents,
+            "verschil_cents": case.verschil_cents,
+        }
+
     if scope == "gemeente":
-        count = sum(n for _, _, n, _ in rows)
-        amount = sum(a for _, _, _, a in rows)
+        count = sum(r.aantal for r in rows)
+        amount = sum(r.bedrag_cents for r in rows)
         return [
             Measurement(
                 {},
@@ -820,25 +792,31 @@ def totaalverschillen(ctx: MetricContext, scope: str) -> list[Measurement]:
                 float(count),
                 {},
                 float(abs(amount)),
-                {"aantal": count},
+                {"aantal": count, "verschillen": [detail(c) for c in cases[:5]]},
             )
         ]
     per_provider: dict[str, int] = defaultdict(int)
-    for agb, _, n, _ in rows:
-        per_provider[agb or "onbekend"] += n
+    for row in rows:
+        per_provider[row.agb or "onbekend"] += row.aantal
     return [
         Measurement(
-            {"aanbieder": agb}, ctx.settings.aanbieder_naam(agb), float(n), invoer={"aantal": n}
+            {"aanbieder": agb},
+            ctx.settings.aanbieder_naam(agb),
+            float(n),
+            invoer={
+                "aantal": n,
+                "verschillen": [detail(c) for c in cases if (c.aanbieder or "onbekend") == agb][:5],
+            },
         )
         for agb, n in sorted(per_provider.items())
     ]
 
 
 def bevindingen(ctx: MetricContext, scope: str) -> list[Measurement]:
-    rows = _findings(ctx, None)
+    since, before = _window(ctx)
     per_kind: dict[str, int] = defaultdict(int)
-    for _, kind, n, _ in rows:
-        per_kind[kind] += n
+    for row in quality.finding_counts(ctx.session, ctx.gemeente, before=before, since=since):
+        per_kind[row.soort] += row.aantal
     return [
         Measurement(
             {},
@@ -897,8 +875,10 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
 
 
 def measure(ctx: MetricContext, metric: str, scope: str) -> list[Measurement]:
-    """Every row of `metric` at `scope`, computed once per evaluation."""
-    return ctx.memo(("metric", metric, scope), lambda: COMPUTE[metric](ctx, scope))
+    """Every row of `metric` at `scope`, computed once per evaluation; the snapshot keeps it."""
+    rows = ctx.memo(("metric", metric, scope), lambda: COMPUTE[metric](ctx, scope))
+    ctx.measured[metric_key(metric, scope)] = tuple(rows)
+    return rows
 
 
 def _round(value: float | None) -> int | None:

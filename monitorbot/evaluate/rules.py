@@ -29,6 +29,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from monitorbot.config import ConfigError, ConfigProblem, load_model_file
+from monitorbot.core.money import euros_to_cents
+from monitorbot.core.privacy import looks_like_bsn
+from monitorbot.core.states import Ernst
 from monitorbot.evaluate.catalogue import (
     BY_NAME,
     REFERENCES,
@@ -38,11 +41,7 @@ from monitorbot.evaluate.catalogue import (
     Scope,
     Unit,
 )
-from monitorbot.ingest.privacy import passes_elfproef
-from monitorbot.money import euros_to_cents
 
-Ernst = Literal["waarschuwing", "kritiek"]
-ERNSTEN: tuple[Ernst, ...] = ("waarschuwing", "kritiek")
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
@@ -200,8 +199,7 @@ class Rule(_Strict):
     @classmethod
     def _no_client_data(cls, value: str) -> str:
         """These texts go into chat messages: a BSN-like number there is refused."""
-        numbers = re.findall(r"(?<!\d)\d{9}(?!\d)", value.replace(".", ""))
-        if any(passes_elfproef(number) for number in numbers):
+        if looks_like_bsn(value):
             raise ValueError("bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg")
         return value
 
@@ -224,7 +222,7 @@ class Rule(_Strict):
         if not isinstance(value, dict):
             return value
         if not value:
-            raise ValueError(f"geef minstens één ernst; toegestaan: {', '.join(ERNSTEN)}")
+            raise ValueError(f"geef minstens één ernst; toegestaan: {', '.join(Ernst)}")
         return {key: _as_condition(text) for key, text in value.items()}
 
     @field_validator("drempels")
@@ -386,7 +384,6 @@ def load_rules(
 
 
 __all__ = [
-    "ERNSTEN",
     "SCOPES",
     "Condition",
     "Ernst",

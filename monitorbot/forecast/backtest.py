@@ -16,7 +16,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
-from monitorbot.forecast.prognosis import PerceelPrognose, build_budget_report
+from monitorbot.forecast.prognosis import build_budget_report
+from monitorbot.forecast.results import PerceelPrognose
 from monitorbot.forecast.spec import ForecastSpec
 
 #: Rows scored: top-level percelen with at least this final total (tiny ones make % noise).

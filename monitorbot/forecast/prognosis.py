@@ -13,7 +13,6 @@ unrounded cents; rounding happens only where a person reads the figure.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,122 +23,23 @@ from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
 from monitorbot.config.models import Perceel, PrognoseCorrectie
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.states import Niveau
 from monitorbot.forecast import nowcast, series
 from monitorbot.forecast.models import forecast_series
+from monitorbot.forecast.results import (
+    AanbiederPrognose,
+    BudgetReport,
+    Interval,
+    MonthFigure,
+    MonthlyPrognosis,
+    PerceelPrognose,
+)
 from monitorbot.forecast.spec import ForecastSpec
 
 Z80, Z95 = 1.2816, 1.9600
 BANDS = ("mean", "lo80", "hi80", "lo95", "hi95")  # a forecast frame's columns, as in Interval
 MIN_PROVIDER_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A central figure with 80 % and 95 % bounds, in cents (floats, unrounded)."""
-
-    mid: float
-    lo80: float
-    hi80: float
-    lo95: float
-    hi95: float
-
-    @classmethod
-    def exact(cls, value: float) -> Interval:
-        return cls(value, value, value, value, value)
-
-    def __add__(self, other: Interval) -> Interval:
-        """Sum of independent uncertain figures: half-widths add in quadrature."""
-
-        def side(a_mid: float, a: float, b_mid: float, b: float) -> float:
-            return math.hypot(a - a_mid, b - b_mid)
-
-        mid = self.mid + other.mid
-        return Interval(
-            mid,
-            mid - side(self.mid, self.lo80, other.mid, other.lo80),
-            mid + side(self.mid, self.hi80, other.mid, other.hi80),
-            mid - side(self.mid, self.lo95, other.mid, other.lo95),
-            mid + side(self.mid, self.hi95, other.mid, other.hi95),
-        )
-
-
-@dataclass
-class PerceelPrognose:
-    """One row of the budget table."""
-
-    perceel: str
-    naam: str
-    domein: str
-    niveau: str  # perceel, onderdeel (rolls up into its parent), domein, totaal
-    begroting_cents: int | None = None
-    gedeclareerd_cents: float = 0.0
-    verwacht_compleet_cents: float = 0.0
-    model: Interval | None = None
-    correctie: PrognoseCorrectie | None = None
-    modelnaam: str = ""
-    children: list[str] = field(default_factory=list)
-
-    @property
-    def prognose_cents(self) -> float | None:
-        if self.correctie is not None:
-            return float(self.correctie.prognose)
-        return self.model.mid if self.model else None
-
-    @property
-    def bron(self) -> str:
-        return "correctie" if self.correctie is not None else "model"
-
-    @property
-    def restant_cents(self) -> float | None:
-        prognose = self.prognose_cents
-        if self.begroting_cents is None or prognose is None:
-            return None
-        return self.begroting_cents - prognose
-
-    @property
-    def v_n(self) -> str:
-        restant = self.restant_cents
-        if restant is None or round(restant) == 0:
-            return ""
-        return "V" if restant > 0 else "N"
-
-    @property
-    def afwijking(self) -> float | None:
-        """restant / begroting, as the council tables define it; None without a budget.
-
-        For an income row (negative budget) the sign is therefore the opposite of
-        V/N: less income than budgeted is N with a positive percentage.
-        """
-        restant = self.restant_cents
-        if restant is None or not self.begroting_cents:
-            return None
-        return restant / self.begroting_cents
-
-    @property
-    def has_content(self) -> bool:
-        return (
-            self.begroting_cents is not None
-            or self.prognose_cents is not None
-            or self.gedeclareerd_cents != 0
-        )
-
-
-@dataclass
-class BudgetReport:
-    gemeente: str
-    gemeente_naam: str
-    jaar: int
-    as_of: date
-    versie: str | None
-    rows: list[PerceelPrognose]
-
-    @property
-    def body(self) -> list[PerceelPrognose]:
-        return [r for r in self.rows if r.niveau in {"perceel", "onderdeel"} and r.has_content]
-
-    @property
-    def totals(self) -> list[PerceelPrognose]:
-        return [r for r in self.rows if r.niveau in {"domein", "totaal"} and r.has_content]
 
 
 # --------------------------------------------------------------------------- indexation
@@ -212,6 +112,8 @@ def completed_series(
     as_of_ts = pd.Timestamp(as_of.replace(day=1))
     patterns = nowcast.estimate_group_patterns(lags, as_of_ts, min_months=MIN_PROVIDER_MONTHS)
     done = nowcast.complete(lags, as_of_ts, patterns, by_group=True)
+    if done.empty:
+        return None  # only care months that have not ended yet: nothing to complete
     per_month = done.groupby("zorgmaand").agg(
         gedeclareerd=("gedeclareerd", "sum"),
         verwacht=("verwacht_compleet", "sum"),
@@ -315,45 +217,71 @@ def _perceel_outcome(
 
 
 def build_budget_report(
-    session: Session, config: Config, spec: ForecastSpec, gemeente: str, year: int, as_of: date
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    gemeente: str,
+    year: int,
+    peildatum: Peildatum | date,
 ) -> BudgetReport:
-    """Every perceel's prognosis for `year` as known on `as_of`, with domain subtotals."""
+    """Every perceel's prognosis for `year` as known on `as_of`, with domain subtotals.
+
+    Each perceel's months (declared, expected complete, forecast) come from the
+    same computation as its row, so a chart or a month table always adds up to
+    the row; they are kept in `maanden`. A bare date is a peildatum's grens.
+    """
+    if not isinstance(peildatum, Peildatum):
+        peildatum = Peildatum(peildatum)
+    as_of = peildatum.grens
     settings = config.gemeente(gemeente)
     begroting = config.begroting(gemeente, year)
     budgets = dict(begroting.bedragen) if begroting else {}
     corrections = {c.perceel: c for c in begroting.prognose_correcties} if begroting else {}
     rows: dict[str, PerceelPrognose] = {}
+    outcomes: dict[str, tuple[CompletedSeries, YearPrognosis]] = {}
     for perceel in config.percelen.percelen:
         row = PerceelPrognose(
             perceel=perceel.id,
             naam=perceel.naam,
             domein=perceel.domein,
-            niveau="onderdeel" if perceel.onderdeel_van else "perceel",
+            niveau=Niveau.ONDERDEEL if perceel.onderdeel_van else Niveau.PERCEEL,
             begroting_cents=budgets.get(perceel.id),
             correctie=corrections.get(perceel.id),
         )
         found = _perceel_outcome(session, config, spec, gemeente, perceel, year, as_of)
         if found is not None:
+            outcomes[perceel.id] = found
             outcome = found[1]
             row.model, row.gedeclareerd_cents = outcome.interval, outcome.declared
             row.verwacht_compleet_cents, row.modelnaam = outcome.realised, outcome.model
         rows[perceel.id] = row
     _roll_up_children(config, rows)
     ordered = list(rows.values())
-    top = [r for r in ordered if r.niveau == "perceel"]
+    top = [r for r in ordered if r.niveau == Niveau.PERCEEL]
     for domein in dict.fromkeys(r.domein for r in top):
         ordered.append(
             _sum_rows(
                 f"domein:{domein}",
                 f"Subtotaal {domein.capitalize()}",
                 domein,
-                "domein",
+                Niveau.DOMEIN,
                 [r for r in top if r.domein == domein],
             )
         )
-    ordered.append(_sum_rows("totaal", "Totaal", "", "totaal", top))
+    ordered.append(_sum_rows("totaal", "Totaal", "", Niveau.TOTAAL, top))
+    months = tuple(
+        _months(config, perceel.id, outcomes, year, as_of, corrections.get(perceel.id))
+        for perceel in config.percelen.percelen
+        if any(member in outcomes for member in config.percelen.members(perceel.id))
+    )
     return BudgetReport(
-        gemeente, settings.naam, year, as_of, begroting.versie if begroting else None, ordered
+        gemeente,
+        settings.naam,
+        year,
+        peildatum,
+        begroting.versie if begroting else None,
+        ordered,
+        months,
     )
 
 
@@ -428,28 +356,6 @@ def slice_prognosis(
 # --------------------------------------------------------------------------- providers
 
 
-@dataclass
-class AanbiederPrognose:
-    """A provider's year against its budget indication, and when it is expected to cross."""
-
-    agb: str
-    naam: str
-    budgetindicatie_cents: int
-    gedeclareerd_cents: float
-    model: Interval | None
-    modelnaam: str
-    overschrijding_maand: date | None  # first month the cumulative path exceeds the indication
-
-    @property
-    def restant_cents(self) -> float | None:
-        return None if self.model is None else self.budgetindicatie_cents - self.model.mid
-
-    @property
-    def afwijking(self) -> float | None:
-        restant = self.restant_cents
-        return None if restant is None else restant / self.budgetindicatie_cents
-
-
 def provider_prognoses(
     session: Session, config: Config, spec: ForecastSpec, gemeente: str, year: int, as_of: date
 ) -> list[AanbiederPrognose]:
@@ -491,30 +397,6 @@ def provider_prognoses(
 # --------------------------------------------------------------------------- months
 
 
-@dataclass(frozen=True)
-class MonthFigure:
-    """One care month: as declared and as expected when complete, or else the forecast."""
-
-    maand: date
-    gedeclareerd_cents: float | None  # None for months after the data
-    verwacht_compleet_cents: float | None
-    prognose: Interval | None  # only for months after the data
-
-
-@dataclass(frozen=True)
-class MonthlyPrognosis:
-    """A perceel's year month by month: the path behind its line in the budget table."""
-
-    perceel: str
-    naam: str
-    jaar: int
-    as_of: date
-    maanden: tuple[MonthFigure, ...]
-    model: Interval | None  # the model's year figure, as the budget table computes it
-    modelnaam: str
-    correctie: PrognoseCorrectie | None  # replaces `model` in the budget table
-
-
 def monthly_prognosis(
     session: Session,
     config: Config,
@@ -522,7 +404,23 @@ def monthly_prognosis(
     gemeente: str,
     perceel_id: str,
     year: int,
+    peildatum: Peildatum | date,
+) -> MonthlyPrognosis:
+    """One perceel's months, as the budget table for that year computes them."""
+    report = build_budget_report(session, config, spec, gemeente, year, peildatum)
+    found = report.months_of(perceel_id)
+    if found is not None:
+        return found
+    return _months(config, perceel_id, {}, year, report.as_of, None)
+
+
+def _months(
+    config: Config,
+    perceel_id: str,
+    outcomes: dict[str, tuple[CompletedSeries, YearPrognosis]],
+    year: int,
     as_of: date,
+    correctie: PrognoseCorrectie | None,
 ) -> MonthlyPrognosis:
     """Declared, expected-when-complete and forecast per care month of `year`.
 
@@ -532,31 +430,23 @@ def monthly_prognosis(
     quadrature), so its months add up to the same year figure.
     """
     perceel = config.percelen.get(perceel_id)
-    outcomes = []
-    for member in config.percelen.members(perceel.id):
-        found = _perceel_outcome(
-            session, config, spec, gemeente, config.percelen.get(member), year, as_of
-        )
-        if found is not None:
-            outcomes.append(found)
+    parts = [outcomes[m] for m in config.percelen.members(perceel_id) if m in outcomes]
     boundary = pd.Timestamp(as_of.replace(day=1))
     months = []
     for month in pd.date_range(date(year, 1, 1), periods=12, freq="MS"):
         if month < boundary:
-            declared = sum(float(c.gedeclareerd.get(month, 0.0)) for c, _ in outcomes)
-            expected = sum(float(c.verwacht.get(month, 0.0)) for c, _ in outcomes)
+            declared = sum(float(c.gedeclareerd.get(month, 0.0)) for c, _ in parts)
+            expected = sum(float(c.verwacht.get(month, 0.0)) for c, _ in parts)
             months.append(MonthFigure(month.date(), declared, expected, None))
             continue
         bands = [
             Interval(*(float(o.forecast.at[month, column]) for column in BANDS))
-            for _, o in outcomes
+            for _, o in parts
             if month in o.forecast.index
         ]
         months.append(MonthFigure(month.date(), None, None, _total(bands)))
-    begroting = config.begroting(gemeente, year)
-    corrections = {c.perceel: c for c in begroting.prognose_correcties} if begroting else {}
-    modelnaam = outcomes[0][1].model if len(outcomes) == 1 else ""
-    if len(outcomes) > 1:
+    modelnaam = parts[0][1].model if len(parts) == 1 else ""
+    if len(parts) > 1:
         modelnaam = "som van onderdelen"
     return MonthlyPrognosis(
         perceel.id,
@@ -564,9 +454,9 @@ def monthly_prognosis(
         year,
         as_of,
         tuple(months),
-        _total([o.interval for _, o in outcomes]),
+        _total([o.interval for _, o in parts]),
         modelnaam,
-        corrections.get(perceel.id),
+        correctie,
     )
 
 

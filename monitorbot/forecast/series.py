@@ -140,26 +140,11 @@ def dense_monthly(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -
     return series.reindex(index, fill_value=0).astype(float)
 
 
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def through_month(known_before: date, year: int) -> int:
-    """The last care month of `year` with data when known before that day (1 at least).
-
-    A year in progress runs to the month before `known_before`'s month: that month
-    itself has only begun. A year that has ended runs to December.
-    """
-    return 12 if known_before.year > year else max(known_before.month - 1, 1)
-
-
 __all__ = [
     "declaration_lags",
     "dense_monthly",
-    "first_of_month",
     "monthly_cost",
     "monthly_totals",
-    "through_month",
     "unique_clients",
     "vintage",
 ]

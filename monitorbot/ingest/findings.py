@@ -10,22 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from monitorbot.core.states import Bevindingsoort
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-#: Kinds of finding, with the Dutch label shown to controllers.
-SOORTEN: dict[str, str] = {
-    "totaal_mismatch": "TotaalIngediendBedrag wijkt af van de som van de prestaties",
-    "dubbele_productreferentie": "zelfde ProductReferentie twee keer in één declaratie",
-    "tarief_maal_volume": "tarief × volume is niet gelijk aan het bedrag",
-    "periode_na_dagtekening": "zorgperiode ligt na de dagtekening van de declaratie",
-    "bsn_11proef": "BSN voldoet niet aan de 11-proef",
-    "onbekende_ontvanger": "ontvanger is geen geconfigureerde gemeente",
-    "onbekende_productcategorie": "productcategorie onbekend",
-    "niet_ingedeeld": "productcode valt onder geen enkel perceel",
-    "credit_zonder_debet": "creditregel zonder bijbehorende debetregel",
-    "onleesbare_rij": "rij in export kon niet worden gelezen",
-}
 
 
 @dataclass
@@ -52,14 +40,11 @@ class FindingCollector:
         self.count = 0
 
     def add(self, finding: Finding) -> None:
-        if finding.soort not in SOORTEN:
-            raise ValueError(f"unknown finding kind {finding.soort!r}")
+        Bevindingsoort(finding.soort)  # an unknown kind is a programming error
         self.pending.append(finding)
         self.count += 1
 
     def flush(self) -> None:
-        # Imported here: the kinds above are the command line's vocabulary too
-        # (`findings --soort`), and the command line starts without the database.
         from monitorbot.store import models
 
         self.session.add_all(

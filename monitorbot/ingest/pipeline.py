@@ -26,13 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
+from monitorbot.core.states import BestandStatus, JobStatus
 from monitorbot.ingest.errors import InputProblem, RejectedInput
 from monitorbot.ingest.findings import FindingCollector
 from monitorbot.ingest.lifecycle import AllocationIndex
@@ -41,7 +42,6 @@ from monitorbot.store import models
 
 log = logging.getLogger(__name__)
 
-Status = Literal["ingelezen", "al ingelezen", "geweigerd"]
 HEADER_PARTY = re.compile(rb"<(?:\w+:)?(?:Ontvanger|Afzender)>\s*([0-9]{4})\s*<")
 Clock = Callable[[], datetime]
 
@@ -51,7 +51,7 @@ class FileReport:
     """What happened to one file; printed per file and summed for the run."""
 
     naam: str
-    status: Status
+    status: BestandStatus
     soort: str = "onbekend"
     gemeente: str | None = None
     regels: int = 0
@@ -75,7 +75,9 @@ class IngestReport:
     duur_seconden: float = 0.0
 
     def _sum(self, attribute: str) -> int:
-        return sum(getattr(f, attribute) for f in self.bestanden if f.status == "ingelezen")
+        return sum(
+            getattr(f, attribute) for f in self.bestanden if f.status == BestandStatus.INGELEZEN
+        )
 
     @property
     def regels(self) -> int:
@@ -97,16 +99,18 @@ class IngestReport:
     def niet_ingedeeld_regels(self) -> int:
         return self._sum("niet_ingedeeld_regels")
 
-    def count(self, status: Status) -> int:
+    def count(self, status: BestandStatus) -> int:
         return sum(1 for f in self.bestanden if f.status == status)
 
     @property
     def geweigerd(self) -> int:
-        return self.count("geweigerd")
+        return self.count(BestandStatus.GEWEIGERD)
 
     @property
     def gemeenten(self) -> set[str]:
-        return {f.gemeente for f in self.bestanden if f.gemeente and f.status == "ingelezen"}
+        return {
+            f.gemeente for f in self.bestanden if f.gemeente and f.status == BestandStatus.INGELEZEN
+        }
 
     def as_dict(self) -> dict:
         periods = [f for f in self.bestanden if f.periode_van]
@@ -131,8 +135,8 @@ class IngestReport:
             ],
             "totaal": {
                 "bestanden": len(self.bestanden),
-                "ingelezen": self.count("ingelezen"),
-                "al_ingelezen": self.count("al ingelezen"),
+                "ingelezen": self.count(BestandStatus.INGELEZEN),
+                "al_ingelezen": self.count(BestandStatus.AL_INGELEZEN),
                 "geweigerd": self.geweigerd,
                 "regels": self.regels,
                 "bedrag_cents": self.bedrag_cents,
@@ -303,7 +307,9 @@ class Ingestor:
 
     def _start_run(self, job: str) -> int:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            run = models.JobRun(job=job, gestart_op=self.clock(), status="bezig", statistiek={})
+            run = models.JobRun(
+                job=job, gestart_op=self.clock(), status=JobStatus.BEZIG, statistiek={}
+            )
             session.add(run)
             session.flush()
             return run.id
@@ -314,7 +320,7 @@ class Ingestor:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 run = session.get(models.JobRun, run_id)
                 run.geeindigd_op = self.clock()
-                run.status = "mislukt"
+                run.status = JobStatus.MISLUKT
         except SQLAlchemyError:
             log.warning("run %s kon niet als mislukt worden vastgelegd", run_id)
 
@@ -323,7 +329,7 @@ class Ingestor:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             run = session.get(models.JobRun, run_id)
             run.geeindigd_op = self.clock()
-            run.status = "geslaagd" if report.geweigerd == 0 else "deels geweigerd"
+            run.status = JobStatus.GESLAAGD if report.geweigerd == 0 else JobStatus.DEELS_GEWEIGERD
             run.statistiek = totals
 
     def _load_known(self) -> None:
@@ -344,8 +350,8 @@ class Ingestor:
                     bestand.bestandsnaam,
                 )
             ).all()
-        self.known_files = {row.sha256 for row in rows if row.status == "ingelezen"}
-        self.rejected_files = {row.sha256 for row in rows if row.status == "geweigerd"}
+        self.known_files = {row.sha256 for row in rows if row.status == BestandStatus.INGELEZEN}
+        self.rejected_files = {row.sha256 for row in rows if row.status == BestandStatus.GEWEIGERD}
         self.known_messages = {
             (row.afzender, row.berichttype, row.bericht_identificatie): row.bestandsnaam
             for row in rows
@@ -376,11 +382,11 @@ class Ingestor:
                     path=None,
                 )
                 result = self._ingest_source(source, run_id)
-                if result.status == "geweigerd":
+                if result.status == BestandStatus.GEWEIGERD:
                     self._quarantine_member(archive, member, path, result)
                 results.append(result)
         self._commit_batch()
-        if all(r.status != "geweigerd" for r in results):
+        if all(r.status != BestandStatus.GEWEIGERD for r in results):
             self._archive(path)
         yield from results
 
@@ -390,7 +396,7 @@ class Ingestor:
         if sha in self.known_files:
             return FileReport(
                 naam=source.name,
-                status="al ingelezen",
+                status=BestandStatus.AL_INGELEZEN,
                 reden="dit bestand is al eerder ingelezen (zelfde inhoud)",
             )
         try:
@@ -401,7 +407,7 @@ class Ingestor:
             raise
         except Exception as exc:  # a bug must not stop the other files
             return self._reject(source, sha, "onbekend", _internal_error(source, exc), run_id)
-        report = FileReport(naam=source.name, status="ingelezen", soort=handler.soort)
+        report = FileReport(naam=source.name, status=BestandStatus.INGELEZEN, soort=handler.soort)
         session = self._session()
         savepoint = session.begin_nested()
         try:
@@ -469,7 +475,7 @@ class Ingestor:
                 bestandsnaam=source.name,
                 sha256=sha,
                 soort=handler.soort,
-                status="ingelezen",
+                status=BestandStatus.INGELEZEN,
                 ingelezen_op=self.clock(),
                 run_id=run_id,
                 regels=0,
@@ -517,7 +523,7 @@ class Ingestor:
     def _duplicate(self, source: SourceFile, soort: str, earlier: str) -> FileReport:
         return FileReport(
             naam=source.name,
-            status="al ingelezen",
+            status=BestandStatus.AL_INGELEZEN,
             soort=soort,
             reden=f"bericht is al ingelezen als {earlier}",
         )
@@ -541,7 +547,7 @@ class Ingestor:
                     bestandsnaam=source.name,
                     sha256=sha,
                     soort=soort,
-                    status="geweigerd",
+                    status=BestandStatus.GEWEIGERD,
                     foutmelding=text,
                     ingelezen_op=self.clock(),
                     run_id=run_id,
@@ -552,7 +558,7 @@ class Ingestor:
         first = exc.problems[0] if exc.problems else None
         return FileReport(
             naam=source.name,
-            status="geweigerd",
+            status=BestandStatus.GEWEIGERD,
             soort=soort,
             reden=str(first) if first else "onleesbaar",
             problemen=list(exc.problems),
@@ -574,7 +580,7 @@ class Ingestor:
     # ------------------------------------------------------------------ placement
 
     def _place(self, path: Path, result: FileReport) -> None:
-        if result.status == "geweigerd":
+        if result.status == BestandStatus.GEWEIGERD:
             self._quarantine(path, result)
         elif self.destinations.move:
             self._archive(path)

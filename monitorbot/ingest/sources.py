@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, aliased
 
 from monitorbot.config import Config
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN
+from monitorbot.core.money import format_euros
 from monitorbot.ingest import xml_messages as xm
 from monitorbot.ingest.findings import Finding, FindingCollector
 from monitorbot.ingest.periods import split_by_month
-from monitorbot.money import format_euros
 from monitorbot.store import models
 from monitorbot.store.bulk import BulkWriter
 

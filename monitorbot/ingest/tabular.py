@@ -53,8 +53,8 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitorbot.config.codes import EENHEDEN, Wet
+from monitorbot.core.privacy import normalize_bsn, passes_elfproef
 from monitorbot.ingest.errors import BSN_HIDDEN, InputProblem, RejectedInput
-from monitorbot.ingest.privacy import normalize_bsn, passes_elfproef
 
 ExportField = Literal[
     "bsn",

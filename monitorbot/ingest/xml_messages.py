@@ -45,9 +45,9 @@ from typing import IO, Literal, TypeAlias
 from lxml import etree
 
 from monitorbot.config.codes import Wet, basis_namespace, message_namespace
+from monitorbot.core.money import signed_cents
+from monitorbot.core.privacy import age_band, passes_elfproef
 from monitorbot.ingest.errors import InputProblem, RejectedInput
-from monitorbot.ingest.privacy import age_band, passes_elfproef
-from monitorbot.money import signed_cents
 
 Source: TypeAlias = Path | str | bytes
 

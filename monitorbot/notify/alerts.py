@@ -2,38 +2,31 @@
 
 One message per channel per evaluation (Alertmanager's grouping). It reads
 like the municipalities' own reports: the number, the comparison, the reason,
-the action. Everything in it comes from aggregates: the evaluation's stored
-inputs, the growth decomposition (ranks, never clients) and the trend chart.
+the action. A pure function of the evaluation: every figure comes from its
+observations and its snapshot (growth figures, the perceel's months for the
+chart), never from the database, so the message quotes what the digest, the
+workbook and the HTML report show. Aggregates only: ranks, never clients.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from monitorbot.config import Config
-from monitorbot.evaluate.catalogue import METRICS, REFERENCES, format_value
-from monitorbot.evaluate.engine import Evaluation
-from monitorbot.evaluate.lifecycle import SEVERITY_ORDER, AlertUpdate, Observation
-from monitorbot.evaluate.metrics import MIN_CLIENTS
-from monitorbot.forecast.prognosis import monthly_prognosis
-from monitorbot.forecast.series import through_month
-from monitorbot.forecast.spec import ForecastSpec
-from monitorbot.forecast.why import decompose, year_on_year
-from monitorbot.money import format_change, format_euros
-from monitorbot.notify.chart import trend_chart
+from monitorbot.core.calendar import month_name
+from monitorbot.core.money import format_change, format_euros
+from monitorbot.core.states import SEVERITY_ORDER, AlertStatus, Melding
+from monitorbot.evaluate.catalogue import METRIC_ORDER, REFERENCES, format_value
+from monitorbot.evaluate.lifecycle import AlertUpdate, Observation
+from monitorbot.evaluate.outcome import Evaluation
+from monitorbot.forecast.results import decompose
 from monitorbot.notify.message import Attachment, Message, MessageField, Section
+from monitorbot.report.chart import trend_chart
 
 CHART_METRICS = {"prognose_afwijking_pct", "prognose", "groei_boven_begroting_pct", "maandkosten"}
 WHY_METRICS = CHART_METRICS | {"unieke_clienten_groei_pct", "kosten_per_client_groei_pct"}
-MONTH_NAMES = [
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-]  # fmt: skip
 
 
 def _euros(value: Any) -> str:
@@ -45,8 +38,7 @@ def _percent(value: Any) -> str:
 
 
 def _month(value: Any) -> str:
-    day = date.fromisoformat(str(value)[:10])
-    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+    return month_name(date.fromisoformat(str(value)[:10]))
 
 
 def _plain(value: Any) -> str:
@@ -96,18 +88,9 @@ INPUT_FIELDS: list[tuple[str, str, Callable[[Any], str]]] = [
 ]
 
 
-@dataclass
-class MessageContext:
-    """What a builder needs beyond the evaluation: the data, for charts and the why."""
-
-    session: Session
-    config: Config
-    spec: ForecastSpec
-
-
 def _state(update: AlertUpdate) -> str:
-    if update.after.status == "resolved":
-        return "opgelost"
+    if update.after.status == AlertStatus.RESOLVED:
+        return Melding.OPGELOST
     if update.after.bevestigd:
         return "bevestigd"
     return update.melding or ""
@@ -115,7 +98,7 @@ def _state(update: AlertUpdate) -> str:
 
 def _state_sentence(update: AlertUpdate) -> str:
     after = update.after
-    if after.status == "resolved":
+    if after.status == AlertStatus.RESOLVED:
         return f"Opgelost op {after.opgelost_op:%d-%m-%Y}." if after.opgelost_op else "Opgelost."
     since = f"sinds {after.sinds:%d-%m-%Y}" if after.sinds else ""
     if after.bevestigd:
@@ -123,9 +106,9 @@ def _state_sentence(update: AlertUpdate) -> str:
             f"Speelt {since}; {after.bevestiging or 'besproken'} "
             f"({after.bevestigd_door}, {after.bevestigd_op:%d-%m-%Y})."
         )
-    if update.melding == "herhaling":
+    if update.melding == Melding.HERHALING:
         return f"Speelt nog, {since}."
-    if update.melding == "ernstiger":
+    if update.melding == Melding.ERNSTIGER:
         return f"Ernstiger geworden; speelt {since}."
     return "Nieuw deze maand."
 
@@ -176,85 +159,63 @@ def _fields(update: AlertUpdate) -> list[MessageField]:
     return fields
 
 
-def _why(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> list[str]:
-    """Growth split into clients, cost per client and the top 10 (ranks only)."""
-    perceel = ctx.config.percelen.get(perceel_id)
-    if perceel is None or perceel.soort != "zin":
+def _why(evaluation: Evaluation, perceel_id: str) -> list[str]:
+    """Growth split into clients, cost per client and the top 10 (ranks only).
+
+    From the snapshot's growth figures, which leave out percelen with fewer than
+    10 clients in either year (a top-10 share there points at a family).
+    """
+    groei = evaluation.snapshot.groei_of(perceel_id)
+    if groei is None:
         return []
-    year = evaluation.peilmaand.year
-    previous, current = year_on_year(
-        ctx.session,
-        evaluation.gemeente,
-        ctx.config.percelen.members(perceel.id),
-        year,
-        evaluation.as_of,
-        high_cost_cents=ctx.config.deployment.hoge_kosten_grens,
-    )
-    if not previous.kosten_cents or not current.kosten_cents:
-        return []
-    if min(previous.clienten, current.clienten) < MIN_CLIENTS:
-        return []  # with few clients a top-10 share or a high-cost count points at a family
-    settings = ctx.config.gemeente(evaluation.gemeente)
-    pct = settings.indexatie_pct(year, perceel.id)
-    grens = format_euros(ctx.config.deployment.hoge_kosten_grens)
-    period = f"{_months_compared(evaluation)} t.o.v. dezelfde maanden vorig jaar"
+    previous, current = groei.vorig, groei.huidig
+    grens = format_euros(evaluation.snapshot.hoge_kosten_grens_cents)
+    period = f"{groei.periode} {current.jaar} t.o.v. dezelfde maanden van {previous.jaar}"
     return [
-        f"Waarom ({period}): {decompose(previous, current, indexatie=pct / 100).zin()}",
+        f"Waarom ({period}): "
+        f"{decompose(previous, current, indexatie=groei.indexatie_pct / 100).zin()}",
         f"Inclusief indexatie: {decompose(previous, current).zin()}",
         f"De 10 duurste cliënten zijn {current.top10_aandeel:.0%} van de kosten; "
         f"{current.boven_grens} cliënt(en) boven € {grens} in die maanden.",
     ]
 
 
-def _months_compared(evaluation: Evaluation) -> str:
-    """The care months `year_on_year` compares: January up to the last month of data."""
-    last = through_month(evaluation.as_of, evaluation.peilmaand.year)
-    return f"januari t/m {MONTH_NAMES[last - 1]}"
-
-
-def _chart(ctx: MessageContext, evaluation: Evaluation, perceel_id: str) -> Attachment | None:
-    if ctx.config.percelen.get(perceel_id) is None:
+def _chart(evaluation: Evaluation, perceel_id: str) -> Attachment | None:
+    snapshot = evaluation.snapshot
+    path = snapshot.months_of(perceel_id)
+    if path is None:
         return None
-    year = evaluation.peilmaand.year
-    path = monthly_prognosis(
-        ctx.session, ctx.config, ctx.spec, evaluation.gemeente, perceel_id, year, evaluation.as_of
-    )
-    begroting = ctx.config.begroting(evaluation.gemeente, year)
-    budget = dict(begroting.bedragen).get(perceel_id) if begroting else None
-    png = trend_chart(path, budget)
-    return Attachment(f"{perceel_id}-{year}.png", "image/png", png, f"{path.naam} {year}")
+    row = snapshot.budget_row(perceel_id)
+    png = trend_chart(path, row.begroting_cents if row else None)
+    return Attachment(f"{perceel_id}-{path.jaar}.png", "image/png", png, f"{path.naam} {path.jaar}")
 
 
-def _section(
-    ctx: MessageContext, evaluation: Evaluation, update: AlertUpdate
-) -> tuple[Section, Attachment | None]:
+def _section(evaluation: Evaluation, update: AlertUpdate) -> tuple[Section, Attachment | None]:
     rule = update.rule
     metric = rule.metric if rule else ""
     perceel = update.after.labels.get("perceel")
     chart = None
     details: list[str] = []
-    if rule is not None and perceel and update.after.status == "firing":
+    firing = update.after.status == AlertStatus.FIRING
+    if rule is not None and perceel and firing:
         if metric in CHART_METRICS:
-            chart = _chart(ctx, evaluation, perceel)
+            chart = _chart(evaluation, perceel)
         if metric in WHY_METRICS:
-            details = _why(ctx, evaluation, perceel)
+            details = _why(evaluation, perceel)
     text = " ".join(
         part for part in ((rule.omschrijving if rule else ""), _state_sentence(update)) if part
     )
     section = Section(
         title=update.after.titel or update.after.regel,
         text=text,
-        fields=_fields(update) if update.after.status == "firing" else [],
+        fields=_fields(update) if firing else [],
         state=_state(update),  # type: ignore[arg-type]
         severity=update.after.ernst,
-        action=rule.actie if rule and update.after.status == "firing" else "",
+        action=rule.actie if rule and firing else "",
         chart=chart.name if chart else None,
         details=details,
     )
     return section, chart
-
-
-METRIC_ORDER = {metric.naam: rank for rank, metric in enumerate(METRICS)}
 
 
 def _importance(update: AlertUpdate) -> tuple:
@@ -263,7 +224,7 @@ def _importance(update: AlertUpdate) -> tuple:
     metric = observation.rule.metric if observation else ""
     impact = (observation.measurement.impact_cents or 0.0) if observation else 0.0
     return (
-        update.after.status == "resolved",
+        update.after.status == AlertStatus.RESOLVED,
         SEVERITY_ORDER.get(update.after.ernst or "", 2),
         METRIC_ORDER.get(metric, len(METRIC_ORDER)),
         -impact,
@@ -271,15 +232,13 @@ def _importance(update: AlertUpdate) -> tuple:
     )
 
 
-def alert_message(
-    ctx: MessageContext, evaluation: Evaluation, kanaal: str, updates: list[AlertUpdate]
-) -> Message:
+def alert_message(evaluation: Evaluation, kanaal: str, updates: list[AlertUpdate]) -> Message:
     """The message for one channel: firing alerts (most severe first), then the resolved."""
     ordered = sorted(updates, key=_importance)
     sections, attachments = [], []
     explained: set[str] = set()
     for update in ordered:
-        section, chart = _section(ctx, evaluation, update)
+        section, chart = _section(evaluation, update)
         perceel = update.after.labels.get("perceel", "")
         if section.details and perceel in explained:
             section = replace(section, details=[])  # the why once per perceel, not per rule
@@ -288,8 +247,8 @@ def alert_message(
         sections.append(section)
         if chart is not None and chart.name not in {a.name for a in attachments}:
             attachments.append(chart)
-    naam = ctx.config.gemeente(evaluation.gemeente).naam
-    firing = sum(1 for u in updates if u.after.status == "firing")
+    naam = evaluation.snapshot.gemeente_naam
+    firing = sum(1 for u in updates if u.after.status == AlertStatus.FIRING)
     resolved = len(updates) - firing
     counts = [
         f"{firing} signalering(en)" if firing else "",
@@ -298,9 +257,11 @@ def alert_message(
     return Message(
         kind="alerts",
         gemeente=evaluation.gemeente,
-        title=f"monitorbot {naam}: {', '.join(c for c in counts if c)} — {_peilmaand(evaluation)}",
+        title=(
+            f"monitorbot {naam}: {', '.join(c for c in counts if c)} — {evaluation.peildatum.label}"
+        ),
         summary=(
-            f"Kosten en wachttijden sociaal domein, data tot {evaluation.as_of:%d-%m-%Y}; "
+            f"Kosten en wachttijden sociaal domein, {evaluation.peildatum.label}; "
             f"bericht voor {kanaal}. Bedragen in euro's, afgerond."
         ),
         sections=sections,
@@ -314,13 +275,9 @@ def alert_message(
     )
 
 
-def _peilmaand(evaluation: Evaluation) -> str:
-    return f"peilmaand {MONTH_NAMES[evaluation.peilmaand.month - 1]} {evaluation.peilmaand.year}"
-
-
-def alert_messages(ctx: MessageContext, evaluation: Evaluation) -> dict[str, Message]:
+def alert_messages(evaluation: Evaluation) -> dict[str, Message]:
     """One message per channel name with something to tell (grouped per evaluation)."""
     return {
-        kanaal: alert_message(ctx, evaluation, kanaal, updates)
+        kanaal: alert_message(evaluation, kanaal, updates)
         for kanaal, updates in sorted(evaluation.by_channel().items())
     }

@@ -1,133 +1,30 @@
-"""The manager digest: the one table, three highlights, and what is open.
+"""The manager digest: the one table, three highlights, and a line for each thing to watch.
 
-Managers read it in a minute: the budget table for the current year as known
-now, at most three highlights in one sentence each, open alerts by severity
-(acknowledged ones stay visible), waiting times above norm, and whether the
-data and the deliveries can be trusted this month.
+Managers read it in a minute: the budget table for the year of the peildatum,
+at most three highlights about three different subjects in one sentence each,
+then one line each for the open alerts, the waiting times above norm, the data
+quality and the deliveries. A pure function of the evaluation's snapshot, so
+every figure is the one the kernteam message, the workbook and the HTML report
+show.
 """
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import Any
+import io
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from monitorbot.core.states import Ernst
 from monitorbot.evaluate.catalogue import BUDGET_METRICS, BY_NAME, format_value
-from monitorbot.evaluate.lifecycle import SEVERITY_ORDER
-from monitorbot.evaluate.metrics import MetricContext, measure, shift_months
-from monitorbot.forecast.prognosis import build_budget_report
-from monitorbot.money import format_change
-from monitorbot.notify import budget_table
-from monitorbot.notify.alerts import MONTH_NAMES, MessageContext
+from monitorbot.evaluate.snapshot import AlertLogEntry, Snapshot
 from monitorbot.notify.message import Attachment, Message, Section, Table
-from monitorbot.store import models
+from monitorbot.report import budget_table
+from monitorbot.report.texts import highlight
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HIGHLIGHTS = 3
-WINDOW = timedelta(days=31)
+WAITS_NAMED = 2  # more providers above norm are counted, not listed
 
 
-@dataclass(frozen=True)
-class OpenAlert:
-    """A firing alert with the inputs of its latest evaluation."""
-
-    id: int
-    regel: str
-    titel: str
-    ernst: str | None
-    sinds: datetime
-    bevestigd: bool
-    metric: str
-    waarde: float | None
-    invoer: dict[str, Any]
-
-    @property
-    def impact(self) -> float:
-        return abs(float(self.invoer.get("impact_cents") or 0.0))
-
-
-def open_alerts(session: Session, gemeente: str) -> list[OpenAlert]:
-    state, evaluation = models.AlertState, models.AlertEvaluatie
-    latest = (
-        select(evaluation.alert_id, func.max(evaluation.id).label("last"))
-        .where(evaluation.gemeente_code == gemeente)
-        .group_by(evaluation.alert_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(state, evaluation)
-        .join(latest, latest.c.alert_id == state.id)
-        .join(evaluation, evaluation.id == latest.c.last)
-        .where(state.gemeente_code == gemeente, state.status == "firing")
-    ).all()
-    return [
-        OpenAlert(
-            s.id,
-            s.regel,
-            s.titel or s.regel,
-            s.ernst,
-            s.sinds,
-            s.bevestigd_op is not None,
-            str(e.invoer.get("metric", "")),
-            e.waarde,
-            dict(e.invoer),
-        )
-        for s, e in rows
-    ]
-
-
-def highlight(alert: OpenAlert) -> str:
-    """One sentence a manager reads: the number, the comparison, the consequence."""
-    inputs = alert.invoer
-    if alert.metric in BUDGET_METRICS and inputs.get("begroting_cents"):
-        k = lambda cents: format_value("prognose", cents)  # noqa: E731
-        return (
-            f"{alert.titel}: prognose {k(inputs.get('prognose_cents') or 0)} tegen een "
-            f"begroting van {k(inputs['begroting_cents'])} "
-            f"({_pct(inputs.get('afwijking_pct'))}, {inputs.get('v_n') or '-'})."
-        )
-    if inputs.get("budgetindicatie_cents") and inputs.get("prognose_cents"):
-        k = lambda cents: format_value("prognose", cents)  # noqa: E731
-        crossing = inputs.get("overschrijding_maand")
-        when = f"; overschreden in {crossing[5:7]}-{crossing[:4]}" if crossing else ""
-        return (
-            f"{alert.titel}: prognose {k(inputs['prognose_cents'])} tegen een budgetindicatie "
-            f"van {k(inputs['budgetindicatie_cents'])}{when}."
-        )
-    threshold = format_value(alert.metric, inputs.get("drempel"))
-    meaning = str(inputs.get("omschrijving") or alert.regel).rstrip(".")
-    return (
-        f"{alert.titel}: {format_value(alert.metric, alert.waarde)} "
-        f"(drempel {threshold}) — {meaning[:1].lower()}{meaning[1:]}."
-    )
-
-
-def _pct(value: Any) -> str:
-    return "-" if value is None else format_change(float(value))
-
-
-def _alerts_table(alerts: list[OpenAlert]) -> Table:
-    rows = []
-    for ernst in ("kritiek", "waarschuwing"):
-        of_kind = [a for a in alerts if a.ernst == ernst]
-        rows.append([ernst, str(len(of_kind)), str(sum(a.bevestigd for a in of_kind))])
-    return Table(["ernst", "open", "besproken"], rows, ["l", "r", "r"])
-
-
-def _alert_lines(alerts: list[OpenAlert]) -> list[str]:
-    return [
-        f"{a.ernst}: {a.titel} — {a.regel}, sinds {a.sinds:%d-%m-%Y}"
-        + (" (besproken)" if a.bevestigd else "")
-        for a in alerts
-    ]
-
-
-def _distinct_subjects(alerts: list[OpenAlert]) -> list[OpenAlert]:
+def _distinct_subjects(alerts: list[AlertLogEntry]) -> list[AlertLogEntry]:
     """Three highlights about three things: the most important alert of each kind first.
 
     A perceel's overrun also shows in its domain and the total; one of them is
@@ -148,119 +45,106 @@ def _kind(metric: str) -> str:
     return f"{found.soort}:{metric}" if found else metric
 
 
-def _waiting(ctx: MessageContext, gemeente: str, as_of: date, now: datetime) -> list[str]:
-    """Every provider whose median wait is above its norm, alerting or not."""
-    metrics = MetricContext(ctx.session, ctx.config, ctx.spec, gemeente, as_of, window_end=now)
-    rows = measure(metrics, "wachttijd_mediaan_dagen", "perceel_aanbieder")
-    return [
-        f"{row.titel}: mediaan {format_value('wachttijd_mediaan_dagen', row.waarde)}, norm "
-        f"{row.invoer['norm_dagen']} dagen ({row.invoer['boven_norm']} van "
-        f"{row.invoer['gestart']} gestarte cliënten boven de norm)."
-        for row in rows
-        if row.invoer.get("norm_dagen")
-        and row.waarde is not None
-        and row.waarde > row.invoer["norm_dagen"]
-    ]
+def _open_line(snapshot: Snapshot) -> str:
+    alerts = snapshot.open
+    if not alerts:
+        return "Geen open signaleringen."
+    per = {
+        ernst: sum(1 for a in alerts if a.ernst == ernst)
+        for ernst in (Ernst.KRITIEK, Ernst.WAARSCHUWING)
+    }
+    parts = ", ".join(f"{n} {ernst.label}" for ernst, n in per.items() if n)
+    discussed = sum(a.bevestigd for a in alerts)
+    return f"{len(alerts)} open ({parts}), waarvan {discussed} besproken in het kernteam."
 
 
-def _data_quality(session: Session, gemeente: str, now: datetime) -> str:
-    since = now - WINDOW
-    rejected = session.scalar(
-        select(func.count())
-        .select_from(models.Bronbestand)
-        .where(
-            models.Bronbestand.gemeente_code == gemeente,
-            models.Bronbestand.status == "geweigerd",
-            models.Bronbestand.ingelezen_op > since,
-        )
+def _waiting_line(snapshot: Snapshot) -> str:
+    """Every provider whose median wait is above its norm, alerting or not: one line."""
+    above = sorted(
+        (w for w in snapshot.wachttijden if w.mediaan_boven_norm),
+        key=lambda w: -w.mediaan_dagen,
     )
-    findings = session.scalar(
-        select(func.count())
-        .select_from(models.Bevinding)
-        .where(models.Bevinding.gemeente_code == gemeente, models.Bevinding.gevonden_op > since)
+    if not above:
+        return "Geen aanbieder boven de wachttijdnorm."
+    named = "; ".join(
+        f"{w.aanbieder} — {w.perceel_naam}: mediaan "
+        f"{format_value('wachttijd_mediaan_dagen', w.mediaan_dagen)}, norm {w.norm_dagen} dagen"
+        for w in above[:WAITS_NAMED]
     )
-    failed = session.execute(
-        select(models.Outbox.kanaal, models.Outbox.ontvanger_type, models.Outbox.laatste_fout)
-        .where(
-            models.Outbox.gemeente_code == gemeente,
-            models.Outbox.status == "permanent",
-            models.Outbox.aangemaakt_op > since,
-        )
-        .order_by(models.Outbox.id)
-    ).all()
-    parts = [
-        f"{rejected} bestand(en) in quarantaine en {findings} bevinding(en) bij het inlezen "
-        "in de laatste 31 dagen."
-    ]
-    waiting = session.scalar(
-        select(func.count())
-        .select_from(models.Outbox)
-        .where(
-            models.Outbox.gemeente_code == gemeente,
-            models.Outbox.status.in_(("mislukt", "bezig")),
-        )
+    more = len(above) - WAITS_NAMED
+    return named + (f"; en {more} andere aanbieder(s)." if more > 0 else ".")
+
+
+def _quality_line(snapshot: Snapshot) -> str:
+    quality = snapshot.datakwaliteit
+    return (
+        f"{quality.geweigerde_bestanden} bestand(en) in quarantaine en {quality.bevindingen} "
+        f"bevinding(en) bij het inlezen in de {quality.venster_dagen} dagen tot de peildatum."
     )
-    if failed:
-        detail = "; ".join(f"{k} via {t.split('#')[0]}: {fout}" for k, t, fout in failed[:5])
+
+
+def _delivery_line(snapshot: Snapshot) -> str:
+    deliveries = snapshot.bezorging
+    parts = []
+    if deliveries.mislukt:
+        detail = "; ".join(f"{f.kanaal} via {f.via}: {f.fout}" for f in deliveries.mislukt)
         parts.append(f"Bezorging mislukt (wordt niet opnieuw geprobeerd): {detail}.")
-    if waiting:
-        parts.append(f"{waiting} bericht(en) wacht(en) nog op een nieuwe poging.")
-    if not failed and not waiting:
-        parts.append("Alle berichten in de outbox zijn bezorgd.")
-    return " ".join(parts)
+    if deliveries.wachtend:
+        parts.append(f"{deliveries.wachtend} bericht(en) wacht(en) nog op een nieuwe poging.")
+    return " ".join(parts) or "Alle berichten in de outbox zijn bezorgd."
 
 
-def digest_message(
-    ctx: MessageContext, gemeente: str, as_of: date, now: datetime, *, with_workbook: bool
-) -> Message:
-    """The digest for `gemeente`: the current year as known on `as_of`."""
-    peilmaand = shift_months(as_of, -1)
-    report = build_budget_report(ctx.session, ctx.config, ctx.spec, gemeente, peilmaand.year, as_of)
-    alerts = open_alerts(ctx.session, gemeente)
-    ranked = sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.ernst or "", 2), -a.impact))
+def _severity_table(snapshot: Snapshot) -> Table:
+    rows = []
+    for ernst in (Ernst.KRITIEK, Ernst.WAARSCHUWING):
+        of_kind = [a for a in snapshot.open if a.ernst == ernst]
+        rows.append([ernst.label, str(len(of_kind)), str(sum(a.bevestigd for a in of_kind))])
+    return Table(["ernst", "open", "besproken"], rows, ["l", "r", "r"])
+
+
+def digest_message(snapshot: Snapshot, *, with_workbook: bool) -> Message:
+    """The digest for the snapshot's municipality at its peildatum."""
+    report = snapshot.begroting
+    ranked = list(snapshot.open)  # in the one order: severity, catalogue (budget first), impact
+    header, rows = budget_table.council_rows(report)
+    highlights = [highlight(a) for a in _distinct_subjects(ranked)[:HIGHLIGHTS]]
     sections = [
         Section(
             title=f"Begroting en prognose {report.jaar}",
             text=budget_table.title(report),
-            table=budget_table.to_message_table(report),
+            table=Table(header, rows, list(budget_table.ALIGN)),
             details=budget_table.footnotes(report),
         ),
         Section(
             title="Opvallend",
-            text=" ".join(highlight(a) for a in _distinct_subjects(ranked)[:HIGHLIGHTS])
-            or "Geen open signaleringen.",
+            text=" ".join(highlights) or "Geen open signaleringen.",
         ),
         Section(
             title="Open signaleringen",
-            text=f"{len(alerts)} open, waarvan {sum(a.bevestigd for a in alerts)} besproken.",
-            table=_alerts_table(alerts),
-            details=_alert_lines(ranked),
+            text=_open_line(snapshot),
+            table=_severity_table(snapshot) if snapshot.open else None,
         ),
-        Section(
-            title="Wachttijden boven de norm",
-            text=" ".join(_waiting(ctx, gemeente, as_of, now))
-            or "Geen aanbieder boven de wachttijdnorm.",
-        ),
-        Section(title="Datakwaliteit", text=_data_quality(ctx.session, gemeente, now)),
+        Section(title="Wachttijden boven de norm", text=_waiting_line(snapshot)),
+        Section(title="Datakwaliteit", text=_quality_line(snapshot)),
+        Section(title="Bezorging", text=_delivery_line(snapshot)),
     ]
     attachments = []
     if with_workbook:
         attachments.append(
             Attachment(
-                f"begroting-{gemeente}-{report.jaar}.xlsx",
+                f"begroting-{snapshot.gemeente}-{report.jaar}.xlsx",
                 XLSX,
-                _workbook(report),
+                _workbook(snapshot),
                 f"Begroting en prognose {report.jaar}",
             )
         )
-    naam = ctx.config.gemeente(gemeente).naam
     return Message(
         kind="digest",
-        gemeente=gemeente,
-        title=(f"monitorbot {naam}: overzicht {MONTH_NAMES[peilmaand.month - 1]} {peilmaand.year}"),
+        gemeente=snapshot.gemeente,
+        title=f"monitorbot {snapshot.gemeente_naam}: overzicht, {snapshot.peildatum.label}",
         summary=(
-            f"Begroting, prognose en open signaleringen sociaal domein, data tot "
-            f"{as_of:%d-%m-%Y}. Bedragen × € 1.000."
+            f"Begroting, prognose en open signaleringen sociaal domein, "
+            f"{snapshot.peildatum.label}. Bedragen × € 1.000."
         ),
         sections=sections,
         attachments=attachments,
@@ -268,8 +152,10 @@ def digest_message(
     )
 
 
-def _workbook(report) -> bytes:  # type: ignore[no-untyped-def]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "begroting.xlsx"
-        budget_table.to_xlsx(report, path)
-        return path.read_bytes()
+def _workbook(snapshot: Snapshot) -> bytes:
+    from monitorbot.report.workbook import budget_workbook
+
+    buffer = io.BytesIO()
+    report = snapshot.begroting
+    budget_workbook(report, sheet_title=f"Begroting {report.jaar}").save(buffer)
+    return buffer.getvalue()

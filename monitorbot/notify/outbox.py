@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config, Settings
+from monitorbot.core.states import OutboxStatus
 from monitorbot.notify.channels import PermanentFailure, Sender, TemporaryFailure, sender_for
 from monitorbot.notify.message import Message
 from monitorbot.store import db, models
@@ -104,7 +105,7 @@ def _row(
         soort=message.kind,
         idempotentie_sleutel=key,
         bericht=message.to_json(),
-        status="wachtend",
+        status=OutboxStatus.WACHTEND,
         pogingen=0,
         volgende_poging=now,
         aangemaakt_op=now,
@@ -122,7 +123,7 @@ def _missing_channel(
     if session.scalar(select(models.Outbox.id).where(models.Outbox.idempotentie_sleutel == key)):
         return []
     row = _row(session, message, kanaal, "ontbreekt#0#-", key, now)
-    row.status = "permanent"
+    row.status = OutboxStatus.PERMANENT
     row.laatste_fout = (
         f"kanaal {kanaal!r} staat niet bij de kanalen van gemeente {message.gemeente}"
     )
@@ -186,7 +187,7 @@ def deliver(
     return report
 
 
-CLAIMABLE = ("wachtend", "mislukt", "bezig")
+CLAIMABLE = (OutboxStatus.WACHTEND, OutboxStatus.MISLUKT, OutboxStatus.BEZIG)
 
 
 def _due(engine: Engine, now: datetime, gemeente: str | None) -> list[int]:
@@ -209,7 +210,7 @@ def _claim(engine: Engine, row_id: int, now: datetime) -> bool:
                 models.Outbox.status.in_(CLAIMABLE),
                 models.Outbox.volgende_poging <= now,
             )
-            .values(status="bezig", volgende_poging=now + LEASE)
+            .values(status=OutboxStatus.BEZIG, volgende_poging=now + LEASE)
         )
         return claimed.rowcount == 1
 
@@ -252,7 +253,7 @@ def _deliver_row(
         if row.pogingen >= MAX_ATTEMPTS:
             _give_up(session, row, clock(), f"{detail} (na {row.pogingen} pogingen)", report, label)
             return
-        row.status = "mislukt"
+        row.status = OutboxStatus.MISLUKT
         row.volgende_poging = clock() + backoff(row.pogingen, retry_after)
         row.laatste_fout = detail
         report.uitgesteld.append(
@@ -260,8 +261,8 @@ def _deliver_row(
         )
         log.warning("bezorging uitgesteld", extra={"kanaal": row.kanaal, "fout": detail})
     else:
-        _record(session, row, clock(), "verzonden", detail)
-        row.status, row.verzonden_op, row.laatste_fout = "verzonden", clock(), None
+        _record(session, row, clock(), OutboxStatus.VERZONDEN, detail)
+        row.status, row.verzonden_op, row.laatste_fout = OutboxStatus.VERZONDEN, clock(), None
         report.verzonden.append(f"{label}: {detail}")
 
 
@@ -273,8 +274,8 @@ def _give_up(
     report: DeliveryReport,
     label: str,
 ) -> None:
-    _record(session, row, when, "permanent", detail)
-    row.status, row.laatste_fout = "permanent", detail
+    _record(session, row, when, OutboxStatus.PERMANENT, detail)
+    row.status, row.laatste_fout = OutboxStatus.PERMANENT, detail
     report.permanent.append(f"{label}: {detail}")
     log.error("bezorging definitief mislukt", extra={"kanaal": row.kanaal, "fout": detail})
 

@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitorbot.core.states import JobStatus, OutboxStatus
 from monitorbot.store import db, models
 
 log = logging.getLogger("monitorbot.service")
@@ -106,7 +107,7 @@ class DatabaseCollector(Collector):
             outbox = models.Outbox
             for gemeente, count in session.execute(
                 select(outbox.gemeente_code, func.count())
-                .where(outbox.status.in_(("wachtend", "mislukt")))
+                .where(outbox.status.in_((OutboxStatus.WACHTEND, OutboxStatus.MISLUKT)))
                 .group_by(outbox.gemeente_code)
             ):
                 backlog.add_metric([gemeente], count)
@@ -123,7 +124,7 @@ class DatabaseCollector(Collector):
         run = models.JobRun
         for gemeente, ended in session.execute(
             select(run.gemeente_code, func.max(run.geeindigd_op))
-            .where(run.job == "maandcyclus", run.status == "geslaagd")
+            .where(run.job == "maandcyclus", run.status == JobStatus.GESLAAGD)
             .group_by(run.gemeente_code)
         ):
             if gemeente and ended is not None:

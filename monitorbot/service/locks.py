@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from monitorbot.core.states import JobStatus
 from monitorbot.store import db, models
 
 log = logging.getLogger("monitorbot.service")
@@ -70,7 +71,7 @@ class Run:
     job: str
     gemeente: str | None
     statistiek: dict[str, Any] = field(default_factory=dict)
-    status: str = "geslaagd"
+    status: JobStatus = JobStatus.GESLAAGD
 
 
 def _utc(clock: Clock) -> datetime:
@@ -103,7 +104,7 @@ def claimed_run(
         try:
             yield run
         except BaseException as exc:
-            _finish(engine, run, clock, status="mislukt", fout=type(exc).__name__)
+            _finish(engine, run, clock, status=JobStatus.MISLUKT, fout=type(exc).__name__)
             raise
         _finish(engine, run, clock, status=run.status)
 
@@ -154,7 +155,7 @@ def _new_row(job: str, gemeente: str | None, clock: Clock) -> models.JobRun:
         job=job,
         gemeente_code=gemeente,
         gestart_op=_utc(clock),
-        status="bezig",
+        status=JobStatus.BEZIG,
         statistiek={"eigenaar": owner_id()},
     )
 
@@ -178,7 +179,7 @@ def _claim_row(
             select(models.JobRun.id).where(
                 models.JobRun.job.in_(jobs),
                 _same_gemeente(gemeente),
-                models.JobRun.status == "bezig",
+                models.JobRun.status == JobStatus.BEZIG,
                 models.JobRun.id != row.id,
                 models.JobRun.gestart_op >= row.gestart_op - lease,
             )

@@ -43,13 +43,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, delete, func, select, update
 
-from monitorbot.cli.ingest_cmd import make_ingestor
-from monitorbot.cli.runtime import Runtime
+from monitorbot.app import App
 from monitorbot.config import Config
 from monitorbot.config.models import Deployment
-from monitorbot.evaluate.engine import cycle_peilmaand, peildatum
-from monitorbot.evaluate.rules import RuleSet, load_rules
-from monitorbot.forecast.spec import ForecastSpec, load_forecast_spec
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.states import BestandStatus, JobStatus
+from monitorbot.evaluate.engine import cycle_peilmaand
+from monitorbot.evaluate.rules import RuleSet
+from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.ingest.pipeline import IngestReport, iter_paths
 from monitorbot.notify.outbox import deliver
 from monitorbot.service.cycle import evaluate_and_notify, send_digest
@@ -138,7 +139,7 @@ class Service:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: App,
         *,
         clock: Clock = utc_now,
         metrics: ServiceMetrics | None = None,
@@ -184,11 +185,11 @@ class Service:
         if self.stop_requested():
             return
         started = time.perf_counter()
-        status = "geslaagd"
+        status = JobStatus.GESLAAGD
         try:
             self.jobs[name]()
         except Exception:
-            status = "mislukt"
+            status = JobStatus.MISLUKT
             log.exception("job mislukt", extra={"job": name})
         finally:
             seconds = time.perf_counter() - started
@@ -199,17 +200,16 @@ class Service:
         return claimed_run(self.engine, job, gemeente, clock=self.clock, lease=self.lease)
 
     def _skipped(self, job: str) -> None:
-        self.metrics.job_runs.labels(job, "overgeslagen").inc()
+        self.metrics.job_runs.labels(job, JobStatus.OVERGESLAGEN).inc()
 
     # ------------------------------------------------------------------ rules and spec
 
     def _rules(self) -> RuleSet:
         """Read per run, so a controller's edit to alerts/ applies without a restart."""
-        channels = sorted({n for g in self.config.gemeenten.values() for n in g.kanalen})
-        return load_rules([self.runtime.settings.alerts_dir], channels, self.config.percelen.ids)
+        return self.runtime.rules()
 
     def _spec(self) -> ForecastSpec:
-        return load_forecast_spec(self.runtime.settings.forecasts_dir)
+        return self.runtime.forecast_spec()
 
     # ------------------------------------------------------------------ inbox
 
@@ -269,7 +269,7 @@ class Service:
         with db.transaction(self.engine) as session:
             scans = session.execute(
                 select(jobrun.id, jobrun.statistiek)
-                .where(jobrun.job == "inbox", jobrun.status == "geslaagd")
+                .where(jobrun.job == "inbox", jobrun.status == JobStatus.GESLAAGD)
                 .order_by(jobrun.id.desc())
                 .limit(100)
             ).all()
@@ -283,7 +283,7 @@ class Service:
                     select(func.max(jobrun.id)).where(
                         jobrun.job.in_(("evaluatie", "maandcyclus")),
                         jobrun.gemeente_code == gemeente,
-                        jobrun.status == "geslaagd",
+                        jobrun.status == JobStatus.GESLAAGD,
                     )
                 )
                 if gemeente in self.config.gemeenten and (evaluated or 0) < scan_id:
@@ -291,8 +291,8 @@ class Service:
         return sorted(pending)
 
     def _ingest(self, files: list[Path]) -> IngestReport:
-        ingestor = make_ingestor(
-            self.runtime, move=True, sync=False, clock=self.clock, should_stop=self.stop_requested
+        ingestor = self.runtime.ingestor(
+            move=True, sync=False, clock=self.clock, should_stop=self.stop_requested
         )
         report = ingestor.run(files)
         for item in report.bestanden:
@@ -306,9 +306,9 @@ class Service:
                     "regels": item.regels,
                 },
             )
-            if item.status == "ingelezen":
+            if item.status == BestandStatus.INGELEZEN:
                 self.metrics.lines_ingested.labels(item.gemeente or "-").inc(item.regels)
-            elif item.status == "geweigerd":
+            elif item.status == BestandStatus.GEWEIGERD:
                 self.metrics.files_rejected.inc()
         return report
 
@@ -363,13 +363,13 @@ class Service:
                 select(jobrun.statistiek).where(
                     jobrun.job == "maandcyclus",
                     jobrun.gemeente_code == gemeente,
-                    jobrun.status == "geslaagd",
+                    jobrun.status == JobStatus.GESLAAGD,
                     jobrun.id != run.id,
                     jobrun.gestart_op >= now.astimezone(UTC) - timedelta(days=70),
                 )
             ).all()
         if any((stats or {}).get("peilmaand") == month for stats in earlier):
-            run.status = "overgeslagen"
+            run.status = JobStatus.OVERGESLAGEN
             run.statistiek.update({"peilmaand": month, "reden": "al uitgevoerd"})
             log.info("maandcyclus al uitgevoerd", extra={"gemeente": gemeente, "peilmaand": month})
             return True
@@ -388,7 +388,7 @@ class Service:
                 log.exception("maandcyclus mislukt", extra={"gemeente": gemeente})
                 failed.append(gemeente)
                 continue
-            if run is not None and run.status == "geslaagd":
+            if run is not None and run.status == JobStatus.GESLAAGD:
                 done.append(gemeente)
         if failed:
             raise RuntimeError(f"maandcyclus mislukt voor {', '.join(failed)}")
@@ -417,7 +417,7 @@ class Service:
                     spec,
                     gemeente,
                     now=now,
-                    as_of=peildatum(now, self.config.deployment.tijdzone),
+                    peildatum=Peildatum.nu(now, self.config.deployment.tijdzone),
                     clock=self.clock,
                 ),
             )
@@ -455,8 +455,8 @@ class Service:
                 ).rowcount
                 stale = session.execute(
                     update(jobrun)
-                    .where(jobrun.status == "bezig", jobrun.gestart_op < now - self.lease)
-                    .values(status="afgebroken", geeindigd_op=now)
+                    .where(jobrun.status == JobStatus.BEZIG, jobrun.gestart_op < now - self.lease)
+                    .values(status=JobStatus.AFGEBROKEN, geeindigd_op=now)
                 ).rowcount
             run.statistiek.update({"verwijderd": pruned, "afgebroken": stale})
 

@@ -340,6 +340,26 @@ class AlertEvaluatie(Base):
     invoer: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class Momentopname(Base):
+    """A snapshot: every figure of one municipality at one peildatum, as one evaluation saw it.
+
+    The messages, the digest and the reports of that evaluation were built from
+    it; it is kept so "what did we tell them in November" has an answer.
+    """
+
+    __tablename__ = "momentopname"
+    __table_args__ = (
+        Index("ix_momentopname_gemeente_peildatum", "gemeente_code", "peildatum", "berekend_op"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    peildatum: Mapped[date] = mapped_column(Date)  # the grens: first day not known
+    soort: Mapped[str] = mapped_column(String(10))  # maand or dag: how it was named
+    berekend_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    inhoud: Mapped[str] = mapped_column(Text)  # Snapshot.to_json()
+
+
 class Silence(Base):
     __tablename__ = "silence"
 

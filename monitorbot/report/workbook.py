@@ -6,23 +6,21 @@ format, percentages are fractions with a percentage format, months are dates,
 every sheet has a frozen header and an autofilter, and nothing is text that
 should be a number. Sheet names and headers are Dutch, the users' language.
 
-The report's contents are gathered once (`collect_report`) and written twice:
-as this workbook and as the one-page HTML report for the kernteam
-(`html_report`), so both always show the same figures. Only aggregates are
-gathered: no pseudonym, BSN or client row, and not the raw input values that a
-data-quality finding may keep (`Bevinding.waarde`, `omschrijving`).
+Everything comes from the evaluation's snapshot, which the one-page HTML report
+(`html_report`), the digest and the kernteam message read too, so all show the
+same figures. The snapshot holds aggregates only: no pseudonym, BSN or client
+row, and not the raw input values a data-quality finding may keep. A text that
+starts like a formula (`=`, `+`, `-`, `@`) is written as text, never as a formula.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
@@ -30,33 +28,16 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from monitorbot.config import Config
-from monitorbot.evaluate.catalogue import BY_NAME
-from monitorbot.evaluate.lifecycle import SEVERITY_ORDER
-from monitorbot.evaluate.metrics import (
-    MIN_STARTS,
-    WAIT_WINDOW,
-    MetricContext,
-    measure,
-    shift_months,
-)
-from monitorbot.forecast.prognosis import (
-    AanbiederPrognose,
+from monitorbot.core.clock import local
+from monitorbot.evaluate.catalogue import BY_NAME, MIN_STARTS, WAIT_WINDOW
+from monitorbot.evaluate.snapshot import Snapshot
+from monitorbot.forecast.results import (
     BudgetReport,
     MonthlyPrognosis,
     PerceelPrognose,
-    build_budget_report,
-    monthly_prognosis,
-    provider_prognoses,
 )
-from monitorbot.forecast.spec import ForecastSpec
-from monitorbot.ingest.findings import SOORTEN
-from monitorbot.notify import budget_table
-from monitorbot.notify.digest import OpenAlert, open_alerts
-from monitorbot.store import models
+from monitorbot.report import budget_table
 
 EURO = '"€" #,##0;[Red]"€" -#,##0'
 PERCENT = "+0.0%;[Red]-0.0%;0.0%"
@@ -66,6 +47,9 @@ DAYS = "0.0"
 MONTH = "mmm yyyy"
 DAY = "dd-mm-yyyy"
 MOMENT = "dd-mm-yyyy hh:mm"
+
+#: A cell text starting with one of these is a formula to Excel (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 BOLD = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=12)
@@ -85,272 +69,10 @@ STATUS_ORDER = {"firing": 0, "pending": 1, "resolved": 2}
 
 #: The waiting-time metric's window (evaluate.metrics counts starts in the year before as_of).
 
-# Nine digits in a row could be a BSN: never let one through from free text.
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 
-
-# --------------------------------------------------------------------------- contents
-
-
-@dataclass(frozen=True)
-class WaitingTime:
-    """Waiting time of one provider on one perceel over the 12 months before the peildatum."""
-
-    perceel: str
-    perceel_naam: str
-    agb: str
-    aanbieder: str
-    gestart: int
-    mediaan_dagen: float
-    p90_dagen: float
-    norm_dagen: int | None
-    boven_norm: int | None
-
-    @property
-    def mediaan_boven_norm(self) -> bool:
-        return self.norm_dagen is not None and self.mediaan_dagen > self.norm_dagen
-
-    @property
-    def p90_boven_norm(self) -> bool:
-        return self.norm_dagen is not None and self.p90_dagen > self.norm_dagen
-
-
-@dataclass(frozen=True)
-class FindingCount:
-    """Data-quality findings of one kind for one provider: counts and amounts only."""
-
-    soort: str
-    agb: str | None
-    aanbieder: str
-    aantal: int
-    bedrag_cents: int
-    eerst: datetime
-    laatst: datetime
-
-    @property
-    def betekenis(self) -> str:
-        return SOORTEN.get(self.soort, self.soort)
-
-
-@dataclass(frozen=True)
-class QuarantinedFile:
-    bestand: str
-    soort: str
-    ingelezen_op: datetime
-    reden: str
-
-
-@dataclass(frozen=True)
-class AlertLogEntry:
-    """One alert as the log shows it; `waarde` is in the unit of its metric."""
-
-    regel: str
-    titel: str
-    status: str
-    ernst: str | None
-    sinds: datetime
-    bevestigd_door: str | None
-    bevestigd_op: datetime | None
-    waarde: float | None
-    metric: str
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
-
-@dataclass(frozen=True)
-class ControllerReport:
-    """Everything the workbook and the HTML report show, gathered in one transaction."""
-
-    budget: BudgetReport
-    peilmaand: date  # the last care month whose declarations count
-    months: tuple[MonthlyPrognosis, ...]
-    providers: tuple[AanbiederPrognose, ...]
-    waits: tuple[WaitingTime, ...]
-    findings: tuple[FindingCount, ...]
-    quarantined: tuple[QuarantinedFile, ...]
-    alerts: tuple[AlertLogEntry, ...]
-    open_alerts: tuple[OpenAlert, ...]
-
-    @property
-    def stem(self) -> str:
-        """File name without suffix: `monitorbot-9999-2026-10`."""
-        return f"monitorbot-{self.budget.gemeente}-{self.peilmaand:%Y-%m}"
-
-    def budget_row(self, perceel: str) -> PerceelPrognose | None:
-        return next((r for r in self.budget.rows if r.perceel == perceel), None)
-
-
-def collect_report(
-    session: Session, config: Config, spec: ForecastSpec, gemeente: str, as_of: date
-) -> ControllerReport:
-    """Gather the report for `gemeente` as known on `as_of` (declarations dated before it).
-
-    The year is that of the last care month before `as_of`, as in the monthly
-    cycle: a report made in January is still about December's year.
-    """
-    peilmaand = shift_months(as_of, -1)
-    year = peilmaand.year
-    budget = build_budget_report(session, config, spec, gemeente, year, as_of)
-    zone = ZoneInfo(config.deployment.tijdzone)
-    return ControllerReport(
-        budget=budget,
-        peilmaand=peilmaand,
-        months=tuple(_months(session, config, spec, gemeente, year, as_of)),
-        providers=tuple(provider_prognoses(session, config, spec, gemeente, year, as_of)),
-        waits=tuple(_waiting_times(session, config, spec, gemeente, as_of)),
-        findings=tuple(_finding_counts(session, config, gemeente, zone)),
-        quarantined=tuple(_quarantined(session, gemeente, zone)),
-        alerts=tuple(_alert_log(session, gemeente, zone)),
-        open_alerts=tuple(
-            sorted(
-                open_alerts(session, gemeente),
-                key=lambda a: (SEVERITY_ORDER.get(a.ernst or "", 2), -a.impact),
-            )
-        ),
-    )
-
-
-def _months(
-    session: Session, config: Config, spec: ForecastSpec, gemeente: str, year: int, as_of: date
-) -> Iterable[MonthlyPrognosis]:
-    """Each top-level perceel with data, month by month (sub-percelen are in their parent)."""
-    for perceel in config.percelen.percelen:
-        if perceel.onderdeel_van is not None:
-            continue
-        months = monthly_prognosis(session, config, spec, gemeente, perceel.id, year, as_of)
-        if months.model is not None:
-            yield months
-
-
-def _waiting_times(
-    session: Session, config: Config, spec: ForecastSpec, gemeente: str, as_of: date
-) -> Iterable[WaitingTime]:
-    """The waiting-time metric per perceel × provider, exactly as the alert rules see it."""
-    ctx = MetricContext(
-        session, config, spec, gemeente, as_of, window_end=datetime.combine(as_of, time(), UTC)
-    )
-    for row in measure(ctx, "wachttijd_mediaan_dagen", "perceel_aanbieder"):
-        figures = row.invoer
-        agb = row.labels.get("aanbieder", "")
-        yield WaitingTime(
-            perceel=row.labels["perceel"],
-            perceel_naam=ctx.perceel_naam(row.labels["perceel"]),
-            agb=agb,
-            aanbieder=ctx.settings.aanbieder_naam(agb) if agb else "onbekend",
-            gestart=int(figures["gestart"]),
-            mediaan_dagen=float(figures["mediaan_dagen"]),
-            p90_dagen=float(figures["p90_dagen"]),
-            norm_dagen=figures["norm_dagen"],
-            boven_norm=figures["boven_norm"],
-        )
-
-
-def _finding_counts(
-    session: Session, config: Config, gemeente: str, zone: ZoneInfo
-) -> Iterable[FindingCount]:
-    """Findings counted per kind and provider; never their raw values or descriptions."""
-    finding = models.Bevinding
-    rows = session.execute(
-        select(
-            finding.soort,
-            finding.aanbieder_agb,
-            func.count(),
-            func.coalesce(func.sum(finding.bedrag_cents), 0),
-            func.min(finding.gevonden_op),
-            func.max(finding.gevonden_op),
-        )
-        .where(finding.gemeente_code == gemeente)
-        .group_by(finding.soort, finding.aanbieder_agb)
-        .order_by(finding.soort, finding.aanbieder_agb)
-    ).all()
-    settings = config.gemeente(gemeente)
-    for soort, agb, count, amount, first, last in rows:
-        yield FindingCount(
-            soort=soort,
-            agb=agb,
-            aanbieder=settings.aanbieder_naam(agb) if agb else "onbekend",
-            aantal=int(count),
-            bedrag_cents=int(amount),
-            eerst=_local(first, zone),
-            laatst=_local(last, zone),
-        )
-
-
-def _quarantined(session: Session, gemeente: str, zone: ZoneInfo) -> Iterable[QuarantinedFile]:
-    """Rejected files with the reason; the reason is already free of personal data at
-    ingestion, and nine-digit runs are hidden once more here (defence in depth)."""
-    file = models.Bronbestand
-    rows = session.execute(
-        select(file.bestandsnaam, file.soort, file.ingelezen_op, file.foutmelding)
-        .where(file.gemeente_code == gemeente, file.status == "geweigerd")
-        .order_by(file.ingelezen_op.desc(), file.id.desc())
-    ).all()
-    for name, soort, when, reason in rows:
-        yield QuarantinedFile(
-            bestand=redact(Path(name.split("!")[-1]).name),
-            soort=soort,
-            ingelezen_op=_local(when, zone),
-            reden=redact(_without_location(reason or "", name)),
-        )
-
-
-def _without_location(reason: str, name: str) -> str:
-    """The reason without the file's path in front: the file is in its own column."""
-    prefix = f"{name}, "
-    return reason[len(prefix) :] if reason.startswith(prefix) else reason
-
-
-def redact(text: str) -> str:
-    """Hide any run of exactly nine digits: in free text it could be a BSN."""
-    return _NINE_DIGITS.sub("<9 cijfers verborgen>", text)
-
-
-def _alert_log(session: Session, gemeente: str, zone: ZoneInfo) -> Iterable[AlertLogEntry]:
-    """Every alert that ever held (not the never-fired ones), with its metric for the unit."""
-    state, evaluation = models.AlertState, models.AlertEvaluatie
-    latest = (
-        select(evaluation.alert_id, func.max(evaluation.id).label("last"))
-        .where(evaluation.gemeente_code == gemeente)
-        .group_by(evaluation.alert_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(state, evaluation.invoer)
-        .join(latest, latest.c.alert_id == state.id, isouter=True)
-        .join(evaluation, evaluation.id == latest.c.last, isouter=True)
-        .where(state.gemeente_code == gemeente, state.status != "inactief")
-    ).all()
-    entries = [
-        AlertLogEntry(
-            regel=s.regel,
-            titel=s.titel or s.regel,
-            status=s.status,
-            ernst=s.ernst,
-            sinds=_local(s.sinds, zone),
-            bevestigd_door=s.bevestigd_door,
-            bevestigd_op=_local(s.bevestigd_op, zone) if s.bevestigd_op else None,
-            waarde=s.waarde,
-            metric=str((inputs or {}).get("metric", "")),
-        )
-        for s, inputs in rows
-    ]
-    return sorted(
-        entries,
-        key=lambda e: (
-            STATUS_ORDER.get(e.status, 3),
-            SEVERITY_ORDER.get(e.ernst or "", 2),
-            e.regel,
-            e.titel,
-        ),
-    )
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    """Local wall-clock time without tzinfo (Excel has no time zones); naive means UTC."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).replace(tzinfo=None)
+def _local(moment: datetime | None, zone: str) -> datetime | None:
+    """Local wall-clock time without tzinfo (Excel has no time zones)."""
+    return None if moment is None else local(moment, zone).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------- sheet helpers
@@ -393,6 +115,8 @@ def _header(sheet: Worksheet, row: int, columns: Sequence[Column]) -> None:
 def _row(sheet: Worksheet, row: int, columns: Sequence[Column], values: Sequence[Any]) -> None:
     for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
         cell = sheet.cell(row, index, value)
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"  # text from input that looks like a formula stays text
         if column.number_format and value is not None and not isinstance(value, str):
             cell.number_format = column.number_format
 
@@ -589,14 +313,14 @@ def _year_row(months: MonthlyPrognosis) -> list[Any]:
     ]
 
 
-def _write_months_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+def _write_months_sheet(sheet: Worksheet, report: Snapshot) -> None:
     """Per perceel its 12 care months, then a bold year row; one long table, filterable."""
     columns = _month_columns()
     _title(
         sheet,
         1,
-        f"{report.budget.gemeente_naam} — per perceel en zorgmaand {report.budget.jaar}, zoals "
-        f"bekend op {report.budget.as_of:%d-%m-%Y}; bedragen in €. Verwacht compleet = "
+        f"{report.gemeente_naam} — per perceel en zorgmaand {report.begroting.jaar}, "
+        f"{report.peildatum.label}; bedragen in €. Verwacht compleet = "
         "gedeclareerd plus de nadeclaraties die nog worden verwacht; prognose (met "
         "80%-interval) voor de maanden zonder gegevens; de jaarregel geeft het jaartotaal "
         "van het model met zijn interval.",
@@ -604,7 +328,7 @@ def _write_months_sheet(sheet: Worksheet, report: ControllerReport) -> None:
     )
     _header(sheet, 2, columns)
     current = 2
-    for months in report.months:
+    for months in report.maanden:
         for values in _month_rows(months):
             current += 1
             _row(sheet, current, columns, values)
@@ -623,15 +347,8 @@ def _write_months_sheet(sheet: Worksheet, report: ControllerReport) -> None:
 # --------------------------------------------------------------------------- Aanbieders
 
 
-def crossing_text(row: AanbiederPrognose, as_of: date) -> str | None:
-    """'overschreden' when the crossing month has data already, else 'verwacht'."""
-    if row.overschrijding_maand is None:
-        return None
-    return "overschreden" if row.overschrijding_maand < as_of.replace(day=1) else "verwacht"
-
-
-def _write_providers_sheet(sheet: Worksheet, report: ControllerReport) -> None:
-    jaar = report.budget.jaar
+def _write_providers_sheet(sheet: Worksheet, report: Snapshot) -> None:
+    jaar = report.begroting.jaar
     columns = [
         Column("AGB", 11),
         Column("aanbieder", 36),
@@ -658,21 +375,21 @@ def _write_providers_sheet(sheet: Worksheet, report: ControllerReport) -> None:
             _euros(p.restant_cents),
             p.afwijking,
             p.overschrijding_maand,
-            crossing_text(p, report.budget.as_of),
+            p.overschrijding(report.peildatum),
             p.modelnaam or None,
         ]
-        for p in report.providers
+        for p in report.aanbieders
     )
     first, last = _table(
         sheet,
         f"Aanbieders met een budgetindicatie {jaar}: prognose, restant en de maand waarin de "
-        f"indicatie (naar verwachting) wordt overschreden; zoals bekend op "
-        f"{report.budget.as_of:%d-%m-%Y}; bedragen in €",
+        f"indicatie (naar verwachting) wordt overschreden; {report.peildatum.label}; "
+        "bedragen in €",
         columns,
         rows,
         empty=f"Geen budgetindicaties voor {jaar} in de configuratie.",
     )
-    if report.providers:
+    if report.aanbieders:
         _highlight(sheet, f"H{first}:H{last}", f"AND(ISNUMBER(H{first}),H{first}<0)", RED_FILL)
         _highlight(sheet, f"J{first}:K{last}", f'$K{first}="overschreden"', RED_FILL)
         _highlight(sheet, f"J{first}:K{last}", f'$K{first}="verwacht"', ORANGE_FILL)
@@ -682,7 +399,7 @@ def _write_providers_sheet(sheet: Worksheet, report: ControllerReport) -> None:
 # --------------------------------------------------------------------------- Wachttijden
 
 
-def _write_waits_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+def _write_waits_sheet(sheet: Worksheet, report: Snapshot) -> None:
     columns = [
         Column("perceel", 36),
         Column("aanbieder", 34),
@@ -706,9 +423,9 @@ def _write_waits_sheet(sheet: Worksheet, report: ControllerReport) -> None:
             w.boven_norm,
             w.boven_norm / w.gestart if w.boven_norm is not None and w.gestart else None,
         ]
-        for w in report.waits
+        for w in report.wachttijden
     )
-    as_of = report.budget.as_of
+    as_of = report.peildatum.grens
     first, last = _table(
         sheet,
         f"Wachttijd van toewijzing tot start zorg per aanbieder en perceel, zorg gestart van "
@@ -719,7 +436,7 @@ def _write_waits_sheet(sheet: Worksheet, report: ControllerReport) -> None:
         rows,
         empty=f"Geen aanbieders met minstens {MIN_STARTS} gestarte cliënten.",
     )
-    if report.waits:
+    if report.wachttijden:
         above = "AND(ISNUMBER($G{r}),{c}{r}>$G{r})"
         _highlight(sheet, f"E{first}:E{last}", above.format(c="E", r=first), RED_FILL)
         _highlight(sheet, f"F{first}:F{last}", above.format(c="F", r=first), ORANGE_FILL)
@@ -729,7 +446,7 @@ def _write_waits_sheet(sheet: Worksheet, report: ControllerReport) -> None:
 # --------------------------------------------------------------------------- Datakwaliteit
 
 
-def _write_quality_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+def _write_quality_sheet(sheet: Worksheet, report: Snapshot) -> None:
     """Findings per kind and provider, then the quarantined files with their reason."""
     columns = [
         Column("soort", 28),
@@ -749,15 +466,15 @@ def _write_quality_sheet(sheet: Worksheet, report: ControllerReport) -> None:
             f.agb,
             f.aantal,
             _euros(f.bedrag_cents) if f.bedrag_cents else None,
-            f.eerst,
-            f.laatst,
+            _local(f.eerst, report.tijdzone),
+            _local(f.laatst, report.tijdzone),
         ]
-        for f in report.findings
+        for f in report.bevindingen
     )
     _, last = _table(
         sheet,
-        f"Bevindingen bij het inlezen per soort en aanbieder ({report.budget.gemeente_naam}); "
-        "de regels zijn bewaard, het probleem is vastgelegd",
+        f"Bevindingen bij het inlezen per soort en aanbieder ({report.gemeente_naam}), "
+        f"{report.peildatum.label}; de regels zijn bewaard, het probleem is vastgelegd",
         columns,
         rows,
         empty="Geen bevindingen.",
@@ -775,7 +492,10 @@ def _write_quality_sheet(sheet: Worksheet, report: ControllerReport) -> None:
         sheet,
         "Bestanden in quarantaine (geweigerd, niet ingelezen)",
         files,
-        ([q.ingelezen_op, q.bestand, q.soort, q.reden] for q in report.quarantined),
+        (
+            [_local(q.ingelezen_op, report.tijdzone), q.bestand, q.soort, q.reden]
+            for q in report.geweigerd
+        ),
         empty="Geen bestanden in quarantaine.",
         start=last + 3,
         autofilter=False,
@@ -799,7 +519,7 @@ def _value_format(metric: str, value: float) -> tuple[float, str]:
     return value, COUNT if whole else "#,##0.0"
 
 
-def _write_alerts_sheet(sheet: Worksheet, report: ControllerReport) -> None:
+def _write_alerts_sheet(sheet: Worksheet, report: Snapshot) -> None:
     columns = [
         Column("status", 13),
         Column("ernst", 13),
@@ -816,25 +536,25 @@ def _write_alerts_sheet(sheet: Worksheet, report: ControllerReport) -> None:
         columns,
         (
             [
-                a.status_label,
-                a.ernst,
+                a.status.label,
+                a.ernst.label if a.ernst else None,
                 a.regel,
                 a.titel,
-                a.sinds,
+                _local(a.sinds, report.tijdzone),
                 a.bevestigd_door,
-                a.bevestigd_op,
+                _local(a.bevestigd_op, report.tijdzone),
                 None,
             ]
-            for a in report.alerts
+            for a in report.signaleringen
         ),
         empty="Geen signaleringen (de regels zijn nog niet geëvalueerd: monitorbot evaluate).",
     )
-    for offset, alert in enumerate(report.alerts):
+    for offset, alert in enumerate(report.signaleringen):
         if alert.waarde is None:
             continue
         value, number_format = _value_format(alert.metric, alert.waarde)
         sheet.cell(first + offset, 8, value).number_format = number_format
-    if report.alerts:
+    if report.signaleringen:
         _highlight(sheet, f"B{first}:B{last}", f'B{first}="kritiek"', RED_FILL)
         _highlight(sheet, f"B{first}:B{last}", f'B{first}="waarschuwing"', ORANGE_FILL)
     _layout(sheet, columns, freeze="A3")
@@ -843,7 +563,7 @@ def _write_alerts_sheet(sheet: Worksheet, report: ControllerReport) -> None:
 # --------------------------------------------------------------------------- workbook
 
 SHEETS = (
-    ("Begroting", lambda sheet, report: write_budget_sheet(sheet, report.budget)),
+    ("Begroting", lambda sheet, report: write_budget_sheet(sheet, report.begroting)),
     ("Maanden", _write_months_sheet),
     ("Aanbieders", _write_providers_sheet),
     ("Wachttijden", _write_waits_sheet),
@@ -852,13 +572,13 @@ SHEETS = (
 )
 
 
-def write_workbook(report: ControllerReport, path: Path) -> Path:
+def write_workbook(report: Snapshot, path: Path) -> Path:
     """The controller workbook, one sheet per subject, the budget first."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name, write in SHEETS:
         write(workbook.create_sheet(name), report)
-    workbook.properties.title = budget_table.title(report.budget, thousands=False)
+    workbook.properties.title = budget_table.title(report.begroting, thousands=False)
     workbook.properties.creator = "monitorbot"
     workbook.save(path)
     return path

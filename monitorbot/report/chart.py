@@ -14,8 +14,8 @@ import io
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from monitorbot.forecast.prognosis import MonthlyPrognosis
-from monitorbot.money import format_euros
+from monitorbot.core.money import format_euros
+from monitorbot.forecast.results import MonthlyPrognosis
 
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 DECLARED, EXPECTED, FORECAST, BUDGET = "#7f7f7f", "#1f5fa8", "#1f5fa8", "#c0392b"

@@ -11,6 +11,7 @@ the age band the reports use.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 
 #: Key used by the demo and the tests. Never use it for real data: anybody can
@@ -92,6 +93,26 @@ class Pseudonymizer:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("een Pseudonymizer bevat een sleutel en wordt niet geserialiseerd")
+
+
+#: Nine digits in a row, possibly grouped by dots, spaces or dashes ("123.456.789").
+_NINE_DIGITS = re.compile(r"(?<!\d)(?<!\d[.\- ])\d(?:[.\- ]?\d){8}(?![.\- ]?\d)")
+HIDDEN = "<9 cijfers verborgen>"
+
+
+def looks_like_bsn(text: str) -> bool:
+    """Whether free text holds nine digits in a row: treated as a possible BSN.
+
+    No 11-proef here: a mistyped BSN is still personal data. People's free text
+    (a rule's description, an acknowledgement, a correction's reason) that
+    reaches chat, reports or the console is refused when this is true.
+    """
+    return _NINE_DIGITS.search(text) is not None
+
+
+def redact(text: str) -> str:
+    """Hide every run of nine digits (defence in depth for text shown to people)."""
+    return _NINE_DIGITS.sub(HIDDEN, text)
 
 
 AGE_BANDS: tuple[tuple[int, str], ...] = (

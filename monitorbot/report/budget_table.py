@@ -12,9 +12,8 @@ import io
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from monitorbot.forecast.prognosis import BudgetReport, PerceelPrognose
-from monitorbot.money import format_euros, format_percentage, plain_euros
-from monitorbot.notify.message import Table
+from monitorbot.core.money import format_euros, format_percentage, plain_euros
+from monitorbot.forecast.results import BudgetReport, PerceelPrognose
 
 CSV_COLUMNS = [
     "perceel",
@@ -68,7 +67,7 @@ def title(report: BudgetReport, *, thousands: bool = True) -> str:
     unit = "bedragen × € 1.000" if thousands else "bedragen in €"
     return (
         f"{report.gemeente_naam} ({report.gemeente}) — begroting {report.jaar}{versie}, "
-        f"prognose zoals bekend op {report.as_of:%d-%m-%Y}; {unit}"
+        f"prognose {report.peildatum.label}; {unit}"
     )
 
 
@@ -165,15 +164,16 @@ def to_xlsx(report: BudgetReport, path: Path) -> None:
     for that sheet (`workbook.write_budget_sheet`), which builds on this module's
     title and footnotes, hence the import here rather than at the top.
     """
-    from monitorbot.notify.workbook import budget_workbook
+    from monitorbot.report.workbook import budget_workbook
 
     budget_workbook(report, sheet_title=f"Begroting {report.jaar}").save(path)
 
 
-def to_message_table(report: BudgetReport) -> Table:
-    """The table for chat and e-mail: the same cells as the console table, × € 1.000."""
-    return Table(
-        columns=_header(report),
-        rows=[[c.replace("**", "") for c in _cells(row)] for row in _rows(report)],
-        align=["l", "r", "r", "r", "c", "r"],
-    )
+#: Column alignment of the council table: perceel left, amounts right, V/N centred.
+ALIGN = ("l", "r", "r", "r", "c", "r")
+
+
+def council_rows(report: BudgetReport) -> tuple[list[str], list[list[str]]]:
+    """Header and rows as chat, e-mail and HTML show them: the console's cells, × € 1.000."""
+    rows = [[c.replace("**", "") for c in _cells(row)] for row in _rows(report)]
+    return _header(report), rows

@@ -1,0 +1,220 @@
+"""Gather a snapshot: the figures of one municipality at one peildatum, from the database.
+
+The evaluation calls this after measuring its rules (their rows are reused,
+not measured again); `monitorbot report ...` calls it without rules. Either
+way the snapshot holds the same parts, computed the same way, so a figure in
+the workbook is the figure in the kernteam message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from monitorbot.core.calendar import through_month
+from monitorbot.core.privacy import redact
+from monitorbot.core.states import SEVERITY_ORDER, AlertStatus
+from monitorbot.evaluate.catalogue import METRIC_ORDER, MIN_CLIENTS
+from monitorbot.evaluate.lifecycle import AlertState
+from monitorbot.evaluate.metrics import MetricContext, measure
+from monitorbot.evaluate.snapshot import (
+    AlertLogEntry,
+    DataQuality,
+    Deliveries,
+    FailedDelivery,
+    FindingCount,
+    Groei,
+    QuarantinedFile,
+    Snapshot,
+    WaitingTime,
+)
+from monitorbot.forecast.why import year_on_year
+from monitorbot.store.queries import outbox, quality
+from monitorbot.store.queries.alerts import LatestInputs
+
+#: What every snapshot measures, whatever the rules ask: the workbook and digest show them.
+REPORTED_METRICS = (("wachttijd_mediaan_dagen", "perceel_aanbieder"),)
+STATUS_ORDER = {AlertStatus.FIRING: 0, AlertStatus.PENDING: 1, AlertStatus.RESOLVED: 2}
+
+
+def collect_snapshot(
+    ctx: MetricContext, *, now: datetime, alerts: Iterable[AlertLogEntry]
+) -> Snapshot:
+    """The snapshot of `ctx`'s municipality at its peildatum, with the alerts as they stand."""
+    for metric, scope in REPORTED_METRICS:
+        measure(ctx, metric, scope)
+    since, before = ctx.window_end - quality.WINDOW, ctx.window_end
+    return Snapshot(
+        gemeente=ctx.gemeente,
+        gemeente_naam=ctx.settings.naam,
+        peildatum=ctx.peildatum,
+        berekend_op=now,
+        tijdzone=ctx.config.deployment.tijdzone,
+        hoge_kosten_grens_cents=ctx.config.deployment.hoge_kosten_grens,
+        begroting=ctx.budget,
+        maanden=tuple(m for m in ctx.budget.maanden if m.model is not None),
+        aanbieders=tuple(ctx.providers),
+        wachttijden=tuple(_waiting_times(ctx)),
+        groei=tuple(_growth(ctx)),
+        metingen=dict(ctx.measured),
+        datakwaliteit=DataQuality(
+            venster_dagen=quality.WINDOW.days,
+            geweigerde_bestanden=sum(
+                not f.hersteld
+                for f in quality.rejected_files(
+                    ctx.session, ctx.gemeente, before=before, since=since
+                )
+            ),
+            bevindingen=sum(
+                r.aantal
+                for r in quality.finding_counts(
+                    ctx.session, ctx.gemeente, before=before, since=since
+                )
+            ),
+        ),
+        bevindingen=tuple(_finding_counts(ctx, before)),
+        geweigerd=tuple(_quarantined(ctx, before)),
+        signaleringen=tuple(sorted(alerts, key=_alert_order)),
+        bezorging=_deliveries(ctx.session, ctx.gemeente, since),
+    )
+
+
+def _waiting_times(ctx: MetricContext) -> Iterable[WaitingTime]:
+    """The waiting-time metric per perceel × provider, exactly as the alert rules see it."""
+    for row in measure(ctx, "wachttijd_mediaan_dagen", "perceel_aanbieder"):
+        figures = row.invoer
+        agb = row.labels.get("aanbieder", "")
+        yield WaitingTime(
+            perceel=row.labels["perceel"],
+            perceel_naam=ctx.perceel_naam(row.labels["perceel"]),
+            agb=agb,
+            aanbieder=ctx.settings.aanbieder_naam(agb) if agb else "onbekend",
+            gestart=int(figures["gestart"]),
+            mediaan_dagen=float(figures["mediaan_dagen"]),
+            p90_dagen=float(figures["p90_dagen"]),
+            norm_dagen=figures["norm_dagen"],
+            boven_norm=figures["boven_norm"],
+        )
+
+
+def _growth(ctx: MetricContext) -> Iterable[Groei]:
+    """Per ZIN perceel: this year and last over the same care months, same vintage.
+
+    Left out below MIN_CLIENTS clients in either year: with few clients a top-10
+    share or a high-cost count points at a family.
+    """
+    for perceel in ctx.top_level:
+        if perceel.soort != "zin":
+            continue
+        previous, current = year_on_year(
+            ctx.session,
+            ctx.gemeente,
+            ctx.members(perceel),
+            ctx.year,
+            ctx.as_of,
+            high_cost_cents=ctx.config.deployment.hoge_kosten_grens,
+        )
+        if not previous.kosten_cents or not current.kosten_cents:
+            continue
+        if min(previous.clienten, current.clienten) < MIN_CLIENTS:
+            continue
+        yield Groei(
+            perceel=perceel.id,
+            naam=perceel.naam,
+            tot_maand=through_month(ctx.as_of, ctx.year),
+            vorig=previous,
+            huidig=current,
+            indexatie_pct=ctx.settings.indexatie_pct(ctx.year, perceel.id),
+        )
+
+
+def _finding_counts(ctx: MetricContext, before: datetime) -> Iterable[FindingCount]:
+    """Findings counted per kind and provider; never their raw values or descriptions."""
+    for row in quality.finding_counts(ctx.session, ctx.gemeente, before=before):
+        yield FindingCount(
+            soort=row.soort,
+            agb=row.agb,
+            aanbieder=ctx.settings.aanbieder_naam(row.agb) if row.agb else "onbekend",
+            aantal=row.aantal,
+            bedrag_cents=row.bedrag_cents,
+            eerst=row.eerst,
+            laatst=row.laatst,
+        )
+
+
+def _quarantined(ctx: MetricContext, before: datetime) -> Iterable[QuarantinedFile]:
+    """Rejected files with the reason; the reason is already free of personal data at
+    ingestion, and nine-digit runs are hidden once more here (defence in depth)."""
+    for file in quality.rejected_files(ctx.session, ctx.gemeente, before=before):
+        prefix = f"{file.naam}, "
+        reason = file.reden[len(prefix) :] if file.reden.startswith(prefix) else file.reden
+        yield QuarantinedFile(
+            bestand=redact(file.bestand),
+            soort=file.soort,
+            ingelezen_op=file.ingelezen_op,
+            reden=redact(reason),
+        )
+
+
+def _deliveries(session: Session, gemeente: str, since: datetime) -> Deliveries:
+    return Deliveries(
+        mislukt=tuple(
+            FailedDelivery(kanaal, via, fout)
+            for kanaal, via, fout in outbox.failed_deliveries(session, gemeente, since=since)
+        ),
+        wachtend=outbox.waiting_deliveries(session, gemeente),
+    )
+
+
+def alert_entries(
+    states: Iterable[AlertState],
+    observed: dict[str, tuple[str, float | None, dict]],
+    stored: dict[int, LatestInputs],
+) -> list[AlertLogEntry]:
+    """Every alert that holds or held, with the inputs of its latest observation.
+
+    `observed` has this evaluation's observations by fingerprint; an alert whose
+    rule was not evaluated keeps the inputs of its latest stored evaluation.
+    """
+    entries = []
+    for state in states:
+        if state.status == AlertStatus.INACTIEF:
+            continue
+        if state.fingerprint in observed:
+            metric, waarde, invoer = observed[state.fingerprint]
+        elif state.id is not None and state.id in stored:
+            latest = stored[state.id]
+            metric, waarde, invoer = latest.metric, latest.waarde, latest.invoer
+        else:
+            metric, waarde, invoer = "", None, {}
+        entries.append(
+            AlertLogEntry(
+                id=state.id,
+                regel=state.regel,
+                titel=state.titel or state.regel,
+                status=state.status,
+                ernst=state.ernst,
+                sinds=state.sinds,
+                bevestigd_door=state.bevestigd_door,
+                bevestigd_op=state.bevestigd_op,
+                metric=metric,
+                waarde=waarde,
+                invoer=invoer,
+            )
+        )
+    return entries
+
+
+def _alert_order(entry: AlertLogEntry) -> tuple:
+    """Active first, most severe first, then the catalogue's order (the budget first) and the
+    largest impact: how every list and the kernteam message order them."""
+    return (
+        STATUS_ORDER.get(entry.status, 3),
+        SEVERITY_ORDER.get(entry.ernst or "", 2),
+        METRIC_ORDER.get(entry.metric, len(METRIC_ORDER)),
+        -entry.impact,
+        entry.regel,
+        entry.titel,
+    )

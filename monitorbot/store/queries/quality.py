@@ -1,0 +1,169 @@
+"""Data quality as known at a peildatum: findings and quarantined files.
+
+Findings and rejected files are counted by when they were found: the digest's
+line, the workbook's sheet and the data-quality metrics read these functions.
+Only aggregates and the ingest's own (already de-personalised) reasons leave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from monitorbot.core.states import BestandStatus
+from monitorbot.store import models
+
+WINDOW = timedelta(days=31)  # "what arrived wrong in the last month"
+
+
+def file_name(offered: str) -> str:
+    """A file's own name, without folders or the archive around it (`a.zip!b.xml` → `b.xml`)."""
+    return PurePosixPath(offered.split("!")[-1].replace("\\", "/")).name
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    soort: str
+    agb: str | None
+    aantal: int
+    bedrag_cents: int
+    eerst: datetime
+    laatst: datetime
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    naam: str  # as offered: a path, or `archive.zip!member`
+    soort: str
+    ingelezen_op: datetime
+    reden: str
+    hersteld: bool = False  # a file of the same name (or message) was ingested after it
+
+    @property
+    def bestand(self) -> str:
+        return file_name(self.naam)
+
+
+@dataclass(frozen=True)
+class TotalsMismatch:
+    """A declaration whose TotaalIngediendBedrag is not the sum of its lines."""
+
+    naam: str
+    aanbieder: str | None
+    totaal_cents: int
+    verschil_cents: int
+
+    @property
+    def bestand(self) -> str:
+        return file_name(self.naam)
+
+    @property
+    def som_cents(self) -> int:
+        return self.totaal_cents - self.verschil_cents
+
+
+def finding_counts(
+    session: Session,
+    gemeente: str,
+    *,
+    before: datetime,
+    since: datetime | None = None,
+    soort: str | None = None,
+) -> list[FindingRow]:
+    """Findings per kind and provider found in [since, before): counts, amounts, first, last."""
+    finding = models.Bevinding
+    query = select(
+        finding.soort,
+        finding.aanbieder_agb,
+        func.count(),
+        func.coalesce(func.sum(finding.bedrag_cents), 0),
+        func.min(finding.gevonden_op),
+        func.max(finding.gevonden_op),
+    ).where(finding.gemeente_code == gemeente, finding.gevonden_op < before)
+    if since is not None:
+        query = query.where(finding.gevonden_op >= since)
+    if soort is not None:
+        query = query.where(finding.soort == soort)
+    rows = session.execute(
+        query.group_by(finding.soort, finding.aanbieder_agb).order_by(
+            finding.soort, finding.aanbieder_agb
+        )
+    ).all()
+    return [
+        FindingRow(kind, agb, int(n), int(amount), first, last)
+        for kind, agb, n, amount, first, last in rows
+    ]
+
+
+def rejected_files(
+    session: Session, gemeente: str, *, before: datetime, since: datetime | None = None
+) -> list[RejectedFile]:
+    """Files rejected in [since, before), newest first, with the reason the ingest gave."""
+    file = models.Bronbestand
+    query = select(file.bestandsnaam, file.soort, file.ingelezen_op, file.foutmelding).where(
+        file.gemeente_code == gemeente,
+        file.status == BestandStatus.GEWEIGERD,
+        file.ingelezen_op < before,
+    )
+    if since is not None:
+        query = query.where(file.ingelezen_op >= since)
+    rows = session.execute(query.order_by(file.ingelezen_op.desc(), file.id.desc())).all()
+    return [
+        RejectedFile(name, soort, when, reason or "", _corrected(session, name, when, before))
+        for name, soort, when, reason in rows
+    ]
+
+
+def _corrected(session: Session, name: str, rejected_at: datetime, before: datetime) -> bool:
+    """Whether a file of the same name was ingested after the rejection (and before the cut).
+
+    A controller who fixes a rejected export and offers it again has dealt with
+    it; its quarantine alert should resolve. One query per rejected file: they
+    are few, and a file name is compared in full or as the last path part.
+    """
+    file = models.Bronbestand
+    base = file_name(name)
+    found = session.scalar(
+        select(func.count())
+        .select_from(file)
+        .where(
+            file.status == BestandStatus.INGELEZEN,
+            file.ingelezen_op > rejected_at,
+            file.ingelezen_op < before,
+            or_(
+                file.bestandsnaam == name,
+                file.bestandsnaam == base,
+                file.bestandsnaam.like(f"%/{base}"),
+                file.bestandsnaam.like(f"%!{base}"),
+            ),
+        )
+    )
+    return bool(found)
+
+
+def totals_mismatches(
+    session: Session, gemeente: str, *, since: datetime, before: datetime, limit: int = 10
+) -> list[TotalsMismatch]:
+    """The declarations whose total does not add up, found in [since, before), largest first."""
+    finding, file = models.Bevinding, models.Bronbestand
+    rows = session.execute(
+        select(file.bestandsnaam, finding.aanbieder_agb, finding.waarde, finding.bedrag_cents)
+        .join(file, file.id == finding.bestand_id)
+        .where(
+            finding.gemeente_code == gemeente,
+            finding.soort == "totaal_mismatch",
+            finding.gevonden_op >= since,
+            finding.gevonden_op < before,
+        )
+        .order_by(func.abs(finding.bedrag_cents).desc(), finding.id)
+        .limit(limit)
+    ).all()
+    return [
+        TotalsMismatch(name, agb, int(total or 0), int(difference or 0))
+        for name, agb, total, difference in rows
+        if (total or "").lstrip("-").isdigit()
+    ]

@@ -1,0 +1,45 @@
+"""The architecture, as the code follows it: contracts that fail the build, not a reviewer.
+
+The layer rule (core → config → store → ingest | forecast → evaluate → report →
+notify → app → service → cli) and the snapshot rule (reports and message
+builders never reach the database) are written down as import-linter contracts
+in pyproject.toml; this test runs them, so a backwards import fails CI with the
+import chain that caused it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+LINT = "import sys; from importlinter.cli import lint_imports_command; sys.argv[1:] = []; lint_imports_command()"  # noqa: E501
+
+
+def test_import_contracts_hold():
+    done = subprocess.run(
+        [sys.executable, "-c", LINT], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "4 kept, 0 broken" in done.stdout
+
+
+def test_a_backwards_import_is_caught(tmp_path):
+    """The contracts are not vacuous: a report module that reaches the database breaks them."""
+    shutil.copytree(REPO / "monitorbot", tmp_path / "monitorbot")
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    probe = tmp_path / "monitorbot" / "report" / "probe.py"
+    probe.write_text("import monitorbot.store.db  # a report that queries on its own\n")
+    done = subprocess.run(
+        [sys.executable, "-c", LINT.replace("[]", "['--no-cache']")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "monitorbot.report.probe -> monitorbot.store.db" in done.stdout

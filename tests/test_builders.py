@@ -1,0 +1,150 @@
+"""Builders and reports on a hand-made snapshot: exact texts, no database, no forecast.
+
+The kernteam message, the manager digest, the controller workbook and the HTML
+report are pure functions of one snapshot. These tests give them the snapshot
+of tests/snapshots.py and read what a person reads, to the character.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from openpyxl import load_workbook
+
+from monitorbot.evaluate.snapshot import Snapshot
+from monitorbot.notify.alerts import alert_messages
+from monitorbot.notify.digest import digest_message
+from monitorbot.notify.render import to_text
+from monitorbot.report import budget_table, html_report, workbook
+from tests import snapshots
+
+
+def test_kernteam_message_quotes_the_snapshot():
+    message = alert_messages(snapshots.evaluation())["kernteam"]
+    assert message.title == "monitorbot Testdorp: 1 signalering(en) — stand 10-11-2026"
+    assert message.summary == (
+        "Kosten en wachttijden sociaal domein, stand 10-11-2026; bericht voor kernteam. "
+        "Bedragen in euro's, afgerond."
+    )
+    (section,) = message.sections
+    fields = {f.label: f.value for f in section.fields}
+    assert fields == {
+        "Waarde": "-22,8 %",
+        "Drempel": "-15,0 %",
+        "80 %-interval prognose": "€ 7.061.259 – € 7.461.259",
+        "Begroting": "€ 5.915.000",
+        "Prognose": "€ 7.261.259",
+        "Restant": "€ -1.346.259",
+        "V/N": "N",
+        "Afwijking": "-22,8 %",
+        "Gedeclareerd tot nu": "€ 5.600.000",
+        "Verwacht compleet": "€ 5.980.000",
+        "Nummer": "#7",
+    }
+    assert section.details[0] == (
+        "Waarom (januari t/m oktober 2026 t.o.v. dezelfde maanden van 2025): Kostengroei "
+        "+15,2% (exclusief indexatie van 3,8%): +4,8 %-punt door de 10 duurste cliënten, "
+        "+10,7 %-punt door hogere kosten per cliënt, -0,3 %-punt door het aantal cliënten; "
+        "unieke cliënten -0,4%."
+    )
+    assert section.details[2] == (
+        "De 10 duurste cliënten zijn 27% van de kosten; 2 cliënt(en) boven € 250.000 "
+        "in die maanden."
+    )
+    assert [a.name for a in message.attachments] == ["jeugd-zin-2026.png"]
+
+
+def test_digest_is_the_table_three_highlights_and_one_line_each():
+    digest = digest_message(snapshots.snapshot(), with_workbook=False)
+    assert digest.title == "monitorbot Testdorp: overzicht, stand 10-11-2026"
+    table, highlights, alerts, waiting, quality, delivery = digest.sections
+    assert table.text == (
+        "Testdorp (0384) — begroting 2026 primitieve begroting, prognose stand 10-11-2026; "
+        "bedragen × € 1.000"
+    )
+    assert table.table is not None
+    assert table.table.rows[0] == [
+        "Jeugd zorg in natura (ZIN)",
+        "5.915",
+        "7.261",
+        "-1.346",
+        "N",
+        "-23%",
+    ]
+    assert table.table.rows[-1] == ["Totaal", "7.536", "8.741", "-1.205", "N", "-16%"]
+    assert highlights.text == (
+        "Jeugd zorg in natura (ZIN): prognose € 7.261.259 tegen een begroting van € 5.915.000 "
+        "(-22,8 %, N). Jeugdhulp De Knikkerbaan — Jeugd ambulant: 93 dagen (drempel 84 dagen) "
+        "— de mediane wachttijd ligt boven de norm."
+    )
+    assert alerts.text == "2 open (2 kritiek), waarvan 1 besproken in het kernteam."
+    assert waiting.text == (
+        "Jeugdhulp De Knikkerbaan — Jeugd ambulant: mediaan 93 dagen, norm 56 dagen."
+    )
+    assert quality.text == (
+        "1 bestand(en) in quarantaine en 3 bevinding(en) bij het inlezen in de 31 dagen "
+        "tot de peildatum."
+    )
+    assert delivery.text == (
+        "Bezorging mislukt (wordt niet opnieuw geprobeerd): managers via teams: webhook 404."
+    )
+
+
+def test_a_snapshot_reads_back_to_the_same_outputs():
+    """Stored as JSON with its evaluation, a snapshot renders the same texts later."""
+    original = snapshots.snapshot()
+    again = Snapshot.from_json(original.to_json())
+    assert to_text(digest_message(again, with_workbook=False)) == to_text(
+        digest_message(original, with_workbook=False)
+    )
+    assert html_report.render_html(again) == html_report.render_html(original)
+
+
+def test_workbook_holds_the_snapshot_to_the_cent(tmp_path):
+    path = workbook.write_workbook(snapshots.snapshot(), tmp_path / "w.xlsx")
+    book = load_workbook(path)
+    rows = {r[0]: r for r in book["Begroting"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert rows["jeugd-zin"][1:6] == ("Jeugd zorg in natura (ZIN)", 5915000, 7261259, -1346259, "N")
+    assert rows["jeugd-zin"][6] == (5915000 - 7261259) / 5915000
+    waits = list(book["Wachttijden"].iter_rows(min_row=3, values_only=True))
+    assert waits[0][:7] == (
+        "Jeugd ambulant",
+        "Jeugdhulp De Knikkerbaan",
+        "98990102",
+        40,
+        93,
+        160,
+        56,
+    )
+    alerts = list(book["Signaleringen"].iter_rows(min_row=3, values_only=True))
+    assert [a[0] for a in alerts] == ["actief", "actief"]
+    files = [
+        r for r in book["Datakwaliteit"].iter_rows(values_only=True) if r[1] == "jw323-kapot.xml"
+    ]
+    assert files and files[0][3] == "regel 3: ongeldige datum"
+
+
+def test_a_value_that_looks_like_a_formula_stays_text(tmp_path):
+    snapshot = snapshots.snapshot()
+    hostile = dataclasses.replace(
+        snapshot.geweigerd[0], bestand='=HYPERLINK("http://x","klik")', reden="=1+1"
+    )
+    path = workbook.write_workbook(
+        dataclasses.replace(snapshot, geweigerd=(hostile,)), tmp_path / "w.xlsx"
+    )
+    sheet = load_workbook(path)["Datakwaliteit"]
+    cells = [
+        c for row in sheet.iter_rows() for c in row if c.value and str(c.value).startswith("=")
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_html_report_shows_the_same_figures_escaped():
+    snapshot = snapshots.snapshot()
+    page = html_report.render_html(snapshot)
+    assert "<title>monitorbot Testdorp (0384): rapportage oktober 2026</title>" in page
+    assert ">7.261<" in page and ">-1.346<" in page and ">-23%<" in page
+    assert budget_table.title(snapshot.begroting) in page
+    assert ">93 d<" in page and "Jeugdhulp De Knikkerbaan" in page
+    hostile = dataclasses.replace(snapshot, gemeente_naam="<script>alert(1)</script>")
+    assert "<script>alert(1)</script>" not in html_report.render_html(hostile)
