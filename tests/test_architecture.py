@@ -43,3 +43,12 @@ def test_a_backwards_import_is_caught(tmp_path):
     )
     assert done.returncode != 0
     assert "monitorbot.report.probe -> monitorbot.store.db" in done.stdout
+
+
+def test_the_code_is_ruff_clean():
+    """Lint and format rules of pyproject.toml hold for every file (as the guide asks)."""
+    for args in (["check", "."], ["format", "--check", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *args], cwd=REPO, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout[-3000:]

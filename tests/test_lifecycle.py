@@ -13,8 +13,8 @@ from monitorbot.evaluate.lifecycle import (
     fingerprint,
     observe,
 )
-from monitorbot.evaluate.snapshot import Measurement
 from monitorbot.evaluate.rules import Rule
+from monitorbot.evaluate.snapshot import Measurement
 
 GEMEENTE = "9999"
 NOV = datetime(2026, 11, 10, 7, tzinfo=UTC)

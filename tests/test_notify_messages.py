@@ -93,7 +93,7 @@ def test_messages_survive_the_outbox_round_trip(built):
 
 def test_digest_has_the_table_three_highlights_and_the_status(built):
     _, digest = built
-    table, highlights, alerts, waiting, quality, delivery = digest.sections
+    table, highlights, alerts, waiting, quality, _delivery = digest.sections
     assert table.table is not None
     rows = {row[0].strip(): row for row in table.table.rows}
     assert rows["Jeugd zorg in natura (ZIN)"][1] == "5.915"
