@@ -90,7 +90,7 @@ def municipality_run() -> list[Part]:
 
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo"
-        generate_demo(demo)
+        generate_demo(demo, vandaag=AS_OF)
         engine = db.make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
         db.upgrade(engine)
         config = load_config(REPO / "config")

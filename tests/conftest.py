@@ -13,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / "config"
 SHARED = REPO.parent / "shared"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEMO_VANDAAG = date(2026, 11, 10)
+"""The day the demo plays on in tests: the one config/ is written for (budget 2026,
+indexation 2023–2026), so the figures the tests expect stay put."""
 
 
 def postgres_url() -> str:
@@ -115,7 +119,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from monitorbot.demo.generate import generate_demo
 
     folder = tmp_path_factory.mktemp("demo") / "standaard"
-    generate_demo(folder, seed=2026, scenario="standaard")
+    generate_demo(folder, seed=2026, scenario="standaard", vandaag=DEMO_VANDAAG)
     return folder
 
 

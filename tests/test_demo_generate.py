@@ -25,15 +25,29 @@ import pytest
 import yaml
 from lxml import etree
 
-from monitorbot.demo.catalog import DEMO_GEMEENTE, INDEXATIE, PRODUCTS, PROVIDERS
+from monitorbot.demo import months
+from monitorbot.demo.budget import demo_budget
+from monitorbot.demo.catalog import (
+    BUDGET_PERCELEN,
+    DEMO_GEMEENTE,
+    INDEXATIE,
+    PRODUCTS,
+    PROVIDERS,
+    ROLLED_UP,
+    VERWACHTE_GROEI,
+    tariff_cents,
+)
+from monitorbot.demo.dirty import DIRTY_PLANS
 from monitorbot.demo.generate import generate_demo
 from monitorbot.demo.manifest import DemoManifest
-from monitorbot.demo.scenarios import SCENARIOS
+from monitorbot.demo.scenarios import SCENARIOS, scenario_named
+from monitorbot.demo.timeline import calendar_for
+from tests.conftest import DEMO_VANDAAG
 
 REPO = Path(__file__).resolve().parents[1]
 ISTANDAARDEN = REPO.parent / "shared" / "istandaarden"
 CONFIG = REPO / "config"
-AS_OF = date(2026, 11, 10)
+AS_OF = DEMO_VANDAAG
 YOUTH_LEAF_PERCELEN = (
     "jeugd-ambulant",
     "jeugd-verblijf",
@@ -287,7 +301,7 @@ def _prepare_used_folder(path: Path) -> None:
 
 def _generate(job: tuple[Path, int, str]) -> DemoManifest:
     path, seed, scenario = job
-    return generate_demo(path, seed=seed, scenario=scenario)
+    return generate_demo(path, seed=seed, scenario=scenario, vandaag=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -424,7 +438,7 @@ def test_scenarios_change_youth_care_only(demo: Callable[[str], Demo]) -> None:
 
 def test_unknown_scenario_is_refused_with_the_known_names(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="standaard, trendbreuk, late-aanbieder, krimp"):
-        generate_demo(tmp_path, scenario="paniek")
+        generate_demo(tmp_path, scenario="paniek", vandaag=AS_OF)
 
 
 # --------------------------------------------------------------------------- manifest
@@ -840,3 +854,234 @@ def test_budget_2026_tells_the_intended_story(demo: Callable[[str], Demo]) -> No
         "wmo-eigen-bijdrage",
     ):
         assert abs(afwijking(perceel, truth[perceel])) <= 0.05, perceel
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def test_vandaag_is_required(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="vandaag"):
+        generate_demo(tmp_path)  # type: ignore[call-arg]
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("vandaag", "period", "simulation"),
+    [
+        (date(2026, 11, 10), ("2023-01", "2026-10"), ("2014-01", "2026-12")),
+        (date(2027, 1, 1), ("2023-01", "2026-12"), ("2014-01", "2026-12")),
+        (date(2027, 2, 15), ("2024-01", "2027-01"), ("2015-01", "2027-12")),
+        (date(2026, 1, 20), ("2022-01", "2025-12"), ("2013-01", "2025-12")),
+    ],
+)
+def test_the_calendar_follows_from_vandaag(
+    vandaag: date, period: tuple[str, str], simulation: tuple[str, str]
+) -> None:
+    calendar = calendar_for(vandaag)
+    assert calendar.as_of == vandaag
+    assert (months.label(calendar.period_first), months.label(calendar.period_last)) == period
+    assert (
+        months.label(calendar.simulation_first),
+        months.label(calendar.simulation_last),
+    ) == simulation
+
+
+def test_stories_start_where_they_always_did_on_the_old_date_and_move_along() -> None:
+    """On 2026-11-10 every planted month is what it was when the calendar was fixed."""
+
+    def planted(vandaag: date) -> tuple[str, str, str, list[str]]:
+        calendar = calendar_for(vandaag)
+        trendbreuk = scenario_named("trendbreuk", calendar).trendbreuk
+        late = scenario_named("late-aanbieder", calendar).late
+        krimp = scenario_named("krimp", calendar).krimp
+        assert trendbreuk and late and krimp
+        dirty = [months.label(plan.care_month(calendar)) for plan in DIRTY_PLANS]
+        return (
+            months.label(trendbreuk.vanaf),
+            months.label(late.vanaf),
+            months.label(krimp.vanaf),
+            dirty,
+        )
+
+    assert planted(AS_OF) == (
+        "2025-07",
+        "2026-04",
+        "2023-01",
+        ["2025-05", "2024-11", "2026-06", "2025-02", "2025-09", "2026-03"],
+    )
+    assert planted(date(2027, 2, 15)) == (
+        "2026-07",
+        "2026-07",
+        "2024-01",
+        ["2025-08", "2025-02", "2026-09", "2025-05", "2025-12", "2026-06"],
+    )
+
+
+def test_a_year_without_configured_indexation_keeps_its_prices() -> None:
+    assert max(INDEXATIE) == 2026  # the years config/gemeenten/9999-demodorp.yaml covers
+    for product in PRODUCTS:
+        assert tariff_cents(product, 2028) == tariff_cents(product, 2027)
+        assert tariff_cents(product, 2027) == tariff_cents(product, 2026)
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def test_budget_catalogue_matches_the_config() -> None:
+    begroting = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")
+    assert tuple(begroting["bedragen"]) == BUDGET_PERCELEN
+    rolled_up = {
+        p["id"]: p["onderdeel_van"]
+        for p in percelen_config()["percelen"]
+        if p.get("onderdeel_van") in BUDGET_PERCELEN
+    }
+    assert rolled_up == ROLLED_UP
+    assert set(VERWACHTE_GROEI) <= set(BUDGET_PERCELEN)
+
+
+def test_demo_budget_2026_reproduces_what_the_controller_wrote(
+    demo: Callable[[str], Demo],
+) -> None:
+    """Jaarrekening 2024 + indexation 2025/2026 + two years of expected growth."""
+    manifest = demo("standaard").manifest
+    budget = demo_budget(2026, manifest.truth_totals_cents["2024"])
+    written = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")["bedragen"]
+    for perceel in ("jeugd-zin", "wmo-hh-zin", "wmo-begeleiding-zin"):
+        assert budget[perceel] == pytest.approx(written[perceel] * 100, rel=0.10), perceel
+    assert all(cents % 100_000 == 0 for cents in budget.values())  # whole thousands of euros
+    assert budget["wmo-eigen-bijdrage"] < 0
+    assert manifest.begrotingen_cents["2026"] == budget
+    assert list(manifest.begrotingen_cents) == ["2023", "2024", "2025", "2026"]
+
+
+# --------------------------------------------------------------------------- any date
+
+OTHER_DAYS: dict[str, date] = {
+    "2027-02-15": date(2027, 2, 15),
+    "2026-01-20": date(2026, 1, 20),
+    "2027-02-15-opnieuw": date(2027, 2, 15),  # the same day again: identical files?
+}
+
+
+def _generate_on(job: tuple[Path, date]) -> DemoManifest:
+    path, vandaag = job
+    return generate_demo(path, seed=2026, scenario="standaard", vandaag=vandaag)
+
+
+@pytest.fixture(scope="module")
+def other_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Demo]:
+    """The standard scenario on days other than the one config/ is written for.
+
+    One generation per day, plus the first day once more to prove determinism,
+    side by side in worker processes.
+    """
+    paths = {name: tmp_path_factory.mktemp(f"demo-{name}") for name in OTHER_DAYS}
+    workers = max(1, min(len(OTHER_DAYS), os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        jobs = [(paths[name], vandaag) for name, vandaag in OTHER_DAYS.items()]
+        manifests = list(pool.map(_generate_on, jobs))
+    return {
+        name: Demo(paths[name], manifest)
+        for name, manifest in zip(OTHER_DAYS, manifests, strict=True)
+    }
+
+
+def _dagtekeningen(path: Path) -> list[date]:
+    """Every Dagtekening in a message: the header's and, in a 323, DeclaratieDagtekening."""
+    return [
+        date.fromisoformat(d.decode())
+        for d in re.findall(rb"Dagtekening>([0-9-]+)<", path.read_bytes())
+    ]
+
+
+@pytest.mark.parametrize("day", ["2027-02-15", "2026-01-20"])
+def test_the_period_ends_in_the_month_before_vandaag(other_days: dict[str, Demo], day: str) -> None:
+    current, vandaag = other_days[day], OTHER_DAYS[day]
+    last = months.month_of(vandaag) - 1
+    first = months.month_at(months.year_of(last) - 3)
+    data = json.loads((current.path / "manifest.json").read_text(encoding="utf-8"))
+    assert data["as_of"] == vandaag.isoformat()
+    assert data["period"] == [months.label(first), months.label(last)]
+    assert list(data["begrotingen_cents"]) == [
+        str(y) for y in range(months.year_of(first), months.year_of(last) + 1)
+    ]
+    assert max(data["yearly_totals_cents"]) == str(months.year_of(last))
+    pgb = read_totals(current.path / "pgb" / "pgb-maandtotalen.csv")
+    assert [min(m for m, _, _ in pgb), max(m for m, _, _ in pgb)] == data["period"]
+    folders = sorted(p.name for p in (current.path / "berichten").iterdir())
+    assert folders[0] == months.label(first) and folders[-1] == months.label(last + 1)
+
+
+@pytest.mark.parametrize("day", ["2027-02-15", "2026-01-20"])
+def test_nothing_is_dated_after_vandaag(other_days: dict[str, Demo], day: str) -> None:
+    current, vandaag = other_days[day], OTHER_DAYS[day]
+    start = date.fromisoformat(f"{current.manifest.period[0]}-01")
+    kinds: Counter[str] = Counter()
+    for path in current.xml_files:
+        dagtekeningen = _dagtekeningen(path)
+        assert dagtekeningen and max(dagtekeningen) <= vandaag, path
+        assert path.parent.name == dagtekeningen[0].isoformat()[:7]
+        if not path.name.split("_")[0].endswith("323"):
+            assert min(dagtekeningen) >= start, path  # care flow: within the period
+        kinds[path.name.split("_")[0]] += 1
+    assert kinds == Counter(current.manifest.counts["berichten"])
+    assert set(kinds) == {
+        f"{p}{c}" for p in ("JW", "WMO") for c in ("301", "305", "307", "315", "323")
+    }
+    exported = [
+        date.fromisoformat(dutch_date(d.decode()))
+        for f in (current.path / "exports").glob("*.csv")
+        for d in re.findall(rb";([0-9]{2}-[0-9]{2}-[0-9]{4});[^;]*\r\n", f.read_bytes())
+    ]
+    assert exported and max(exported) <= vandaag
+
+
+@pytest.mark.parametrize("day", ["2027-02-15", "2026-01-20"])
+def test_a_sample_of_messages_is_schema_valid_on_another_day(
+    other_days: dict[str, Demo], schemas: dict[str, etree.XMLSchema], day: str
+) -> None:
+    current = other_days[day]
+    impossible = {d.file for d in current.manifest.dirty if d.kind == "onmogelijke_datum"}
+    dirty = {current.path / d.file for d in current.manifest.dirty}
+    problems = []
+    for path in sorted({*current.xml_files[::20], *dirty}):
+        document = etree.parse(str(path))
+        schema = schemas[etree.QName(document.getroot()).namespace]
+        expected = path.relative_to(current.path).as_posix() not in impossible
+        if schema.validate(document) != expected:
+            problems.append(f"{path.name}: {schema.error_log.last_error}")
+    assert not problems, "\n".join(problems[:10])
+
+
+@pytest.mark.parametrize("day", ["2027-02-15", "2026-01-20"])
+def test_dirty_messages_and_budgets_on_another_day(other_days: dict[str, Demo], day: str) -> None:
+    manifest = other_days[day].manifest
+    first, last = manifest.period
+    assert len({d.kind for d in manifest.dirty}) == len(DIRTY_PLANS)
+    assert all(first <= d.detail["zorgmaand"] <= last for d in manifest.dirty)
+    assert all(d.detail["dagtekening"] <= manifest.as_of for d in manifest.dirty)
+    for year, budget in manifest.begrotingen_cents.items():
+        assert set(budget) == set(BUDGET_PERCELEN), year
+        assert budget["jeugd-zin"] > 0 > budget["wmo-eigen-bijdrage"], year
+
+
+def test_the_same_day_twice_gives_identical_files(other_days: dict[str, Demo]) -> None:
+    first = tree_hashes(other_days["2027-02-15"].path)
+    assert tree_hashes(other_days["2027-02-15-opnieuw"].path) == first
+    assert other_days["2027-02-15-opnieuw"].manifest == other_days["2027-02-15"].manifest
+    assert tree_hashes(other_days["2026-01-20"].path) != first
+
+
+def test_january_care_keeps_december_prices_without_configured_indexation(
+    other_days: dict[str, Demo],
+) -> None:
+    """2027 has no indexation in config/, so its tariffs are those of 2026."""
+    current = other_days["2027-02-15"]
+    tariffs: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for path in current.files_of("JW323"):
+        if path.parent.name >= "2027-01":
+            for line in read_declaration(path, current.path)[1]:
+                tariffs[line.code, line.care_year].add(line.tarief)
+    compared = [code for code, year in tariffs if year == "2027" and (code, "2026") in tariffs]
+    assert compared
+    assert all(tariffs[code, "2027"] == tariffs[code, "2026"] for code in compared)

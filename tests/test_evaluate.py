@@ -459,10 +459,10 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
 def late_provider_database(tmp_path_factory):
     """The late-aanbieder scenario on SQLite: provider 98990101 declares 3-4 months late."""
     from monitorbot.demo.generate import generate_demo
-    from tests.conftest import _engine, ingest_demo
+    from tests.conftest import DEMO_VANDAAG, _engine, ingest_demo
 
     folder = tmp_path_factory.mktemp("late")
-    generate_demo(folder / "demo", seed=2026, scenario="late-aanbieder")
+    generate_demo(folder / "demo", seed=2026, scenario="late-aanbieder", vandaag=DEMO_VANDAAG)
     for engine in _engine("sqlite", folder):
         ingest_demo(engine, folder / "demo", folder / "quarantaine")
         yield engine

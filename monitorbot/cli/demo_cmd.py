@@ -29,6 +29,8 @@ from monitorbot.demo.scenarios import SCENARIOS
 
 #: The generated folders that hold input (the manifest beside them is not input).
 DEMO_INPUT_FOLDERS = ("berichten", "exports", "pgb")
+#: The day the demo plays on: the one the shipped config/ (budget 9999-2026) is written for.
+DEMO_VANDAAG = date(2026, 11, 10)
 
 app = typer.Typer(
     help="De demogemeente Demodorp: genereren en de hele keten draaien.",
@@ -66,7 +68,7 @@ def generate(
 
     _check_scenario(scenario)
     started = perf_counter()
-    manifest = generate_demo(out, seed=seed, scenario=scenario)
+    manifest = generate_demo(out, seed=seed, scenario=scenario, vandaag=DEMO_VANDAAG)
     console.print(
         f"Demodata ({scenario}, seed {seed}) geschreven naar {out} "
         f"in {perf_counter() - started:.1f} s:"
@@ -96,7 +98,7 @@ def _demo_input(runtime: App, seed: int, scenario: str) -> tuple[Path, dict]:
     manifest_file = folder / "manifest.json"
     if manifest_file.exists():
         return folder, json.loads(manifest_file.read_text(encoding="utf-8"))
-    manifest = generate_demo(folder, seed=seed, scenario=scenario)
+    manifest = generate_demo(folder, seed=seed, scenario=scenario, vandaag=DEMO_VANDAAG)
     return folder, manifest.to_dict()
 
 

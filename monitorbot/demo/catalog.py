@@ -12,26 +12,13 @@ sees exactly what the data contain.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from typing import Literal
-
-from monitorbot.demo import months
-from monitorbot.demo.months import Month
 
 DEMO_GEMEENTE = "9999"
 DEMO_NAAM = "Demodorp"
 ONBEKENDE_GEMEENTE = "9998"
 
-PERIOD_FIRST: Month = months.month_from_label("2023-01")
-PERIOD_LAST: Month = months.month_from_label("2026-10")
-AS_OF = date(2026, 11, 10)
-SIMULATION_FIRST: Month = months.month_from_label("2014-01")
-"""Care that started years before the demo period still runs in it; simulating
-from 2014 lets even long rentals reach a settled stock by January 2023."""
-SIMULATION_LAST: Month = months.month_from_label("2026-12")
-"""Two months past the period, so the manifest can state the true 2026 total a
-perfect year-end forecast should reach."""
 BASE_YEAR = 2024
 """Tariffs and inflow rates below are stated at their 2024 level."""
 
@@ -73,7 +60,9 @@ class Product:
 
 
 # Percent per year: (begroot, werkelijk). `standaard` applies where a perceel has no
-# own entry. Mirrors `indexatie` in config/gemeenten/9999-demodorp.yaml.
+# own entry. Mirrors `indexatie` in config/gemeenten/9999-demodorp.yaml; a year
+# without an entry is 0 % both ways, as the forecast assumes for a year without
+# configured indexation, so the data do not rise in price then either.
 INDEXATIE: dict[int, dict[str, tuple[float, float]]] = {
     2023: {"standaard": (5.02, 6.82)},
     2024: {
@@ -86,11 +75,20 @@ INDEXATIE: dict[int, dict[str, tuple[float, float]]] = {
 }
 
 
+def _indexatie(year: int, perceel: str) -> tuple[float, float]:
+    """(begroot, werkelijk) percent for a perceel: its own entry, else `standaard`, else 0."""
+    per_year = INDEXATIE.get(year, {})
+    return per_year.get(perceel, per_year.get("standaard", (0.0, 0.0)))
+
+
 def actual_index(year: int, perceel: str) -> float:
     """The tariff increase (fraction) that took effect on 1 January of `year`."""
-    per_year = INDEXATIE.get(year, {})
-    _, werkelijk = per_year.get(perceel, per_year.get("standaard", (0.0, 0.0)))
-    return werkelijk / 100
+    return _indexatie(year, perceel)[1] / 100
+
+
+def budgeted_index(year: int, perceel: str) -> float:
+    """The increase (fraction) the budget for `year` assumed when it was drawn up."""
+    return _indexatie(year, perceel)[0] / 100
 
 
 @cache
@@ -459,7 +457,8 @@ SEASON_REQUESTS: dict[int, float] = {7: 0.85, 8: 0.75, 12: 0.85}
 
 @dataclass(frozen=True)
 class PgbSeries:
-    """Monthly PGB (or income) totals as reported by the SVB/CAK, in cents at 2023-01."""
+    """Monthly PGB (or income) totals as reported by the SVB/CAK, in cents in the
+    period's first month (whatever year that is: the trend runs from there)."""
 
     perceel: str
     start_cents: int
@@ -473,3 +472,30 @@ PGB_SERIES: tuple[PgbSeries, ...] = (
     PgbSeries("wmo-hh-pgb", 480_000, 1.03),
 )
 EIGEN_BIJDRAGE = PgbSeries("wmo-eigen-bijdrage", -850_000, 1.02, noise=0.04)
+
+
+BUDGET_PERCELEN: tuple[str, ...] = (
+    "jeugd-zin",
+    "jeugd-pgb",
+    "wmo-begeleiding-zin",
+    "wmo-begeleiding-pgb",
+    "wmo-hh-zin",
+    "wmo-hh-pgb",
+    "wmo-hulpmiddelen",
+    "wmo-regiotaxi",
+    "wmo-eigen-bijdrage",
+)
+"""The rows of Demodorp's budget (config/begroting/9999-*.yaml), in that order."""
+ROLLED_UP: dict[str, str] = {
+    "jeugd-ambulant": "jeugd-zin",
+    "jeugd-verblijf": "jeugd-zin",
+    "jeugd-ggz": "jeugd-zin",
+    "jeugd-crisis": "jeugd-zin",
+    "jeugd-bescherming": "jeugd-zin",
+    "jeugd-landelijk": "jeugd-zin",
+}
+"""Finer percelen the data carry and the budget row they count for (`onderdeel_van`
+in config/percelen.yaml): youth care is budgeted as one ZIN row."""
+VERWACHTE_GROEI: dict[str, float] = {"jeugd-zin": 0.04, "wmo-begeleiding-zin": -0.03}
+"""Growth per year (excluding indexation) the controller expects when budgeting,
+as noted in config/begroting/9999-2026.yaml; rows not named are expected flat."""

@@ -20,11 +20,9 @@ from itertools import accumulate
 from monitorbot.demo import months
 from monitorbot.demo.catalog import (
     DEMO_GEMEENTE,
-    PERIOD_FIRST,
     PROVIDER_BY_AGB,
     PROVIDERS,
     SEASON_CARE,
-    SIMULATION_LAST,
     Provider,
     tariff_cents,
 )
@@ -47,6 +45,9 @@ CORRECTION_SHARE = 0.015
 """Share of debit lines later credited (and usually re-declared corrected)."""
 REPLACED_SHARE = 0.85
 """Share of credits followed by a corrected debit; the rest were wrongly declared."""
+SUBMISSION_MONTHS_AFTER = 13
+"""Submission days are drawn this many months past the last care month: room for
+the longest lag, a late credit correction and a resubmission."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,21 +148,23 @@ def _monthly_volume(
     return round(expected)
 
 
-def _care_months(trajectory: Trajectory) -> range:
-    first = max(months.month_of(trajectory.begin), PERIOD_FIRST)
-    last = min(months.month_of(trajectory.end), SIMULATION_LAST)
+def _care_months(trajectory: Trajectory, window: range) -> range:
+    """The trajectory's months of care that fall within the window."""
+    first = max(months.month_of(trajectory.begin), window.start)
+    last = min(months.month_of(trajectory.end), window.stop - 1)
     return range(first, last + 1)
 
 
 # --------------------------------------------------------------------------- dates
 
 
-def submission_dates(seed: int) -> dict[tuple[str, Month], date]:
+def submission_dates(seed: int, care_months: range) -> dict[tuple[str, Month], date]:
     """The day each provider sends its declarations in each month (never in a weekend)."""
     dates: dict[tuple[str, Month], date] = {}
+    last = care_months.stop - 1 + SUBMISSION_MONTHS_AFTER
     for provider in PROVIDERS:
         rng = random.Random(f"{seed}/dagtekening/{provider.agb}")
-        for month in range(PERIOD_FIRST, SIMULATION_LAST + 14):
+        for month in range(care_months.start, last + 1):
             day = months.day_in(month, provider.declaration_day + rng.randint(-2, 2))
             while day.weekday() >= 5:
                 day += timedelta(days=1)
@@ -198,9 +201,10 @@ class LagDrawer:
 class RowFactory:
     """Turns trajectories into debit rows and draws the later credit corrections."""
 
-    def __init__(self, seed: int, scenario: Scenario) -> None:
+    def __init__(self, seed: int, scenario: Scenario, window: range) -> None:
         self.seed = seed
         self.scenario = scenario
+        self.window = window
         self.lags = LagDrawer(seed, scenario)
         self._counters: dict[str, int] = defaultdict(int)
         self._correction_rngs = {
@@ -217,7 +221,7 @@ class RowFactory:
             key = trajectory.stream.key
             if key not in volume_rngs:
                 volume_rngs[key] = random.Random(f"{self.seed}/volume/{key}")
-            for month in _care_months(trajectory):
+            for month in _care_months(trajectory, self.window):
                 volume = _monthly_volume(volume_rngs[key], trajectory, month, self.scenario)
                 if volume > 0:
                     debit = self._debit(trajectory, month, volume)
@@ -276,9 +280,11 @@ class RowFactory:
         )
 
 
-def build_rows(seed: int, scenario: Scenario, trajectories: list[Trajectory]) -> list[Row]:
-    """Every declaration row of the simulation, known by the as-of date or not."""
-    return list(RowFactory(seed, scenario).rows_for(trajectories))
+def build_rows(
+    seed: int, scenario: Scenario, trajectories: list[Trajectory], window: range
+) -> list[Row]:
+    """Every declaration row for the care months in `window`, known by the as-of date or not."""
+    return list(RowFactory(seed, scenario, window).rows_for(trajectories))
 
 
 def build_batches(rows: Iterable[Row], dates: dict[tuple[str, Month], date]) -> list[Batch]:

@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from monitorbot.demo import months
-from monitorbot.demo.catalog import AS_OF, ONBEKENDE_GEMEENTE
+from monitorbot.demo.catalog import ONBEKENDE_GEMEENTE
 from monitorbot.demo.declarations import Batch, Row
 from monitorbot.demo.identities import break_elfproef
 from monitorbot.demo.months import Month
+from monitorbot.demo.timeline import DemoCalendar
 
 TOTAL_MISMATCH_CENTS = 12_345
 
@@ -33,19 +34,25 @@ TOTAL_MISMATCH_CENTS = 12_345
 class DirtyPlan:
     kind: str
     agb: str
-    care_month: str
+    months_back: int
+    """The care month, counted back from the last complete month: recent enough to
+    be in the data, early enough that a rejected file's resubmission has arrived."""
     clients: int
     rejected: bool
     """True: the file is refused (and resubmitted); False: kept, with a finding."""
 
+    def care_month(self, calendar: DemoCalendar) -> Month:
+        return calendar.period_last - self.months_back
 
+
+# The care months for vandaag 2026-11-10 (last complete month 2026-10) in comments.
 DIRTY_PLANS: tuple[DirtyPlan, ...] = (
-    DirtyPlan("totaal_mismatch", "98990103", "2025-05", 2, rejected=False),
-    DirtyPlan("dubbele_productreferentie", "98990201", "2024-11", 2, rejected=False),
-    DirtyPlan("onmogelijke_datum", "98990104", "2026-06", 2, rejected=True),
-    DirtyPlan("bsn_11proef", "98990102", "2025-02", 1, rejected=False),
-    DirtyPlan("onbekende_ontvanger", "98990202", "2025-09", 1, rejected=False),
-    DirtyPlan("periode_na_dagtekening", "98990101", "2026-03", 1, rejected=False),
+    DirtyPlan("totaal_mismatch", "98990103", 17, 2, rejected=False),  # 2025-05
+    DirtyPlan("dubbele_productreferentie", "98990201", 23, 2, rejected=False),  # 2024-11
+    DirtyPlan("onmogelijke_datum", "98990104", 4, 2, rejected=True),  # 2026-06
+    DirtyPlan("bsn_11proef", "98990102", 20, 1, rejected=False),  # 2025-02
+    DirtyPlan("onbekende_ontvanger", "98990202", 13, 1, rejected=False),  # 2025-09
+    DirtyPlan("periode_na_dagtekening", "98990101", 7, 1, rejected=False),  # 2026-03
 )
 
 #: Defects whose rows are copies for another municipality, not Demodorp's care.
@@ -62,7 +69,7 @@ class PlantedDefect:
     detail: dict[str, object]
 
 
-def _regular_batch(batches: list[Batch], agb: str, care_month: Month) -> Batch:
+def _regular_batch(batches: list[Batch], agb: str, care_month: Month, as_of: date) -> Batch:
     """The provider's on-time declaration for the care month: the one to break."""
     candidates = [
         b
@@ -70,7 +77,7 @@ def _regular_batch(batches: list[Batch], agb: str, care_month: Month) -> Batch:
         if b.provider.agb == agb
         and b.care_month == care_month
         and b.dirty_kind is None
-        and b.submitted <= AS_OF
+        and b.submitted <= as_of
     ]
     if not candidates:
         raise LookupError(f"geen declaratie van {agb} voor {months.label(care_month)}")
@@ -89,7 +96,9 @@ def _first_clients(batch: Batch, count: int, credited: set[str]) -> list[Row]:
     return [r for r in batch.rows if r.bsn in chosen[:count]]
 
 
-def _damage(plan: DirtyPlan, rows: list[Row], new_bsn: str) -> tuple[list[Row], dict[str, object]]:
+def _damage(
+    plan: DirtyPlan, care_month: Month, rows: list[Row], new_bsn: str
+) -> tuple[list[Row], dict[str, object]]:
     """Apply the defect to copies of the rows; say in the detail what was done."""
     if plan.kind == "dubbele_productreferentie":
         return [*rows, rows[0]], {
@@ -97,8 +106,7 @@ def _damage(plan: DirtyPlan, rows: list[Row], new_bsn: str) -> tuple[list[Row], 
             "dubbel_bedrag_cents": rows[0].signed_amount,
         }
     if plan.kind == "onmogelijke_datum":  # the day after the month's last day: 2026-06-31
-        care_month = months.month_from_label(plan.care_month)
-        impossible = f"{plan.care_month}-{months.days_in(care_month) + 1:02d}"
+        impossible = f"{months.label(care_month)}-{months.days_in(care_month) + 1:02d}"
         return [replace(rows[0], end_text=impossible), *rows[1:]], {"datum": impossible}
     if plan.kind == "bsn_11proef":
         bad = break_elfproef(rows[0].bsn)
@@ -119,15 +127,16 @@ def plant_defects(
     batches: list[Batch],
     dates: dict[tuple[str, Month], date],
     fresh_bsn: str,
+    calendar: DemoCalendar,
 ) -> list[PlantedDefect]:
     """Add the broken messages (and resubmissions) to `batches`, in place."""
     credited = {r.referentie for b in batches for r in b.rows if r.debet_credit == "C"}
     planted = []
     for plan in DIRTY_PLANS:
-        care_month = months.month_from_label(plan.care_month)
-        original = _regular_batch(batches, plan.agb, care_month)
+        care_month = plan.care_month(calendar)
+        original = _regular_batch(batches, plan.agb, care_month, calendar.as_of)
         rows = _first_clients(original, plan.clients, credited)
-        damaged, detail = _damage(plan, rows, fresh_bsn)
+        damaged, detail = _damage(plan, care_month, rows, fresh_bsn)
         dirty = Batch(
             original.provider,
             care_month,
@@ -145,14 +154,14 @@ def plant_defects(
             }
         resubmission = None
         if plan.rejected:
-            resubmission = _move_to_resubmission(batches, original, rows, dates)
+            resubmission = _move_to_resubmission(batches, original, rows, dates, calendar.as_of)
         elif plan.kind not in FOREIGN_KINDS:
             _take_out(original, rows)
         dirty.kept_for_demodorp = not plan.rejected and plan.kind not in FOREIGN_KINDS
         batches.append(dirty)
         detail |= {
             "aanbieder": plan.agb,
-            "zorgmaand": plan.care_month,
+            "zorgmaand": months.label(care_month),
             "dagtekening": dirty.submitted.isoformat(),
             "regels": len(damaged),
             "bedrag_cents": dirty.net_cents,
@@ -169,7 +178,11 @@ def _take_out(original: Batch, rows: list[Row]) -> None:
 
 
 def _move_to_resubmission(
-    batches: list[Batch], original: Batch, rows: list[Row], dates: dict[tuple[str, Month], date]
+    batches: list[Batch],
+    original: Batch,
+    rows: list[Row],
+    dates: dict[tuple[str, Month], date],
+    as_of: date,
 ) -> Batch:
     """Take the rows out of their batch and send them again with the next submission."""
     _take_out(original, rows)
@@ -178,7 +191,7 @@ def _move_to_resubmission(
     resubmission = Batch(
         original.provider, original.care_month, dates[original.provider.agb, next_month], resent
     )
-    if resubmission.submitted > AS_OF:
+    if resubmission.submitted > as_of:
         raise ValueError("herindiening valt na de peildatum; kies een eerdere zorgmaand")
     batches.append(resubmission)
     return resubmission

@@ -1,8 +1,9 @@
 """Generate the demo municipality Demodorp: messages, exports, PGB totals, manifest.
 
-`generate_demo` is deterministic per (seed, scenario): it uses seeded random
-streams only, never the clock, and writes files in a fixed order, so two runs
-produce byte-identical trees that tests and demos can rely on.
+`generate_demo` is deterministic per (seed, scenario, vandaag): it uses seeded
+random streams only, never the clock — the day the demo plays on is a parameter
+— and writes files in a fixed order, so two runs produce byte-identical trees
+that tests and demos can rely on.
 """
 
 from __future__ import annotations
@@ -16,17 +17,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from monitorbot.demo import months
+from monitorbot.demo.budget import JAARREKENING_LAG, demo_budget
 from monitorbot.demo.catalog import (
-    AS_OF,
     CSV_PROVIDER,
     DEMO_GEMEENTE,
     EIGEN_BIJDRAGE,
-    PERIOD_FIRST,
-    PERIOD_LAST,
     PGB_SERIES,
     PRODUCT_BY_CODE,
     PROVIDERS,
-    SIMULATION_LAST,
     STREAMS,
     WAITING_NORM_BREAKER,
 )
@@ -47,11 +45,11 @@ from monitorbot.demo.pgb import pgb_amounts
 from monitorbot.demo.population import (
     EXCEPTIONAL_PRODUCT,
     EXCEPTIONAL_PROVIDER,
-    OPEN_END,
     Trajectory,
     simulate_population,
 )
 from monitorbot.demo.scenarios import Scenario, scenario_named
+from monitorbot.demo.timeline import DemoCalendar, calendar_for
 from monitorbot.demo.xml_writer import (
     write_allocation,
     write_declaration,
@@ -61,7 +59,6 @@ from monitorbot.demo.xml_writer import (
 )
 
 OWN_OUTPUTS = ("berichten", "exports", "pgb", "manifest.json")
-PERIOD_START_DATE = months.first_day(PERIOD_FIRST)
 
 
 @dataclass(frozen=True)
@@ -87,24 +84,20 @@ class MonthFolders:
         return folder
 
 
-def care_message_dates(trajectory: Trajectory) -> CareMessageDates:
+def care_message_dates(trajectory: Trajectory, open_end: date) -> CareMessageDates:
     """Start and stop are reported 0–5 and 1–9 days after the fact (one-offs never stop)."""
     delay = trajectory.toewijzingnummer
     stop = None
-    if not trajectory.stream.one_off and trajectory.end < OPEN_END:
+    if not trajectory.stream.one_off and trajectory.end < open_end:
         stop = trajectory.end + timedelta(days=1 + delay % 9)
     return CareMessageDates(start=trajectory.begin + timedelta(days=delay % 6), stop=stop)
-
-
-def _known(day: date | None) -> bool:
-    """Dated within the demo window: not before 2023, not after the as-of date."""
-    return day is not None and PERIOD_START_DATE <= day <= AS_OF
 
 
 @dataclass
 class Simulation:
     """Everything that happened in Demodorp, before any file is written."""
 
+    calendar: DemoCalendar
     trajectories: list[Trajectory]
     rows: list[Row]
     """Every declaration row of the care, received by the as-of date or not."""
@@ -112,6 +105,9 @@ class Simulation:
     """The 323s (and export batches) dated on or before the as-of date, dirty ones included."""
     defects: list[PlantedDefect]
     pgb: dict[tuple[Month, str], int]
+    earlier_totals: dict[str, dict[str, int]]
+    """Complete cost per year and perceel of the years before the period: the
+    jaarrekeningen its first budgets start from (no file carries them)."""
 
     @property
     def clean(self) -> list[Batch]:
@@ -132,15 +128,21 @@ class Written:
     exports: int = 0
 
 
-def generate_demo(out_dir: Path, *, seed: int = 2026, scenario: str = "standaard") -> DemoManifest:
-    """Write the demo for one scenario to `out_dir` and return what was planted.
+def generate_demo(
+    out_dir: Path, *, seed: int = 2026, scenario: str = "standaard", vandaag: date
+) -> DemoManifest:
+    """Write the demo for one scenario, as it looks on `vandaag`, to `out_dir`.
 
-    Only the generator's own outputs (berichten/, exports/, pgb/, manifest.json)
-    are replaced; anything else in `out_dir` is left alone.
+    `vandaag` has no default: the demo describes the recent past of the day it
+    plays on (see `timeline.calendar_for`), and a default would quietly tie it
+    to one year again. Only the generator's own outputs (berichten/, exports/,
+    pgb/, manifest.json) are replaced; anything else in `out_dir` is left alone.
+    Returns what was planted.
     """
-    settings = scenario_named(scenario)
+    calendar = calendar_for(vandaag)
+    settings = scenario_named(scenario, calendar)
     out_dir = Path(out_dir)
-    simulation = simulate(seed, settings)
+    simulation = simulate(seed, settings, calendar)
     _clear_previous_output(out_dir)
     written = write_outputs(simulation, out_dir)
     manifest = build_manifest(simulation, written, seed, settings)
@@ -148,56 +150,86 @@ def generate_demo(out_dir: Path, *, seed: int = 2026, scenario: str = "standaard
     return manifest
 
 
-def simulate(seed: int, settings: Scenario) -> Simulation:
+def simulate(seed: int, settings: Scenario, calendar: DemoCalendar) -> Simulation:
     """Population, declarations, submissions and planted defects for one scenario."""
-    trajectories = simulate_population(seed, settings)
-    rows = build_rows(seed, settings, trajectories)
-    dates = submission_dates(seed)
+    trajectories = simulate_population(seed, settings, calendar)
+    rows = build_rows(seed, settings, trajectories, calendar.care_months)
+    dates = submission_dates(seed, calendar.care_months)
     batches = build_batches(rows, dates)
-    defects = plant_defects(batches, dates, _foreign_bsn(seed, trajectories))
+    defects = plant_defects(batches, dates, _foreign_bsn(seed, trajectories), calendar)
     batches = [b for b in batches if b.rows]
     number_batches(batches)
-    received = [b for b in batches if b.submitted <= AS_OF]
-    return Simulation(trajectories, rows, received, defects, pgb_amounts(seed))
+    received = [b for b in batches if b.submitted <= calendar.as_of]
+    pgb = pgb_amounts(seed, calendar.care_months, origin=calendar.period_first)
+    earlier = _earlier_totals(seed, settings, calendar, trajectories)
+    return Simulation(calendar, trajectories, rows, received, defects, pgb, earlier)
+
+
+def _earlier_totals(
+    seed: int, settings: Scenario, calendar: DemoCalendar, trajectories: list[Trajectory]
+) -> dict[str, dict[str, int]]:
+    """The complete cost of the years before the period that its first budgets start from.
+
+    Computed in a separate pass over the same trajectories, so the period's own
+    declarations (and their random draws) stay exactly as they are.
+    """
+    window = range(months.month_at(calendar.first_year - JAARREKENING_LAG), calendar.period_first)
+    rows = build_rows(seed, settings, trajectories, window)
+    pgb = pgb_amounts(seed, window, origin=calendar.period_first)
+    return _totals(rows, pgb, last=window.stop - 1)
 
 
 def write_outputs(simulation: Simulation, out_dir: Path) -> Written:
     """All files: berichten/ (XML), exports/ (backoffice CSV) and pgb/ (SVB/CAK totals)."""
     written = Written()
+    calendar = simulation.calendar
     folders = MonthFolders(out_dir / "berichten")
     _write_declarations(simulation.received, folders, written)
-    _write_care_messages(simulation.trajectories, folders, written)
+    _write_care_messages(simulation.trajectories, calendar, folders, written)
     voorletters = {t.client.bsn: t.client.voorletters for t in simulation.trajectories}
     exported = [b for b in simulation.received if b.provider.agb == CSV_PROVIDER]
     written.exports = len(write_exports(exported, voorletters, out_dir / "exports"))
-    pgb = out_dir / "pgb"
+    pgb, last = out_dir / "pgb", calendar.period_last
     write_totals(
-        simulation.pgb, [s.perceel for s in PGB_SERIES], PERIOD_LAST, pgb / "pgb-maandtotalen.csv"
+        simulation.pgb, [s.perceel for s in PGB_SERIES], last, pgb / "pgb-maandtotalen.csv"
     )
-    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], PERIOD_LAST, pgb / "eigen-bijdrage.csv")
+    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], last, pgb / "eigen-bijdrage.csv")
     return written
 
 
 def build_manifest(
     simulation: Simulation, written: Written, seed: int, settings: Scenario
 ) -> DemoManifest:
+    calendar = simulation.calendar
     ingested_rows = (r for b in simulation.ingested_for_demodorp for r in b.rows)
+    truth = _totals(simulation.rows, simulation.pgb, last=calendar.simulation_last)
     return DemoManifest(
         gemeente=DEMO_GEMEENTE,
         seed=seed,
         scenario=settings.name,
-        period=(months.label(PERIOD_FIRST), months.label(PERIOD_LAST)),
-        as_of=AS_OF.isoformat(),
+        period=(months.label(calendar.period_first), months.label(calendar.period_last)),
+        as_of=calendar.as_of.isoformat(),
         providers=_provider_entries(),
         dirty=tuple(_dirty_entry(d, written.dirty_files) for d in simulation.defects),
         waiting_norm_breaker=WAITING_NORM_BREAKER,
         late_provider=settings.late.agb if settings.late else None,
         late_declaraties=_late_description(settings),
         trendbreuk=_trendbreuk_description(settings),
-        yearly_totals_cents=_totals(ingested_rows, simulation.pgb, last=PERIOD_LAST),
-        truth_totals_cents=_totals(simulation.rows, simulation.pgb, last=SIMULATION_LAST),
+        yearly_totals_cents=_totals(ingested_rows, simulation.pgb, last=calendar.period_last),
+        truth_totals_cents=truth,
         counts=_counts(simulation, written),
+        begrotingen_cents=_budgets(calendar, {**simulation.earlier_totals, **truth}),
     )
+
+
+def _budgets(
+    calendar: DemoCalendar, complete: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    """The primitive budget of every year of the period, from the jaarrekening two years back."""
+    return {
+        str(year): demo_budget(year, complete[str(year - JAARREKENING_LAG)])
+        for year in calendar.years
+    }
 
 
 def _clear_previous_output(out_dir: Path) -> None:
@@ -228,20 +260,20 @@ def _write_declarations(received: list[Batch], folders: MonthFolders, written: W
 
 
 def _write_care_messages(
-    trajectories: list[Trajectory], folders: MonthFolders, written: Written
+    trajectories: list[Trajectory], calendar: DemoCalendar, folders: MonthFolders, written: Written
 ) -> None:
     """315, 301, 305 and 307 for every event dated within the demo window."""
-    folder = folders.for_day
+    folder, known = folders.for_day, calendar.known
     for trajectory in trajectories:
-        dates = care_message_dates(trajectory)
+        dates = care_message_dates(trajectory, calendar.open_end)
         paths = []
-        if trajectory.via_315 and _known(trajectory.request_date):
+        if trajectory.via_315 and known(trajectory.request_date):
             paths.append(write_request(trajectory, folder(trajectory.request_date)))
-        if _known(trajectory.alloc_date):
+        if known(trajectory.alloc_date):
             paths.append(write_allocation(trajectory, folder(trajectory.alloc_date)))
-        if trajectory.begin <= AS_OF and _known(dates.start):
+        if trajectory.begin <= calendar.as_of and known(dates.start):
             paths.append(write_start(trajectory, dates.start, folder(dates.start)))
-        if _known(dates.stop) and dates.stop is not None:
+        if known(dates.stop) and dates.stop is not None:
             paths.append(write_stop(trajectory, dates.stop, folder(dates.stop)))
         for path in paths:
             written.messages[path.name.split("_", 1)[0]] += 1
@@ -305,7 +337,8 @@ def _totals(
 
 def _counts(simulation: Simulation, written: Written) -> dict[str, object]:
     """Sizes and a few headline figures, for a quick look and for the lead's tests."""
-    trajectories = simulation.trajectories
+    trajectories, calendar = simulation.trajectories, simulation.calendar
+    as_of, period_start = calendar.as_of, calendar.period_start
     rows = [r for b in simulation.clean for r in b.rows]
     csv_rows = sum(1 for r in rows if r.agb == CSV_PROVIDER)
     youth_clients: dict[str, set[str]] = defaultdict(set)
@@ -313,9 +346,9 @@ def _counts(simulation: Simulation, written: Written) -> dict[str, object]:
         if row.wet == "jw" and row.debet_credit == "D":
             youth_clients[str(months.year_of(row.care_month))].add(row.bsn)
     requests: Counter[str] = Counter(
-        str(t.alloc_date.year) for t in trajectories if _known(t.alloc_date)
+        str(t.alloc_date.year) for t in trajectories if calendar.known(t.alloc_date)
     )
-    request_months = PERIOD_LAST - PERIOD_FIRST + 1 + (AS_OF.day - 1) / 30
+    request_months = calendar.period_last - calendar.period_first + 1 + (as_of.day - 1) / 30
     return {
         "berichten": dict(sorted(written.messages.items())),
         "exports": {"bestanden": written.exports, "regels": csv_rows},
@@ -326,10 +359,8 @@ def _counts(simulation: Simulation, written: Written) -> dict[str, object]:
         "unieke_clienten_jeugd": dict(sorted((y, len(c)) for y, c in youth_clients.items())),
         "toewijzingen_per_jaar": dict(sorted(requests.items())),
         "hulpvragen_per_maand": round(sum(requests.values()) / request_months, 1),
-        "wachtlijst_op_peildatum": sum(1 for t in trajectories if t.alloc_date <= AS_OF < t.begin),
+        "wachtlijst_op_peildatum": sum(1 for t in trajectories if t.alloc_date <= as_of < t.begin),
         "lopende_toewijzingen_zonder_301": sum(
-            1
-            for t in trajectories
-            if t.alloc_date < PERIOD_START_DATE and t.end >= PERIOD_START_DATE
+            1 for t in trajectories if t.alloc_date < period_start <= t.end
         ),
     }

@@ -6,8 +6,10 @@ schema-valid defective ones whose problem is only a finding), credits netted,
 by care month's year and perceel (leaf percelen, as lines map; `jeugd-zin` is
 their roll-up and not repeated), plus the PGB and eigen-bijdrage totals.
 `truth_totals_cents` is what the care really cost, including lines not yet
-declared and November–December 2026: the number a year-end forecast should
-approach.
+declared and the months after the as-of date up to December of its year: the
+number a year-end forecast should approach. `begrotingen_cents` is the primitive
+budget of every year of the period per budget row (see `budget.demo_budget`), so
+a demo that plays in any year has a budget to compare with.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class DemoManifest:
     counts: dict[str, Any]
     truth_totals_cents: dict[str, dict[str, int]] = field(default_factory=dict)
     late_declaraties: dict[str, Any] | None = None
+    begrotingen_cents: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; key order is fixed so the file is byte-stable."""
@@ -83,6 +86,7 @@ class DemoManifest:
             "yearly_totals_cents": self.yearly_totals_cents,
             "truth_totals_cents": self.truth_totals_cents,
             "counts": self.counts,
+            "begrotingen_cents": self.begrotingen_cents,
         }
 
     def write(self, path: Path) -> None:
@@ -111,4 +115,5 @@ class DemoManifest:
             counts=data["counts"],
             truth_totals_cents=data.get("truth_totals_cents", {}),
             late_declaraties=data.get("late_declaraties"),
+            begrotingen_cents=data.get("begrotingen_cents", {}),
         )

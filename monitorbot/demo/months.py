@@ -13,15 +13,20 @@ from functools import cache
 Month = int
 
 
+def month_at(year: int, month: int = 1) -> Month:
+    """Month `month` (1 … 12, January by default) of `year`."""
+    return year * 12 + month - 1
+
+
 def month_of(day: date) -> Month:
     """The month a date falls in."""
-    return day.year * 12 + day.month - 1
+    return month_at(day.year, day.month)
 
 
 def month_from_label(label: str) -> Month:
     """Parse ``2024-03``."""
     year, month = label.split("-")
-    return int(year) * 12 + int(month) - 1
+    return month_at(int(year), int(month))
 
 
 def year_of(month: Month) -> int:

@@ -9,26 +9,24 @@ from __future__ import annotations
 
 import random
 
-from monitorbot.demo.catalog import (
-    EIGEN_BIJDRAGE,
-    PERIOD_FIRST,
-    PGB_SERIES,
-    SIMULATION_LAST,
-    PgbSeries,
-)
+from monitorbot.demo.catalog import EIGEN_BIJDRAGE, PGB_SERIES, PgbSeries
 from monitorbot.demo.months import Month
 
 
-def pgb_amounts(seed: int) -> dict[tuple[Month, str], int]:
-    """Monthly cents per PGB/income perceel, with a yearly trend and some noise."""
+def pgb_amounts(seed: int, window: range, *, origin: Month) -> dict[tuple[Month, str], int]:
+    """Monthly cents per PGB/income perceel over `window`, with a yearly trend and some noise.
+
+    Each series stands at its `start_cents` in month `origin` (the period's first
+    month) and trends from there, also backwards for months before it.
+    """
     amounts: dict[tuple[Month, str], int] = {}
     for series in (*PGB_SERIES, EIGEN_BIJDRAGE):
         rng = random.Random(f"{seed}/pgb/{series.perceel}")
-        for month in range(PERIOD_FIRST, SIMULATION_LAST + 1):
-            amounts[month, series.perceel] = _monthly_amount(rng, series, month)
+        for month in window:
+            amounts[month, series.perceel] = _monthly_amount(rng, series, month, origin)
     return amounts
 
 
-def _monthly_amount(rng: random.Random, series: PgbSeries, month: Month) -> int:
-    trend = series.yearly_growth ** ((month - PERIOD_FIRST) / 12)
+def _monthly_amount(rng: random.Random, series: PgbSeries, month: Month, origin: Month) -> int:
+    trend = series.yearly_growth ** ((month - origin) / 12)
     return round(series.start_cents * trend * rng.uniform(1 - series.noise, 1 + series.noise))

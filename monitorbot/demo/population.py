@@ -3,9 +3,10 @@
 Each care stream is a stock-and-flow process: every month the expected number
 of new requests arrives (fractions carry over to the next month), each gets an
 allocation, waits for its start, runs for a log-normal duration and ends.
-Simulating from 2014 gives a settled opening stock in January 2023. Arrivals and
-durations are spread evenly rather than purely at random, so that the trends a
-scenario plants are not drowned by chance in streams of a handful of clients.
+Simulating from years before the demo period gives a settled opening stock.
+Arrivals and durations are spread evenly rather than purely at random, so that
+the trends a scenario plants are not drowned by chance in streams of a handful
+of clients.
 A few exceptionally expensive youth cases are planted on top, because the
 "cases above €250.000" the reports worry about are too rare to leave to chance.
 """
@@ -24,8 +25,6 @@ from monitorbot.demo.catalog import (
     PRODUCT_BY_CODE,
     PROVIDER_BY_AGB,
     SEASON_REQUESTS,
-    SIMULATION_FIRST,
-    SIMULATION_LAST,
     STREAMS,
     WAITING_NORM_BREAKER,
     YOUTH_STOP_REASONS,
@@ -36,26 +35,31 @@ from monitorbot.demo.catalog import (
 from monitorbot.demo.identities import Client, ClientFactory
 from monitorbot.demo.months import Month
 from monitorbot.demo.scenarios import Scenario
+from monitorbot.demo.timeline import DemoCalendar
 
 DAYS_PER_MONTH = 30.44
 BASE_MONTH: Month = BASE_YEAR * 12
 RECENT_CLIENTS = 250
 """How far back (in trajectories) a client may be picked for a second product."""
-OPEN_END = date(2027, 12, 31)
-"""End date of care that is still running when the simulation stops."""
 EXCEPTIONAL_PRODUCT = "43V03"
 EXCEPTIONAL_PROVIDER = "98990105"
-EXCEPTIONAL_CASES: tuple[tuple[str, str | None], ...] = (
-    ("2020-06-01", "2024-02-29"),
-    ("2022-02-01", "2025-06-30"),
-    ("2023-04-01", "2026-03-31"),
-    ("2024-01-15", None),
-    ("2025-01-10", None),
-    ("2025-07-01", None),
-    ("2026-02-01", None),
+
+DayInPeriod = tuple[int, int]
+"""(months after the period's first month, day of that month)."""
+EXCEPTIONAL_CASES: tuple[tuple[DayInPeriod, DayInPeriod | None], ...] = (
+    ((-31, 1), (13, 29)),
+    ((-11, 1), (29, 30)),
+    ((3, 1), (38, 31)),
+    ((12, 15), None),
+    ((24, 10), None),
+    ((30, 1), None),
+    ((37, 1), None),
 )
 """(start, end or None while still running): the intensive residential placements
-whose yearly cost exceeds €250.000, becoming more frequent over time."""
+whose yearly cost exceeds €250.000, becoming more frequent over time. For a
+period from 2023-01 they run 2020-06-01 … 2024-02-29, 2022-02-01 … 2025-06-30,
+2023-04-01 … 2026-03-31 and from 2024-01-15, 2025-01-10, 2025-07-01 and
+2026-02-01; a day past the month's end falls on its last day."""
 
 
 @dataclass(slots=True)
@@ -177,12 +181,18 @@ def _allocation_end(stream: Stream, product: Product, alloc_date: date, end: dat
     return months.last_day(months.month_of(planned))
 
 
-class PopulationBuilder:
-    """Runs the month-by-month simulation; one instance per (seed, scenario)."""
+def _day_in_period(calendar: DemoCalendar, when: DayInPeriod) -> date:
+    offset, day = when
+    return months.day_in(calendar.period_first + offset, day)
 
-    def __init__(self, seed: int, scenario: Scenario) -> None:
+
+class PopulationBuilder:
+    """Runs the month-by-month simulation; one instance per (seed, scenario, calendar)."""
+
+    def __init__(self, seed: int, scenario: Scenario, calendar: DemoCalendar) -> None:
         self.seed = seed
         self.scenario = scenario
+        self.calendar = calendar
         self.used_bsns: set[str] = set()
         self.factories = {
             s.key: ClientFactory(random.Random(f"{seed}/clients/{s.key}"), self.used_bsns)
@@ -198,7 +208,7 @@ class PopulationBuilder:
         arrivals = {s.key: rngs[s.key].random() for s in STREAMS}
         self.durations = {s.key: SpreadQuantiles(rngs[s.key].random()) for s in STREAMS}
         self.intensities = {s.key: SpreadQuantiles(rngs[s.key].random()) for s in STREAMS}
-        for month in range(SIMULATION_FIRST, SIMULATION_LAST + 1):
+        for month in range(self.calendar.simulation_first, self.calendar.simulation_last + 1):
             for stream in STREAMS:
                 rng = rngs[stream.key]
                 expected = monthly_inflow(stream, month, self.scenario)
@@ -258,12 +268,13 @@ class PopulationBuilder:
         rng = random.Random(f"{self.seed}/uitzonderlijk")
         stream = next(s for s in STREAMS if s.key == "jeugd-verblijf-behandeling")
         factory = ClientFactory(random.Random(f"{self.seed}/clients/uitzonderlijk"), self.used_bsns)
+        open_end = self.calendar.open_end
         cases = []
         for start, stop in EXCEPTIONAL_CASES:
-            begin = date.fromisoformat(start) + timedelta(days=rng.randint(-10, 10))
-            end = OPEN_END
+            begin = _day_in_period(self.calendar, start) + timedelta(days=rng.randint(-10, 10))
+            end = open_end
             if stop:
-                end = date.fromisoformat(stop) + timedelta(days=rng.randint(-10, 10))
+                end = _day_in_period(self.calendar, stop) + timedelta(days=rng.randint(-10, 10))
             alloc_date = begin - timedelta(days=rng.randint(5, 25))
             cases.append(
                 Trajectory(
@@ -277,7 +288,7 @@ class PopulationBuilder:
                     alloc_date=alloc_date,
                     begin=begin,
                     end=end,
-                    allocation_end=months.last_day(months.month_of(min(end, OPEN_END))),
+                    allocation_end=months.last_day(months.month_of(min(end, open_end))),
                     intensity=0.0,
                     stop_reason=pick(rng, YOUTH_STOP_REASONS),
                 )
@@ -301,6 +312,6 @@ def number_allocations(trajectories: list[Trajectory]) -> None:
         trajectory.toewijzingnummer = ALLOCATION_NUMBER_BASE[wet] + counters[wet]
 
 
-def simulate_population(seed: int, scenario: Scenario) -> list[Trajectory]:
-    """All trajectories from 2014 to the end of 2026, numbered in allocation order."""
-    return PopulationBuilder(seed, scenario).run()
+def simulate_population(seed: int, scenario: Scenario, calendar: DemoCalendar) -> list[Trajectory]:
+    """All trajectories of the calendar's simulation months, numbered in allocation order."""
+    return PopulationBuilder(seed, scenario, calendar).run()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from monitorbot.demo import months
 from monitorbot.demo.catalog import LATE_PROVIDER
 from monitorbot.demo.months import Month
+from monitorbot.demo.timeline import DemoCalendar
 
 SCENARIOS = ("standaard", "trendbreuk", "late-aanbieder", "krimp")
 
@@ -56,8 +57,16 @@ class Scenario:
     late: LateDeclarations | None = None
 
 
-def scenario_named(name: str) -> Scenario:
-    """The settings of a scenario; unknown names are an error listing the known ones."""
+def scenario_named(name: str, calendar: DemoCalendar) -> Scenario:
+    """The settings of a scenario on the demo's calendar; unknown names are an error.
+
+    Each story starts where it is visible in the data of that calendar (shown
+    for vandaag 2026-11-10): the trend break in July of the year before the
+    current one (2025-07), so a full year after it can be compared with the
+    year before; the late provider six months before the last complete month
+    (2026-04), so a monitor sees recent months go missing; the shrinkage from
+    the period's first month (2023-01), so it builds up over the whole period.
+    """
     if name == "standaard":
         return Scenario(name)
     if name == "trendbreuk":
@@ -65,7 +74,7 @@ def scenario_named(name: str) -> Scenario:
             name,
             trendbreuk=Trendbreuk(
                 perceel="jeugd-ambulant",
-                vanaf=months.month_from_label("2025-07"),
+                vanaf=months.month_at(calendar.last_year - 1, 7),
                 volume_factor=1.10,
                 inflow_factor=1.12,
                 expected_yoy_growth=0.40,
@@ -73,8 +82,7 @@ def scenario_named(name: str) -> Scenario:
         )
     if name == "late-aanbieder":
         return Scenario(
-            name,
-            late=LateDeclarations(LATE_PROVIDER, months.month_from_label("2026-04"), (3, 4)),
+            name, late=LateDeclarations(LATE_PROVIDER, calendar.period_last - 6, (3, 4))
         )
     if name == "krimp":
         return Scenario(
@@ -83,7 +91,7 @@ def scenario_named(name: str) -> Scenario:
                 inflow_growth=0.82,
                 intensity_growth=1.10,
                 duration_growth=1.08,
-                vanaf=months.month_from_label("2023-01"),
+                vanaf=calendar.period_first,
             ),
         )
     raise ValueError(f"onbekend scenario {name!r}; kies uit: {', '.join(SCENARIOS)}")
