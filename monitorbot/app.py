@@ -68,6 +68,11 @@ class App:
 
         return load_config(self.config_dir)
 
+    def reload_config(self) -> Config:
+        """Read config/ again (after a file was written, e.g. by the demo)."""
+        self.__dict__.pop("config", None)
+        return self.config
+
     def engine(self, *, upgrade: bool = True) -> Engine:
         """The database engine, with the schema upgraded to the latest migration."""
         from monitorbot.store import db

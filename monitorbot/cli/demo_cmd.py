@@ -29,8 +29,8 @@ from monitorbot.demo.scenarios import SCENARIOS
 
 #: The generated folders that hold input (the manifest beside them is not input).
 DEMO_INPUT_FOLDERS = ("berichten", "exports", "pgb")
-#: The day the demo plays on: the one the shipped config/ (budget 9999-2026) is written for.
-DEMO_VANDAAG = date(2026, 11, 10)
+#: Marks a budget file the demo wrote (it never touches one a person wrote).
+GENERATED = "# Gegenereerd door `monitorbot demo`: de primitieve begroting van Demodorp"
 
 app = typer.Typer(
     help="De demogemeente Demodorp: genereren en de hele keten draaien.",
@@ -41,6 +41,25 @@ ScenarioOption = Annotated[
     str, typer.Option("--scenario", help=f"Scenario: {', '.join(SCENARIOS)}.")
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed; dezelfde seed geeft dezelfde data.")]
+VandaagOption = Annotated[
+    str | None,
+    typer.Option(
+        "--vandaag",
+        help="De dag waarop de demo speelt (JJJJ-MM-DD); standaard vandaag. De data lopen tot "
+        "en met de laatste hele maand ervoor; dezelfde dag geeft dezelfde data.",
+        show_default=False,
+    ),
+]
+
+
+def _vandaag(runtime: App, text: str | None) -> date:
+    from zoneinfo import ZoneInfo
+
+    from monitorbot.cli.options import day_of
+
+    if text is not None:
+        return day_of(text, "--vandaag")
+    return runtime.clock().astimezone(ZoneInfo(runtime.config.deployment.tijdzone)).date()
 
 
 def _print_counts(counts: dict) -> None:
@@ -60,15 +79,18 @@ def _check_scenario(scenario: str) -> None:
 @app.command("generate")
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Map waarin de demodata komen.")],
+    ctx: typer.Context,
     seed: SeedOption = 2026,
     scenario: ScenarioOption = "standaard",
+    vandaag: VandaagOption = None,
 ) -> None:
     """Genereer de demogemeente: berichten (301/305/307/315/323), exports en PGB-totalen."""
     from monitorbot.demo.generate import generate_demo
 
     _check_scenario(scenario)
+    day = _vandaag(runtime_of(ctx), vandaag)
     started = perf_counter()
-    manifest = generate_demo(out, seed=seed, scenario=scenario, vandaag=DEMO_VANDAAG)
+    manifest = generate_demo(out, seed=seed, scenario=scenario, vandaag=day)
     console.print(
         f"Demodata ({scenario}, seed {seed}) geschreven naar {out} "
         f"in {perf_counter() - started:.1f} s:"
@@ -81,25 +103,74 @@ def demo(
     ctx: typer.Context,
     seed: SeedOption = 2026,
     scenario: ScenarioOption = "standaard",
+    vandaag: VandaagOption = None,
 ) -> None:
-    """Draai de hele keten op de demogemeente (SQLite tenzij MONITORBOT_DATABASE_URL)."""
+    """Draai de hele keten op de demogemeente (SQLite tenzij MONITORBOT_DATABASE_URL).
+
+    De demo speelt op vandaag: wat je daarna typt (report budget, alerts list, ...)
+    toont dezelfde cijfers als de demo.
+    """
     if ctx.invoked_subcommand is not None:
         return
     _check_scenario(scenario)
     runtime = runtime_of(ctx)
-    run_demo(runtime, seed=seed, scenario=scenario)
+    run_demo(runtime, seed=seed, scenario=scenario, vandaag=_vandaag(runtime, vandaag))
 
 
-def _demo_input(runtime: App, seed: int, scenario: str) -> tuple[Path, dict]:
-    """Generate the demo input once per seed/scenario; a second run reuses it."""
+def _demo_input(runtime: App, seed: int, scenario: str, vandaag: date) -> tuple[Path, dict]:
+    """Generate the demo input once per seed, scenario and day; a second run reuses it.
+
+    The demo's clients follow from the seed and the period's first year: a later
+    day of the same year only adds files, so the same database takes them. A
+    database filled for another period would mix two Demodorps: refused.
+    """
+    from monitorbot.app import Refused
     from monitorbot.demo.generate import generate_demo
 
-    folder = runtime.data_dir / "demo" / f"{scenario}-{seed}"
+    folder = runtime.data_dir / "demo" / f"{scenario}-{seed}-{vandaag.isoformat()}"
     manifest_file = folder / "manifest.json"
     if manifest_file.exists():
-        return folder, json.loads(manifest_file.read_text(encoding="utf-8"))
-    manifest = generate_demo(folder, seed=seed, scenario=scenario, vandaag=DEMO_VANDAAG)
-    return folder, manifest.to_dict()
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    else:
+        manifest = generate_demo(folder, seed=seed, scenario=scenario, vandaag=vandaag).to_dict()
+    marker = runtime.data_dir / "demo" / "periode.txt"
+    period = f"{scenario} {seed} vanaf {manifest['period'][0]}"
+    if marker.exists() and marker.read_text(encoding="utf-8").strip() != period:
+        raise Refused(
+            f"De database in {runtime.data_dir} bevat een demo van een andere periode "
+            f"({marker.read_text(encoding='utf-8').strip()}); deze demo is {period}. Gebruik "
+            "een lege datamap (--data-dir) of verwijder de oude."
+        )
+    marker.write_text(period + "\n", encoding="utf-8")
+    return folder, manifest
+
+
+def _write_missing_budgets(runtime: App, manifest: dict) -> list[Path]:
+    """A primitive budget for every demo year that config/ has none for.
+
+    The demo plays on any date; its municipality needs a budget for each year it
+    shows. Files a person wrote are never touched; written ones say so on top.
+    """
+    folder = runtime.config_dir / "begroting"
+    written = []
+    for year, amounts in sorted(manifest.get("begrotingen_cents", {}).items()):
+        path = folder / f"{DEMO_GEMEENTE}-{year}.yaml"
+        if path.exists():
+            continue
+        lines = [
+            GENERATED,
+            "# (jaarrekening twee jaar eerder + indexatie + verwachte groei); pas gerust aan.",
+            f'gemeente: "{DEMO_GEMEENTE}"',
+            f"jaar: {year}",
+            'versie: "primitieve begroting"',
+            "bedragen:",
+            *(f"  {perceel}: {cents // 100}" for perceel, cents in amounts.items()),
+            "prognose_correcties: []",
+        ]
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def _budget_reports(runtime: App, snapshot: Snapshot) -> list[tuple[str, Path]]:
@@ -177,7 +248,7 @@ def _evaluate_and_notify(runtime: App, peildatum: Peildatum, moment: datetime) -
     return result.evaluation.snapshot
 
 
-def run_demo(runtime: App, *, seed: int, scenario: str) -> None:
+def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
     from monitorbot.cli.ingest_cmd import print_report
     from monitorbot.cli.report_cmd import write_snapshot_reports
     from monitorbot.core.calendar import Peildatum
@@ -199,6 +270,13 @@ def run_demo(runtime: App, *, seed: int, scenario: str) -> None:
         f"(schema {db.current_revision(engine)})"
     )
 
+    folder, manifest = _demo_input(runtime, seed, scenario, vandaag)
+    console.print(f"Invoer gegenereerd in {folder}:")
+    _print_counts(manifest.get("counts", {}))
+    for path in _write_missing_budgets(runtime, manifest):
+        console.print(f"Begroting voor de demo geschreven: {path}", markup=False)
+    config = runtime.reload_config()
+
     with db.transaction(engine) as session:
         summary = sync_config(session, config)
     console.print(
@@ -206,16 +284,13 @@ def run_demo(runtime: App, *, seed: int, scenario: str) -> None:
         f"{summary.begrotingen} begroting(en) uit {runtime.config_dir}"
     )
 
-    folder, manifest = _demo_input(runtime, seed, scenario)
-    console.print(f"Invoer gegenereerd in {folder}:")
-    _print_counts(manifest.get("counts", {}))
-
     as_of = date.fromisoformat(manifest["as_of"])
     moment = demo_moment(as_of, config.deployment.tijdzone)
     console.print(
-        f"De demo speelt zich af op {as_of:%d-%m-%Y}: de dag van de maandcyclus. Inlezen met "
-        "een vaste demosleutel voor de pseudoniemen (alleen voor deze fictieve data; echte "
-        "data vereisen MONITORBOT_PSEUDONYM_KEY)."
+        f"De demo speelt zich af op {as_of:%d-%m-%Y} (de maandcyclus van die dag); de data "
+        f"lopen tot en met {manifest['period'][1]}. Inlezen met een vaste demosleutel voor de "
+        "pseudoniemen (alleen voor deze fictieve data; echte data vereisen "
+        "MONITORBOT_PSEUDONYM_KEY)."
     )
     ingestor = runtime.ingestor(demo=True, sync=False, clock=lambda: moment)
     inputs = [folder / name for name in DEMO_INPUT_FOLDERS if (folder / name).exists()]
