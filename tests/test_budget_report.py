@@ -27,11 +27,13 @@ naam: Heiloo
 # the 1st firap and prognoses extrapolated by hand (no declarations ingested yet).
 BEGROTING = """gemeente: "0399"
 jaar: 2024
-versie: "na 1e firap"
-bedragen:
-  jeugd-zin: 4984400
-  jeugd-pgb: 33400
-  wmo-begeleiding-zin: 1772000
+versies:
+  - versie: "na 1e firap"
+    vastgesteld_op: 2024-07-04
+    bedragen:
+      jeugd-zin: 4984400
+      jeugd-pgb: 33400
+      wmo-begeleiding-zin: 1772000
 prognose_correcties:
   - perceel: jeugd-zin
     prognose: 6068600
@@ -81,7 +83,7 @@ def test_markdown_reproduces_the_council_table_from_corrections_alone(
     heiloo, database_url, tmp_path
 ):
     result = _report(
-        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-06", "--format", "markdown"],
+        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-07", "--format", "markdown"],
         heiloo,
         database_url,
         tmp_path,
@@ -106,7 +108,7 @@ def test_markdown_reproduces_the_council_table_from_corrections_alone(
 
 def test_csv_has_exact_columns_unrounded_amounts_and_totals(heiloo, database_url, tmp_path):
     result = _report(
-        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-06", "--format", "csv"],
+        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-07", "--format", "csv"],
         heiloo,
         database_url,
         tmp_path,
@@ -242,3 +244,69 @@ def test_provider_prognoses_against_budget_indications(demo_database, config_dir
         assert (row.overschrijding_maand is not None) == crossed
         if crossed:
             assert row.overschrijding_maand.year == 2026
+
+
+def test_a_correction_counts_from_its_date_and_not_once_the_year_is_closed(
+    heiloo, database_url, tmp_path
+):
+    """What was known at the peildatum: the correction of 15 July, not before, not after 2024."""
+
+    def jeugd(as_of: str) -> dict[str, str]:
+        result = _report(
+            ["--gemeente", "0399", "--year", "2024", "--as-of", as_of, "--format", "csv"],
+            heiloo,
+            database_url,
+            tmp_path,
+        )
+        assert result.exit_code == 0, result.output
+        rows = {row["perceel"]: row for row in csv.DictReader(io.StringIO(result.output))}
+        return rows["jeugd-zin"]
+
+    assert jeugd("2024-07")["bron"] == "correctie"
+    assert jeugd("2024-07")["prognose"] == "6068600.00"
+    before = jeugd("2024-07-14")  # adopted on 4 July, corrected on the 15th
+    assert before["begroting"] == "4984400.00" and before["bron"] != "correctie"
+    assert jeugd("2025-04")["bron"] != "correctie"  # closed: its realisation, no correction
+
+
+def test_budget_versions_and_corrections_as_known_at_a_peildatum():
+    from monitorbot.config.models import Begroting
+    from monitorbot.core.calendar import Peildatum
+
+    begroting = Begroting.model_validate(
+        {
+            "gemeente": "0399",
+            "jaar": 2026,
+            "versies": [
+                {"versie": "primitief", "vastgesteld_op": "2025-11-06", "bedragen": {"a": 100}},
+                {"versie": "na 1e firap", "vastgesteld_op": "2026-07-02", "bedragen": {"a": 120}},
+            ],
+            "prognose_correcties": [
+                {
+                    "perceel": "a",
+                    "prognose": 130,
+                    "reden": "eerste",
+                    "door": "cs",
+                    "datum": "2026-03-10",
+                },
+                {
+                    "perceel": "a",
+                    "prognose": 150,
+                    "reden": "tweede",
+                    "door": "cs",
+                    "datum": "2026-09-01",
+                    "tot": "2026-10-31",
+                },
+            ],
+        }
+    )
+    at = Peildatum.parse
+    assert begroting.versie_op(at("2025-10")) is None
+    assert begroting.versie_op(at("2026-01")).versie == "primitief"
+    assert begroting.versie_op(at("2026-07-01")).versie == "primitief"
+    assert begroting.versie_op(at("2026-07-02")).versie == "na 1e firap"
+    assert begroting.correcties_op(at("2026-03-09")) == {}
+    assert begroting.correcties_op(at("2026-03-10"))["a"].reden == "eerste"
+    assert begroting.correcties_op(at("2026-09"))["a"].reden == "tweede"
+    assert begroting.correcties_op(at("2026-11"))["a"].reden == "eerste"  # the second ended
+    assert begroting.correcties_op(at("2027-04")) == {}  # the year is closed

@@ -98,7 +98,7 @@ def test_budget_naming_an_unknown_perceel_names_file_line_key_and_allowed(config
     assert result.exit_code == 2
     line = _line_of(budget, "jeugd-zinn:")
     assert f"9999-2026.yaml:{line}:" in result.output
-    assert "bedragen.jeugd-zinn" in result.output
+    assert "versies[0].bedragen.jeugd-zinn" in result.output
     assert "onbekend perceel 'jeugd-zinn'" in result.output
     assert "toegestaan: jeugd-zin, jeugd-ambulant" in result.output
 
@@ -121,14 +121,14 @@ def test_amount_that_is_not_a_number_is_reported_with_its_value(config_dir):
     text = budget.read_text(encoding="utf-8")
     lines = text.splitlines()
     index = next(i for i, line in enumerate(lines) if line.strip().startswith("wmo-hh-zin:"))
-    lines[index] = "  wmo-hh-zin: 1.850.000"
+    lines[index] = "      wmo-hh-zin: 1.850.000"
     budget.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config(config_dir)
     (problem,) = info.value.problems
     assert problem.file == budget
     assert problem.line == index + 1
-    assert problem.key == "bedragen.wmo-hh-zin"
+    assert problem.key == "versies[0].bedragen.wmo-hh-zin"
     assert problem.value == "1.850.000"
 
 
@@ -172,7 +172,7 @@ def test_impossible_date_and_duplicate_key_name_their_lines(config_dir):
     other = config_dir / "begroting" / "9999-2024.yaml"
     other.write_text(
         other.read_text(encoding="utf-8").replace(
-            "  wmo-regiotaxi:", "  wmo-regiotaxi: 1\n  wmo-regiotaxi:", 1
+            "      wmo-regiotaxi:", "      wmo-regiotaxi: 1\n      wmo-regiotaxi:", 1
         ),
         encoding="utf-8",
     )
@@ -181,8 +181,9 @@ def test_impossible_date_and_duplicate_key_name_their_lines(config_dir):
     date_line = _line_of(budget, "2025-07-32")
     assert f"9999-2025.yaml:{date_line}: waarde '2025-07-32': geen geldige waarde" in result.output
     second = _line_of(other, "wmo-regiotaxi: 1") + 1
-    assert f"9999-2024.yaml:{second}: bedragen.wmo-regiotaxi: sleutel staat twee keer" in (
-        result.output
+    assert (
+        f"9999-2024.yaml:{second}: versies[0].bedragen.wmo-regiotaxi: sleutel staat twee keer"
+        in (result.output)
     )
 
 
@@ -190,13 +191,13 @@ def test_income_must_be_negative_and_parent_and_child_not_both_budgeted(config_d
     budget = config_dir / "begroting" / "9999-2026.yaml"
     text = budget.read_text(encoding="utf-8")
     text = text.replace("wmo-eigen-bijdrage: -", "wmo-eigen-bijdrage: ")
-    text = text.replace("bedragen:", "bedragen:\n  jeugd-ambulant: 1000", 1)
+    text = text.replace("    bedragen:", "    bedragen:\n      jeugd-ambulant: 1000", 1)
     budget.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config(config_dir)
     by_key = {p.key: p for p in info.value.problems}
-    assert "negatief" in by_key["bedragen.wmo-eigen-bijdrage"].message
-    assert "telt dubbel" in by_key["bedragen.jeugd-ambulant"].message
+    assert "negatief" in by_key["versies[0].bedragen.wmo-eigen-bijdrage"].message
+    assert "telt dubbel" in by_key["versies[0].bedragen.jeugd-ambulant"].message
 
 
 def test_settings_come_from_monitorbot_variables_and_options_win(tmp_path):

@@ -827,8 +827,8 @@ def test_budgets_use_known_top_level_percelen(jaar: int) -> None:
     top_level = {p["id"] for p in percelen if not p.get("onderdeel_van")}
     begroting = load_yaml(CONFIG / "begroting" / f"9999-{jaar}.yaml")
     assert (begroting["gemeente"], begroting["jaar"]) == ("9999", jaar)
-    assert set(begroting["bedragen"]) <= top_level
-    assert begroting["bedragen"]["wmo-eigen-bijdrage"] < 0
+    assert set(begroting["versies"][-1]["bedragen"]) <= top_level
+    assert begroting["versies"][-1]["bedragen"]["wmo-eigen-bijdrage"] < 0
     for correctie in begroting.get("prognose_correcties") or []:
         assert correctie["perceel"] in {p["id"] for p in percelen}
 
@@ -836,7 +836,7 @@ def test_budgets_use_known_top_level_percelen(jaar: int) -> None:
 def test_budget_2026_tells_the_intended_story(demo: Callable[[str], Demo]) -> None:
     """Youth care about 20 % over budget (N), Wmo begeleiding a little under (V)."""
     truth = demo("standaard").manifest.truth_totals_cents["2026"]
-    bedragen = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")["bedragen"]
+    bedragen = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")["versies"][-1]["bedragen"]
 
     def afwijking(perceel: str, actual_cents: int) -> float:
         budget = bedragen[perceel] * 100
@@ -929,7 +929,7 @@ def test_a_year_without_configured_indexation_keeps_its_prices() -> None:
 
 def test_budget_catalogue_matches_the_config() -> None:
     begroting = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")
-    assert tuple(begroting["bedragen"]) == BUDGET_PERCELEN
+    assert tuple(begroting["versies"][-1]["bedragen"]) == BUDGET_PERCELEN
     rolled_up = {
         p["id"]: p["onderdeel_van"]
         for p in percelen_config()["percelen"]
@@ -945,7 +945,7 @@ def test_demo_budget_2026_reproduces_what_the_controller_wrote(
     """Jaarrekening 2024 + indexation 2025/2026 + two years of expected growth."""
     manifest = demo("standaard").manifest
     budget = demo_budget(2026, manifest.truth_totals_cents["2024"])
-    written = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")["bedragen"]
+    written = load_yaml(CONFIG / "begroting" / "9999-2026.yaml")["versies"][-1]["bedragen"]
     for perceel in ("jeugd-zin", "wmo-hh-zin", "wmo-begeleiding-zin"):
         assert budget[perceel] == pytest.approx(written[perceel] * 100, rel=0.10), perceel
     assert all(cents % 100_000 == 0 for cents in budget.values())  # whole thousands of euros

@@ -75,9 +75,9 @@ def test_config_sync_is_idempotent_and_records_changes(engine, config_dir):
             .scalars()
             .first()
         )
-        assert change.diff and "+versie: x" in change.diff
+        assert change.diff and "versie: x" in change.diff
         rows = session.execute(select(func.count()).select_from(models.Begrotingsregel)).scalar()
-        expected = sum(len(b.bedragen) for b in config.begrotingen.values())
+        expected = sum(len(v.bedragen) for b in config.begrotingen.values() for v in b.versies)
         assert rows == expected
 
 
@@ -97,7 +97,7 @@ def test_budget_amounts_are_exact_cents(engine, config_dir):
                 )
             ).all()
         )
-    assert stored == dict(begroting.bedragen)
+    assert stored == dict(begroting.laatste.bedragen)
 
 
 def _line(gemeente: str, perceel: str, month: int, cents: int, client: str):

@@ -162,9 +162,11 @@ def _write_missing_budgets(runtime: App, manifest: dict) -> list[Path]:
             "# (jaarrekening twee jaar eerder + indexatie + verwachte groei); pas gerust aan.",
             f'gemeente: "{DEMO_GEMEENTE}"',
             f"jaar: {year}",
-            'versie: "primitieve begroting"',
-            "bedragen:",
-            *(f"  {perceel}: {cents // 100}" for perceel, cents in amounts.items()),
+            "versies:",
+            '  - versie: "primitieve begroting"',
+            f"    vastgesteld_op: {int(year) - 1}-11-01",
+            "    bedragen:",
+            *(f"      {perceel}: {cents // 100}" for perceel, cents in amounts.items()),
             "prognose_correcties: []",
         ]
         folder.mkdir(parents=True, exist_ok=True)

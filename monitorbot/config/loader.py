@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from monitorbot.config.models import Begroting, Deployment, GemeenteConfig, PercelenConfig
-from monitorbot.config.yaml_source import ConfigError, ConfigProblem, YamlDocument, load_yaml
+from monitorbot.config.yaml_source import (
+    ConfigError,
+    ConfigProblem,
+    YamlDocument,
+    describe_path,
+    load_yaml,
+)
 
 GEMEENTE_FILE = re.compile(r"^(?P<code>[0-9]{4})-(?P<naam>[a-z0-9-]+)\.ya?ml$")
 M = TypeVar("M", bound=BaseModel)
@@ -57,18 +62,6 @@ class Config:
 
     def begroting(self, code: str, jaar: int) -> Begroting | None:
         return self.begrotingen.get((code, jaar))
-
-
-def _describe_loc(loc: Iterable[Any]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts)
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -155,7 +148,7 @@ def _problems_from_validation(doc: YamlDocument, error: ValidationError) -> list
             ConfigProblem(
                 file=doc.file,
                 line=doc.line_of(loc),
-                key=_describe_loc(loc),
+                key=describe_path(loc),
                 value=_echoable(item.get("input"), message),
                 message=message,
                 allowed=allowed,
@@ -304,32 +297,34 @@ def _budget_consistency(
     if percelen is None:
         return []
     problems = []
-    for perceel_id, cents in begroting.bedragen.items():
-        perceel = percelen.get(perceel_id)
-        line = doc.line_of(("bedragen", perceel_id))
-        key = f"bedragen.{perceel_id}"
-        if perceel.inkomsten and cents > 0:
-            problems.append(
-                ConfigProblem(
-                    doc.file,
-                    line,
-                    key,
-                    cents / 100,
-                    "inkomsten (zoals eigen bijdrage) worden negatief begroot",
-                    "een bedrag ≤ 0",
+    for index, version in enumerate(begroting.versies):
+        for perceel_id, cents in version.bedragen.items():
+            perceel = percelen.get(perceel_id)
+            path = ("versies", index, "bedragen", perceel_id)
+            line = doc.line_of(path)
+            key = f"versies[{index}].bedragen.{perceel_id}"
+            if perceel.inkomsten and cents > 0:
+                problems.append(
+                    ConfigProblem(
+                        doc.file,
+                        line,
+                        key,
+                        cents / 100,
+                        "inkomsten (zoals eigen bijdrage) worden negatief begroot",
+                        "een bedrag ≤ 0",
+                    )
                 )
-            )
-        if perceel.onderdeel_van and perceel.onderdeel_van in begroting.bedragen:
-            problems.append(
-                ConfigProblem(
-                    doc.file,
-                    line,
-                    key,
-                    cents / 100,
-                    f"dit perceel rolt op in {perceel.onderdeel_van!r}, dat ook begroot is: "
-                    "dat telt dubbel; begroot het ene of het andere",
+            if perceel.onderdeel_van and perceel.onderdeel_van in version.bedragen:
+                problems.append(
+                    ConfigProblem(
+                        doc.file,
+                        line,
+                        key,
+                        cents / 100,
+                        f"dit perceel rolt op in {perceel.onderdeel_van!r}, dat ook begroot is: "
+                        "dat telt dubbel; begroot het ene of het andere",
+                    )
                 )
-            )
     return problems
 
 

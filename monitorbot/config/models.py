@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN, Wet
+from monitorbot.core.calendar import Peildatum
 from monitorbot.core.money import MoneyError, euros_to_cents
 
 
@@ -376,20 +377,52 @@ class GemeenteConfig(Strict):
 
 
 class PrognoseCorrectie(Strict):
+    """A controller's prognosis for a perceel, replacing the model's from `datum` on.
+
+    Corrections are added, never edited away: a later one for the same perceel
+    takes over from its `datum`; `tot` ends one (that day included). Only what was
+    dated before a peildatum applies there, so a replay never sees a correction
+    nobody had yet; in a closed year none applies: its realisation is its figure.
+    """
+
     perceel: PerceelRef
     prognose: EuroCents
     reden: str = Field(min_length=3)
     door: str = Field(min_length=2)
     datum: date
+    tot: date | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> PrognoseCorrectie:
+        if self.tot is not None and self.tot < self.datum:
+            raise ValueError(f"tot ({self.tot}) ligt voor datum ({self.datum})")
+        return self
+
+    def geldt_op(self, peildatum: Peildatum) -> bool:
+        """Known at the peildatum and not yet ended."""
+        return self.datum < peildatum.grens and (
+            self.tot is None or peildatum.laatste_dag <= self.tot
+        )
+
+
+class BegrotingVersie(Strict):
+    """One version of a year's budget, as the council adopted it on `vastgesteld_op`."""
+
+    versie: str = Field(min_length=1)
+    vastgesteld_op: date
+    bedragen: dict[PerceelRef, EuroCents] = Field(default_factory=dict)
 
 
 class Begroting(Strict):
-    """`config/begroting/<code>-<jaar>.yaml`: the budget a council set, in euros."""
+    """`config/begroting/<code>-<jaar>.yaml`: a year's budget versions and corrections, in euros.
+
+    A peildatum sees the latest version adopted before it (the primitive budget
+    in January, the one after the first interim report from July).
+    """
 
     gemeente: GemeenteCode
     jaar: int = Field(ge=2015, le=2100)
-    versie: str
-    bedragen: dict[PerceelRef, EuroCents] = Field(default_factory=dict)
+    versies: list[BegrotingVersie] = Field(min_length=1)
     prognose_correcties: list[PrognoseCorrectie] = Field(default_factory=list)
 
     @field_validator("gemeente", mode="before")
@@ -400,9 +433,38 @@ class Begroting(Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_correction_per_perceel(self) -> Begroting:
-        percelen = [c.perceel for c in self.prognose_correcties]
-        doubles = sorted({p for p in percelen if percelen.count(p) > 1})
+    def _versions_in_order(self) -> Begroting:
+        dates = [v.vastgesteld_op for v in self.versies]
+        if dates != sorted(set(dates)):
+            raise ValueError(
+                "versies staan in de volgorde waarin ze zijn vastgesteld, elk op een eigen "
+                f"datum (nu: {', '.join(map(str, dates))})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_correction_per_perceel_and_day(self) -> Begroting:
+        keys = [(c.perceel, c.datum) for c in self.prognose_correcties]
+        doubles = sorted({f"{p} op {d}" for p, d in keys if keys.count((p, d)) > 1})
         if doubles:
             raise ValueError(f"meer dan één prognose_correctie voor {', '.join(doubles)}")
         return self
+
+    @property
+    def laatste(self) -> BegrotingVersie:
+        return self.versies[-1]
+
+    def versie_op(self, peildatum: Peildatum) -> BegrotingVersie | None:
+        """The latest version adopted before the peildatum's grens (None: not adopted yet)."""
+        known = [v for v in self.versies if v.vastgesteld_op < peildatum.grens]
+        return known[-1] if known else None
+
+    def correcties_op(self, peildatum: Peildatum) -> dict[str, PrognoseCorrectie]:
+        """Per perceel the latest correction that applies then; none once the year is closed."""
+        if peildatum.year_closed(self.jaar):
+            return {}
+        applying: dict[str, PrognoseCorrectie] = {}
+        for correction in sorted(self.prognose_correcties, key=lambda c: c.datum):
+            if correction.geldt_op(peildatum):
+                applying[correction.perceel] = correction
+        return applying

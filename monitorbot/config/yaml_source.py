@@ -7,6 +7,7 @@ node, so we build the Python value and a `path -> line` index in one pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,19 @@ def _as_key_variants(path: Path_) -> list[Any]:
         else:
             out.append(part)
     return out
+
+
+def describe_path(path: Iterable[Any]) -> str:
+    """A key path as people read it in an error: `versies[0].bedragen.jeugd-zin`."""
+    parts: list[str] = []
+    for part in path:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
 
 
 def load_yaml(file: Path) -> YamlDocument:
@@ -156,7 +170,7 @@ def _index_lines(
                     ConfigProblem(
                         file,
                         line,
-                        ".".join(str(p) for p in (*path, key)),
+                        describe_path((*path, key)),
                         None,
                         f"sleutel staat twee keer in dezelfde lijst (ook op regel {seen[key]})",
                     )

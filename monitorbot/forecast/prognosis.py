@@ -128,15 +128,18 @@ def completed_series(
 
 
 def totals_series(
-    session: Session, gemeente: str, perceel_id: str, as_of: date
+    session: Session, gemeente: str, perceel_id: str, as_of: date, tijdzone: str
 ) -> CompletedSeries | None:
-    """Monthly totals (PGB, eigen bijdrage) need no completion: they arrive whole."""
-    frame = series.monthly_totals(session, gemeente, known_before=as_of.replace(day=1))
+    """Monthly totals (PGB, eigen bijdrage) need no completion: they arrive whole.
+
+    The series ends at the last month delivered: a month whose totals have not
+    arrived yet is forecast like the rest of the year, never counted as € 0.
+    """
+    frame = series.monthly_totals(session, gemeente, known_before=as_of, tijdzone=tijdzone)
     frame = frame[frame["perceel_id"] == perceel_id]
     if frame.empty:
         return None
-    end = pd.Timestamp(as_of.replace(day=1)) - pd.offsets.MonthBegin(1)
-    values = series.dense_monthly(frame, frame["zorgmaand"].min(), end)
+    values = series.dense_monthly(frame, frame["zorgmaand"].min(), frame["zorgmaand"].max())
     zero = pd.Series(0.0, index=values.index)
     return CompletedSeries(values, values, zero, [])
 
@@ -208,7 +211,7 @@ def _perceel_outcome(
     completed = (
         completed_series(session, gemeente, [perceel.id], as_of)
         if perceel.regels
-        else totals_series(session, gemeente, perceel.id, as_of)
+        else totals_series(session, gemeente, perceel.id, as_of, config.deployment.tijdzone)
     )
     if completed is None or not len(completed.verwacht):
         return None
@@ -235,8 +238,9 @@ def build_budget_report(
     as_of = peildatum.grens
     settings = config.gemeente(gemeente)
     begroting = config.begroting(gemeente, year)
-    budgets = dict(begroting.bedragen) if begroting else {}
-    corrections = {c.perceel: c for c in begroting.prognose_correcties} if begroting else {}
+    version = begroting.versie_op(peildatum) if begroting else None
+    budgets = dict(version.bedragen) if version else {}
+    corrections = begroting.correcties_op(peildatum) if begroting else {}
     rows: dict[str, PerceelPrognose] = {}
     outcomes: dict[str, tuple[CompletedSeries, YearPrognosis]] = {}
     for perceel in config.percelen.percelen:
@@ -279,7 +283,7 @@ def build_budget_report(
         settings.naam,
         year,
         peildatum,
-        begroting.versie if begroting else None,
+        version.versie if version else None,
         ordered,
         months,
     )

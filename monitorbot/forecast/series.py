@@ -15,7 +15,9 @@ import pandas as pd
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
+from monitorbot.core.calendar import first_of_month
 from monitorbot.store import models
+from monitorbot.store.queries.known import moment_of, totals_month_known
 
 LINE = models.Declaratieregel
 
@@ -108,18 +110,25 @@ def unique_clients(
 
 
 def monthly_totals(
-    session: Session, gemeente: str, *, known_before: date | None = None
+    session: Session,
+    gemeente: str,
+    *,
+    known_before: date | None = None,
+    tijdzone: str = "Europe/Amsterdam",
 ) -> pd.DataFrame:
     """PGB and other monthly totals (`pgb_maand`) as `zorgmaand, perceel_id, bedrag`.
 
-    Totals carry no declaration date: a vintage keeps the months before it (the SVB
-    reports each month shortly after it ends).
+    Totals carry no declaration date: at a peildatum a month is known when its
+    file had arrived, or (a file loaded as history) when its end plus the source's
+    usual delay had passed (`store.queries.known`). Only ended months count.
     """
-    pgb = models.PgbMaand
+    pgb, file = models.PgbMaand, models.Bronbestand
     query = select(pgb.maand, pgb.perceel_id, pgb.bedrag_cents).where(pgb.gemeente_code == gemeente)
     if known_before is not None:
-        query = query.join(models.Bronbestand, models.Bronbestand.id == pgb.bestand_id).where(
-            pgb.maand < known_before
+        query = query.join(file, file.id == pgb.bestand_id).where(
+            pgb.maand < first_of_month(known_before),
+            (file.ingelezen_op < moment_of(known_before, tijdzone))
+            | (pgb.maand < totals_month_known(known_before)),
         )
     frame = pd.DataFrame(
         session.execute(query).all(), columns=["zorgmaand", "perceel_id", "bedrag"]

@@ -247,10 +247,10 @@ class Bevinding(Base):
 
 
 class Begrotingsregel(Base):
-    """A budget amount per perceel per year, as loaded from config/begroting."""
+    """A budget amount per perceel per year and version, as loaded from config/begroting."""
 
     __tablename__ = "begrotingsregel"
-    __table_args__ = (UniqueConstraint("gemeente_code", "jaar", "perceel_id"),)
+    __table_args__ = (UniqueConstraint("gemeente_code", "jaar", "versie", "perceel_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
@@ -258,13 +258,14 @@ class Begrotingsregel(Base):
     perceel_id: Mapped[str] = mapped_column(String(60))
     versie: Mapped[str] = mapped_column(String(100))
     bedrag_cents: Mapped[int] = mapped_column(BigInteger)
+    vastgesteld_op: Mapped[date | None] = mapped_column(Date)
 
 
 class PrognoseCorrectie(Base):
     """A controller's override of the computed prognosis, with who, why and when."""
 
     __tablename__ = "prognose_correctie"
-    __table_args__ = (UniqueConstraint("gemeente_code", "jaar", "perceel_id"),)
+    __table_args__ = (UniqueConstraint("gemeente_code", "jaar", "perceel_id", "datum"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
@@ -274,6 +275,7 @@ class PrognoseCorrectie(Base):
     reden: Mapped[str] = mapped_column(Text)
     door: Mapped[str] = mapped_column(String(200))
     datum: Mapped[date] = mapped_column(Date)
+    tot: Mapped[date | None] = mapped_column(Date)
 
 
 class ConfigWijziging(Base):

@@ -80,10 +80,12 @@ def _replace_begroting(session: Session, code: str, jaar: int, begroting) -> Non
             gemeente_code=code,
             jaar=jaar,
             perceel_id=perceel,
-            versie=begroting.versie,
+            versie=version.versie,
+            vastgesteld_op=version.vastgesteld_op,
             bedrag_cents=cents,
         )
-        for perceel, cents in begroting.bedragen.items()
+        for version in begroting.versies
+        for perceel, cents in version.bedragen.items()
     )
     session.add_all(
         models.PrognoseCorrectie(
@@ -94,6 +96,7 @@ def _replace_begroting(session: Session, code: str, jaar: int, begroting) -> Non
             reden=c.reden,
             door=c.door,
             datum=c.datum,
+            tot=c.tot,
         )
         for c in begroting.prognose_correcties
     )

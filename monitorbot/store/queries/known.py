@@ -6,19 +6,37 @@ the first day not known):
 * declarations: their declaratiedatum, before the grens;
 * data-quality findings and quarantined files: when they were found, before the
   grens (midnight in the deployment's time zone, stored in UTC);
-* alerts: when they started.
+* alerts: when they started;
+* monthly totals (PGB, eigen bijdrage): when their file arrived; a file loaded
+  as history (long after its months) counts as arrived at each month's end plus
+  the source's usual delay (`TOTALS_DELAY`), so a replay of the past sees them;
+* corrections by their `datum` (and `tot`), budgets by `vastgesteld_op`
+  (`config.models.Begroting`).
 
-The remaining sources follow with "One truth per peildatum"'s later steps:
-care-flow messages by their dagtekening, monthly totals and waiting lists by
-when they arrived, corrections by their `datum`, budgets by `vastgesteld_op`.
+Still to follow: care-flow messages by their dagtekening (today the allocation
+row holds the latest state), waiting-list exports by arrival.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from monitorbot.core.calendar import first_of_month
+
+#: The SVB and the CAK report a month's totals about two weeks after it ends.
+TOTALS_DELAY = timedelta(days=15)
 
 
 def moment_of(grens: date, tijdzone: str) -> datetime:
     """The grens as a stored (UTC) moment: midnight at its start, local time."""
     return datetime.combine(grens, time(), ZoneInfo(tijdzone)).astimezone(UTC)
+
+
+def totals_month_known(grens: date) -> date:
+    """The first month whose totals are *not* known yet by the history rule.
+
+    A month counts as known when its end plus TOTALS_DELAY lies before the grens:
+    with a grens of 11 November, September is known and October is not.
+    """
+    return first_of_month(grens - TOTALS_DELAY)
