@@ -271,3 +271,85 @@ def evaluation() -> Evaluation:
     return Evaluation(
         "0384", PEILDATUM, NOW, Step([budget_update()]), [], date(2026, 10, 1), snapshot()
     )
+
+
+def _rule(**fields) -> Rule:
+    base = {"kanaal": "kernteam", "eigenaar": "contractmanager", "actie": "Bel de aanbieder."}
+    return Rule.model_validate(base | fields)
+
+
+def _firing(rule: Rule, measurement: Measurement, ident: int) -> AlertUpdate:
+    observation = observe(rule, measurement)
+    before = AlertState(f"f{ident}", rule.naam, observation.labels)
+    after = AlertState(
+        f"f{ident}",
+        rule.naam,
+        observation.labels,
+        status=AlertStatus.FIRING,
+        ernst=observation.ernst,
+        sinds=NOW,
+        opeenvolgend=1,
+        titel=measurement.titel,
+        kanaal="kernteam",
+        id=ident,
+    )
+    return AlertUpdate(before, after, observation, melding=Melding.NIEUW)
+
+
+def waiting_and_totals_evaluation() -> Evaluation:
+    """Two providers above their waiting norm (one block) and a total that does not add up."""
+    waits = _rule(
+        naam="wachttijd-boven-norm",
+        omschrijving="De mediane wachttijd bij een aanbieder ligt boven de norm.",
+        scope="perceel_aanbieder",
+        metric="wachttijd_mediaan_dagen",
+        drempels={"waarschuwing": "> norm"},
+    )
+    totals = _rule(
+        naam="totaalverschil",
+        omschrijving="Een declaratie telt niet op tot haar totaal.",
+        scope="gemeente",
+        metric="totaalverschillen",
+        drempels={"waarschuwing": ">= 1"},
+    )
+    updates = [
+        _firing(
+            waits,
+            Measurement(
+                {"perceel": "jeugd-ambulant", "aanbieder": agb},
+                f"{naam} — Jeugd ambulant",
+                days,
+                {"norm": 56},
+            ),
+            ident,
+        )
+        for ident, (agb, naam, days) in enumerate(
+            [("98990102", "Jeugdhulp De Knikkerbaan", 93.0), ("98990105", "De Boomhut", 61.0)],
+            start=11,
+        )
+    ]
+    updates.append(
+        _firing(
+            totals,
+            Measurement(
+                {},
+                "Totaalverschillen in declaraties",
+                1.0,
+                impact_cents=1_000.0,
+                invoer={
+                    "aantal": 1,
+                    "verschillen": [
+                        {
+                            "bestand": "jw323-speelkwartier-2026-09.xml",
+                            "aanbieder": "Stichting Het Speelkwartier",
+                            "totaal_cents": 1_234_567,
+                            "som_cents": 1_233_567,
+                            "verschil_cents": 1_000,
+                        }
+                    ],
+                },
+            ),
+            13,
+        )
+    )
+    return Evaluation("0384", PEILDATUM, NOW, Step(updates), [], date(2026, 10, 1), snapshot())

@@ -161,7 +161,7 @@ def test_xlsx_holds_numbers_not_text(heiloo, database_url, tmp_path):
             "--year",
             "2024",
             "--as-of",
-            "2024-06",
+            "2024-07",
             "--format",
             "xlsx",
             "--out",

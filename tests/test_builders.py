@@ -148,3 +148,23 @@ def test_html_report_shows_the_same_figures_escaped():
     assert ">93 d<" in page and "Jeugdhulp De Knikkerbaan" in page
     hostile = dataclasses.replace(snapshot, gemeente_naam="<script>alert(1)</script>")
     assert "<script>alert(1)</script>" not in html_report.render_html(hostile)
+
+
+def test_one_rules_providers_are_one_block_and_a_mismatch_names_its_file():
+    message = alert_messages(snapshots.waiting_and_totals_evaluation())["kernteam"]
+    titles = [s.title for s in message.sections]
+    assert titles == [
+        "De mediane wachttijd bij een aanbieder ligt boven de norm (2 aanbieders)",
+        "Totaalverschillen in declaraties",
+    ]
+    block = message.sections[0]
+    assert block.table is not None
+    assert block.table.rows == [
+        ["Jeugdhulp De Knikkerbaan — Jeugd ambulant", "93 dagen", "56 dagen (> norm)", "#11"],
+        ["De Boomhut — Jeugd ambulant", "61 dagen", "56 dagen (> norm)", "#12"],
+    ]
+    fields = {f.label: f.value for f in message.sections[1].fields}
+    assert fields["Totaalverschil"] == (
+        "jw323-speelkwartier-2026-09.xml (Stichting Het Speelkwartier): TotaalIngediendBedrag "
+        "€ 12.345,67, som van de prestaties € 12.335,67, verschil € 10,00"
+    )

@@ -455,6 +455,33 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
     )
 
 
+def test_a_replay_never_sees_a_correction_from_after_its_peildatum(demo_database):
+    """January 2025 knew the model's figure; the controller's correction came in July."""
+    if demo_database.engine.dialect.name != "sqlite":
+        pytest.skip("one database is enough for the CLI; the engine runs on both above")
+    result = CliRunner().invoke(
+        app,
+        [
+            *("--config-dir", str(ROOT / "config"), "rules", "test", str(ROOT / "alerts")),
+            *("--gemeente", "9999", "--from", "2025-01", "--to", "2025-01"),
+            *("--nu", "2026-11-10T08:00"),
+        ],
+        env={
+            "MONITORBOT_DATABASE_URL": demo_database.engine.url.render_as_string(
+                hide_password=False
+            ),
+            "MONITORBOT_FORECASTS_DIR": str(ROOT / "forecasts"),
+        },
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("  2025 ")]
+    assert lines, result.output
+    # 2025 is closed on 10-11-2026: its outcome is the realisation, not the correction.
+    assert all(": uitkomst " in line for line in lines)
+    first = [line for line in lines if "eerste melding" in line]
+    assert all("(model)" in line and "correctie" not in line for line in first)
+
+
 @pytest.fixture(scope="module")
 def late_provider_database(tmp_path_factory):
     """The late-aanbieder scenario on SQLite: provider 98990101 declares 3-4 months late."""

@@ -194,7 +194,7 @@ def groei(
 
     Een lopend jaar wordt vergeleken met dezelfde maanden van het vorige jaar.
     """
-    from monitorbot.core.calendar import through_month
+    from monitorbot.core.calendar import MONTH_NAMES, through_month
     from monitorbot.forecast.results import decompose
     from monitorbot.forecast.why import year_on_year
     from monitorbot.store import db
@@ -237,7 +237,8 @@ def groei(
                 f"€ {format_euros(round(current.kosten_per_client))} per cliënt; "
                 f"top-10 {current.top10_aandeel:.0%} van de kosten; "
                 f"{current.boven_grens} cliënt(en) boven "
-                f"€ {format_euros(threshold)}"
+                f"€ {format_euros(threshold)} in januari t/m {MONTH_NAMES[through - 1]} "
+                "(de signalering hoge-kostengevallen kijkt naar de laatste 12 maanden)"
             )
             console.print(f"  {including.zin()}")
             console.print(f"  {excluding.zin()}")

@@ -22,7 +22,7 @@ from monitorbot.evaluate.catalogue import METRIC_ORDER, REFERENCES, format_value
 from monitorbot.evaluate.lifecycle import AlertUpdate, Observation
 from monitorbot.evaluate.outcome import Evaluation
 from monitorbot.forecast.results import decompose
-from monitorbot.notify.message import Attachment, Message, MessageField, Section
+from monitorbot.notify.message import Attachment, Message, MessageField, Section, Table
 from monitorbot.report.chart import trend_chart
 
 CHART_METRICS = {"prognose_afwijking_pct", "prognose", "groei_boven_begroting_pct", "maandkosten"}
@@ -65,8 +65,16 @@ INPUT_FIELDS: list[tuple[str, str, Callable[[Any], str]]] = [
     ("zorgmaand", "Zorgmaand", _month),
     ("voorspeld_cents", "Voorspeld", _euros),
     ("realisatie_vorig_jaar_cents", "Realisatie vorig jaar", _euros),
-    ("groei_excl_indexatie_pct", "Groei excl. indexatie", _percent),
-    ("groei_incl_indexatie_pct", "Groei incl. indexatie", _percent),
+    (
+        "groei_excl_indexatie_pct",
+        "Groei excl. indexatie (jaarprognose t.o.v. vorig jaar)",
+        _percent,
+    ),
+    (
+        "groei_incl_indexatie_pct",
+        "Groei incl. indexatie (jaarprognose t.o.v. vorig jaar)",
+        _percent,
+    ),
     ("begrote_groei_excl_indexatie_pct", "Begrote groei excl. indexatie", _percent),
     ("unieke_clienten", "Unieke cliënten", _plain),
     ("unieke_clienten_vorig_jaar", "Unieke cliënten jaar eerder", _plain),
@@ -148,6 +156,11 @@ def _fields(update: AlertUpdate) -> list[MessageField]:
             fields.append(MessageField(label, show(value)))
     if update.after.id is not None:
         fields.append(MessageField("Nummer", f"#{update.after.id}"))
+    for case in inputs.get("verschillen") or []:
+        fields.append(MessageField("Totaalverschil", _mismatch(case)))
+    files = inputs.get("bestanden")
+    if files:
+        fields.append(MessageField("In quarantaine", ", ".join(files)))
     correction = inputs.get("correctie")
     if correction:
         fields.append(
@@ -157,6 +170,20 @@ def _fields(update: AlertUpdate) -> list[MessageField]:
             )
         )
     return fields
+
+
+def _mismatch(case: dict[str, Any]) -> str:
+    """One declaration whose total does not add up: which file, both amounts, the difference."""
+    who = f" ({case['aanbieder']})" if case.get("aanbieder") else ""
+    return (
+        f"{case['bestand']}{who}: TotaalIngediendBedrag {_cents2(case['totaal_cents'])}, som "
+        f"van de prestaties {_cents2(case['som_cents'])}, verschil "
+        f"{_cents2(case['verschil_cents'])}"
+    )
+
+
+def _cents2(cents: Any) -> str:
+    return f"€ {format_euros(int(cents), decimals=2)}"
 
 
 def _why(evaluation: Evaluation, perceel_id: str) -> list[str]:
@@ -232,12 +259,67 @@ def _importance(update: AlertUpdate) -> tuple:
     )
 
 
+def _provider_groups(updates: list[AlertUpdate]) -> list[list[AlertUpdate]]:
+    """Alerts of one rule that differ only by provider form one group (Alertmanager's
+    group_by): three providers above their waiting norm are one block, not three."""
+    groups: dict[tuple, list[AlertUpdate]] = {}
+    for update in updates:
+        labels = update.after.labels
+        key: tuple = (id(update),)
+        if "aanbieder" in labels and update.after.status == AlertStatus.FIRING:
+            rest = tuple(sorted((k, v) for k, v in labels.items() if k != "aanbieder"))
+            key = (update.after.regel, rest, update.after.ernst, update.melding)
+        groups.setdefault(key, []).append(update)
+    return list(groups.values())
+
+
+def _weight(update: AlertUpdate) -> tuple[float, float]:
+    """Largest impact first, else the value furthest from zero (the longest wait)."""
+    if update.observation is None:
+        return (0.0, 0.0)
+    measurement = update.observation.measurement
+    return (-(measurement.impact_cents or 0.0), -abs(measurement.waarde or 0.0))
+
+
+def _group_section(evaluation: Evaluation, group: list[AlertUpdate]) -> Section:
+    """One block for a rule's providers: what the rule says, then a row per provider."""
+    first = group[0]
+    rule = first.rule
+    metric = rule.metric if rule else ""
+    rows = []
+    worst_first = sorted(group, key=_weight)
+    for update in worst_first:
+        observation = update.observation
+        assert observation is not None
+        rows.append(
+            [
+                update.after.titel,
+                format_value(metric, observation.measurement.waarde),
+                _threshold(observation),
+                f"#{update.after.id}" if update.after.id is not None else "",
+            ]
+        )
+    return Section(
+        title=f"{rule.omschrijving.rstrip('.') if rule else first.after.regel} "
+        f"({len(group)} aanbieders)",
+        text=_state_sentence(first),
+        table=Table(["aanbieder", "waarde", "drempel", "nummer"], rows, ["l", "r", "r", "r"]),
+        state=_state(first),  # type: ignore[arg-type]
+        severity=first.after.ernst,
+        action=rule.actie if rule else "",
+    )
+
+
 def alert_message(evaluation: Evaluation, kanaal: str, updates: list[AlertUpdate]) -> Message:
     """The message for one channel: firing alerts (most severe first), then the resolved."""
     ordered = sorted(updates, key=_importance)
     sections, attachments = [], []
     explained: set[str] = set()
-    for update in ordered:
+    for group in _provider_groups(ordered):
+        if len(group) > 1:
+            sections.append(_group_section(evaluation, group))
+            continue
+        update = group[0]
         section, chart = _section(evaluation, update)
         perceel = update.after.labels.get("perceel", "")
         if section.details and perceel in explained:
