@@ -207,6 +207,8 @@ def start_305(
     gemeente: str = "9999",
     aanbieder: str = "12345678",
     ident: str = "T305-1",
+    dagtekening: date | None = None,
+    status: str = "1",
 ) -> bytes:
     m = Message("jw", "305")
     M, B = m.M, m.B
@@ -218,12 +220,17 @@ def start_305(
             M.StartProduct(
                 M.ToewijzingNummer(number),
                 M.Begindatum(started.isoformat()),
-                M.StatusAanlevering("1"),
+                M.StatusAanlevering(status),
             )
         ),
     )
     return _with_header(
-        m, client, ident=ident, afzender=aanbieder, ontvanger=gemeente, dagtekening=started
+        m,
+        client,
+        ident=ident,
+        afzender=aanbieder,
+        ontvanger=gemeente,
+        dagtekening=dagtekening or started,
     )
 
 

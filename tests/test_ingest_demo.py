@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import extract, func, select
@@ -14,6 +14,7 @@ from monitorbot.config import load_config
 from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.store import db, models
+from monitorbot.store.queries.allocations import allocations_known
 
 INPUT_FOLDERS = ("berichten", "exports", "pgb")
 
@@ -94,14 +95,12 @@ def _count(engine) -> int:
 
 
 def _waits_per_provider(engine) -> dict[str, list[int]]:
-    t = models.Toewijzing
+    known = allocations_known("9999", date(2100, 1, 1), "Europe/Amsterdam")
     waits: dict[str, list[int]] = defaultdict(list)
     with db.transaction(engine) as session:
         for agb, allocated, started in session.execute(
-            select(t.aanbieder_agb, t.toewijzingsdatum, t.start_datum).where(
-                t.gemeente_code == "9999",
-                t.toewijzingsdatum.is_not(None),
-                t.start_datum.is_not(None),
+            select(known.c.aanbieder_agb, known.c.toegewezen, known.c.gestart).where(
+                known.c.toegewezen.is_not(None), known.c.gestart.is_not(None)
             )
         ):
             waits[agb].append((started - allocated).days)

@@ -15,6 +15,7 @@ from monitorbot.core.money import format_euros
 from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.store import db, models
+from monitorbot.store.queries.allocations import allocations_known
 from monitorbot.store.sync import sync_config
 from tests.messages import allocation_301, declaration_323, start_305
 
@@ -263,11 +264,54 @@ def test_allocation_and_start_make_waiting_time_a_query(ingestor_for, engine, tm
     )
     report = ingestor_for().run([tmp_path / "301.xml", tmp_path / "305.xml"])
     assert report.geweigerd == 0
+    assert _allocations(engine, date(2024, 5, 1)) == [
+        ("jeugd-ambulant", "12345678", date(2024, 3, 1), date(2024, 4, 12), None)
+    ]
+
+
+def _allocations(engine, grens: date) -> list[tuple]:
+    """(perceel, aanbieder, toegewezen, gestart, gestopt) as known before `grens`."""
+    known = allocations_known("9999", grens, "Europe/Amsterdam")
     with db.transaction(engine) as session:
-        row = session.execute(select(models.Toewijzing)).scalar_one()
-        assert (row.start_datum - row.toewijzingsdatum).days == 42
-        assert row.perceel_id == "jeugd-ambulant"
-        assert row.aanbieder_agb == "12345678"
+        rows = session.execute(
+            select(
+                known.c.perceel_id,
+                known.c.aanbieder_agb,
+                known.c.toegewezen,
+                known.c.gestart,
+                known.c.gestopt,
+            ).order_by(known.c.toegewezen, known.c.gestart)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_the_lifecycle_is_what_the_messages_known_at_the_peildatum_said(
+    ingestor_for, engine, tmp_path
+):
+    """A start reported late is not known before its Dagtekening; a withdrawal undoes it."""
+    files = {
+        "301.xml": allocation_301(bsn=BSN_A, number="4711", allocated=date(2024, 3, 1)),
+        "305.xml": start_305(
+            bsn=BSN_A, number="4711", started=date(2024, 4, 12), dagtekening=date(2024, 5, 20)
+        ),
+        "305-ingetrokken.xml": start_305(
+            bsn=BSN_A,
+            number="4711",
+            started=date(2024, 4, 12),
+            dagtekening=date(2024, 7, 2),
+            status="3",
+            ident="T305-2",
+        ),
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    report = ingestor_for().run([tmp_path / name for name in files])
+    assert report.geweigerd == 0
+    allocated = ("jeugd-ambulant", "12345678", date(2024, 3, 1))
+    assert _allocations(engine, date(2024, 3, 1)) == []
+    assert _allocations(engine, date(2024, 5, 1)) == [(*allocated, None, None)]
+    assert _allocations(engine, date(2024, 6, 1)) == [(*allocated, date(2024, 4, 12), None)]
+    assert _allocations(engine, date(2024, 8, 1)) == [(*allocated, None, None)]
 
 
 def test_run_is_recorded(ingestor_for, engine, tmp_path):
@@ -380,7 +424,8 @@ def test_credit_without_an_earlier_debit_is_a_finding(ingestor_for, engine, tmp_
     assert volumes == [-2.0, 2.0]  # a credit takes its volume back too
 
 
-def test_a_new_waiting_list_snapshot_replaces_the_previous_one(ingestor_for, engine, tmp_path):
+def test_the_waiting_list_export_known_at_the_peildatum_is_the_list(ingestor_for, engine, tmp_path):
+    """Each export is the whole list on its day; a later one replaces it from then on only."""
     header = "toewijzingsdatum;startdatum;aanbieder;perceel\n"
     first = tmp_path / "wachtlijst-1.csv"
     first.write_text(
@@ -397,7 +442,14 @@ def test_a_new_waiting_list_snapshot_replaces_the_previous_one(ingestor_for, eng
     ingestor = ingestor_for()
     ingestor.run([first])
     ingestor.run([second])
-    with db.transaction(engine) as session:
-        rows = session.execute(select(models.Toewijzing)).scalars().all()
-    assert len(rows) == 2
-    assert sorted((r.start_datum - r.toewijzingsdatum).days for r in rows) == [42, 50]
+    p, a = "jeugd-ambulant", "12345678"
+    # Loaded as history: each counts from a week after its last date (15-03, 20-04).
+    assert _allocations(engine, date(2025, 3, 20)) == []
+    assert _allocations(engine, date(2025, 4, 1)) == [
+        (p, a, date(2025, 2, 1), date(2025, 3, 15), None),
+        (p, a, date(2025, 3, 1), None, None),
+    ]
+    assert _allocations(engine, date(2025, 5, 1)) == [
+        (p, a, date(2025, 2, 1), date(2025, 3, 15), None),
+        (p, a, date(2025, 3, 1), date(2025, 4, 20), None),
+    ]

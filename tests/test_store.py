@@ -147,3 +147,69 @@ def test_monthly_sums_and_unique_clients_are_sql_and_scoped_by_gemeente(engine):
     with db.transaction(engine) as session:
         rows = [(m, int(s), c) for m, s, c in session.execute(query).all()]
     assert rows == [(date(2024, 1, 1), 12_500, 2), (date(2024, 2, 1), 7_000, 1)]
+
+
+def test_migration_0006_turns_allocation_rows_into_events_and_back(empty_engine):
+    """Rows written before care-flow events keep their meaning: one event per filled-in date."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from monitorbot.store.queries.allocations import allocations_known
+
+    config = db.alembic_config(empty_engine)
+    command.upgrade(config, "0005")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO bronbestand (id, gemeente_code, bestandsnaam, sha256, soort, status,"
+                " regels, bedrag_cents, ingelezen_op, periode_tot) VALUES"
+                " (1, '9999', 'a.xml', 'a', 'jw305', 'ingelezen', 1, 0, '2025-06-01',"
+                " '2025-04-12'),"
+                " (2, '9999', 'wachtlijst-1.csv', 'b', 'wachtlijst', 'ingelezen', 1, 0,"
+                " '2025-06-01', '2025-03-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO toewijzing (gemeente_code, toewijzingnummer, wet, perceel_id,"
+                " aanbieder_agb, toewijzingsdatum, start_datum, stop_datum, reden_beeindiging,"
+                " bijgewerkt_door_bestand) VALUES"
+                " ('9999', '4711', 'jw', 'jeugd-ambulant', '12345678', '2025-03-01',"
+                " '2025-04-12', '2025-05-31', '01', 1),"
+                " ('9999', 'wachtlijst-2-2', 'jw', 'jeugd-ambulant', '12345678', '2025-03-01',"
+                " NULL, NULL, NULL, 2)"
+            )
+        )
+    command.upgrade(config, "0006")
+
+    def state(grens: date) -> list[tuple]:
+        known = allocations_known("9999", grens, "Europe/Amsterdam")
+        with empty_engine.connect() as connection:
+            rows = connection.execute(
+                select(known.c.toegewezen, known.c.gestart, known.c.gestopt).order_by(
+                    known.c.gestart
+                )
+            ).all()
+        return sorted((tuple(r) for r in rows), key=str)
+
+    # On 1 April the 301 is known (its start is not) and so is the export (a week after 1 March).
+    assert state(date(2025, 4, 1)) == [(date(2025, 3, 1), None, None)] * 2
+    assert state(date(2025, 7, 1)) == sorted(
+        [
+            (date(2025, 3, 1), date(2025, 4, 12), date(2025, 5, 31)),
+            (date(2025, 3, 1), None, None),  # the waiting-list export
+        ],
+        key=str,
+    )
+    command.downgrade(config, "0005")
+    with empty_engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT toewijzingnummer, start_datum, stop_datum, reden_beeindiging"
+                " FROM toewijzing ORDER BY toewijzingnummer"
+            )
+        ).all()
+    assert [(r[0], str(r[1]), str(r[2]), r[3]) for r in rows] == [
+        ("4711", "2025-04-12", "2025-05-31", "01"),
+        ("wachtlijst-2-1", "None", "None", None),
+    ]

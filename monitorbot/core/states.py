@@ -64,6 +64,15 @@ class BestandStatus(Labeled):
     GEWEIGERD = "geweigerd"
 
 
+class Zorgbericht(Labeled):
+    """The care-flow messages an allocation's lifecycle is derived from."""
+
+    VERZOEK = "315", "verzoek om toewijzing"
+    TOEWIJZING = "301", "toewijzing"
+    START = "305", "start zorg"
+    STOP = "307", "stop zorg"
+
+
 class OutboxStatus(Labeled):
     WACHTEND = "wachtend"
     BEZIG = "bezig", "wordt verstuurd"

@@ -39,11 +39,11 @@ from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.forecast.why import period_figures
 from monitorbot.store import models
 from monitorbot.store.queries import quality
+from monitorbot.store.queries.allocations import allocations_known
 from monitorbot.store.queries.known import moment_of
 from monitorbot.store.queries.quality import WINDOW
 
 LINE = models.Declaratieregel
-ALLOC = models.Toewijzing
 LOCAL_TEAM_CATEGORY = "31"
 
 
@@ -494,14 +494,14 @@ def _waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
 
 
 def _compute_waits(ctx: MetricContext) -> list[tuple[str, str, int]]:
+    known = allocations_known(ctx.gemeente, ctx.as_of, ctx.config.deployment.tijdzone)
     rows = ctx.session.execute(
-        select(ALLOC.perceel_id, ALLOC.aanbieder_agb, ALLOC.toewijzingsdatum, ALLOC.start_datum)
+        select(known.c.perceel_id, known.c.aanbieder_agb, known.c.toegewezen, known.c.gestart)
         .where(
-            ALLOC.gemeente_code == ctx.gemeente,
-            ALLOC.start_datum.is_not(None),
-            ALLOC.toewijzingsdatum.is_not(None),
-            ALLOC.start_datum < ctx.as_of,
-            ALLOC.start_datum >= ctx.as_of - WAIT_WINDOW,
+            known.c.gestart.is_not(None),
+            known.c.toegewezen.is_not(None),
+            known.c.gestart < ctx.as_of,
+            known.c.gestart >= ctx.as_of - WAIT_WINDOW,
         )
         .execution_options(yield_per=10_000)
     )
@@ -564,18 +564,18 @@ def wachttijd_p90_dagen(ctx: MetricContext, scope: str) -> list[Measurement]:
 
 
 def waiting_list(ctx: MetricContext, on: date) -> dict[str, int]:
-    """Allocations of the last 12 months not started and not ended on `on`, per perceel."""
+    """Allocations of the 12 months before `on` not started and not ended, as known then."""
+    known = allocations_known(ctx.gemeente, on, ctx.config.deployment.tijdzone)
     rows = ctx.session.execute(
-        select(ALLOC.perceel_id, func.count())
+        select(known.c.perceel_id, func.count())
         .where(
-            ALLOC.gemeente_code == ctx.gemeente,
-            ALLOC.toewijzingsdatum < on,
-            ALLOC.toewijzingsdatum >= on - WAIT_WINDOW,
-            (ALLOC.start_datum.is_(None)) | (ALLOC.start_datum >= on),
-            (ALLOC.stop_datum.is_(None)) | (ALLOC.stop_datum >= on),
-            (ALLOC.einddatum_toewijzing.is_(None)) | (ALLOC.einddatum_toewijzing >= on),
+            known.c.toegewezen < on,
+            known.c.toegewezen >= on - WAIT_WINDOW,
+            (known.c.gestart.is_(None)) | (known.c.gestart >= on),
+            (known.c.gestopt.is_(None)) | (known.c.gestopt >= on),
+            (known.c.einde.is_(None)) | (known.c.einde >= on),
         )
-        .group_by(ALLOC.perceel_id)
+        .group_by(known.c.perceel_id)
     ).all()
     counts: dict[str, int] = defaultdict(int)
     for perceel, count in rows:

@@ -1,12 +1,15 @@
 """The allocation lifecycle: request (315) → allocation (301) → start (305) → stop (307).
 
-One row per allocation in `toewijzing`, filled in as messages arrive, in any
-order. That makes waiting time (allocation → start of care) and the waiting
-list (allocated, not started, not stopped) plain queries.
+Each message becomes one event (`toewijzing_bericht`) on the allocation it is
+about, with its Dagtekening as the day it became known; the lifecycle at a
+peildatum is derived from the events known then (`store.queries.allocations`).
+The allocation row itself (`toewijzing`) only holds who, which provider and
+which product, so messages can arrive in any order.
 
 Care-flow messages are small (one client each) and numerous, so this module
-keeps an in-memory index of a municipality's allocations for the run and
-writes with single Core statements instead of ORM round trips.
+keeps an in-memory index of a municipality's allocations for the run, writes
+allocation rows with single Core statements and a message's events in one
+insert.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
+from monitorbot.core.states import Zorgbericht
 from monitorbot.ingest import xml_messages as xm
 from monitorbot.store import models
 
 #: StatusAanlevering 3: the provider withdraws an earlier start or stop.
 WITHDRAWN = "3"
 T = models.Toewijzing.__table__
+E = models.ToewijzingBericht.__table__
 
 
 @dataclass
@@ -93,7 +98,7 @@ class AllocationIndex:
 
 
 class Lifecycle:
-    """Applies the records of one care-flow message to the allocation rows."""
+    """Turns the records of one care-flow message into events on allocation rows."""
 
     def __init__(
         self,
@@ -112,6 +117,7 @@ class Lifecycle:
         self.config = config
         self.bestand_id = bestand_id
         self.index = index
+        self.events: list[dict[str, object]] = []
 
     def apply(self, record: xm.Record) -> None:
         if isinstance(record, xm.VerzoekToewijzing):
@@ -123,12 +129,44 @@ class Lifecycle:
         elif isinstance(record, xm.StopZorg):
             self._stop(record)
 
+    def write(self) -> None:
+        """Store the message's events (one insert for all its records)."""
+        if self.events:
+            self.session.execute(insert(E), self.events)
+            self.events = []
+
     # ------------------------------------------------------------------ writes
 
     def _perceel(self, categorie: str | None, code: str | None) -> str | None:
         if not categorie:
             return None
         return self.config.percelen.map_line(self.header.wet, categorie, code or "", self.aanbieder)
+
+    def _event(
+        self,
+        known: _Known,
+        bericht: Zorgbericht,
+        datum: date,
+        *,
+        begindatum: date | None = None,
+        einddatum: date | None = None,
+        reden: str | None = None,
+        ingetrokken: bool = False,
+    ) -> None:
+        self.events.append(
+            dict(
+                gemeente_code=self.gemeente,
+                toewijzing_id=known.id,
+                bestand_id=self.bestand_id,
+                bericht=bericht.value,
+                bekend_op=self.header.dagtekening,
+                datum=datum,
+                begindatum=begindatum,
+                einddatum=einddatum,
+                reden=reden,
+                ingetrokken=ingetrokken,
+            )
+        )
 
     def _insert(
         self,
@@ -138,7 +176,7 @@ class Lifecycle:
         number: str | None,
         reference: str | None,
         **values: object,
-    ) -> None:
+    ) -> _Known:
         row = dict(
             gemeente_code=self.gemeente,
             toewijzingnummer=number,
@@ -155,6 +193,7 @@ class Lifecycle:
         new_id = self.session.execute(insert(T).values(**row).returning(T.c.id)).scalar_one()
         known = _Known(new_id, self.aanbieder, client, categorie, values.get("toewijzingsdatum"))  # type: ignore[arg-type]
         self.index.remember(known, number, reference)
+        return known
 
     def _update(self, known: _Known, **values: object) -> None:
         values["bijgewerkt_door_bestand"] = self.bestand_id
@@ -163,56 +202,65 @@ class Lifecycle:
     # ------------------------------------------------------------------ records
 
     def _request(self, record: xm.VerzoekToewijzing) -> None:
-        values = dict(verzoek_datum=self.header.dagtekening, verwijzer_type=record.verwijzer_type)
         known = self.index.by_reference.get((self.aanbieder, record.referentie_aanbieder))
         if known is None:
-            self._insert(
+            known = self._insert(
                 record.client,
                 record.productcategorie,
                 record.productcode,
                 None,
                 record.referentie_aanbieder,
-                **values,
             )
-            return
-        self._update(
+        else:
+            self._update(
+                known,
+                productcategorie=func.coalesce(T.c.productcategorie, record.productcategorie),
+                productcode=func.coalesce(T.c.productcode, record.productcode),
+                perceel_id=func.coalesce(
+                    T.c.perceel_id, self._perceel(record.productcategorie, record.productcode)
+                ),
+            )
+        self._event(
             known,
-            **values,
-            productcategorie=func.coalesce(T.c.productcategorie, record.productcategorie),
-            productcode=func.coalesce(T.c.productcode, record.productcode),
-            perceel_id=func.coalesce(
-                T.c.perceel_id, self._perceel(record.productcategorie, record.productcode)
-            ),
+            Zorgbericht.VERZOEK,
+            self.header.dagtekening,
+            begindatum=record.toewijzing_ingangsdatum,
+            reden=record.verwijzer_type,
         )
 
     def _allocation(self, record: xm.Toewijzing) -> None:
-        values: dict[str, object] = dict(
-            ingangsdatum=record.ingangsdatum,
-            einddatum_toewijzing=record.einddatum,
-            leeftijdsklasse=record.age_band,
-        )
         known = self.index.by_number.get(record.toewijzingnummer)
         if known is None and record.referentie_aanbieder:
             known = self.index.by_reference.get((self.aanbieder, record.referentie_aanbieder))
         if known is None:
-            self._insert(
+            known = self._insert(
                 record.client,
                 record.productcategorie,
                 record.productcode,
                 record.toewijzingnummer,
                 record.referentie_aanbieder,
                 toewijzingsdatum=record.toewijzingsdatum,
-                **values,
+                leeftijdsklasse=record.age_band,
             )
-            return
+        else:
+            self._update_allocation(known, record)
+        self._event(
+            known,
+            Zorgbericht.TOEWIJZING,
+            record.toewijzingsdatum,
+            begindatum=record.ingangsdatum,
+            einddatum=record.einddatum,
+        )
+
+    def _update_allocation(self, known: _Known, record: xm.Toewijzing) -> None:
+        values: dict[str, object] = dict(leeftijdsklasse=record.age_band)
         if record.productcategorie:
             values.update(
                 productcategorie=record.productcategorie,
                 productcode=record.productcode,
                 perceel_id=self._perceel(record.productcategorie, record.productcode),
             )
-        # A changed allocation is re-sent with the same number: the waiting clock
-        # started at the first allocation, so the earliest date is kept.
+        # The earliest allocation date helps match a later 305/307 without number.
         earliest = case(
             (T.c.toewijzingsdatum.is_(None), record.toewijzingsdatum),
             (T.c.toewijzingsdatum > record.toewijzingsdatum, record.toewijzingsdatum),
@@ -233,44 +281,33 @@ class Lifecycle:
         known.client = record.client
         self.index.remember(known, record.toewijzingnummer, record.referentie_aanbieder)
 
-    def _find_for_care(
-        self, number: str | None, client: str, categorie: str | None
-    ) -> _Known | None:
+    def _for_care(self, number: str | None, record: xm.StartZorg | xm.StopZorg) -> _Known:
+        """The allocation a 305/307 is about; one is made when none is known (yet)."""
         if number and number in self.index.by_number:
             return self.index.by_number[number]
-        return self.index.latest_for_client(self.aanbieder, client, categorie)
+        known = self.index.latest_for_client(self.aanbieder, record.client, record.productcategorie)
+        if known is None:
+            known = self._insert(
+                record.client, record.productcategorie, record.productcode, number, None
+            )
+        return known
 
     def _start(self, record: xm.StartZorg) -> None:
-        start = None if record.status_aanlevering == WITHDRAWN else record.begindatum
-        known = self._find_for_care(record.toewijzingnummer, record.client, record.productcategorie)
-        if known is None:
-            self._insert(
-                record.client,
-                record.productcategorie,
-                record.productcode,
-                record.toewijzingnummer,
-                None,
-                start_datum=start,
-            )
-            return
-        self._update(known, start_datum=start)
+        known = self._for_care(record.toewijzingnummer, record)
+        self._event(
+            known,
+            Zorgbericht.START,
+            record.begindatum,
+            ingetrokken=record.status_aanlevering == WITHDRAWN,
+        )
 
     def _stop(self, record: xm.StopZorg) -> None:
-        known = self._find_for_care(record.toewijzingnummer, record.client, record.productcategorie)
-        if record.status_aanlevering == WITHDRAWN:
-            if known is not None:
-                self._update(known, stop_datum=None, reden_beeindiging=None)
-            return
-        values = dict(stop_datum=record.einddatum, reden_beeindiging=record.reden_beeindiging)
-        if known is None:
-            self._insert(
-                record.client,
-                record.productcategorie,
-                record.productcode,
-                record.toewijzingnummer,
-                None,
-                start_datum=record.begindatum,
-                **values,
-            )
-            return
-        self._update(known, start_datum=func.coalesce(T.c.start_datum, record.begindatum), **values)
+        known = self._for_care(record.toewijzingnummer, record)
+        self._event(
+            known,
+            Zorgbericht.STOP,
+            record.einddatum,
+            begindatum=record.begindatum,
+            reden=record.reden_beeindiging,
+            ingetrokken=record.status_aanlevering == WITHDRAWN,
+        )

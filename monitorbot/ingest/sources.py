@@ -580,6 +580,7 @@ class CareFlowMessage:
             report.regels += 1
             day = _record_date(record)
             report.widen_period(day, day)
+        lifecycle.write()
         return None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
@@ -28,6 +28,7 @@ from monitorbot.ingest.sources import (
     declaration_writer,
 )
 from monitorbot.store import models
+from monitorbot.store.queries.allocations import WAITING_LIST_SOORT
 
 
 @contextmanager
@@ -261,13 +262,12 @@ class WaitingList:
     """A waiting-list export for municipalities without 301/305 messages.
 
     Each file is a snapshot of the whole list (registrations with their start
-    date, if any). It has no client key, so a new snapshot replaces the rows of
-    the previous one instead of adding to them; waiting times and the waiting
-    list then come from the latest snapshot.
+    date, if any) without client key. Every export is kept; the one known at a
+    peildatum is the list then (`store.queries.allocations`), so a replay of the
+    past sees the list as it was.
     """
 
-    soort = "wachtlijst"
-    PREFIX = "wachtlijst-"
+    soort = WAITING_LIST_SOORT
 
     def __init__(self, source: SourceFile):
         self.source = source
@@ -293,26 +293,20 @@ class WaitingList:
         ]
         if unknown:
             raise RejectedInput(unknown)
-        table = models.Toewijzing
-        session.execute(
-            delete(table).where(
-                table.gemeente_code == gemeente, table.toewijzingnummer.startswith(self.PREFIX)
-            )
-        )
+        rows = []
         for row in result.rows:
-            perceel = config.percelen.get(row.perceel)
-            session.add(
-                table(
+            rows.append(
+                dict(
                     gemeente_code=gemeente,
-                    toewijzingnummer=f"{self.PREFIX}{bestand.id}-{row.line}",
-                    aanbieder_agb=row.aanbieder,
-                    wet="jw" if perceel.domein == "jeugd" else "wmo",
+                    bestand_id=bestand.id,
                     perceel_id=row.perceel,
+                    aanbieder_agb=row.aanbieder,
                     toewijzingsdatum=row.toewijzingsdatum,
-                    start_datum=row.startdatum,
-                    bijgewerkt_door_bestand=bestand.id,
+                    startdatum=row.startdatum,
                 )
             )
             report.regels += 1
             report.widen_period(row.toewijzingsdatum, row.startdatum or row.toewijzingsdatum)
+        if rows:
+            session.execute(insert(models.WachtlijstRegel), rows)
         return None

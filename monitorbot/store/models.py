@@ -168,19 +168,23 @@ class Declaratieregel(Base):
 
 
 class Toewijzing(Base):
-    """Allocation lifecycle per ToewijzingNummer, built from 315/301/305/307.
+    """One allocation (per ToewijzingNummer): who, which provider, which product.
 
-    A 315 request arrives before there is a ToewijzingNummer: its row is keyed by
-    the provider's ReferentieAanbieder until the 301 allocation fills the number in.
+    What happened to it — requested (315), allocated (301), started (305),
+    stopped (307) — is not kept here but as one `ToewijzingBericht` per message,
+    so the lifecycle can be derived as it was known at any peildatum
+    (`store.queries.allocations`). A 315 arrives before there is a
+    ToewijzingNummer: its row is keyed by the provider's ReferentieAanbieder until
+    a 301 fills the number in.
 
-    Waiting time is `start_datum - toewijzingsdatum`; the waiting list is the
-    allocations with a toewijzingsdatum and no start_datum (and no stop).
+    `toewijzingsdatum` (the earliest allocation date) only helps ingestion find
+    the allocation a 305/307 without ToewijzingNummer belongs to; metrics never
+    read it, because it is the latest knowledge, not the knowledge at a peildatum.
     """
 
     __tablename__ = "toewijzing"
     __table_args__ = (
         UniqueConstraint("gemeente_code", "toewijzingnummer"),
-        Index("ix_toewijzing_wachtlijst", "gemeente_code", "perceel_id", "start_datum"),
         Index("ix_toewijzing_aanbieder", "gemeente_code", "aanbieder_agb", "toewijzingsdatum"),
         Index("ix_toewijzing_verzoek", "gemeente_code", "aanbieder_agb", "referentie_aanbieder"),
     )
@@ -195,16 +199,56 @@ class Toewijzing(Base):
     productcode: Mapped[str | None] = mapped_column(String(10))
     perceel_id: Mapped[str | None] = mapped_column(String(60))
     referentie_aanbieder: Mapped[str | None] = mapped_column(String(40))
-    verzoek_datum: Mapped[date | None] = mapped_column(Date)
-    verwijzer_type: Mapped[str | None] = mapped_column(String(2))
     toewijzingsdatum: Mapped[date | None] = mapped_column(Date)
-    ingangsdatum: Mapped[date | None] = mapped_column(Date)
-    einddatum_toewijzing: Mapped[date | None] = mapped_column(Date)
-    start_datum: Mapped[date | None] = mapped_column(Date)
-    stop_datum: Mapped[date | None] = mapped_column(Date)
-    reden_beeindiging: Mapped[str | None] = mapped_column(String(2))
     leeftijdsklasse: Mapped[str | None] = mapped_column(String(10))
     bijgewerkt_door_bestand: Mapped[int | None] = mapped_column(ForeignKey("bronbestand.id"))
+
+
+class ToewijzingBericht(Base):
+    """One care-flow message about one allocation, as it arrived (append-only).
+
+    `bekend_op` is the message's Dagtekening: from that day on the municipality
+    knew it. `datum` is the day the message is about (request: its Dagtekening;
+    allocation: Toewijzingsdatum; start: Begindatum; stop: Einddatum).
+    `ingetrokken` marks a 305/307 with StatusAanlevering 3, which withdraws the
+    provider's earlier start or stop.
+    """
+
+    __tablename__ = "toewijzing_bericht"
+    __table_args__ = (
+        Index("ix_toewijzing_bericht_bekend", "gemeente_code", "bekend_op"),
+        Index("ix_toewijzing_bericht_toewijzing", "toewijzing_id", "bericht"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    toewijzing_id: Mapped[int] = mapped_column(ForeignKey("toewijzing.id"), nullable=False)
+    bestand_id: Mapped[int | None] = mapped_column(ForeignKey("bronbestand.id"))
+    bericht: Mapped[str] = mapped_column(String(3))  # core.states.Zorgbericht
+    bekend_op: Mapped[date] = mapped_column(Date)
+    datum: Mapped[date] = mapped_column(Date)
+    begindatum: Mapped[date | None] = mapped_column(Date)  # 301 ingangsdatum, 307 begindatum
+    einddatum: Mapped[date | None] = mapped_column(Date)  # 301 einddatum
+    reden: Mapped[str | None] = mapped_column(String(2))  # 307 reden, 315 verwijzer
+    ingetrokken: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WachtlijstRegel(Base):
+    """One registration of a waiting-list export (municipalities without 301/305).
+
+    Each export is the whole list on its day, without client key: the latest
+    export known at a peildatum is the list, older ones stay for replays.
+    """
+
+    __tablename__ = "wachtlijst_regel"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    bestand_id: Mapped[int] = mapped_column(ForeignKey("bronbestand.id"), index=True)
+    perceel_id: Mapped[str] = mapped_column(String(60))
+    aanbieder_agb: Mapped[str | None] = mapped_column(String(8))
+    toewijzingsdatum: Mapped[date] = mapped_column(Date)
+    startdatum: Mapped[date | None] = mapped_column(Date)
 
 
 class PgbMaand(Base):

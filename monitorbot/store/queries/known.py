@@ -10,11 +10,14 @@ the first day not known):
 * monthly totals (PGB, eigen bijdrage): when their file arrived; a file loaded
   as history (long after its months) counts as arrived at each month's end plus
   the source's usual delay (`TOTALS_DELAY`), so a replay of the past sees them;
+* care-flow messages (315/301/305/307) by their Dagtekening: each is stored as
+  one event and the allocation's state is derived from the events known then;
+* waiting-list exports by arrival, or, loaded as history, a week after their
+  last date (`allocations`);
 * corrections by their `datum` (and `tot`), budgets by `vastgesteld_op`
   (`config.models.Begroting`).
 
-Still to follow: care-flow messages by their dagtekening (today the allocation
-row holds the latest state), waiting-list exports by arrival.
+Norms, thresholds and indexation carry no dates: they are always the current ones.
 """
 
 from __future__ import annotations

@@ -1,0 +1,115 @@
+"""Allocations as known at a peildatum: the one source of waiting times and the waiting list.
+
+Care-flow messages are stored as events (`ToewijzingBericht`); an allocation's
+state at a peildatum is derived from the messages whose Dagtekening lies before
+its grens:
+
+* allocated: the earliest Toewijzingsdatum of its 301s (a changed allocation is
+  re-sent with the same number; the waiting clock started at the first);
+* started: the Begindatum of its latest 305, unless that one withdraws the start
+  (StatusAanlevering 3); else the Begindatum a 307 carries;
+* stopped: the Einddatum of its latest 307, unless withdrawn;
+* allocation end: the Einddatum of its latest 301.
+
+A municipality without 301/305 sends waiting-list exports instead: the export
+that is known at the grens and is latest by its own dates is the list then.
+Both arrive in the same shape, so every metric reads one selectable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Date, Subquery, and_, case, cast, false, func, null, or_, select, union_all
+
+from monitorbot.core.states import BestandStatus, Zorgbericht
+from monitorbot.store import models
+from monitorbot.store.queries.known import moment_of
+
+#: A waiting-list export loaded as history counts as known a week after its last date.
+EXPORT_DELAY = timedelta(days=7)
+WAITING_LIST_SOORT = "wachtlijst"
+
+E = models.ToewijzingBericht
+T = models.Toewijzing
+W = models.WachtlijstRegel
+F = models.Bronbestand
+
+
+def allocations_known(gemeente: str, grens: date, tijdzone: str) -> Subquery:
+    """Per allocation known before `grens`: perceel_id, aanbieder_agb, toegewezen, gestart,
+    gestopt, einde (dates, NULL where not known yet)."""
+    return union_all(
+        _from_messages(gemeente, grens), _from_export(gemeente, grens, tijdzone)
+    ).subquery("toewijzingen")
+
+
+def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
+    ranked = (
+        select(
+            E.toewijzing_id,
+            E.bericht,
+            E.datum,
+            E.begindatum,
+            E.einddatum,
+            E.ingetrokken,
+            func.row_number()
+            .over(
+                partition_by=(E.toewijzing_id, E.bericht),
+                order_by=(E.bekend_op.desc(), E.id.desc()),
+            )
+            .label("rang"),
+        )
+        .where(E.gemeente_code == gemeente, E.bekend_op < grens)
+        .subquery()
+    )
+    latest = ranked.c.rang == 1
+    live = and_(latest, ranked.c.ingetrokken == false())
+
+    def of(bericht: Zorgbericht, value, when=None):  # type: ignore[no-untyped-def]
+        condition = ranked.c.bericht == bericht.value
+        return case((condition if when is None else and_(condition, when), value))
+
+    state = (
+        select(
+            ranked.c.toewijzing_id,
+            func.min(of(Zorgbericht.TOEWIJZING, ranked.c.datum)).label("toegewezen"),
+            func.max(of(Zorgbericht.START, ranked.c.datum, live)).label("start"),
+            func.max(of(Zorgbericht.STOP, ranked.c.begindatum, live)).label("start_bij_stop"),
+            func.max(of(Zorgbericht.STOP, ranked.c.datum, live)).label("gestopt"),
+            func.max(of(Zorgbericht.TOEWIJZING, ranked.c.einddatum, latest)).label("einde"),
+        )
+        .group_by(ranked.c.toewijzing_id)
+        .subquery()
+    )
+    return select(
+        T.perceel_id,
+        T.aanbieder_agb,
+        state.c.toegewezen,
+        func.coalesce(state.c.start, state.c.start_bij_stop).label("gestart"),
+        state.c.gestopt,
+        state.c.einde,
+    ).join(state, state.c.toewijzing_id == T.id)
+
+
+def _from_export(gemeente: str, grens: date, tijdzone: str):  # type: ignore[no-untyped-def]
+    latest_export = (
+        select(F.id)
+        .where(
+            F.gemeente_code == gemeente,
+            F.soort == WAITING_LIST_SOORT,
+            F.status == BestandStatus.INGELEZEN.value,
+            or_(F.ingelezen_op < moment_of(grens, tijdzone), F.periode_tot < grens - EXPORT_DELAY),
+        )
+        .order_by(F.periode_tot.desc(), F.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        W.perceel_id,
+        W.aanbieder_agb,
+        W.toewijzingsdatum.label("toegewezen"),
+        W.startdatum.label("gestart"),
+        cast(null(), Date).label("gestopt"),
+        cast(null(), Date).label("einde"),
+    ).where(W.gemeente_code == gemeente, W.bestand_id == latest_export)
