@@ -121,7 +121,7 @@ def test_amount_that_is_not_a_number_is_reported_with_its_value(config_dir):
     text = budget.read_text(encoding="utf-8")
     lines = text.splitlines()
     index = next(i for i, line in enumerate(lines) if line.strip().startswith("wmo-hh-zin:"))
-    lines[index] = "      wmo-hh-zin: 1.850.000"
+    lines[index] = "      wmo-hh-zin: 1,85 miljoen"
     budget.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config(config_dir)
@@ -129,7 +129,7 @@ def test_amount_that_is_not_a_number_is_reported_with_its_value(config_dir):
     assert problem.file == budget
     assert problem.line == index + 1
     assert problem.key == "versies[0].bedragen.wmo-hh-zin"
-    assert problem.value == "1.850.000"
+    assert problem.value == "1,85 miljoen"
 
 
 def test_every_problem_is_reported_in_one_pass(config_dir):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from monitorbot.cli.app import app
 from monitorbot.config import ConfigError, load_config
 from monitorbot.evaluate.catalogue import METRICS, format_value
-from monitorbot.evaluate.rules import load_rules, parse_condition, parse_dutch_number
+from monitorbot.evaluate.rules import load_rules, parse_condition
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,20 +54,6 @@ def test_a_bad_condition_says_what_is_allowed(text, hint):
     with pytest.raises(ValueError) as excinfo:
         parse_condition(text)
     assert hint in str(excinfo.value)
-
-
-@given(st.integers(min_value=-(10**12), max_value=10**12))
-def test_dutch_thousands_separators_read_back_exactly(number):
-    grouped = f"{abs(number):,}".replace(",", ".")
-    text = f"-{grouped}" if number < 0 else grouped
-    assert parse_dutch_number(text) == number
-
-
-@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=99))
-def test_dutch_decimal_comma(whole, hundredths):
-    assert parse_dutch_number(f"{whole},{hundredths:02d}") == pytest.approx(
-        whole + hundredths / 100
-    )
 
 
 def test_conditions_against_references():

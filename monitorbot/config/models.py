@@ -33,7 +33,10 @@ def _to_cents(value: Any) -> int:
     try:
         return euros_to_cents(value)
     except MoneyError as exc:
-        raise ValueError(f"{exc}; schrijf euro's als getal, bv. 4984400 of 1234.56") from None
+        raise ValueError(
+            f"{exc}; schrijf euro's als getal (4984400, 1234.56) of als Nederlandse tekst "
+            '("4.984.400", "1.234,56", "€ 25.000")'
+        ) from None
 
 
 EuroCents = Annotated[int, BeforeValidator(_to_cents)]

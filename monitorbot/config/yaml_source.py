@@ -14,7 +14,10 @@ from typing import Any
 
 import yaml
 
+from monitorbot.core.numbers import ambiguous_thousands, how_to_write
+
 Path_ = tuple[Any, ...]
+FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
 @dataclass(frozen=True)
@@ -179,11 +182,26 @@ def _index_lines(
             child = (*path, key)
             lines[child] = line
             _index_lines(loader, value_node, child, lines, problems, file)
+    elif isinstance(node, yaml.ScalarNode) and _ambiguous_number(node):
+        problems.append(
+            ConfigProblem(
+                file,
+                node.start_mark.line + 1,
+                describe_path(path),
+                node.value,
+                how_to_write(node.value),
+            )
+        )
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
             lines[child] = item.start_mark.line + 1
             _index_lines(loader, item, child, lines, problems, file)
+
+
+def _ambiguous_number(node: yaml.ScalarNode) -> bool:
+    """An unquoted `17.000`: YAML reads seventeen, a Dutch writer meant seventeen thousand."""
+    return node.style is None and node.tag == FLOAT_TAG and ambiguous_thousands(node.value)
 
 
 def _scalar_key(node: yaml.Node) -> Any:

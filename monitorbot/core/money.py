@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from monitorbot.core.numbers import dutch_decimal
+
 CENTS_PER_EURO = 100
 
 
@@ -17,8 +19,10 @@ class MoneyError(ValueError):
 
 
 def euros_to_cents(value: int | float | str | Decimal) -> int:
-    """Convert a euro amount as written in config (``4984400`` or ``1234.56``) to cents.
+    """Convert a euro amount as written in config to cents.
 
+    Numbers (``4984400``, ``1234.56``) and Dutch text (``"17.000"``,
+    ``"1.234,56"``, ``"€ 25.000"``, see `core.numbers`) are both accepted.
     Floats are converted through their shortest decimal representation so that
     ``1234.56`` becomes exactly 123456 cents. More than two decimals is an error:
     a budget with sub-cent precision is a typo, not an intention.
@@ -26,7 +30,10 @@ def euros_to_cents(value: int | float | str | Decimal) -> int:
     if isinstance(value, bool):
         raise MoneyError(f"{value!r} is geen bedrag")
     try:
-        amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if isinstance(value, str):
+            amount = dutch_decimal(value)
+        else:
+            amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise MoneyError(f"{value!r} is geen bedrag in euro's") from exc
     if not amount.is_finite():

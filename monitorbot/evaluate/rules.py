@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from monitorbot.config import ConfigError, ConfigProblem, load_model_file
 from monitorbot.core.money import euros_to_cents
+from monitorbot.core.numbers import parse_dutch_number
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import Ernst
 from monitorbot.evaluate.catalogue import (
@@ -65,14 +66,6 @@ _AMOUNT = re.compile(
     rf"^(?P<euro>€\s*)?(?P<number>{_NUMBER})\s*(?P<unit>%|procent|euro|dagen|dag)?$",
     re.IGNORECASE,
 )
-
-
-def parse_dutch_number(text: str) -> float:
-    """'25.000' → 25000, '1,5' → 1.5, '-5' → -5; a lone '.' decimal is accepted too."""
-    text = text.replace("−", "-").strip()
-    if "," in text or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "").replace(",", ".")
-    return float(text)
 
 
 @dataclass(frozen=True)
@@ -392,6 +385,5 @@ __all__ = [
     "RuleSet",
     "load_rules",
     "parse_condition",
-    "parse_dutch_number",
     "rule_files",
 ]
