@@ -203,3 +203,94 @@ def test_rule_texts_that_reach_chat_refuse_a_bsn(tmp_path):
     [problem] = _problems(tmp_path, GOOD.replace("actie: bespreken", "actie: bel over 111222333"))
     assert "regels[0].actie" in problem and "BSN" in problem
     assert "111222333" not in problem  # the refused text is not echoed into the error
+
+
+# --------------------------------------------------------------------------- direction
+
+
+def test_a_threshold_pointing_where_the_metric_is_fine_is_refused(tmp_path):
+    """`> 5 %` on prognose_afwijking_pct would fire for a perceel € 150.486 under budget."""
+    text = GOOD.replace('{waarschuwing: "< -5 %"}', '{waarschuwing: "> 5 %", kritiek: "< -15 %"}')
+    [problem] = _problems(tmp_path, text)
+    assert ":6: regels[0].drempels:" in problem
+    assert "drempel waarschuwing '> 5 %' meldt een hoge waarde" in problem
+    assert "negatief is een nadeel" in problem
+    assert "schrijf bv. '< -5 %'" in problem
+    assert "richting: beide" in problem
+
+
+def test_severities_pointing_opposite_ways_are_refused_where_both_ways_are_possible(tmp_path):
+    text = GOOD.replace("metric: prognose_afwijking_pct", "metric: maandkosten").replace(
+        '{waarschuwing: "< -5 %"}', '{waarschuwing: "> € 900.000", kritiek: "< € 100.000"}'
+    )
+    [problem] = _problems(tmp_path, text)
+    assert "wijzen tegengestelde kanten op" in problem
+
+
+def test_richting_beide_needs_a_text_per_direction(tmp_path):
+    text = GOOD.replace("    drempels:", "    richting: beide\n    drempels:").replace(
+        '{waarschuwing: "< -5 %"}', '{waarschuwing: "< -5 %", kritiek: "> 20 %"}'
+    )
+    [problem] = _problems(tmp_path, text)
+    assert "geef omschrijving per kant" in problem
+    per_kant = text.replace(
+        "omschrijving: test", "omschrijving: {hoog: Onderbesteding, laag: Overschrijding}"
+    ).replace("actie: bespreken", "actie: {hoog: Geld vrijgeven, laag: Bijsturen}")
+    file = tmp_path / "goed.yaml"
+    file.write_text(per_kant, encoding="utf-8")
+    (rule,) = load_rules([file], ["kernteam"]).rules
+    assert rule.tekst("hoog") == ("Onderbesteding", "Geld vrijgeven")
+    assert rule.tekst("laag") == ("Overschrijding", "Bijsturen")
+
+
+def test_an_alert_takes_its_words_from_the_way_the_value_deviates(tmp_path):
+    from monitorbot.evaluate.lifecycle import observe
+    from monitorbot.evaluate.snapshot import Measurement
+
+    text = (
+        GOOD.replace("    drempels:", "    richting: beide\n    drempels:")
+        .replace('{waarschuwing: "< -5 %"}', '{waarschuwing: "< -5 %", kritiek: "> 20 %"}')
+        .replace(
+            "omschrijving: test",
+            "omschrijving: {hoog: Ruim onder begroting, laag: Boven begroting}",
+        )
+    )
+    text = text.replace("actie: bespreken", "actie: {hoog: Vrijval melden, laag: Bijsturen}")
+    file = tmp_path / "regels.yaml"
+    file.write_text(text, encoding="utf-8")
+    (rule,) = load_rules([file], ["kernteam"]).rules
+    under = observe(rule, Measurement({"perceel": "jeugd-zin"}, "Jeugd", 24.0))
+    over = observe(rule, Measurement({"perceel": "jeugd-zin"}, "Jeugd", -8.0))
+    assert (under.ernst, under.omschrijving, under.actie) == (
+        "kritiek",
+        "Ruim onder begroting",
+        "Vrijval melden",
+    )
+    assert (over.ernst, over.omschrijving, over.actie) == (
+        "waarschuwing",
+        "Boven begroting",
+        "Bijsturen",
+    )
+
+
+def test_an_unusual_month_says_whether_it_was_high_or_low():
+    from monitorbot.evaluate.lifecycle import observe
+    from monitorbot.evaluate.rules import Rule
+    from monitorbot.evaluate.snapshot import Measurement
+
+    rule = Rule.model_validate(
+        {
+            "naam": "ongewoon",
+            "omschrijving": "Ongewone maand",
+            "scope": "perceel",
+            "metric": "maandkosten",
+            "drempels": {"waarschuwing": "buiten interval_95"},
+            "kanaal": "kernteam",
+            "eigenaar": "controller",
+            "actie": "bekijken",
+        }
+    )
+    row = {"interval_95": (100.0, 200.0)}
+    assert observe(rule, Measurement({}, "x", 250.0, row)).kant == "hoog"
+    assert observe(rule, Measurement({}, "x", 50.0, row)).kant == "laag"
+    assert observe(rule, Measurement({}, "x", 150.0, row)).kant is None

@@ -79,6 +79,7 @@ def metrics() -> None:
             f"\n[bold]{metric.naam}[/] ({metric.eenheid}; scope: {', '.join(metric.scopes)}{refs})"
         )
         console.print(f"  {metric.betekenis}", markup=False)
+        console.print(f"  probleemkant: {metric.slecht} ({metric.slecht_uitleg})", markup=False)
         console.print(f"  bron: {metric.bron}", markup=False)
 
 

@@ -25,6 +25,7 @@ MIN_CLIENTS = 10
 Unit = Literal["procent", "euro", "dagen", "aantal"]
 Scope = Literal["perceel", "aanbieder", "perceel_aanbieder", "domein", "totaal", "gemeente"]
 Reference = Literal["begroting", "budgetindicatie", "norm", "kpi_doel", "interval_95"]
+Richting = Literal["hoog", "laag", "beide"]
 
 SCOPES: tuple[Scope, ...] = (
     "perceel",
@@ -59,6 +60,8 @@ class Metric:
     referenties: tuple[Reference, ...] = ()
     soort: str = "kosten"  # kosten, clienten, wachttijd, kpi, datakwaliteit
     impact: bool = True  # has an amount at stake, so a rule may set `minimale_impact`
+    slecht: Richting = "hoog"  # which way is a problem: a rule pointing the other way is refused
+    slecht_uitleg: str = "een hoge waarde is het probleem"
 
 
 METRICS: tuple[Metric, ...] = (
@@ -71,6 +74,8 @@ METRICS: tuple[Metric, ...] = (
         "inkomstenregel; een perceel zonder begroting heeft geen waarde.",
         "jaarprognose (gedeclareerd, aangevuld met nadeclaraties, plus voorspelling rest van "
         "het jaar; of de correctie van de controller) tegen config/begroting",
+        slecht="laag",
+        slecht_uitleg="negatief is een nadeel: de prognose komt boven de begroting uit",
     ),
     Metric(
         "prognose",
@@ -88,6 +93,8 @@ METRICS: tuple[Metric, ...] = (
         "indicatie. Negatief = de aanbieder gaat er naar verwachting overheen; de maand waarin "
         "dat gebeurt staat bij de invoer.",
         "jaarprognose per aanbieder tegen budgetindicaties in config/gemeenten",
+        slecht="laag",
+        slecht_uitleg="negatief is een nadeel: de aanbieder gaat over zijn budgetindicatie",
     ),
     Metric(
         "aanbieder_prognose",
@@ -106,6 +113,8 @@ METRICS: tuple[Metric, ...] = (
         "zonder die maand gemaakt is. 'buiten interval_95' = een ongewone maand.",
         "maandreeks per perceel, aangevuld voor nadeclaraties",
         ("interval_95",),
+        slecht="beide",
+        slecht_uitleg="een ongewone maand kan zowel te hoog als te laag zijn",
     ),
     Metric(
         "groei_boven_begroting_pct",
@@ -212,6 +221,8 @@ METRICS: tuple[Metric, ...] = (
         ("kpi_doel",),
         soort="kpi",
         impact=False,
+        slecht="beide",
+        slecht_uitleg="de richting staat bij het KPI-doel",
     ),
     Metric(
         "ontbrekende_declaraties",

@@ -247,7 +247,7 @@ def observed_inputs(update: AlertUpdate, peildatum: Peildatum) -> dict[str, Any]
     return _jsonable(
         {
             "titel": measurement.titel,
-            "omschrijving": observation.rule.omschrijving,
+            "omschrijving": observation.omschrijving,
             "metric": observation.rule.metric,
             "scope": observation.rule.scope,
             "drempels": {k: c.tekst for k, c in observation.rule.drempels.items()},

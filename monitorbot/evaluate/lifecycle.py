@@ -18,7 +18,7 @@ from typing import Any
 
 from monitorbot.core.states import AlertStatus, Ernst, Melding
 from monitorbot.evaluate.catalogue import BY_NAME
-from monitorbot.evaluate.rules import Rule
+from monitorbot.evaluate.rules import Kant, Rule
 from monitorbot.evaluate.snapshot import Measurement
 
 SEVERITY_RANK = {Ernst.WAARSCHUWING: 1, Ernst.KRITIEK: 2}  # higher is more severe
@@ -48,6 +48,27 @@ class Observation:
     @property
     def holds(self) -> bool:
         return self.ernst is not None
+
+    @property
+    def kant(self) -> Kant | None:
+        """The way the value deviates: high or low (None when nothing holds)."""
+        if self.ernst is None:
+            return None
+        condition = self.rule.drempels[self.ernst]
+        if condition.richting is not None:
+            return condition.richting
+        if isinstance(self.drempel, tuple) and self.measurement.waarde is not None:
+            return "hoog" if self.measurement.waarde > self.drempel[1] else "laag"
+        return None
+
+    @property
+    def omschrijving(self) -> str:
+        """The rule's description for the way the value actually deviates."""
+        return self.rule.tekst(self.kant)[0]
+
+    @property
+    def actie(self) -> str:
+        return self.rule.tekst(self.kant)[1]
 
 
 def observe(rule: Rule, measurement: Measurement) -> Observation:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from monitorbot.config import ConfigError, ConfigProblem, load_model_file
 from monitorbot.core.money import euros_to_cents
-from monitorbot.core.numbers import parse_dutch_number
+from monitorbot.core.numbers import dutch_decimal, parse_dutch_number
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import Ernst
 from monitorbot.evaluate.catalogue import (
@@ -38,10 +38,18 @@ from monitorbot.evaluate.catalogue import (
     REFERENCES,
     SCOPES,
     UNIT_EXAMPLES,
+    Metric,
     Reference,
+    Richting,
     Scope,
     Unit,
 )
+
+Kant = Literal["hoog", "laag"]
+KANT_WOORD = {"hoog": "een hoge", "laag": "een lage"}
+FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+#: A text per direction, for a rule with `richting: beide`.
+PerKant = dict[Kant, str]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -81,6 +89,15 @@ class Condition:
     eenheid: Unit | None = None
     referentie: Reference | None = None
     factor: float = 1.0
+
+    @property
+    def richting(self) -> Kant | None:
+        """Which way this condition points: `> …` at high values, `< …` at low ones."""
+        if self.op in (">", ">="):
+            return "hoog"
+        if self.op in ("<", "<="):
+            return "laag"
+        return None  # buiten interval / mist kpi_doel: the row decides
 
     def threshold(self, references: dict[str, Any]) -> float | tuple[float, float] | None:
         """The number this condition compares with for one row (None: no reference there)."""
@@ -154,9 +171,10 @@ def parse_condition(text: str) -> Condition:
         unit = "dagen"
     else:
         unit = "aantal"
-    number = parse_dutch_number(amount.group("number"))
     if unit == "euro":
-        number = float(euros_to_cents(str(number)))
+        number = float(euros_to_cents(dutch_decimal(amount.group("number"))))
+    else:
+        number = parse_dutch_number(amount.group("number"))
     return Condition(original, op, waarde=number, eenheid=unit)
 
 
@@ -168,9 +186,10 @@ class Rule(_Strict):
     """One alert rule as a controller writes it."""
 
     naam: str = Field(min_length=3, max_length=100)
-    omschrijving: str = Field(min_length=1)
+    omschrijving: str | PerKant = Field(min_length=1)
     scope: Scope
     metric: str
+    richting: Richting | None = None  # default: the way the catalogue calls a problem
     drempels: dict[Ernst, Condition]
     minimale_impact: Condition | None = None
     voor: int = Field(default=1, ge=1, le=24)
@@ -178,8 +197,17 @@ class Rule(_Strict):
     filter: dict[str, list[str]] = Field(default_factory=dict)
     kanaal: str
     eigenaar: str = Field(min_length=1)
-    actie: str = Field(min_length=1)
+    actie: str | PerKant = Field(min_length=1)
     herhaal: Literal["maandcyclus", "elke_evaluatie", "nooit"] = "maandcyclus"
+
+    def tekst(self, kant: Kant | None = None) -> tuple[str, str]:
+        """(omschrijving, actie) for the way the alert holds (`Observation.kant`)."""
+        if isinstance(self.omschrijving, str) and isinstance(self.actie, str):
+            return self.omschrijving, self.actie
+        assert isinstance(self.omschrijving, dict) and isinstance(self.actie, dict)
+        metric = BY_NAME[self.metric]
+        key: Kant = kant or ("laag" if metric.slecht == "laag" else "hoog")
+        return self.omschrijving[key], self.actie[key]
 
     @field_validator("naam")
     @classmethod
@@ -190,10 +218,35 @@ class Rule(_Strict):
 
     @field_validator("omschrijving", "actie", "eigenaar")
     @classmethod
-    def _no_client_data(cls, value: str) -> str:
+    def _no_client_data(cls, value: str | PerKant) -> str | PerKant:
         """These texts go into chat messages: a BSN-like number there is refused."""
-        if looks_like_bsn(value):
+        texts = value.values() if isinstance(value, dict) else [value]
+        if any(looks_like_bsn(text) for text in texts):
             raise ValueError("bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg")
+        if any(not text.strip() for text in texts):
+            raise ValueError("mag niet leeg zijn")
+        return value
+
+    @field_validator("actie")
+    @classmethod
+    def _a_text_per_direction(cls, value: str | PerKant, info: ValidationInfo) -> str | PerKant:
+        """With `richting: beide` an alert can hold either way: say each way in words."""
+        omschrijving = info.data.get("omschrijving")
+        if info.data.get("richting") == "beide":
+            for name, text in (("omschrijving", omschrijving), ("actie", value)):
+                if text is not None and (
+                    not isinstance(text, dict) or set(text) != {"hoog", "laag"}
+                ):
+                    raise ValueError(
+                        f"met 'richting: beide' kan de regel beide kanten op afgaan; geef {name} "
+                        "per kant: {hoog: '…', laag: '…'}, zodat een melding nooit een "
+                        "overschrijding noemt waar het een onderschrijding is"
+                    )
+        elif isinstance(value, dict) or isinstance(omschrijving, dict):
+            raise ValueError(
+                "omschrijving en actie per kant (hoog/laag) horen bij 'richting: beide'; "
+                "schrijf anders één tekst"
+            )
         return value
 
     @field_validator("metric")
@@ -241,6 +294,7 @@ class Rule(_Strict):
                     f"{metric.naam} is in {metric.eenheid}; schrijf bv. "
                     f"{UNIT_EXAMPLES[metric.eenheid]}"
                 )
+        _check_directions(metric, info.data.get("richting"), value)
         return value
 
     @field_validator("minimale_impact", mode="before")
@@ -304,6 +358,42 @@ class Rule(_Strict):
                 f"{', '.join(sorted(known))}"
             )
         return value
+
+
+def _check_directions(
+    metric: Metric, richting: Richting | None, drempels: dict[Ernst, Condition]
+) -> None:
+    """A threshold may not point where the metric is fine (`> 5 %` on an overrun %), and
+    two severities may not point opposite ways, unless the rule says `richting: beide`."""
+    wanted = richting or metric.slecht
+    pointing = {ernst: c for ernst, c in drempels.items() if c.richting is not None}
+    if wanted == "beide":
+        if richting is None and len({c.richting for c in pointing.values()}) > 1:
+            raise ValueError(
+                f"{' en '.join(f'{e} {c.tekst!r}' for e, c in pointing.items())} wijzen "
+                "tegengestelde kanten op; zet 'richting: beide' als je beide kanten wilt melden"
+            )
+        return
+    for ernst, condition in pointing.items():
+        if condition.richting == wanted:
+            continue
+        own = "" if richting else f" bij {metric.naam} is {metric.slecht_uitleg}, dus"
+        raise ValueError(
+            f"drempel {ernst} {condition.tekst!r} meldt {KANT_WOORD[condition.richting]} "
+            f"waarde, maar{own} {KANT_WOORD[wanted]} waarde is wat deze regel moet melden; "
+            f"schrijf bv. {_flipped(condition)!r}, of zet 'richting: beide' (met omschrijving "
+            "en actie per kant) als je beide kanten wilt melden"
+        )
+
+
+def _flipped(condition: Condition) -> str:
+    """`> 5 %` → `< -5 %`: the same distance from zero, on the other side."""
+    op = condition.op
+    rest = condition.tekst.strip()[len(op) :].strip()
+    if condition.waarde is None:
+        return f"{FLIPPED[op]} {rest}"
+    sign = "" if rest.startswith(("-", "−")) else "-"
+    return f"{FLIPPED[op]} {sign}{rest.lstrip('-−+')}"
 
 
 def _as_condition(value: Any) -> Any:

@@ -229,20 +229,28 @@ def _section(evaluation: Evaluation, update: AlertUpdate) -> tuple[Section, Atta
             chart = _chart(evaluation, perceel)
         if metric in WHY_METRICS:
             details = _why(evaluation, perceel)
-    text = " ".join(
-        part for part in ((rule.omschrijving if rule else ""), _state_sentence(update)) if part
-    )
+    omschrijving, actie = _wording(update)
+    text = " ".join(part for part in (omschrijving, _state_sentence(update)) if part)
     section = Section(
         title=update.after.titel or update.after.regel,
         text=text,
         fields=_fields(update) if firing else [],
         state=_state(update),  # type: ignore[arg-type]
         severity=update.after.ernst,
-        action=rule.actie if rule and firing else "",
+        action=actie if firing else "",
         chart=chart.name if chart else None,
         details=details,
     )
     return section, chart
+
+
+def _wording(update: AlertUpdate) -> tuple[str, str]:
+    """(omschrijving, actie) for the way the value deviates: a rule that may fire both
+    ways never calls an underrun an overrun."""
+    if update.observation is not None:
+        return update.observation.omschrijving, update.observation.actie
+    rule = update.rule
+    return rule.tekst() if rule else ("", "")
 
 
 def _importance(update: AlertUpdate) -> tuple:
@@ -299,14 +307,14 @@ def _group_section(evaluation: Evaluation, group: list[AlertUpdate]) -> Section:
                 f"#{update.after.id}" if update.after.id is not None else "",
             ]
         )
+    omschrijving, actie = _wording(first)
     return Section(
-        title=f"{rule.omschrijving.rstrip('.') if rule else first.after.regel} "
-        f"({len(group)} aanbieders)",
+        title=f"{omschrijving.rstrip('.') or first.after.regel} ({len(group)} aanbieders)",
         text=_state_sentence(first),
         table=Table(["aanbieder", "waarde", "drempel", "nummer"], rows, ["l", "r", "r", "r"]),
         state=_state(first),  # type: ignore[arg-type]
         severity=first.after.ernst,
-        action=rule.actie if rule else "",
+        action=actie,
     )
 
 
