@@ -90,6 +90,17 @@ class App:
             raise Refused(f"--gemeente {code!r} is niet geconfigureerd; bekend: {known}")
         return self.config.gemeenten[code]
 
+    def begroting_jaar(self, gemeente: str, jaar: int) -> None:
+        """A report of a year needs its budget: without one, every deviation is made up."""
+        if self.config.begroting(gemeente, jaar) is not None:
+            return
+        known = sorted(j for (code, j) in self.config.begrotingen if code == gemeente)
+        years = ", ".join(map(str, known)) or "geen"
+        raise Refused(
+            f"geen begroting {jaar} voor gemeente {gemeente}: zet die in "
+            f"config/begroting/{gemeente}-{jaar}.yaml (jaren met een begroting: {years})"
+        )
+
     @property
     def channels(self) -> list[str]:
         """Every channel name any municipality configures (rules may route to these)."""

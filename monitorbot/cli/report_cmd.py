@@ -46,6 +46,7 @@ def budget_report(runtime: App, gemeente: str, year: int, peildatum: Peildatum) 
     from monitorbot.store import db
 
     runtime.gemeente(gemeente)
+    runtime.begroting_jaar(gemeente, year)
     spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
         return build_budget_report(session, runtime.config, spec, gemeente, year, peildatum)
@@ -111,6 +112,7 @@ def write_reports(
     from monitorbot.store import db
 
     runtime.gemeente(gemeente)
+    runtime.begroting_jaar(gemeente, peildatum.jaar)
     spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
         snapshot = report_snapshot(

@@ -272,6 +272,18 @@ METRICS: tuple[Metric, ...] = (
         "declaraties",
         soort="datakwaliteit",
     ),
+    Metric(
+        "begroting_ontbreekt",
+        "aantal",
+        ("gemeente",),
+        "1 als er voor het jaar van de peildatum geen begroting is die op de peildatum "
+        "vastgesteld was (config/begroting/<gemeente>-<jaar>.yaml, versies met vastgesteld_op), "
+        "anders 0. Zonder begroting heeft geen enkele afwijking een basis: de budgetregels "
+        "zwijgen en de rapporten weigeren het jaar.",
+        "config/begroting",
+        soort="configuratie",
+        impact=False,
+    ),
 )
 
 BY_NAME: dict[str, Metric] = {metric.naam: metric for metric in METRICS}

@@ -848,6 +848,25 @@ def niet_ingedeeld_bedrag(ctx: MetricContext, scope: str) -> list[Measurement]:
     ]
 
 
+def begroting_ontbreekt(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """A year without an adopted budget is a configuration problem, not a table of zeros."""
+    begroting = ctx.config.begroting(ctx.gemeente, ctx.year)
+    versie = begroting.versie_op(ctx.peildatum) if begroting else None
+    return [
+        Measurement(
+            {},
+            f"Begroting {ctx.year}",
+            0.0 if versie else 1.0,
+            invoer={
+                "jaar": ctx.year,
+                "bestand": f"config/begroting/{ctx.gemeente}-{ctx.year}.yaml",
+                "versie": versie.versie if versie else None,
+                "in_config": begroting is not None,
+            },
+        )
+    ]
+
+
 # --------------------------------------------------------------------------- registry
 
 COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
@@ -871,6 +890,7 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
     "totaalverschillen": totaalverschillen,
     "bevindingen": bevindingen,
     "niet_ingedeeld_bedrag": niet_ingedeeld_bedrag,
+    "begroting_ontbreekt": begroting_ontbreekt,
 }
 
 

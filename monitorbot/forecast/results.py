@@ -77,10 +77,12 @@ class PerceelPrognose:
 
     @property
     def restant_cents(self) -> float | None:
+        """begroting − prognose for every row with a prognosis; a row without a budget
+        (a settlement of last year, say) has budget 0, so its whole prognosis is restant."""
         prognose = self.prognose_cents
-        if self.begroting_cents is None or prognose is None:
+        if prognose is None:
             return None
-        return self.begroting_cents - prognose
+        return (self.begroting_cents or 0) - prognose
 
     @property
     def v_n(self) -> str:

@@ -1,0 +1,69 @@
+"""Controller-proof: what a controller or admin gets wrong is refused with where and why,
+never turned into a wrong figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from monitorbot.cli.app import app
+from monitorbot.config import load_config
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.states import Niveau
+from monitorbot.evaluate.metrics import MetricContext, begroting_ontbreekt
+from monitorbot.forecast.results import Interval, PerceelPrognose
+
+runner = CliRunner()
+
+
+def cli(config_dir: Path, data_dir: Path, *args: str):
+    return runner.invoke(app, ["--config-dir", str(config_dir), "--data-dir", str(data_dir), *args])
+
+
+# --------------------------------------------------------------------------- no basis
+
+
+def test_a_report_of_a_year_without_begroting_is_refused(config_dir, tmp_path):
+    result = cli(
+        config_dir, tmp_path / "data", "report", "budget", "--gemeente", "9999", "--year", "2031"
+    )
+    assert result.exit_code == 2
+    assert "geen begroting 2031 voor gemeente 9999" in result.output
+    assert "config/begroting/9999-2031.yaml" in result.output
+    assert "2024, 2025, 2026" in result.output
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_a_row_without_budget_has_restant_and_v_n_like_every_row():
+    settlement = PerceelPrognose(
+        "afrekening-vorig-jaar",
+        "Afrekening",
+        "totaal",
+        Niveau.PERCEEL,
+        model=Interval.exact(12_345_600),
+    )
+    assert settlement.restant_cents == -12_345_600
+    assert settlement.v_n == "N"
+    assert settlement.afwijking is None  # a percentage of nothing is not a figure
+    assert PerceelPrognose("x", "x", "jeugd", Niveau.PERCEEL).restant_cents is None
+
+
+def _missing(config_dir: Path, peildatum: str) -> float:
+    config = load_config(config_dir)
+    context = MetricContext(None, config, None, "9999", Peildatum.parse(peildatum))  # type: ignore[arg-type]
+    (measurement,) = begroting_ontbreekt(context, "gemeente")
+    return measurement.waarde
+
+
+def test_a_year_without_adopted_begroting_is_one_configuration_alert(config_dir):
+    assert _missing(config_dir, "2026-10") == 0.0
+    assert _missing(config_dir, "2031-03") == 1.0
+    # The 2026 budget was adopted on 6 November 2025: before then it was not known.
+    assert _missing(config_dir, "2026-01") == 0.0
+    budget = config_dir / "begroting" / "9999-2026.yaml"
+    text = budget.read_text(encoding="utf-8")
+    budget.write_text(
+        text.replace("vastgesteld_op: 2025-11-06", "vastgesteld_op: 2026-02-12"), encoding="utf-8"
+    )
+    assert _missing(config_dir, "2026-01") == 1.0
