@@ -90,6 +90,38 @@ class App:
             raise Refused(f"--gemeente {code!r} is niet geconfigureerd; bekend: {known}")
         return self.config.gemeenten[code]
 
+    def configuration_problems(self) -> list[str]:
+        """Every problem in what admins, controllers and analysts edit: config/ (with the
+        export formats), alerts/ and forecasts/, each as file:line: key: value: reason."""
+        from monitorbot.config import ConfigError, load_config
+        from monitorbot.evaluate.rules import load_rules
+        from monitorbot.forecast.spec import load_forecast_spec
+        from monitorbot.ingest.export_formats import check_export_formats
+
+        problems: list[str] = []
+        config = None
+        try:
+            config = load_config(self.config_dir)
+        except ConfigError as exc:
+            problems.extend(str(p) for p in exc.problems)
+        else:
+            self.__dict__["config"] = config  # what `config` would read: read it once
+        if self.config_dir.is_dir():
+            problems.extend(check_export_formats(self.config_dir))
+        channels = (
+            sorted({n for g in config.gemeenten.values() for n in g.kanalen}) if config else None
+        )
+        percelen = config.percelen.ids if config else None
+        for load in (
+            lambda: load_rules([self.settings.alerts_dir], channels, percelen),
+            lambda: load_forecast_spec(self.settings.forecasts_dir),
+        ):
+            try:
+                load()
+            except ConfigError as exc:
+                problems.extend(str(p) for p in exc.problems)
+        return problems
+
     def begroting_jaar(self, gemeente: str, jaar: int) -> None:
         """A report of a year needs its budget: without one, every deviation is made up."""
         if self.config.begroting(gemeente, jaar) is not None:

@@ -15,6 +15,7 @@ from monitorbot.evaluate.metrics import MetricContext, begroting_ontbreekt
 from monitorbot.forecast.results import Interval, PerceelPrognose
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parents[1]
 
 
 def cli(config_dir: Path, data_dir: Path, *args: str):
@@ -67,3 +68,61 @@ def test_a_year_without_adopted_begroting_is_one_configuration_alert(config_dir)
         text.replace("vastgesteld_op: 2025-11-06", "vastgesteld_op: 2026-02-12"), encoding="utf-8"
     )
     assert _missing(config_dir, "2026-01") == 1.0
+
+
+# --------------------------------------------------------------------------- config check
+
+
+def _edit(file: Path, old: str, new: str) -> int:
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    before = text[: text.index(old)]
+    return before.count("\n") + 1
+
+
+def _folders(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    import shutil
+
+    alerts, forecasts = tmp_path / "alerts", tmp_path / "forecasts"
+    shutil.copytree(REPO / "alerts", alerts)
+    shutil.copytree(REPO / "forecasts", forecasts)
+    monkeypatch.setenv("MONITORBOT_ALERTS_DIR", str(alerts))
+    monkeypatch.setenv("MONITORBOT_FORECASTS_DIR", str(forecasts))
+    return alerts, forecasts
+
+
+def test_config_check_checks_alerts_and_forecasts_too(config_dir, tmp_path, monkeypatch):
+    alerts, forecasts = _folders(tmp_path, monkeypatch)
+    ok = cli(config_dir, tmp_path / "data", "config", "check")
+    assert ok.exit_code == 0, ok.output
+    assert "22 signaleringsregels" in ok.output
+    rule_line = _edit(
+        alerts / "standaard.yaml", 'waarschuwing: "> 5 %"', 'waarschuwing: "> 5 dagen"'
+    )
+    spec = next(forecasts.glob("*.yaml"))
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text + "onbekende_sleutel: 1\n", encoding="utf-8")
+    result = cli(config_dir, tmp_path / "data", "config", "check")
+    assert result.exit_code == 2
+    assert f"standaard.yaml:{rule_line - 1}: regels[6].drempels:" in result.output  # its key
+    assert "is in dagen, maar groei_boven_begroting_pct is in procent" in result.output
+    assert f"{spec.name}:{text.count(chr(10)) + 1}: onbekende_sleutel" in result.output
+
+
+def test_the_service_rechecks_after_an_edit_and_keeps_the_last_valid_config(
+    config_dir, tmp_path, monkeypatch, caplog
+):
+    from monitorbot.app import make_app
+    from monitorbot.service.scheduler import Service
+
+    alerts, _ = _folders(tmp_path, monkeypatch)
+    service = Service(make_app(config_dir, tmp_path / "data"))
+    assert service.check_configuration() == []
+    assert service.check_configuration() == []  # nothing changed: nothing read
+    _edit(alerts / "standaard.yaml", "kanaal: kernteam", "kanaal: kerntaem")
+    with caplog.at_level("ERROR", logger="monitorbot.service"):
+        problems = service.check_configuration()
+    assert len(problems) == 1 and "onbekend kanaal 'kerntaem'" in problems[0]
+    assert "standaard.yaml" in caplog.records[0].probleem
+    assert service.config.gemeente("9999").naam == "Demodorp"  # still running on what was valid

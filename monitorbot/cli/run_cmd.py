@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from monitorbot.app import App
-from monitorbot.cli.runtime import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runtime_of
+from monitorbot.cli.runtime import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    report_config_error,
+    runtime_of,
+)
 
 if TYPE_CHECKING:
     from monitorbot.service.scheduler import Service
@@ -62,7 +68,12 @@ def run(
     runtime = runtime_of(ctx)
     configure_json_logging()
     _check_can_ingest(runtime)
+    problems = runtime.configuration_problems()
+    if problems:
+        report_config_error(problems)
+        raise typer.Exit(EXIT_USAGE)
     service = Service(runtime)
+    service.check_configuration()  # remembers what it checked, to notice the next edit
     if eenmalig:
         raise typer.Exit(_run_once(service))
     port = runtime.config.deployment.metrics_poort if metrics_port is None else metrics_port

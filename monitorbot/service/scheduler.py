@@ -154,6 +154,7 @@ class Service:
         self.lease = lease
         self.stop_event = threading.Event()
         self._first_scan = True
+        self._config_seen: tuple = ()
         self.scheduler: BackgroundScheduler | None = None
         self.jobs: dict[str, Callable[[], object]] = {
             "inbox": self.scan_inbox,
@@ -211,6 +212,38 @@ class Service:
     def _spec(self) -> ForecastSpec:
         return self.runtime.forecast_spec()
 
+    # ------------------------------------------------------------------ configuration
+
+    def _config_files(self) -> tuple:
+        settings = self.runtime.settings
+        folders = (self.runtime.config_dir, settings.alerts_dir, settings.forecasts_dir)
+        return tuple(
+            sorted(
+                (str(path), path.stat().st_mtime_ns, path.stat().st_size)
+                for folder in folders
+                if folder.is_dir()
+                for path in folder.rglob("*.yaml")
+            )
+        )
+
+    def check_configuration(self) -> list[str]:
+        """After an edit to config/, alerts/ or forecasts/: check everything, as `config check`.
+
+        A valid change applies at once; with problems the last valid configuration
+        stays in use and every problem is logged with file, line and key.
+        """
+        seen = self._config_files()
+        if seen == self._config_seen:
+            return []
+        first = not self._config_seen
+        self._config_seen = seen
+        problems = self.runtime.configuration_problems()
+        for problem in problems:
+            log.error("configuratiefout", extra={"probleem": problem})
+        if not problems and not first:
+            log.info("configuratie gewijzigd en in orde")
+        return problems
+
     # ------------------------------------------------------------------ inbox
 
     def inbox_files(self) -> list[Path]:
@@ -226,6 +259,7 @@ class Service:
         The first scan after a start also evaluates municipalities whose files
         were ingested but never evaluated (a stop or an error came between).
         """
+        self.check_configuration()
         files = self.inbox_files()
         if not files and not self._first_scan:
             return ScanResult()  # an empty scan is not worth a JobRun row every few minutes
