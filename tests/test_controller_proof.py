@@ -126,3 +126,36 @@ def test_the_service_rechecks_after_an_edit_and_keeps_the_last_valid_config(
     assert len(problems) == 1 and "onbekend kanaal 'kerntaem'" in problems[0]
     assert "standaard.yaml" in caplog.records[0].probleem
     assert service.config.gemeente("9999").naam == "Demodorp"  # still running on what was valid
+
+
+# --------------------------------------------------------------------------- --gemeente
+
+
+def _commands_with_gemeente() -> list[list[str]]:
+    import click
+    import typer
+
+    root = typer.main.get_command(app)
+    found: list[list[str]] = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        if hasattr(command, "list_commands"):
+            context = click.Context(command)
+            for name in command.list_commands(context):
+                walk(command.get_command(context, name), [*path, name])
+        elif any(p.name == "gemeente" for p in command.params):
+            found.append(path)
+
+    walk(root, [])
+    return found
+
+
+def test_every_command_refuses_an_unknown_gemeente_the_same_way(config_dir, tmp_path):
+    commands = _commands_with_gemeente()
+    assert ["report", "aanbieders"] in commands and ["backtest"] in commands
+    assert len(commands) >= 15
+    for command in commands:
+        result = cli(config_dir, tmp_path / "data", *command, "--gemeente", "0000")
+        assert result.exit_code == 2, (command, result.output)
+        assert "--gemeente '0000' is niet geconfigureerd; bekend: 9999" in result.output, command
+        assert "Traceback" not in result.output

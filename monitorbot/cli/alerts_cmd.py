@@ -14,6 +14,7 @@ from monitorbot.cli.options import (
     AsOfOption,
     GemeenteOption,
     NowOption,
+    OptionalGemeenteOption,
     month_of,
     peildatum_of,
     use_now,
@@ -98,7 +99,6 @@ def test(
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    runtime.gemeente(gemeente)
     rules = runtime.rules([file])
     spec = runtime.forecast_spec()
     today = use_now(runtime, nu).date()
@@ -307,7 +307,6 @@ def evaluate_command(
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    runtime.gemeente(gemeente)
     now = use_now(runtime, nu)
     rules = runtime.rules()
     spec = runtime.forecast_spec()
@@ -378,7 +377,6 @@ def digest_command(
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    runtime.gemeente(gemeente)
     now = use_now(runtime, nu)
     spec = runtime.forecast_spec()
     peildatum = peildatum_of(runtime, as_of)
@@ -480,7 +478,6 @@ def silence_add(
     from monitorbot.store import db, models
 
     runtime = runtime_of(ctx)
-    runtime.gemeente(gemeente)
     matchers = {}
     for item in matcher:
         key, sep, value = item.partition("=")
@@ -510,7 +507,6 @@ def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = N
     from monitorbot.store import db
 
     runtime = runtime_of(ctx)
-    runtime.gemeente(gemeente)
     now = use_now(runtime, nu)
     with db.transaction(runtime.engine()) as session:
         silences = sorted(load_silences(session, gemeente), key=lambda silence: silence.id)
@@ -562,7 +558,6 @@ def alerts_list(
     from monitorbot.store import db, models
 
     runtime = runtime_of(ctx)
-    runtime.gemeente(gemeente)
     with db.transaction(runtime.engine()) as session:
         query = select(models.AlertState).where(models.AlertState.gemeente_code == gemeente)
         query = (
@@ -695,7 +690,7 @@ def _no_bsn(text: str, option: str) -> None:
 
 def deliver_command(
     ctx: typer.Context,
-    gemeente: Annotated[str | None, typer.Option(help="Alleen deze gemeente.")] = None,
+    gemeente: OptionalGemeenteOption = None,
     nu: NowOption = None,
 ) -> None:
     """Verstuur wat in de outbox klaarstaat (nieuwe pogingen na tijdelijke fouten)."""

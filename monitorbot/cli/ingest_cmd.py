@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from monitorbot.cli.options import OptionalGemeenteOption
 from monitorbot.cli.runtime import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -163,7 +164,7 @@ def _ingest_with_progress(runtime: App, paths: list[Path]) -> IngestReport:
 
 def findings(
     ctx: typer.Context,
-    gemeente: Annotated[str | None, typer.Option(help="CBS-code, bv. 0399.")] = None,
+    gemeente: OptionalGemeenteOption = None,
     soort: Annotated[str | None, typer.Option(help=f"Soort: {', '.join(Bevindingsoort)}.")] = None,
     sinds: Annotated[str | None, typer.Option(help="Vanaf datum (jjjj-mm-dd).")] = None,
     limit: Annotated[int, typer.Option(help="Maximaal aantal regels.")] = 50,

@@ -18,7 +18,32 @@ if TYPE_CHECKING:
     from monitorbot.app import App
     from monitorbot.core.calendar import Peildatum
 
-GemeenteOption = Annotated[str, typer.Option("--gemeente", help="CBS-code, bv. 0399.")]
+
+def _configured_gemeente(ctx: typer.Context, value: str | None) -> str | None:
+    """Every `--gemeente` is checked here, once: an unknown code is refused (exit 2) with
+    the configured codes, before the command does anything."""
+    if value is not None and not ctx.resilient_parsing:
+        from monitorbot.cli.runtime import runtime_of
+
+        runtime_of(ctx).gemeente(value)
+    return value
+
+
+GemeenteOption = Annotated[
+    str,
+    typer.Option(
+        "--gemeente", help="CBS-code, bv. 0399.", callback=_configured_gemeente, is_eager=True
+    ),
+]
+OptionalGemeenteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--gemeente",
+        help="Alleen deze gemeente (CBS-code).",
+        callback=_configured_gemeente,
+        is_eager=True,
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option(

@@ -45,7 +45,6 @@ def budget_report(runtime: App, gemeente: str, year: int, peildatum: Peildatum) 
     from monitorbot.forecast.prognosis import build_budget_report
     from monitorbot.store import db
 
-    runtime.gemeente(gemeente)
     runtime.begroting_jaar(gemeente, year)
     spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
@@ -111,7 +110,6 @@ def write_reports(
     from monitorbot.evaluate.engine import report_snapshot
     from monitorbot.store import db
 
-    runtime.gemeente(gemeente)
     runtime.begroting_jaar(gemeente, peildatum.jaar)
     spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
@@ -156,7 +154,6 @@ def backtest(
     known = day_of(today, "--vandaag") if today else runtime.clock().date()
     config = runtime.config
     spec = runtime.forecast_spec()
-    runtime.gemeente(gemeente)
     with db.transaction(runtime.engine()) as session:
         try:
             result = run_backtest(session, config, spec, gemeente, years, today=known)
@@ -259,7 +256,6 @@ def aanbieders(
 
     runtime = runtime_of(ctx)
     config = runtime.config
-    runtime.gemeente(gemeente)
     peildatum = peildatum_of(runtime, as_of)
     spec = runtime.forecast_spec()
     with db.transaction(runtime.engine()) as session:
