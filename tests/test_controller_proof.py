@@ -159,3 +159,55 @@ def test_every_command_refuses_an_unknown_gemeente_the_same_way(config_dir, tmp_
         assert result.exit_code == 2, (command, result.output)
         assert "--gemeente '0000' is niet geconfigureerd; bekend: 9999" in result.output, command
         assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- pseudonym key
+
+
+def test_another_pseudonym_key_on_a_filled_database_is_refused(config_dir, tmp_path, monkeypatch):
+    from sqlalchemy import create_engine, text
+
+    from tests.messages import declaration_323
+    from tests.test_ingest_pipeline import BSN_A
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.xml").write_bytes(declaration_323(prestaties=[dict(bsn=BSN_A, ref="R1", volume=2)]))
+    data = tmp_path / "data"
+    first_key, second_key = "de-eerste-sleutel-lang-genoeg", "een-tweede-sleutel-lang-genoeg"
+    monkeypatch.setenv("MONITORBOT_PSEUDONYM_KEY", first_key)
+    assert cli(config_dir, data, "ingest", str(inbox)).exit_code == 0
+    monkeypatch.setenv("MONITORBOT_PSEUDONYM_KEY", second_key)
+    (inbox / "b.xml").write_bytes(
+        declaration_323(prestaties=[dict(bsn=BSN_A, ref="R2", volume=3)], ident="D2")
+    )
+    refused = cli(config_dir, data, "ingest", str(inbox / "b.xml"))
+    assert refused.exit_code == 2
+    assert "andere sleutel dan die waarmee deze database gevuld is" in refused.output
+    assert "monitorbot db opnieuw-inlezen --naar" in refused.output
+    assert second_key not in refused.output and first_key not in refused.output
+    engine = create_engine(f"sqlite:///{data / 'monitorbot.db'}")
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT waarde FROM instelling")).scalar_one()
+        lines = connection.execute(text("SELECT COUNT(*) FROM declaratieregel")).scalar_one()
+    assert len(stored) == 16 and stored not in first_key
+    assert lines == 1  # nothing of b.xml was read under the other key
+
+    # Rotating the key is one command: the archive into a new database, under the new key.
+    archive = tmp_path / "archief"
+    archive.mkdir()
+    for name in ("a.xml", "b.xml"):
+        (archive / name).write_bytes((inbox / name).read_bytes())
+    new_url = f"sqlite:///{tmp_path / 'nieuw.db'}"
+    moved = cli(
+        config_dir, data, "db", "opnieuw-inlezen", "--naar", new_url, "--archief", str(archive)
+    )
+    assert moved.exit_code == 0, moved.output
+    assert "2 bestand(en), 0 geweigerd" in moved.output
+    again = cli(
+        config_dir, data, "db", "opnieuw-inlezen", "--naar", new_url, "--archief", str(archive)
+    )
+    assert again.exit_code == 2 and "is niet leeg" in again.output
+    with create_engine(new_url).connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM declaratieregel")).scalar_one() == 2
+        assert connection.execute(text("SELECT waarde FROM instelling")).scalar_one() != stored

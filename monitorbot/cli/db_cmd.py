@@ -1,10 +1,13 @@
-"""`monitorbot db upgrade|current`: the schema is owned by Alembic migrations."""
+"""`monitorbot db upgrade|current|opnieuw-inlezen`: the schema is owned by Alembic migrations."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from monitorbot.cli.runtime import console, runtime_of
+from monitorbot.cli.runtime import EXIT_REJECTED, console, runtime_of
 
 app = typer.Typer(help="Database beheren.", no_args_is_help=True)
 
@@ -32,3 +35,44 @@ def current(ctx: typer.Context) -> None:
 
     engine = runtime_of(ctx).engine(upgrade=False)
     console.print(db.current_revision(engine) or "leeg (nog geen migraties uitgevoerd)")
+
+
+@app.command("opnieuw-inlezen")
+def reingest(
+    ctx: typer.Context,
+    naar: Annotated[
+        str,
+        typer.Option("--naar", help="URL van de nieuwe, lege database (bv. sqlite:///nieuw.db)."),
+    ],
+    archief: Annotated[
+        Path | None,
+        typer.Option("--archief", help="Map met de ingelezen bestanden (standaard: het archief)."),
+    ] = None,
+) -> None:
+    """Lees het hele archief in een nieuwe database in, met de huidige sleutel.
+
+    Een pseudoniem is eenrichtingsverkeer: wie de sleutel wisselt (MONITORBOT_PSEUDONYM_KEY),
+    leest alles opnieuw in. De oude database blijft ongemoeid; zet daarna
+    MONITORBOT_DATABASE_URL op de nieuwe en draai `monitorbot evaluate` per gemeente.
+    """
+    from sqlalchemy import func, select
+
+    from monitorbot.app import App, Refused
+    from monitorbot.store import db, models
+
+    runtime = runtime_of(ctx)
+    folder = archief or runtime.data_path(runtime.config.deployment.archief)
+    if not folder.is_dir():
+        raise Refused(f"archief {folder} bestaat niet; geef de map met --archief")
+    target = App(runtime.settings.model_copy(update={"database_url": naar}), clock=runtime.clock)
+    with db.transaction(target.engine()) as session:
+        if session.execute(select(func.count()).select_from(models.Bronbestand)).scalar():
+            raise Refused(f"de database {naar} is niet leeg; kies een nieuwe, lege database")
+    report = target.ingestor().run([folder])
+    console.print(
+        f"Opnieuw ingelezen in {target.engine().url.render_as_string(hide_password=True)}: "
+        f"{len(report.bestanden)} bestand(en), {report.geweigerd} geweigerd.",
+        markup=False,
+    )
+    if report.geweigerd:
+        raise typer.Exit(EXIT_REJECTED)

@@ -11,6 +11,7 @@ the age band the reports use.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from datetime import date
 
@@ -142,3 +143,17 @@ def age_band(birth: date, on: date) -> str:
         if age <= upper:
             return band
     return "75+"
+
+
+#: What the key fingerprint is an HMAC of: a fixed text, never data.
+_FINGERPRINT_MESSAGE = b"monitorbot: vingerafdruk van de pseudonimiseringssleutel"
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short one-way fingerprint of the pseudonym key, stored with the data it made.
+
+    A database filled under one key and then fed under another counts every
+    client twice; comparing fingerprints catches that without storing the key
+    (an HMAC of a fixed text tells nothing about the key itself).
+    """
+    return hmac.new(key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()[:16]

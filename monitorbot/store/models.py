@@ -406,6 +406,16 @@ class Momentopname(Base):
     inhoud: Mapped[str] = mapped_column(Text)  # Snapshot.to_json()
 
 
+class Instelling(Base):
+    """A fact about the database itself, e.g. the fingerprint of the pseudonym key."""
+
+    __tablename__ = "instelling"
+
+    naam: Mapped[str] = mapped_column(String(50), primary_key=True)
+    waarde: Mapped[str] = mapped_column(String(200))
+    gezet_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Silence(Base):
     __tablename__ = "silence"
 
