@@ -277,10 +277,14 @@ def test_evaluate_cli_keeps_state_and_does_not_repeat(seeded):
         assert "alerts/regels.yaml" in changes
     shown = _cli(engine, alerts, "alerts", "show", "--gemeente", "9999", str(state.id))
     assert shown.exit_code == 0, shown.output
-    assert "niet_ingedeeld_bedrag = € 17.500, drempel € 10.000 → voldaan" in shown.output
+    assert "waarde € 17.500, drempel € 10.000: drempel overschreden" in shown.output
+    assert "Evaluatie van 01-01-2027 09:00 (peilmaand december 2026)" in shown.output  # local
+    assert "status: actief, ernst: kritiek" in shown.output
     assert "regels: 2" in shown.output
+    for internal in ("{", "_cents", "impact_te_klein", "firing", "True", "False"):
+        assert internal not in shown.output, internal
     other = _cli(engine, alerts, "alerts", "show", "--gemeente", "9998", str(state.id))
-    assert other.exit_code == 2 and "bestaat niet voor gemeente 9998" in other.output
+    assert other.exit_code == 2 and "'9998' is niet geconfigureerd" in other.output
 
 
 def test_dry_run_changes_nothing(seeded):
@@ -407,7 +411,8 @@ def test_silence_and_acknowledgement_through_the_cli(seeded):
     assert "bevestigd door kernteam" in next_month.output
     assert "Niets nieuws te melden." in next_month.output
     listed = _cli(engine, alerts, "alerts", "list", "--gemeente", "9999")
-    assert "firing" in listed.output and "bevestigd door kernteam" in listed.output
+    assert "actief" in listed.output and "bevestigd door kernteam" in listed.output
+    assert "firing" not in listed.output and "pending" not in listed.output  # Dutch for people
 
 
 def test_rules_test_replays_months_on_the_demo(demo_database):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +28,9 @@ from monitorbot.cli.runtime import (
     progress_bar,
     runtime_of,
 )
+from monitorbot.core.calendar import month_name
 from monitorbot.core.money import format_change
+from monitorbot.core.states import AlertStatus, Ernst, Labeled, Melding
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -497,7 +500,9 @@ def silence_add(
         )
         session.add(row)
         session.flush()
-        console.print(f"Stilte #{row.id} tot {row.tot:%d-%m-%Y %H:%M}: {matchers}", markup=False)
+        console.print(
+            f"Stilte #{row.id} tot {_when(runtime, row.tot)}: {_labels(matchers)}", markup=False
+        )
 
 
 @silence_app.command("list")
@@ -517,8 +522,8 @@ def silence_list(ctx: typer.Context, gemeente: GemeenteOption, nu: NowOption = N
             "actief" if silence.active(now) else "beëindigd" if silence.beeindigd_op else "verlopen"
         )
         console.print(
-            f"#{silence.id} {state}: {silence.matchers} door {silence.door} "
-            f"tot {silence.tot:%d-%m-%Y %H:%M} — {silence.reden}",
+            f"#{silence.id} {state}: {_labels(silence.matchers)} door {silence.door} "
+            f"tot {_when(runtime, silence.tot)} — {silence.reden}",
             markup=False,
         )
 
@@ -546,11 +551,28 @@ def silence_expire(
 # --------------------------------------------------------------------------- alerts
 
 
+class StatusKeuze(StrEnum):
+    """`alerts list --status`, in the words people see."""
+
+    actief = "actief"
+    in_afwachting = "in-afwachting"
+    opgelost = "opgelost"
+
+
+STATUS_VAN_KEUZE = {
+    StatusKeuze.actief: "firing",
+    StatusKeuze.in_afwachting: "pending",
+    StatusKeuze.opgelost: "resolved",
+}
+
+
 @alerts_app.command("list")
 def alerts_list(
     ctx: typer.Context,
     gemeente: GemeenteOption,
-    status: Annotated[str | None, typer.Option(help="pending, firing of resolved.")] = None,
+    status: Annotated[
+        StatusKeuze | None, typer.Option(help="Alleen deze status (standaard: alle lopende).")
+    ] = None,
 ) -> None:
     """Signaleringen met hun status, ernst en sinds wanneer."""
     from sqlalchemy import select
@@ -561,16 +583,17 @@ def alerts_list(
     with db.transaction(runtime.engine()) as session:
         query = select(models.AlertState).where(models.AlertState.gemeente_code == gemeente)
         query = (
-            query.where(models.AlertState.status == status)
+            query.where(models.AlertState.status == STATUS_VAN_KEUZE[status])
             if status
-            else query.where(models.AlertState.status != "inactief")
+            else query.where(models.AlertState.status != AlertStatus.INACTIEF)
         )
         rows = session.scalars(query.order_by(models.AlertState.id)).all()
         for row in rows:
             acked = f"; bevestigd door {row.bevestigd_door}" if row.bevestigd_op else ""
             console.print(
-                f"#{row.id} {row.status:<8} {row.ernst or '':<12} {row.regel} — {row.titel or ''} "
-                f"(sinds {row.sinds:%d-%m-%Y}){acked}",
+                f"#{row.id} {AlertStatus.label_of(row.status):<13} "
+                f"{Ernst.label_of(row.ernst):<12} {row.regel} — {row.titel or ''} "
+                f"(sinds {_when(runtime, row.sinds, time=False)}){acked}",
                 markup=False,
             )
     if not rows:
@@ -583,7 +606,7 @@ def alerts_show(
     gemeente: GemeenteOption,
     alert_id: Annotated[int, typer.Argument(help="Nummer van de signalering.")],
 ) -> None:
-    """Waarom ging dit af? De laatste evaluaties met hun invoer."""
+    """Waarom ging dit af? De laatste evaluaties met hun invoer, in gewone woorden."""
     from sqlalchemy import select
 
     from monitorbot.evaluate.catalogue import format_value
@@ -595,16 +618,19 @@ def alerts_show(
         if row is None or row.gemeente_code != gemeente:
             err_console.print(f"Signalering #{alert_id} bestaat niet voor gemeente {gemeente}")
             raise typer.Exit(EXIT_USAGE)
-        console.print(f"#{row.id} {row.regel} — {row.titel}", markup=False)
+        console.print(f"Signalering #{row.id}: {row.titel or row.regel}", markup=False)
+        console.print(f"  regel: {row.regel}", markup=False)
+        if row.labels:
+            console.print(f"  over: {_labels(row.labels)}", markup=False)
         console.print(
-            f"  labels: {row.labels}; status {row.status}, ernst {row.ernst or '-'}, "
-            f"sinds {row.sinds:%d-%m-%Y}",
+            f"  status: {AlertStatus.label_of(row.status)}, ernst: "
+            f"{Ernst.label_of(row.ernst) or 'geen'}, sinds {_when(runtime, row.sinds, time=False)}",
             markup=False,
         )
         if row.bevestigd_op:
             console.print(
-                f"  bevestigd door {row.bevestigd_door} op {row.bevestigd_op:%d-%m-%Y}: "
-                f"{row.bevestiging}",
+                f"  bevestigd door {row.bevestigd_door} op "
+                f"{_when(runtime, row.bevestigd_op, time=False)}: {row.bevestiging}",
                 markup=False,
             )
         evaluations = session.scalars(
@@ -616,18 +642,20 @@ def alerts_show(
         for evaluation in evaluations:
             inputs = dict(evaluation.invoer)
             metric = inputs.get("metric", "")
-            verdict = "voldaan" if evaluation.voldaan else "niet voldaan"
+            verdict = "drempel overschreden" if evaluation.voldaan else "binnen de drempel"
             console.print(
-                f"\n  {evaluation.geevalueerd_op:%d-%m-%Y %H:%M}, "
-                f"peilmaand {evaluation.peilmaand:%Y-%m}: "
-                f"{metric} = {format_value(metric, evaluation.waarde)}, drempel "
-                f"{format_value(metric, inputs.get('drempel'))} → {verdict}",
+                f"\n  Evaluatie van {_when(runtime, evaluation.geevalueerd_op)} "
+                f"(peilmaand {month_name(evaluation.peilmaand)}): "
+                f"waarde {format_value(metric, evaluation.waarde)}, drempel "
+                f"{format_value(metric, inputs.get('drempel'))}: {verdict}",
                 markup=False,
             )
             for key, value in inputs.items():
-                if key in ("metric", "drempel", "titel") or value in (None, "", [], {}):
+                if key in HIDDEN_INPUTS or value in (None, "", [], {}):
                     continue
-                console.print(f"    {key}: {_input_text(key, value, metric)}", markup=False)
+                console.print(
+                    f"    {_input_name(key)}: {_input_text(key, value, metric)}", markup=False
+                )
 
 
 @alerts_app.command("ack")
@@ -649,17 +677,61 @@ def alerts_ack(
     _no_bsn(notitie, "--notitie")
     with db.transaction(runtime.engine()) as session:
         row = session.get(models.AlertState, alert_id)
-        if row is None or row.gemeente_code != gemeente or row.status not in ("firing", "pending"):
+        if (
+            row is None
+            or row.gemeente_code != gemeente
+            or row.status
+            not in (
+                AlertStatus.FIRING,
+                AlertStatus.PENDING,
+            )
+        ):
             err_console.print(f"Signalering #{alert_id} bestaat niet of is niet actief")
             raise typer.Exit(EXIT_USAGE)
         row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, use_now(runtime, nu), notitie
     console.print(f"Signalering #{alert_id} bevestigd door {door}: {notitie}", markup=False)
 
 
+#: Inputs `alerts show` leaves out: shown in its first lines already.
+HIDDEN_INPUTS = {"metric", "drempel", "titel", "peildatum"}
+#: Stored input keys in the words a controller uses.
+INPUT_NAMES = {
+    "omschrijving": "omschrijving",
+    "scope": "niveau",
+    "drempels": "drempels",
+    "minimale_impact": "minimale impact",
+    "ernst": "ernst",
+    "referenties": "vergeleken met",
+    "impact_cents": "bedrag dat op het spel staat",
+    "impact_te_klein": "bedrag te klein om te melden",
+    "cyclus": "maandcyclus",
+}
+
+
+#: Inputs that hold a stored state: shown by their Dutch label.
+STATE_INPUTS: dict[str, type[Labeled]] = {
+    "ernst": Ernst,
+    "status_voor": AlertStatus,
+    "status_na": AlertStatus,
+    "melding": Melding,
+}
+
+
+def _input_name(key: str) -> str:
+    """`impact_cents` → 'bedrag dat op het spel staat'; otherwise the key in plain words."""
+    if key in INPUT_NAMES:
+        return INPUT_NAMES[key]
+    return key.removesuffix("_cents").removesuffix("_pct").replace("_", " ")
+
+
 def _input_text(key: str, value: Any, metric: str) -> str:
-    """A stored input as a controller reads it: euros, percentages, Dutch decimals."""
+    """A stored input as a controller reads it: euros, percentages, Dutch decimals, words."""
     from monitorbot.evaluate.catalogue import format_value
 
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, str) and key in STATE_INPUTS:
+        return STATE_INPUTS[key].label_of(value)
     if key.endswith("_cents") and isinstance(value, (int, float)):
         return format_value("prognose", value)
     if key == "referenties" and isinstance(value, dict):
@@ -668,12 +740,32 @@ def _input_text(key: str, value: Any, metric: str) -> str:
             for k, v in value.items()
             if v is not None
         }
-        return ", ".join(f"{k} {v}" for k, v in shown.items()) or "-"
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in shown.items()) or "-"
     if key.endswith("_pct") and isinstance(value, (int, float)):
         return format_change(value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{_input_name(str(k))}: {_input_text(str(k), v, metric)}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(_input_text(key, v, metric) for v in value)
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
     return str(value)
+
+
+def _labels(labels: dict[str, str]) -> str:
+    """`{'perceel': 'jeugd-zin'}` → 'perceel jeugd-zin' (no Python dict on screen)."""
+    return ", ".join(f"{key} {value}" for key, value in labels.items()) or "alles"
+
+
+def _when(runtime: App, moment: datetime | None, *, time: bool = True) -> str:
+    """A stored moment in the deployment's time zone, as every command shows it."""
+    from monitorbot.core.clock import shown
+
+    if moment is None:
+        return "-"
+    return shown(moment, runtime.config.deployment.tijdzone, time=time)
 
 
 def _no_bsn(text: str, option: str) -> None:

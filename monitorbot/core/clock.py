@@ -31,3 +31,13 @@ def aware(moment: datetime) -> datetime:
 def local(moment: datetime, tijdzone: str) -> datetime:
     """A stored moment as a person in the deployment's time zone reads it."""
     return aware(moment).astimezone(ZoneInfo(tijdzone))
+
+
+def shown(moment: datetime, tijdzone: str, *, time: bool = False) -> str:
+    """A stored moment as people read it, in the deployment's time zone: `10-11-2026`
+    or `10-11-2026 08:00`. Every time a person sees goes through here."""
+    return (
+        f"{local(moment, tijdzone):%d-%m-%Y %H:%M}"
+        if time
+        else f"{local(moment, tijdzone):%d-%m-%Y}"
+    )

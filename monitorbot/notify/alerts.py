@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from monitorbot.core.calendar import month_name
+from monitorbot.core.clock import shown
 from monitorbot.core.money import format_change, format_euros
 from monitorbot.core.states import SEVERITY_ORDER, AlertStatus, Melding
 from monitorbot.evaluate.catalogue import METRIC_ORDER, REFERENCES, format_value
@@ -104,15 +105,18 @@ def _state(update: AlertUpdate) -> str:
     return update.melding or ""
 
 
-def _state_sentence(update: AlertUpdate) -> str:
+def _state_sentence(update: AlertUpdate, tijdzone: str) -> str:
     after = update.after
     if after.status == AlertStatus.RESOLVED:
-        return f"Opgelost op {after.opgelost_op:%d-%m-%Y}." if after.opgelost_op else "Opgelost."
-    since = f"sinds {after.sinds:%d-%m-%Y}" if after.sinds else ""
+        if after.opgelost_op is None:
+            return "Opgelost."
+        return f"Opgelost op {shown(after.opgelost_op, tijdzone)}."
+    since = f"sinds {shown(after.sinds, tijdzone)}" if after.sinds else ""
     if after.bevestigd:
+        assert after.bevestigd_op is not None
         return (
             f"Speelt {since}; {after.bevestiging or 'besproken'} "
-            f"({after.bevestigd_door}, {after.bevestigd_op:%d-%m-%Y})."
+            f"({after.bevestigd_door}, {shown(after.bevestigd_op, tijdzone)})."
         )
     if update.melding == Melding.HERHALING:
         return f"Speelt nog, {since}."
@@ -230,7 +234,11 @@ def _section(evaluation: Evaluation, update: AlertUpdate) -> tuple[Section, Atta
         if metric in WHY_METRICS:
             details = _why(evaluation, perceel)
     omschrijving, actie = _wording(update)
-    text = " ".join(part for part in (omschrijving, _state_sentence(update)) if part)
+    text = " ".join(
+        part
+        for part in (omschrijving, _state_sentence(update, evaluation.snapshot.tijdzone))
+        if part
+    )
     section = Section(
         title=update.after.titel or update.after.regel,
         text=text,
@@ -310,7 +318,7 @@ def _group_section(evaluation: Evaluation, group: list[AlertUpdate]) -> Section:
     omschrijving, actie = _wording(first)
     return Section(
         title=f"{omschrijving.rstrip('.') or first.after.regel} ({len(group)} aanbieders)",
-        text=_state_sentence(first),
+        text=_state_sentence(first, evaluation.snapshot.tijdzone),
         table=Table(["aanbieder", "waarde", "drempel", "nummer"], rows, ["l", "r", "r", "r"]),
         state=_state(first),  # type: ignore[arg-type]
         severity=first.after.ernst,

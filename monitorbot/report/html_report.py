@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monitorbot.core.calendar import month_name
-from monitorbot.core.clock import local
+from monitorbot.core.clock import shown
 from monitorbot.core.money import format_euros, format_percentage
 from monitorbot.evaluate.snapshot import Snapshot, WaitingTime
 from monitorbot.report import budget_table
@@ -187,7 +187,7 @@ def _alerts(report: Snapshot) -> dict[str, Any]:
             [
                 Cell(a.ernst.label if a.ernst else "", "bad" if a.ernst == "kritiek" else "warn"),
                 Cell(highlight(a)),
-                Cell(f"{local(a.sinds, report.tijdzone):%d-%m-%Y}" if a.sinds else ""),
+                Cell(shown(a.sinds, report.tijdzone) if a.sinds else ""),
                 Cell("ja" if a.bevestigd else "nee"),
             ]
         )
@@ -216,7 +216,7 @@ def _quality(report: Snapshot) -> dict[str, Any]:
         for kind, (n, amount) in sorted(per_kind.items(), key=lambda item: -item[1][0])
     ]
     files = [
-        Row(_plain([f"{local(q.ingelezen_op, report.tijdzone):%d-%m-%Y}", q.bestand, q.reden]))
+        Row(_plain([shown(q.ingelezen_op, report.tijdzone), q.bestand, q.reden]))
         for q in report.geweigerd
     ]
     return {
@@ -253,7 +253,7 @@ def render_html(report: Snapshot, *, made: datetime | None = None) -> str:
         alerts=_alerts(report),
         quality=_quality(report),
         stem=report.stem,
-        made=f"{local(made, report.tijdzone):%d-%m-%Y %H:%M}" if made else "",
+        made=shown(made, report.tijdzone, time=True) if made else "",
     )
 
 
