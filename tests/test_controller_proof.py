@@ -211,3 +211,66 @@ def test_another_pseudonym_key_on_a_filled_database_is_refused(config_dir, tmp_p
     with create_engine(new_url).connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM declaratieregel")).scalar_one() == 2
         assert connection.execute(text("SELECT waarde FROM instelling")).scalar_one() != stored
+
+
+# --------------------------------------------------------------------------- Dutch for people
+
+
+def test_the_command_lines_own_texts_are_dutch(config_dir, tmp_path):
+    """--help, usage and errors: nothing of typer's English reaches a person."""
+    english = (
+        "Show this message",
+        "Usage:",
+        "Options",
+        "Commands",
+        "Error",
+        "Try '",
+        "No such option",
+        "Missing option",
+        "Invalid value",
+        "required",
+        "default:",
+    )
+    helped = cli(config_dir, tmp_path, "report", "budget", "--help")
+    assert helped.exit_code == 0
+    assert "Toon deze hulp en stop." in helped.output and "Gebruik: " in helped.output
+    assert "[verplicht]" in helped.output and "[standaard: table]" in helped.output
+    cases = {
+        ("report", "budget", "--bla"): "Onbekende optie: --bla",
+        ("report", "budget"): "Verplichte optie '--gemeente' ontbreekt.",
+        (
+            "report",
+            "budget",
+            "--gemeente",
+            "9999",
+            "--year",
+            "x",
+        ): "Ongeldige waarde voor '--year': verwacht een geheel getal",
+        (
+            "alerts",
+            "list",
+            "--gemeente",
+            "9999",
+            "--status",
+            "x",
+        ): "'x' is geen mogelijke keuze; kies uit 'actief', 'in-afwachting', 'opgelost'",
+        (
+            "report",
+            "budget",
+            "--gemeente",
+            "9999",
+            "--year",
+            "2026",
+            "extra",
+        ): "Onverwacht extra argument: extra",
+    }
+    for args, dutch_text in cases.items():
+        result = cli(config_dir, tmp_path, *args)
+        assert result.exit_code == 2, args
+        text = " ".join(result.output.replace("│", " ").split())
+        assert dutch_text in text, (args, text)
+        assert "Zie 'monitorbot" in text and "Fout" in text
+        for word in english:
+            assert word not in result.output, (args, word)
+    for word in english:
+        assert word not in helped.output, word

@@ -18,7 +18,10 @@ import typer
 from typer.core import TyperGroup
 
 from monitorbot.app import Refused, make_app
+from monitorbot.cli import dutch
 from monitorbot.cli.runtime import EXIT_USAGE, err_console, report_config_error
+
+dutch.install()
 
 
 class LazyCommand:
