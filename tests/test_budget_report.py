@@ -108,7 +108,7 @@ def test_markdown_reproduces_the_council_table_from_corrections_alone(
 
 def test_csv_has_exact_columns_unrounded_amounts_and_totals(heiloo, database_url, tmp_path):
     result = _report(
-        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-07", "--format", "csv"],
+        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-07", "--format", "csv-punt"],
         heiloo,
         database_url,
         tmp_path,
@@ -148,6 +148,24 @@ def test_csv_has_exact_columns_unrounded_amounts_and_totals(heiloo, database_url
     assert by_id["totaal"]["begroting"] == "6789800.00"
     assert by_id["totaal"]["prognose"] == "7671000.00"
     assert by_id["totaal"]["restant"] == "-881200.00"
+
+
+def test_csv_is_for_dutch_excel_by_default(heiloo, database_url, tmp_path):
+    """`;` between columns, a decimal comma and a byte-order mark: Excel-NL reads numbers."""
+    result = _report(
+        ["--gemeente", "0399", "--year", "2024", "--as-of", "2024-07", "--format", "csv"],
+        heiloo,
+        database_url,
+        tmp_path,
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "\ufeffperceel;naam;begroting;prognose;restant;v_n;afwijking_pct;bron"
+    assert (
+        "jeugd-zin;Jeugd zorg in natura (ZIN);4984400,00;6068600,00;-1084200,00;N;-21,75;correctie"
+        in lines
+    )
+    assert lines[-1].startswith("totaal;") and ";6789800,00;7671000,00;-881200,00;N;" in lines[-1]
 
 
 def test_xlsx_holds_numbers_not_text(heiloo, database_url, tmp_path):
@@ -253,7 +271,7 @@ def test_a_correction_counts_from_its_date_and_not_once_the_year_is_closed(
 
     def jeugd(as_of: str) -> dict[str, str]:
         result = _report(
-            ["--gemeente", "0399", "--year", "2024", "--as-of", as_of, "--format", "csv"],
+            ["--gemeente", "0399", "--year", "2024", "--as-of", as_of, "--format", "csv-punt"],
             heiloo,
             database_url,
             tmp_path,

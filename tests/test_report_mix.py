@@ -229,7 +229,7 @@ def test_report_mix_and_maanden_on_the_demo(demo_database, config_dir, tmp_path)
         "--perceel",
         "jeugd-zin",
         "--format",
-        "csv",
+        "csv-punt",
     )
     assert months.exit_code == 0, months.output
     rows = list(csv.DictReader(io.StringIO(months.output)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +16,8 @@ from monitorbot.cli.runtime import (
     err_console,
     runtime_of,
 )
-from monitorbot.core.money import format_euros, format_percentage, plain_euros
+from monitorbot.core.money import exact_euros, format_euros, format_percentage
+from monitorbot.report.csv_text import CsvStijl
 
 if TYPE_CHECKING:
     from monitorbot.app import App
@@ -37,7 +36,8 @@ app = typer.Typer(help="Rapporten voor controllers en de gemeenteraad.", no_args
 class Format(StrEnum):
     table = "table"
     markdown = "markdown"
-    csv = "csv"
+    csv = "csv"  # Excel-NL: ';' and decimal comma
+    csv_punt = "csv-punt"  # scripts: ',' and decimal point
     xlsx = "xlsx"
 
 
@@ -57,7 +57,13 @@ def budget(
     gemeente: GemeenteOption,
     year: Annotated[int, typer.Option("--year", help="Begrotingsjaar.")],
     as_of: AsOfOption = None,
-    output_format: Annotated[Format, typer.Option("--format", help="Uitvoervorm.")] = Format.table,
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="Uitvoervorm; csv is voor Excel (';' en decimale komma), csv-punt voor scripts.",
+        ),
+    ] = Format.table,
     out: Annotated[Path | None, typer.Option("--out", help="Schrijf naar dit bestand.")] = None,
 ) -> None:
     """Begroting, prognose, restant, V/N en afwijking per perceel, per domein en totaal."""
@@ -75,7 +81,8 @@ def budget(
     render = {
         Format.table: budget_table.to_table,
         Format.markdown: budget_table.to_markdown,
-        Format.csv: budget_table.to_csv,
+        Format.csv: lambda r: budget_table.to_csv(r, CsvStijl.EXCEL_NL),
+        Format.csv_punt: lambda r: budget_table.to_csv(r, CsvStijl.PUNT),
     }[output_format]
     text = render(report)
     if out is not None:
@@ -289,6 +296,7 @@ def aanbieders(
 class TableFormat(StrEnum):
     table = "table"
     csv = "csv"
+    csv_punt = "csv-punt"
 
 
 @app.command("mix")
@@ -389,7 +397,11 @@ def maanden(
     ],
     as_of: AsOfOption = None,
     output_format: Annotated[
-        TableFormat, typer.Option("--format", help="Uitvoervorm.")
+        TableFormat,
+        typer.Option(
+            "--format",
+            help="Uitvoervorm; csv is voor Excel (';' en decimale komma), csv-punt voor scripts.",
+        ),
     ] = TableFormat.table,
 ) -> None:
     """Per zorgmaand: gedeclareerd, verwacht compleet, en de prognose met 80%-interval."""
@@ -409,8 +421,8 @@ def maanden(
     peildatum = peildatum_of(runtime, as_of)
     with db.transaction(runtime.engine()) as session:
         months = monthly_prognosis(session, config, spec, gemeente, perceel, year, peildatum)
-    if output_format is TableFormat.csv:
-        print(months_csv(months), end="")
+    if output_format in (TableFormat.csv, TableFormat.csv_punt):
+        print(months_csv(months, CsvStijl(output_format.value)), end="")
     else:
         print(months_table(months, f"{settings.naam} ({gemeente})", peildatum.label), end="")
 
@@ -418,24 +430,22 @@ def maanden(
 MONTHS_CSV_COLUMNS = ["maand", "gedeclareerd", "verwacht_compleet", "prognose", "lo80", "hi80"]
 
 
-def months_csv(months: MonthlyPrognosis) -> str:
+def months_csv(months: MonthlyPrognosis, stijl: CsvStijl) -> str:
     """One row per care month, euros with two decimals; empty where a figure does not apply."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(MONTHS_CSV_COLUMNS)
-    for month in months.maanden:
-        band = month.prognose
-        writer.writerow(
-            [
-                f"{month.maand:%Y-%m}",
-                plain_euros(month.gedeclareerd_cents),
-                plain_euros(month.verwacht_compleet_cents),
-                plain_euros(band.mid if band else None),
-                plain_euros(band.lo80 if band else None),
-                plain_euros(band.hi80 if band else None),
-            ]
-        )
-    return buffer.getvalue()
+    from monitorbot.report.csv_text import csv_text
+
+    rows = (
+        [
+            f"{month.maand:%Y-%m}",
+            exact_euros(month.gedeclareerd_cents),
+            exact_euros(month.verwacht_compleet_cents),
+            exact_euros(month.prognose.mid if month.prognose else None),
+            exact_euros(month.prognose.lo80 if month.prognose else None),
+            exact_euros(month.prognose.hi80 if month.prognose else None),
+        ]
+        for month in months.maanden
+    )
+    return csv_text(MONTHS_CSV_COLUMNS, rows, stijl)
 
 
 def months_table(months: MonthlyPrognosis, gemeente: str, stand: str) -> str:

@@ -59,14 +59,14 @@ def cents_to_euros(cents: int) -> Decimal:
     return Decimal(cents) / CENTS_PER_EURO
 
 
-def plain_euros(cents: float | None) -> str:
-    """Euros with two decimals and a '.' (``1234.50``) for CSV and scripts; '' when unknown.
+def exact_euros(cents: float | None) -> Decimal | None:
+    """Euros with two decimals as an exact Decimal (``Decimal('1234.50')``), for CSV.
 
     Takes the unrounded float cents of a prognosis too: rounding is half-up, here.
     """
     if cents is None:
-        return ""
-    return str((Decimal(repr(cents)) / CENTS_PER_EURO).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        return None
+    return (Decimal(repr(cents)) / CENTS_PER_EURO).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _group_thousands(integer_digits: str) -> str:

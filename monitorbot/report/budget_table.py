@@ -2,18 +2,18 @@
 
 Amounts are computed on unrounded cents (forecast stage) and rounded here only:
 `table`/`markdown` show × €1.000 in Dutch format as council reports do, `csv`
-gives euros with two decimals for scripts, `xlsx` keeps numbers as numbers.
+gives euros with two decimals (Excel-NL, or `csv-punt` for scripts, see
+`csv_text`), `xlsx` keeps numbers as numbers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from monitorbot.core.money import format_euros, format_percentage, plain_euros
+from monitorbot.core.money import exact_euros, format_euros, format_percentage
 from monitorbot.forecast.results import BudgetReport, PerceelPrognose
+from monitorbot.report.csv_text import CsvStijl, csv_text
 
 CSV_COLUMNS = [
     "perceel",
@@ -27,10 +27,10 @@ CSV_COLUMNS = [
 ]
 
 
-def _pct(fraction: float | None) -> str:
+def _pct(fraction: float | None) -> Decimal | None:
     if fraction is None:
-        return ""
-    return str((Decimal(repr(fraction)) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        return None
+    return (Decimal(repr(fraction)) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _k(cents: float | None) -> str:
@@ -41,24 +41,21 @@ def _rows(report: BudgetReport) -> list[PerceelPrognose]:
     return [*report.body, *report.totals]
 
 
-def to_csv(report: BudgetReport) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in _rows(report):
-        writer.writerow(
-            [
-                row.perceel,
-                row.naam,
-                plain_euros(row.begroting_cents),
-                plain_euros(row.prognose_cents),
-                plain_euros(row.restant_cents),
-                row.v_n,
-                _pct(row.afwijking),
-                row.bron if row.prognose_cents is not None else "",
-            ]
-        )
-    return buffer.getvalue()
+def to_csv(report: BudgetReport, stijl: CsvStijl = CsvStijl.EXCEL_NL) -> str:
+    rows = (
+        [
+            row.perceel,
+            row.naam,
+            exact_euros(row.begroting_cents),
+            exact_euros(row.prognose_cents),
+            exact_euros(row.restant_cents),
+            row.v_n,
+            _pct(row.afwijking),
+            row.bron if row.prognose_cents is not None else "",
+        ]
+        for row in _rows(report)
+    )
+    return csv_text(CSV_COLUMNS, rows, stijl)
 
 
 def title(report: BudgetReport, *, thousands: bool = True) -> str:
