@@ -351,6 +351,7 @@ def schemas() -> dict[str, etree.XMLSchema]:
     for xsd in sorted(ISTANDAARDEN.glob("xsd/*/*3[0-9][0-9].xsd")):
         document = etree.parse(str(xsd))
         loaded[document.getroot().get("targetNamespace")] = etree.XMLSchema(document)
+    assert loaded, f"geen officiële XSD's in {ISTANDAARDEN} (de repository hoort naast shared/)"
     return loaded
 
 

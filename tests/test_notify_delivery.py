@@ -270,3 +270,22 @@ def test_a_channel_the_municipality_lacks_is_recorded_not_lost(outbox_setup):
         [row] = enqueue(session, config, _message(), "raad", now=NOW)
         assert row.status == "permanent"
         assert row.laatste_fout == "kanaal 'raad' staat niet bij de kanalen van gemeente 9999"
+
+
+def test_a_message_that_failed_for_good_makes_the_run_exit_1(
+    outbox_setup, servers, monkeypatch, tmp_path
+):
+    """`run --eenmalig` keeps the promise of every command: 1 when something was not delivered."""
+    from monitorbot.app import make_app
+    from monitorbot.cli.run_cmd import _run_once
+    from monitorbot.service.scheduler import Service
+
+    engine, config, settings = outbox_setup
+    slack, _, _ = servers
+    slack.fail_next(error="channel_not_found", method="chat.postMessage")
+    with db.transaction(engine) as session:
+        enqueue(session, config, _message(), "kernteam", now=NOW)
+    monkeypatch.setenv("MONITORBOT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    service = Service(make_app(settings.config_dir, tmp_path / "data"), clock=lambda: NOW)
+    assert _run_once(service) == 1
+    assert _run_once(service) == 0  # nothing left to deliver: the failure was reported once

@@ -20,7 +20,7 @@ from monitorbot.app import App
 if TYPE_CHECKING:
     from monitorbot.core.calendar import Peildatum
     from monitorbot.evaluate.snapshot import Snapshot
-from monitorbot.cli.runtime import EXIT_USAGE, console, err_console, runtime_of
+from monitorbot.cli.runtime import EXIT_REJECTED, EXIT_USAGE, console, err_console, runtime_of
 from monitorbot.demo.catalog import DEMO_GEMEENTE
 from monitorbot.demo.scenarios import SCENARIOS
 
@@ -201,7 +201,9 @@ def demo_moment(as_of: date, tijdzone: str) -> datetime:
     return datetime.combine(as_of, time(7), ZoneInfo(tijdzone)).astimezone(UTC)
 
 
-def _evaluate_and_notify(runtime: App, peildatum: Peildatum, moment: datetime) -> Snapshot:
+def _evaluate_and_notify(
+    runtime: App, peildatum: Peildatum, moment: datetime
+) -> tuple[Snapshot, bool]:
     """The monthly cycle on the demo's day: rules, the kernteam message, the digest.
 
     Messages go to the console and to whatever Slack, Teams or e-mail is
@@ -243,11 +245,13 @@ def _evaluate_and_notify(runtime: App, peildatum: Peildatum, moment: datetime) -
         console.print("Niets nieuws te melden: deze maandcyclus is al eerder gemeld.")
     for line in result.delivery.verzonden:
         console.print(f"  verzonden: {line}", markup=False)
-    for line in [*result.delivery.uitgesteld, *result.delivery.permanent]:
-        console.print(f"  niet gelukt: {line}", markup=False)
+    for line in result.delivery.uitgesteld:
+        console.print(f"  uitgesteld: {line}", markup=False)
+    for line in result.delivery.permanent:
+        err_console.print(f"  mislukt (definitief): {line}", markup=False)
     for line in dict.fromkeys(skipped):
         console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
-    return result.evaluation.snapshot
+    return result.evaluation.snapshot, result.delivery.ok
 
 
 def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
@@ -306,7 +310,7 @@ def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
         )
 
     # One snapshot for everything the cycle shows: messages, digest, table, workbook, page.
-    snapshot = _evaluate_and_notify(runtime, Peildatum.op(as_of), moment)
+    snapshot, delivered = _evaluate_and_notify(runtime, Peildatum.op(as_of), moment)
     report_files = _budget_reports(runtime, snapshot)
     xlsx, page = write_snapshot_reports(
         snapshot, runtime.data_path(config.deployment.rapporten), made=moment
@@ -322,3 +326,6 @@ def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
     for label, path in report_files:
         console.print(f"  {label:<13} {path}")
     console.print("  bevindingen:  monitorbot findings --gemeente " + DEMO_GEMEENTE)
+    if not delivered:
+        err_console.print("Niet alle berichten zijn bezorgd (zie 'mislukt' hierboven).")
+        raise typer.Exit(EXIT_REJECTED)

@@ -102,14 +102,15 @@ def _check_can_ingest(runtime: App) -> None:
 
 
 def _run_once(service: Service) -> int:
-    """One inbox scan and one outbox round; exit 1 when a file was rejected (like `ingest`)."""
+    """One inbox scan and one outbox round; exit 1 when a file was rejected (like `ingest`)
+    or a message could not be delivered for good (like `deliver`)."""
     result = service.scan_inbox()
-    service.retry_outbox()
+    delivery = service.retry_outbox()
     log.info(
         "eenmalige scan klaar",
         extra={"bestanden": result.bestanden, "geweigerd": result.geweigerd},
     )
-    return EXIT_REJECTED if result.geweigerd else EXIT_OK
+    return EXIT_REJECTED if result.geweigerd or not delivery.ok else EXIT_OK
 
 
 def _install_signal_handlers(service: Service) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config, Settings
+from monitorbot.core.clock import shown
 from monitorbot.core.states import OutboxStatus
 from monitorbot.notify.channels import PermanentFailure, Sender, TemporaryFailure, sender_for
 from monitorbot.notify.message import Message
@@ -256,9 +257,8 @@ def _deliver_row(
         row.status = OutboxStatus.MISLUKT
         row.volgende_poging = clock() + backoff(row.pogingen, retry_after)
         row.laatste_fout = detail
-        report.uitgesteld.append(
-            f"{label}: {detail}; volgende poging {row.volgende_poging:%d-%m %H:%M:%S}"
-        )
+        when = shown(row.volgende_poging, config.deployment.tijdzone, time=True)
+        report.uitgesteld.append(f"{label}: {detail}; volgende poging {when}")
         log.warning("bezorging uitgesteld", extra={"kanaal": row.kanaal, "fout": detail})
     else:
         _record(session, row, clock(), OutboxStatus.VERZONDEN, detail)

@@ -52,7 +52,7 @@ from monitorbot.evaluate.engine import cycle_peilmaand
 from monitorbot.evaluate.rules import RuleSet
 from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.ingest.pipeline import IngestReport, iter_paths
-from monitorbot.notify.outbox import deliver
+from monitorbot.notify.outbox import DeliveryReport, deliver
 from monitorbot.service.cycle import evaluate_and_notify, send_digest
 from monitorbot.service.health import ServiceMetrics, database_ok
 from monitorbot.service.locks import DEFAULT_LEASE, Run, claimed_run, retry_when_busy
@@ -459,7 +459,7 @@ class Service:
 
     # ------------------------------------------------------------------ outbox, housekeeping
 
-    def retry_outbox(self) -> None:
+    def retry_outbox(self) -> DeliveryReport:
         """Deliver what is due; no JobRun row unless something was due (it runs every minute)."""
         report = retry_when_busy(
             self.engine,
@@ -474,6 +474,7 @@ class Service:
                     "mislukt": len(report.permanent),
                 },
             )
+        return report
 
     def housekeeping(self) -> None:
         """Prune job runs older than ~13 months; close `bezig` runs of crashed processes."""
