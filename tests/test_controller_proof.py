@@ -274,3 +274,63 @@ def test_the_command_lines_own_texts_are_dutch(config_dir, tmp_path):
             assert word not in result.output, (args, word)
     for word in english:
         assert word not in helped.output, word
+
+
+def test_a_language_without_texts_is_refused_not_ignored(config_dir, tmp_path):
+    settings = config_dir / "monitorbot.yaml"
+    line = _edit(settings, "taal: nl", "taal: en")
+    result = cli(config_dir, tmp_path / "data", "config", "check")
+    assert result.exit_code == 2
+    assert f"monitorbot.yaml:{line}: taal: waarde 'en': alleen 'nl' bestaat" in " ".join(
+        result.output.split()
+    )
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+def test_the_readme_lists_every_range_the_checks_enforce():
+    from monitorbot.cli.config_cmd import ranges_table
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("<!-- bereiken:begin -->\n")[1].split("<!-- bereiken:end -->")[0]
+    assert listed == ranges_table()
+
+
+def test_every_number_a_person_writes_has_a_range():
+    """No int or float field in config, rules or forecasts without bounds."""
+    from pydantic import BaseModel
+
+    from monitorbot.cli.config_cmd import number_ranges
+    from monitorbot.config.models import Begroting, Deployment, GemeenteConfig
+    from monitorbot.evaluate.rules import Rule
+    from monitorbot.forecast.spec import ForecastSpec
+
+    bounded = {key.removesuffix(".*") for _, key, _, _ in number_ranges()}
+    unbounded = []
+
+    numbers = (int, float, int | None, float | None)
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            key = f"{prefix}{name}"
+            for candidate in (field.annotation, *getattr(field.annotation, "__args__", ())):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    walk(candidate, f"{key}.")
+            if field.annotation in numbers and key not in bounded:
+                unbounded.append(f"{model.__name__}.{name}")
+
+    for model in (Deployment, GemeenteConfig, Begroting, ForecastSpec, Rule):
+        walk(model, "")
+    assert unbounded == []
+
+
+def test_out_of_range_numbers_are_refused_not_crashes_later(config_dir, tmp_path):
+    settings = config_dir / "monitorbot.yaml"
+    _edit(settings, "hoge_kosten_grens: 250000", "hoge_kosten_grens: 1e400")
+    _edit(settings, "inbox_scan_minuten: 5", "inbox_scan_minuten: 1.0e+26")
+    result = cli(config_dir, tmp_path / "data", "config", "check")
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "hoge_kosten_grens: waarde '1e400'" in output
+    assert "planning.inbox_scan_minuten: waarde 1e+26" in output and "1440" in output

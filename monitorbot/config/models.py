@@ -39,7 +39,10 @@ def _to_cents(value: Any) -> int:
         ) from None
 
 
-EuroCents = Annotated[int, BeforeValidator(_to_cents)]
+#: No amount in config reaches € 10 miljard: a bigger one is a typo, and it would
+#: overflow sums later (BIGINT cents).
+MAX_CENTS = 10**12
+EuroCents = Annotated[int, BeforeValidator(_to_cents), Field(ge=-MAX_CENTS, le=MAX_CENTS)]
 """A euro amount in config, held as integer cents."""
 
 AGB_PATTERN = r"^[0-9]{8}$"
@@ -189,7 +192,7 @@ class PercelenConfig(Strict):
 
 
 class Schedule(Strict):
-    inbox_scan_minuten: float = Field(default=5, gt=0)
+    inbox_scan_minuten: float = Field(default=5, gt=0, le=1440)
     maandcyclus_dag: int = Field(default=10, ge=1, le=28)
     maandcyclus_tijd: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     digest: Literal["wekelijks", "maandelijks"] = "maandelijks"
@@ -213,11 +216,22 @@ class Deployment(Strict):
     quarantaine: str = "quarantaine"
     rapporten: str = "rapporten"
     tijdzone: str = "Europe/Amsterdam"
-    taal: Literal["nl", "en"] = "nl"
+    taal: str = "nl"  # only Dutch exists: every text people read is written in Dutch
     planning: Schedule = Field(default_factory=Schedule)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     metrics_poort: int = Field(default=9108, ge=0, le=65535)
-    hoge_kosten_grens: EuroCents = Field(default=25_000_000, description="€250.000 per jaar")
+    hoge_kosten_grens: EuroCents = Field(default=25_000_000, ge=0, description="€250.000 per jaar")
+
+    @field_validator("taal")
+    @classmethod
+    def _only_dutch(cls, value: str) -> str:
+        """A setting that is accepted and then ignored is worse than a refusal."""
+        if value != "nl":
+            raise ValueError(
+                "alleen 'nl' bestaat: berichten, rapporten en de opdrachtregel zijn Nederlands; "
+                "een vertaling is er (nog) niet"
+            )
+        return value
 
     @field_validator("tijdzone")
     @classmethod
@@ -304,7 +318,7 @@ class KpiDoel(Strict):
     ]
     perceel: PerceelRef | None = None
     richting: Literal["<", ">", "<=", ">="]
-    doel: float
+    doel: float = Field(ge=0, le=10**9)
 
 
 class Indexatie(Strict):
@@ -326,7 +340,7 @@ class GemeenteConfig(Strict):
 
     code: GemeenteCode
     naam: str
-    inwoners: int | None = Field(default=None, gt=0)
+    inwoners: int | None = Field(default=None, gt=0, le=10_000_000)
     aanbieders: list[Aanbieder] = Field(default_factory=list)
     kanalen: dict[str, list[Channel]] = Field(default_factory=dict)
     digest_kanaal: str = "managers"  # which channel name receives the manager digest

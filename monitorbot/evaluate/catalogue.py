@@ -42,6 +42,15 @@ REFERENCES: tuple[Reference, ...] = (
     "kpi_doel",
     "interval_95",
 )
+#: What a threshold in each unit may be (euro in cents): beyond these it is a typo.
+UNIT_RANGES: dict[Unit, tuple[float, float]] = {
+    "procent": (-1000, 1000),
+    "euro": (-(10**12), 10**12),
+    "dagen": (0, 3650),
+    "aantal": (0, 10**9),
+}
+#: A reference's factor (`> 1,5 × norm`).
+FACTOR_RANGE = (0.01, 100)
 UNIT_EXAMPLES: dict[Unit, str] = {
     "procent": "'-5 %'",
     "euro": "'€ 25.000'",

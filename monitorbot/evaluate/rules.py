@@ -35,9 +35,11 @@ from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import Ernst
 from monitorbot.evaluate.catalogue import (
     BY_NAME,
+    FACTOR_RANGE,
     REFERENCES,
     SCOPES,
     UNIT_EXAMPLES,
+    UNIT_RANGES,
     Metric,
     Reference,
     Richting,
@@ -147,12 +149,13 @@ def parse_condition(text: str) -> Condition:
         if rest in ("interval_95", "kpi_doel"):
             word = "buiten" if rest == "interval_95" else "mist"
             raise ValueError(f"gebruik '{word} {rest}' in plaats van {original!r}")
-        return Condition(
-            original,
-            op,
-            referentie=rest,  # type: ignore[arg-type]
-            factor=parse_dutch_number(factor) if factor else 1.0,
-        )
+        times = parse_dutch_number(factor) if factor else 1.0
+        low, high = FACTOR_RANGE
+        if not low <= times <= high:
+            raise ValueError(
+                f"factor {factor} in {original!r} ligt buiten {_dutch(low)} – {_dutch(high)}"
+            )
+        return Condition(original, op, referentie=rest, factor=times)  # type: ignore[arg-type]
     if factor:
         raise ValueError(f"{rest!r} is geen referentie; toegestaan na '×': {', '.join(REFERENCES)}")
     amount = _AMOUNT.match(rest)
@@ -175,7 +178,21 @@ def parse_condition(text: str) -> Condition:
         number = float(euros_to_cents(dutch_decimal(amount.group("number"))))
     else:
         number = parse_dutch_number(amount.group("number"))
+    low, high = UNIT_RANGES[unit]
+    if not low <= number <= high:
+        shown = (low / 100, high / 100) if unit == "euro" else (low, high)
+        raise ValueError(
+            f"{rest!r} ligt buiten wat een drempel in {unit} kan zijn "
+            f"({_dutch(shown[0])} – {_dutch(shown[1])})"
+        )
     return Condition(original, op, waarde=number, eenheid=unit)
+
+
+def _dutch(number: float) -> str:
+    """1000000 → '1.000.000', 0.01 → '0,01': as a controller writes it."""
+    if float(number).is_integer():
+        return f"{int(number):,}".replace(",", ".")
+    return f"{number}".replace(".", ",")
 
 
 class _Strict(BaseModel):

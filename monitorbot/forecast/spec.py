@@ -57,7 +57,7 @@ class SeriesOverride(_Strict):
 
     model: ModelName | None = None
     uitsluiten: list[Month] = Field(default_factory=list)
-    min_historie: int | None = Field(default=None, ge=1)
+    min_historie: int | None = Field(default=None, ge=1, le=120)
 
     @field_validator("uitsluiten")
     @classmethod
@@ -70,9 +70,9 @@ class SeriesSpec(_Strict):
 
     key: str = ""
     kandidaten: tuple[ModelName, ...] = MODEL_NAMES
-    min_historie: int = Field(default=12, ge=1)
-    horizon: int = Field(default=14, ge=1)
-    backtest_origins: int = Field(default=8, ge=1)
+    min_historie: int = Field(default=12, ge=1, le=120)
+    horizon: int = Field(default=14, ge=1, le=60)
+    backtest_origins: int = Field(default=8, ge=1, le=36)
     model: ModelName | None = None
     uitsluiten: tuple[Month, ...] = ()
 
@@ -81,7 +81,7 @@ class ForecastSpec(_Strict):
     """Defaults for every series plus per-series overrides."""
 
     kandidaten: list[ModelName] = Field(default_factory=lambda: list(MODEL_NAMES), min_length=1)
-    min_historie: int = Field(default=12, ge=1)
+    min_historie: int = Field(default=12, ge=1, le=120)
     horizon: int = Field(default=14, ge=1, le=60)
     backtest_origins: int = Field(default=8, ge=1, le=36)
     overrides: dict[str, SeriesOverride] = Field(default_factory=dict)
