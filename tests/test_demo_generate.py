@@ -51,6 +51,7 @@ AS_OF = DEMO_VANDAAG
 YOUTH_LEAF_PERCELEN = (
     "jeugd-ambulant",
     "jeugd-verblijf",
+    "jeugd-pleegzorg",
     "jeugd-ggz",
     "jeugd-crisis",
     "jeugd-bescherming",

@@ -313,12 +313,32 @@ class Budgetindicatie(Strict):
 
 
 class KpiDoel(Strict):
+    """A KPI target. `verblijf_vs_pleegzorg` names the percelen that count as groepsverblijf
+    (`verblijf`) and as pleegzorg (`pleegzorg`); `doorlooptijd` may name a `perceel`."""
+
     kpi: Literal[
         "kosten_per_client", "aandeel_lokaal_team", "verblijf_vs_pleegzorg", "doorlooptijd"
     ]
     perceel: PerceelRef | None = None
+    verblijf: list[PerceelRef] = Field(default_factory=list)
+    pleegzorg: list[PerceelRef] = Field(default_factory=list)
     richting: Literal["<", ">", "<=", ">="]
     doel: float = Field(ge=0, le=10**9)
+
+    @model_validator(mode="after")
+    def _what_the_kpi_needs(self) -> KpiDoel:
+        both = bool(self.verblijf) and bool(self.pleegzorg)
+        if self.kpi == "verblijf_vs_pleegzorg" and not both:
+            raise ValueError(
+                "verblijf_vs_pleegzorg telt cliënten in groepsverblijf per 100 in pleegzorg: "
+                "geef de percelen van elk, bv. verblijf: [jeugd-verblijf], pleegzorg: "
+                "[jeugd-pleegzorg]"
+            )
+        if self.kpi != "verblijf_vs_pleegzorg" and (self.verblijf or self.pleegzorg):
+            raise ValueError("verblijf en pleegzorg horen alleen bij kpi verblijf_vs_pleegzorg")
+        if self.kpi == "kosten_per_client" and self.perceel is None:
+            raise ValueError("kosten_per_client geldt per perceel: geef perceel")
+        return self
 
 
 class Indexatie(Strict):

@@ -139,7 +139,7 @@ PRODUCTS: tuple[Product, ...] = (
     Product("43V01", "jw", "43", "14", 31500, "etmaal", "jeugd-verblijf", "Verblijf + behandeling"),
     Product("43V03", "jw", "43", "14", 76000, "etmaal", "jeugd-verblijf", "Verblijf intensief"),
     Product("44V01", "jw", "44", "14", 22200, "etmaal", "jeugd-verblijf", "Gezinshuis"),
-    Product("44P01", "jw", "44", "14", 6800, "etmaal", "jeugd-verblijf", "Pleegzorg"),
+    Product("44P01", "jw", "44", "14", 6800, "etmaal", "jeugd-pleegzorg", "Pleegzorg"),
     Product("46C01", "jw", "46", "14", 56000, "etmaal", "jeugd-crisis", "Crisisopvang"),
     Product("48B01", "jw", "48", "14", 4200, "etmaal", "jeugd-bescherming", "Toezicht (OTS)"),
     Product("01H01", "wmo", "01", "04", 2640, "tijd", "wmo-hh-zin", "Huishoudelijke hulp"),
@@ -489,6 +489,7 @@ BUDGET_PERCELEN: tuple[str, ...] = (
 ROLLED_UP: dict[str, str] = {
     "jeugd-ambulant": "jeugd-zin",
     "jeugd-verblijf": "jeugd-zin",
+    "jeugd-pleegzorg": "jeugd-zin",
     "jeugd-ggz": "jeugd-zin",
     "jeugd-crisis": "jeugd-zin",
     "jeugd-bescherming": "jeugd-zin",

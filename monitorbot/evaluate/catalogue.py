@@ -224,9 +224,14 @@ METRICS: tuple[Metric, ...] = (
         "Een KPI uit kpi_doelen in config/gemeenten (label kpi): kosten_per_client = kosten "
         "van de laatste 12 zorgmaanden (t/m de maand vóór de peilmaand) gedeeld door de "
         "unieke cliënten in die maanden (euro); "
-        "aandeel_lokaal_team = % jeugdcliënten met alleen lokaal-teamzorg (categorie 31). "
+        "aandeel_lokaal_team = % jeugdcliënten met alleen lokaal-teamzorg (categorie 31); "
+        "verblijf_vs_pleegzorg = unieke cliënten in de verblijf-percelen per 100 in de "
+        "pleegzorg-percelen (zelfde maanden; niet berekend onder 10 cliënten aan een kant); "
+        "doorlooptijd = gemiddelde duur in maanden van trajecten (start zorg 305 tot stop zorg "
+        "307, zoals bekend op de peildatum) die in de 12 maanden voor de peildatum eindigden, "
+        "minstens 10. "
         "'mist kpi_doel' = aan de verkeerde kant van het doel, in de richting uit de config.",
-        "declaraties en kpi_doelen",
+        "declaraties, berichten 305/307 en kpi_doelen",
         ("kpi_doel",),
         soort="kpi",
         impact=False,

@@ -39,7 +39,11 @@ from monitorbot.forecast.spec import ForecastSpec
 from monitorbot.forecast.why import period_figures
 from monitorbot.store import models
 from monitorbot.store.queries import quality
-from monitorbot.store.queries.allocations import allocations_known
+from monitorbot.store.queries.allocations import (
+    allocations_known,
+    duration_months,
+    ended_trajectories,
+)
 from monitorbot.store.queries.known import moment_of
 from monitorbot.store.queries.quality import WINDOW
 
@@ -660,10 +664,66 @@ def kpi(ctx: MetricContext, scope: str) -> list[Measurement]:
             value, inputs["toelichting"] = value_or_none, "cliënten met alleen categorie 31"
             inputs["eenheid"] = "procent"
             titel = "Aandeel jeugdcliënten geholpen door het lokale team"
+        elif doel.kpi == "verblijf_vs_pleegzorg":
+            counts = (
+                _clients_in(ctx, doel.verblijf, first, last),
+                _clients_in(ctx, doel.pleegzorg, first, last),
+            )
+            if min(counts) < MIN_CLIENTS:
+                continue  # small numbers describe persons: suppressed, not computed
+            value = counts[0] / counts[1] * 100
+            inputs |= {
+                "clienten_verblijf": counts[0],
+                "clienten_pleegzorg": counts[1],
+                "eenheid": "procent",
+            }
+            titel = "Cliënten in groepsverblijf per 100 in pleegzorg"
+        elif doel.kpi == "doorlooptijd":
+            months = _trajectory_months(ctx, doel.perceel)
+            if len(months) < MIN_CLIENTS:
+                continue
+            value = statistics.fmean(months)
+            since = shift_months(ctx.as_of, -12)
+            inputs |= {
+                "trajecten": len(months),
+                "periode": f"beëindigd {since:%Y-%m} t/m {ctx.peildatum.laatste_dag:%Y-%m}",
+                "eenheid": "maanden",
+            }
+            where = f" {ctx.perceel_naam(doel.perceel)}" if doel.perceel else ""
+            titel = f"Gemiddelde doorlooptijd van trajecten{where} (maanden)"
         else:
-            continue  # verblijf_vs_pleegzorg, doorlooptijd: no product definition in config yet
+            continue
         result.append(Measurement(labels, titel, value, references, None, inputs))
     return result
+
+
+def _clients_in(ctx: MetricContext, percelen: list[str], first: date, last: date) -> int:
+    """Unique clients declared in these percelen (and their sub-percelen) in the months."""
+    members = [m for p in percelen for m in ctx.config.percelen.members(p)]
+    return int(
+        ctx.session.execute(
+            select(func.count(func.distinct(LINE.client_pseudoniem))).where(
+                LINE.gemeente_code == ctx.gemeente,
+                LINE.perceel_id.in_(members),
+                LINE.zorgmaand >= first,
+                LINE.zorgmaand <= last,
+                LINE.declaratiedatum < ctx.as_of,
+            )
+        ).scalar_one()
+    )
+
+
+def _trajectory_months(ctx: MetricContext, perceel: str | None) -> list[float]:
+    """Durations of the trajectories that ended in the 12 months before the peildatum."""
+    members = ctx.config.percelen.members(perceel) if perceel else None
+    query = ended_trajectories(
+        ctx.gemeente,
+        ctx.as_of,
+        ctx.config.deployment.tijdzone,
+        shift_months(ctx.as_of, -12),
+        members,
+    )
+    return [duration_months(start, stop) for _, _, start, stop in ctx.session.execute(query)]
 
 
 def _local_team_share(ctx: MetricContext, first: date, last: date) -> float | None:

@@ -20,7 +20,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Subquery, and_, case, cast, false, func, null, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from monitorbot.core.states import BestandStatus, Zorgbericht
 from monitorbot.store import models
@@ -113,3 +126,35 @@ def _from_export(gemeente: str, grens: date, tijdzone: str):  # type: ignore[no-
         cast(null(), Date).label("gestopt"),
         cast(null(), Date).label("einde"),
     ).where(W.gemeente_code == gemeente, W.bestand_id == latest_export)
+
+
+#: Days in an average month, for durations in months.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def ended_trajectories(
+    gemeente: str, grens: date, tijdzone: str, since: date, percelen: list[str] | None = None
+) -> Select:
+    """The one definition of a care trajectory: an allocation's care from its start (305)
+    to its stop (307), both known before `grens`, ended on or after `since`.
+
+    Columns: perceel_id, aanbieder_agb, gestart, gestopt. Durations are computed
+    by the caller (date arithmetic differs between SQLite and PostgreSQL).
+    """
+    known = allocations_known(gemeente, grens, tijdzone)
+    query = select(
+        known.c.perceel_id, known.c.aanbieder_agb, known.c.gestart, known.c.gestopt
+    ).where(
+        known.c.gestart.is_not(None),
+        known.c.gestopt.is_not(None),
+        known.c.gestopt >= known.c.gestart,
+        known.c.gestopt >= since,
+        known.c.gestopt < grens,
+    )
+    if percelen is not None:
+        query = query.where(known.c.perceel_id.in_(percelen))
+    return query
+
+
+def duration_months(start: date, stop: date) -> float:
+    return (stop - start).days / DAYS_PER_MONTH
