@@ -334,3 +334,67 @@ def test_out_of_range_numbers_are_refused_not_crashes_later(config_dir, tmp_path
     assert result.exit_code == 2
     assert "hoge_kosten_grens: waarde '1e400'" in output
     assert "planning.inbox_scan_minuten: waarde 1e+26" in output and "1440" in output
+
+
+# --------------------------------------------------------------------------- alerts follow facts
+
+
+def test_a_corrected_file_resolves_its_quarantine(engine, config_dir, tmp_path):
+    """The file offered again in corrected form is dealt with: no alert, no digest line."""
+    from datetime import UTC, datetime
+
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.store import db
+    from monitorbot.store.queries.quality import rejected_files
+    from monitorbot.store.sync import sync_config
+    from tests.messages import declaration_323
+    from tests.test_ingest_pipeline import BSN_A
+
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    now = [datetime(2026, 11, 3, 9, tzinfo=UTC)]
+    ingestor = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "q", archive=tmp_path / "a", move=False),
+        clock=lambda: now[0],
+    )
+    good = declaration_323(prestaties=[dict(bsn=BSN_A, ref="R1", volume=2)])
+    broken = good.replace(b"<Prestatie>", b"<Onbekend/><Prestatie>", 1)  # schema-invalid
+    assert broken != good
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "decl.xml").write_bytes(broken)
+    assert ingestor.run([folder / "decl.xml"]).geweigerd == 1
+    now[0] = datetime(2026, 11, 5, 9, tzinfo=UTC)
+    (folder / "decl.xml").write_bytes(good)
+    assert ingestor.run([folder / "decl.xml"]).geweigerd == 0
+
+    def rejected(before: datetime) -> list[bool]:
+        with db.transaction(engine) as session:
+            return [f.hersteld for f in rejected_files(session, "9999", before=before)]
+
+    assert rejected(datetime(2026, 11, 4, tzinfo=UTC)) == [False]  # as known before the fix
+    assert rejected(datetime(2026, 11, 30, tzinfo=UTC)) == [True]
+
+
+def test_config_check_names_every_mistake_of_the_issue_in_one_pass(
+    config_dir, tmp_path, monkeypatch
+):
+    """A copy of config/ with the mistakes controllers make: each with file, line and key."""
+    alerts, _ = _folders(tmp_path, monkeypatch)
+    budget = config_dir / "begroting" / "9999-2026.yaml"
+    pgb_line = _edit(budget, "jeugd-pgb: ", "jeugd-pgb: 17.000  # was: ")
+    rule_line = _edit(alerts / "standaard.yaml", 'waarschuwing: "< -5 %"', 'waarschuwing: "> 5 %"')
+    taal_line = _edit(config_dir / "monitorbot.yaml", "taal: nl", "taal: en")
+    result = cli(config_dir, tmp_path / "data", "config", "check")
+    output = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2
+    assert "Configuratie bevat 3 fout(en)" in output
+    assert f"9999-2026.yaml:{pgb_line}: versies[0].bedragen.jeugd-pgb: waarde '17.000'" in output
+    assert f"standaard.yaml:{rule_line - 1}: regels[0].drempels:" in output
+    assert "meldt een hoge waarde" in output
+    assert f"monitorbot.yaml:{taal_line}: taal:" in output

@@ -113,12 +113,16 @@ def rejected_files(
         query = query.where(file.ingelezen_op >= since)
     rows = session.execute(query.order_by(file.ingelezen_op.desc(), file.id.desc())).all()
     return [
-        RejectedFile(name, soort, when, reason or "", _corrected(session, name, when, before))
+        RejectedFile(
+            name, soort, when, reason or "", _corrected(session, gemeente, name, when, before)
+        )
         for name, soort, when, reason in rows
     ]
 
 
-def _corrected(session: Session, name: str, rejected_at: datetime, before: datetime) -> bool:
+def _corrected(
+    session: Session, gemeente: str, name: str, rejected_at: datetime, before: datetime
+) -> bool:
     """Whether a file of the same name was ingested after the rejection (and before the cut).
 
     A controller who fixes a rejected export and offers it again has dealt with
@@ -131,18 +135,24 @@ def _corrected(session: Session, name: str, rejected_at: datetime, before: datet
         select(func.count())
         .select_from(file)
         .where(
+            file.gemeente_code == gemeente,
             file.status == BestandStatus.INGELEZEN,
             file.ingelezen_op > rejected_at,
             file.ingelezen_op < before,
             or_(
                 file.bestandsnaam == name,
                 file.bestandsnaam == base,
-                file.bestandsnaam.like(f"%/{base}"),
-                file.bestandsnaam.like(f"%!{base}"),
+                file.bestandsnaam.like(f"%/{_literal(base)}", escape="\\"),
+                file.bestandsnaam.like(f"%!{_literal(base)}", escape="\\"),
             ),
         )
     )
     return bool(found)
+
+
+def _literal(text: str) -> str:
+    """A name inside LIKE: its own % and _ are characters, not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def totals_mismatches(
