@@ -424,6 +424,64 @@ def test_credit_without_an_earlier_debit_is_a_finding(ingestor_for, engine, tmp_
     assert volumes == [-2.0, 2.0]  # a credit takes its volume back too
 
 
+@pytest.mark.parametrize("withdrawal_first", [False, True])
+def test_a_corrected_start_survives_the_withdrawal_of_the_old_one(
+    ingestor_for, engine, tmp_path, withdrawal_first
+):
+    """The usual correction: a new 305 with the right date, and a 305 (status 3) that
+    withdraws the wrong one; in either order the allocation keeps the right start."""
+    new_day, withdraw_day = (date(2024, 6, 3), date(2024, 6, 1))
+    if withdrawal_first:
+        new_day, withdraw_day = withdraw_day, new_day
+    files = {
+        "301.xml": allocation_301(bsn=BSN_A, number="4711", allocated=date(2024, 3, 1)),
+        "305-fout.xml": start_305(
+            bsn=BSN_A, number="4711", started=date(2024, 4, 12), dagtekening=date(2024, 5, 20)
+        ),
+        "305-goed.xml": start_305(
+            bsn=BSN_A,
+            number="4711",
+            started=date(2024, 4, 15),
+            dagtekening=new_day,
+            ident="T305-2",
+        ),
+        "305-weg.xml": start_305(
+            bsn=BSN_A,
+            number="4711",
+            started=date(2024, 4, 12),
+            dagtekening=withdraw_day,
+            status="3",
+            ident="T305-3",
+        ),
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    assert ingestor_for().run([tmp_path / name for name in files]).geweigerd == 0
+    allocated = ("jeugd-ambulant", "12345678", date(2024, 3, 1))
+    assert _allocations(engine, date(2024, 7, 1)) == [(*allocated, date(2024, 4, 15), None)]
+
+
+def test_a_start_with_an_unknown_number_waits_for_its_own_allocation(
+    ingestor_for, engine, tmp_path
+):
+    """A 305 that arrives before its 301 is not pinned on the client's other allocation."""
+    files = {
+        "301-a.xml": allocation_301(bsn=BSN_A, number="1000", allocated=date(2024, 1, 10)),
+        "305-b.xml": start_305(bsn=BSN_A, number="2000", started=date(2024, 4, 2)),
+        "301-b.xml": allocation_301(
+            bsn=BSN_A, number="2000", allocated=date(2024, 3, 20), ident="T301-2"
+        ),
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    assert ingestor_for().run([tmp_path / name for name in files]).geweigerd == 0
+    rows = _allocations(engine, date(2024, 6, 1))
+    assert sorted((r[2], r[3]) for r in rows) == [
+        (date(2024, 1, 10), None),  # still waiting
+        (date(2024, 3, 20), date(2024, 4, 2)),
+    ]
+
+
 def test_the_waiting_list_export_known_at_the_peildatum_is_the_list(ingestor_for, engine, tmp_path):
     """Each export is the whole list on its day; a later one replaces it from then on only."""
     header = "toewijzingsdatum;startdatum;aanbieder;perceel\n"

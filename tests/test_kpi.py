@@ -35,6 +35,7 @@ def _trajectory(
     stop_known: date | None = None,
     withdrawn: bool = False,
     gemeente: str = "9999",
+    client: str | None = None,
 ) -> None:
     row = models.Toewijzing(
         gemeente_code=gemeente,
@@ -42,17 +43,20 @@ def _trajectory(
         wet="jw",
         perceel_id="jeugd-ambulant",
         aanbieder_agb="12345678",
+        client_pseudoniem=client or f"client-{number}",
         toewijzingsdatum=start - timedelta(days=20),
     )
     session.add(row)
     session.flush()
     events = [
-        ("301", start - timedelta(days=20), start - timedelta(days=20)),
-        ("305", start, start),
+        ("301", start - timedelta(days=20), start - timedelta(days=20), False),
+        ("305", start, start, False),
     ]
     if stop is not None:
-        events.append(("307", stop_known or stop, stop))
-    for bericht, known, day in events:
+        events.append(("307", stop_known or stop, stop, False))
+    if stop is not None and withdrawn:  # the provider takes the stop back a week later
+        events.append(("307", (stop_known or stop) + timedelta(days=7), stop, True))
+    for bericht, known, day, withdrawal in events:
         session.add(
             models.ToewijzingBericht(
                 gemeente_code=gemeente,
@@ -61,7 +65,7 @@ def _trajectory(
                 bekend_op=known,
                 datum=day,
                 begindatum=start if bericht == "307" else None,
-                ingetrokken=withdrawn and bericht == "307",
+                ingetrokken=withdrawal,
             )
         )
 
@@ -93,11 +97,13 @@ def test_doorlooptijd_is_the_mean_months_from_start_to_stop_of_trajectories_ende
     assert _kpis(engine, config)["doorlooptijd"] == pytest.approx(165 / (365.25 / 12))
 
 
-def test_doorlooptijd_is_not_computed_from_fewer_than_ten_trajectories(seeded):
+def test_doorlooptijd_is_not_computed_for_fewer_than_ten_clients(seeded):
     engine, config = seeded
     with db.transaction(engine) as session:
         for n in range(9):
-            _trajectory(session, f"T{n}", date(2026, 1, 5), date(2026, 4, 5))
+            _trajectory(session, f"T{n}", date(2026, 1, 5), date(2026, 4, 5), client=f"c{n}")
+        for n in range(12):  # twelve trajectories of three clients: still three persons
+            _trajectory(session, f"U{n}", date(2026, 1, 5), date(2026, 4, 5), client=f"c{n % 3}")
     assert "doorlooptijd" not in _kpis(engine, config)
 
 

@@ -93,3 +93,22 @@ def test_both_ways_to_write_it_are_read_as_meant(config_dir, written, cents):
     _set_budget_line(config_dir, "jeugd-pgb", written)
     budget = load_config(config_dir).begroting("9999", 2026)
     assert budget.laatste.bedragen["jeugd-pgb"] == cents
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("1.500", 1500), ("2,5", 2.5), ("0.125", 0.125), ("12", 12), ("1.234,5", 1234.5)],
+)
+def test_every_number_in_config_reads_dutch_text_the_same_way(written, read):
+    """Not only money: a quoted "1.500" is fifteen hundred wherever it is written."""
+    from monitorbot.config.models import Indexatie, KpiDoel
+
+    assert KpiDoel(kpi="doorlooptijd", richting="<", doel=written).doel == read
+    if abs(read) <= 50:
+        assert Indexatie(begroot=written).begroot == read
+
+
+def test_a_leading_zero_is_a_decimal_not_a_thousands_group():
+    assert not ambiguous_thousands("0.125")
+    assert dutch_decimal("0.125") == Decimal("0.125")
+    assert parse_dutch_number("-0.250") == -0.25

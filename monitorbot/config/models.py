@@ -27,6 +27,7 @@ from pydantic import (
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN, Wet
 from monitorbot.core.calendar import Peildatum
 from monitorbot.core.money import MoneyError, euros_to_cents
+from monitorbot.core.numbers import dutch_number
 
 
 def _to_cents(value: Any) -> int:
@@ -44,6 +45,9 @@ def _to_cents(value: Any) -> int:
 MAX_CENTS = 10**12
 EuroCents = Annotated[int, BeforeValidator(_to_cents), Field(ge=-MAX_CENTS, le=MAX_CENTS)]
 """A euro amount in config, held as integer cents."""
+Getal = Annotated[float, BeforeValidator(dutch_number)]
+"""Any other number in config: a YAML number, or Dutch text ("1.500", "2,5")."""
+Geheel = Annotated[int, BeforeValidator(dutch_number)]
 
 AGB_PATTERN = r"^[0-9]{8}$"
 AgbCode = Annotated[str, Field(pattern=AGB_PATTERN)]
@@ -192,8 +196,8 @@ class PercelenConfig(Strict):
 
 
 class Schedule(Strict):
-    inbox_scan_minuten: float = Field(default=5, gt=0, le=1440)
-    maandcyclus_dag: int = Field(default=10, ge=1, le=28)
+    inbox_scan_minuten: Getal = Field(default=5, gt=0, le=1440)
+    maandcyclus_dag: Geheel = Field(default=10, ge=1, le=28)
     maandcyclus_tijd: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     digest: Literal["wekelijks", "maandelijks"] = "maandelijks"
     digest_weekdag: Literal["ma", "di", "wo", "do", "vr"] = "ma"
@@ -302,7 +306,7 @@ class Aanbieder(Strict):
 
 class Wachttijdnorm(Strict):
     perceel: PerceelRef
-    dagen: int = Field(gt=0, le=730)
+    dagen: Geheel = Field(gt=0, le=730)
     aanbieder: AgbCode | None = None
 
 
@@ -323,7 +327,7 @@ class KpiDoel(Strict):
     verblijf: list[PerceelRef] = Field(default_factory=list)
     pleegzorg: list[PerceelRef] = Field(default_factory=list)
     richting: Literal["<", ">", "<=", ">="]
-    doel: float = Field(ge=0, le=10**9)
+    doel: Getal = Field(ge=0, le=10**9)
 
     @model_validator(mode="after")
     def _what_the_kpi_needs(self) -> KpiDoel:
@@ -342,8 +346,8 @@ class KpiDoel(Strict):
 
 
 class Indexatie(Strict):
-    begroot: float = Field(ge=-20, le=50, description="procent")
-    werkelijk: float | None = Field(default=None, ge=-20, le=50)
+    begroot: Getal = Field(ge=-20, le=50, description="procent")
+    werkelijk: Getal | None = Field(default=None, ge=-20, le=50)
 
     @property
     def best_bekend(self) -> float:
@@ -360,7 +364,7 @@ class GemeenteConfig(Strict):
 
     code: GemeenteCode
     naam: str
-    inwoners: int | None = Field(default=None, gt=0, le=10_000_000)
+    inwoners: Geheel | None = Field(default=None, gt=0, le=10_000_000)
     aanbieders: list[Aanbieder] = Field(default_factory=list)
     kanalen: dict[str, list[Channel]] = Field(default_factory=dict)
     digest_kanaal: str = "managers"  # which channel name receives the manager digest

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-#: `17.000`, `-1.250`, `1.234.567`: a dot followed by groups of exactly three digits.
-THOUSANDS = re.compile(r"[-+]?\d{1,3}(\.\d{3})+")
-_DUTCH = re.compile(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")
+#: `17.000`, `-1.250`, `1.234.567`: a dot followed by groups of exactly three digits
+#: (`0.125` is a decimal: no Dutch writer starts a thousands group with 0).
+THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(\.\d{3})+")
+_DUTCH = re.compile(r"[-+]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?")
 _PLAIN = re.compile(r"[-+]?\d+(\.\d+)?")
 
 
@@ -57,3 +58,15 @@ def dutch_decimal(text: str) -> Decimal:
 def parse_dutch_number(text: str) -> float:
     """`dutch_decimal` as a float, for thresholds and factors (not for money)."""
     return float(dutch_decimal(text))
+
+
+def dutch_number(value: object) -> object:
+    """A config number as people write it: a YAML number stays, text is read the Dutch way.
+
+    Pydantic's own parsing reads `"1.500"` as one and a half; a controller who
+    quotes it means fifteen hundred. Used as a BeforeValidator on every number.
+    """
+    if isinstance(value, str):
+        number = dutch_decimal(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+    return value

@@ -679,9 +679,9 @@ def kpi(ctx: MetricContext, scope: str) -> list[Measurement]:
             }
             titel = "Cliënten in groepsverblijf per 100 in pleegzorg"
         elif doel.kpi == "doorlooptijd":
-            months = _trajectory_months(ctx, doel.perceel)
-            if len(months) < MIN_CLIENTS:
-                continue
+            months, clients = _trajectory_months(ctx, doel.perceel)
+            if clients < MIN_CLIENTS:
+                continue  # ten trajectories of three clients still describe three persons
             value = statistics.fmean(months)
             since = shift_months(ctx.as_of, -12)
             inputs |= {
@@ -698,23 +698,22 @@ def kpi(ctx: MetricContext, scope: str) -> list[Measurement]:
 
 
 def _clients_in(ctx: MetricContext, percelen: list[str], first: date, last: date) -> int:
-    """Unique clients declared in these percelen (and their sub-percelen) in the months."""
+    """Unique clients (with cost) in these percelen and their sub-percelen in the months."""
     members = [m for p in percelen for m in ctx.config.percelen.members(p)]
-    return int(
-        ctx.session.execute(
-            select(func.count(func.distinct(LINE.client_pseudoniem))).where(
-                LINE.gemeente_code == ctx.gemeente,
-                LINE.perceel_id.in_(members),
-                LINE.zorgmaand >= first,
-                LINE.zorgmaand <= last,
-                LINE.declaratiedatum < ctx.as_of,
-            )
-        ).scalar_one()
-    )
+    return period_figures(
+        ctx.session,
+        ctx.gemeente,
+        members,
+        first,
+        last,
+        high_cost_cents=ctx.config.deployment.hoge_kosten_grens,
+        known_before=ctx.as_of,
+    ).clienten
 
 
-def _trajectory_months(ctx: MetricContext, perceel: str | None) -> list[float]:
-    """Durations of the trajectories that ended in the 12 months before the peildatum."""
+def _trajectory_months(ctx: MetricContext, perceel: str | None) -> tuple[list[float], int]:
+    """Durations of the trajectories that ended in the 12 months before the peildatum,
+    and how many clients they are about (the figure is suppressed below 10 clients)."""
     members = ctx.config.percelen.members(perceel) if perceel else None
     query = ended_trajectories(
         ctx.gemeente,
@@ -723,7 +722,9 @@ def _trajectory_months(ctx: MetricContext, perceel: str | None) -> list[float]:
         shift_months(ctx.as_of, -12),
         members,
     )
-    return [duration_months(start, stop) for _, _, start, stop in ctx.session.execute(query)]
+    rows = ctx.session.execute(query).all()
+    clients = len({client for _, _, client, _, _ in rows if client is not None})
+    return [duration_months(start, stop) for _, _, _, start, stop in rows], clients
 
 
 def _local_team_share(ctx: MetricContext, first: date, last: date) -> float | None:

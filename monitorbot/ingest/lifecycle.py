@@ -282,10 +282,18 @@ class Lifecycle:
         self.index.remember(known, record.toewijzingnummer, record.referentie_aanbieder)
 
     def _for_care(self, number: str | None, record: xm.StartZorg | xm.StopZorg) -> _Known:
-        """The allocation a 305/307 is about; one is made when none is known (yet)."""
+        """The allocation a 305/307 is about; one is made when none is known (yet).
+
+        Only a message without ToewijzingNummer is matched to the client's latest
+        allocation; one with a number not seen yet gets its own row, which its 301
+        fills in when it arrives (messages come in any order)."""
         if number and number in self.index.by_number:
             return self.index.by_number[number]
-        known = self.index.latest_for_client(self.aanbieder, record.client, record.productcategorie)
+        known = (
+            None
+            if number
+            else self.index.latest_for_client(self.aanbieder, record.client, record.productcategorie)
+        )
         if known is None:
             known = self._insert(
                 record.client, record.productcategorie, record.productcode, number, None

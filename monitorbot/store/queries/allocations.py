@@ -6,9 +6,10 @@ its grens:
 
 * allocated: the earliest Toewijzingsdatum of its 301s (a changed allocation is
   re-sent with the same number; the waiting clock started at the first);
-* started: the Begindatum of its latest 305, unless that one withdraws the start
-  (StatusAanlevering 3); else the Begindatum a 307 carries;
-* stopped: the Einddatum of its latest 307, unless withdrawn;
+* started: the Begindatum of its latest 305 still standing (a 305 with
+  StatusAanlevering 3 withdraws the earlier 305 of the same date); else the
+  Begindatum a 307 carries;
+* stopped: the Einddatum of its latest 307 still standing (same rule);
 * allocation end: the Einddatum of its latest 301.
 
 A municipality without 301/305 sends waiting-list exports instead: the export
@@ -23,6 +24,7 @@ from datetime import date, timedelta
 from sqlalchemy import (
     Date,
     Select,
+    String,
     Subquery,
     and_,
     case,
@@ -32,8 +34,10 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from monitorbot.core.states import BestandStatus, Zorgbericht
 from monitorbot.store import models
@@ -50,14 +54,35 @@ F = models.Bronbestand
 
 
 def allocations_known(gemeente: str, grens: date, tijdzone: str) -> Subquery:
-    """Per allocation known before `grens`: perceel_id, aanbieder_agb, toegewezen, gestart,
-    gestopt, einde (dates, NULL where not known yet)."""
+    """Per allocation known before `grens`: perceel_id, aanbieder_agb, client_pseudoniem
+    (NULL for an export), toegewezen, gestart, gestopt, einde (dates, NULL where not
+    known yet)."""
     return union_all(
         _from_messages(gemeente, grens), _from_export(gemeente, grens, tijdzone)
     ).subquery("toewijzingen")
 
 
 def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
+    # A withdrawal (StatusAanlevering 3) cancels the start or stop it repeats (same
+    # message kind and date) that was known before it; the allocation's start is then
+    # the latest start that is still standing. A correction sent as a new start
+    # followed by the withdrawal of the old one keeps the new start.
+    withdrawal = aliased(E)
+    withdrawn = (
+        select(withdrawal.id)
+        .where(
+            withdrawal.toewijzing_id == E.toewijzing_id,
+            withdrawal.bericht == E.bericht,
+            withdrawal.datum == E.datum,
+            withdrawal.ingetrokken == true(),
+            withdrawal.bekend_op < grens,
+            or_(
+                withdrawal.bekend_op > E.bekend_op,
+                and_(withdrawal.bekend_op == E.bekend_op, withdrawal.id > E.id),
+            ),
+        )
+        .exists()
+    )
     ranked = (
         select(
             E.toewijzing_id,
@@ -65,7 +90,6 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             E.datum,
             E.begindatum,
             E.einddatum,
-            E.ingetrokken,
             func.row_number()
             .over(
                 partition_by=(E.toewijzing_id, E.bericht),
@@ -73,11 +97,15 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             )
             .label("rang"),
         )
-        .where(E.gemeente_code == gemeente, E.bekend_op < grens)
+        .where(
+            E.gemeente_code == gemeente,
+            E.bekend_op < grens,
+            E.ingetrokken == false(),
+            ~withdrawn,
+        )
         .subquery()
     )
     latest = ranked.c.rang == 1
-    live = and_(latest, ranked.c.ingetrokken == false())
 
     def of(bericht: Zorgbericht, value, when=None):  # type: ignore[no-untyped-def]
         condition = ranked.c.bericht == bericht.value
@@ -87,9 +115,9 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
         select(
             ranked.c.toewijzing_id,
             func.min(of(Zorgbericht.TOEWIJZING, ranked.c.datum)).label("toegewezen"),
-            func.max(of(Zorgbericht.START, ranked.c.datum, live)).label("start"),
-            func.max(of(Zorgbericht.STOP, ranked.c.begindatum, live)).label("start_bij_stop"),
-            func.max(of(Zorgbericht.STOP, ranked.c.datum, live)).label("gestopt"),
+            func.max(of(Zorgbericht.START, ranked.c.datum, latest)).label("start"),
+            func.max(of(Zorgbericht.STOP, ranked.c.begindatum, latest)).label("start_bij_stop"),
+            func.max(of(Zorgbericht.STOP, ranked.c.datum, latest)).label("gestopt"),
             func.max(of(Zorgbericht.TOEWIJZING, ranked.c.einddatum, latest)).label("einde"),
         )
         .group_by(ranked.c.toewijzing_id)
@@ -98,6 +126,7 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
     return select(
         T.perceel_id,
         T.aanbieder_agb,
+        T.client_pseudoniem,
         state.c.toegewezen,
         func.coalesce(state.c.start, state.c.start_bij_stop).label("gestart"),
         state.c.gestopt,
@@ -121,6 +150,7 @@ def _from_export(gemeente: str, grens: date, tijdzone: str):  # type: ignore[no-
     return select(
         W.perceel_id,
         W.aanbieder_agb,
+        cast(null(), String).label("client_pseudoniem"),  # an export has no client key
         W.toewijzingsdatum.label("toegewezen"),
         W.startdatum.label("gestart"),
         cast(null(), Date).label("gestopt"),
@@ -138,12 +168,17 @@ def ended_trajectories(
     """The one definition of a care trajectory: an allocation's care from its start (305)
     to its stop (307), both known before `grens`, ended on or after `since`.
 
-    Columns: perceel_id, aanbieder_agb, gestart, gestopt. Durations are computed
-    by the caller (date arithmetic differs between SQLite and PostgreSQL).
+    Columns: perceel_id, aanbieder_agb, client_pseudoniem, gestart, gestopt.
+    Durations are computed by the caller (date arithmetic differs between SQLite
+    and PostgreSQL).
     """
     known = allocations_known(gemeente, grens, tijdzone)
     query = select(
-        known.c.perceel_id, known.c.aanbieder_agb, known.c.gestart, known.c.gestopt
+        known.c.perceel_id,
+        known.c.aanbieder_agb,
+        known.c.client_pseudoniem,
+        known.c.gestart,
+        known.c.gestopt,
     ).where(
         known.c.gestart.is_not(None),
         known.c.gestopt.is_not(None),
