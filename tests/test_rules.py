@@ -294,3 +294,59 @@ def test_an_unusual_month_says_whether_it_was_high_or_low():
     assert observe(rule, Measurement({}, "x", 250.0, row)).kant == "hoog"
     assert observe(rule, Measurement({}, "x", 50.0, row)).kant == "laag"
     assert observe(rule, Measurement({}, "x", 150.0, row)).kant is None
+
+
+@pytest.mark.parametrize(
+    ("metric", "scope", "written", "advice", "side"),
+    [
+        ("prognose_afwijking_pct", "perceel", "> 5 %", "< -5 %", "laag"),
+        ("niet_ingedeeld_bedrag", "gemeente", "< € 10.000", "> € -10.000", "hoog"),
+    ],
+)
+def test_the_advice_for_a_wrong_direction_is_a_condition_that_parses(
+    tmp_path, metric, scope, written, advice, side
+):
+    from monitorbot.evaluate.rules import parse_condition
+
+    text = (
+        GOOD.replace("metric: prognose_afwijking_pct", f"metric: {metric}")
+        .replace("scope: perceel", f"scope: {scope}")
+        .replace('{waarschuwing: "< -5 %"}', f'{{waarschuwing: "{written}"}}')
+    )
+    [problem] = _problems(tmp_path, text)
+    assert f"schrijf bv. '{advice}'" in problem
+    assert parse_condition(advice).richting == side
+
+
+def test_a_wait_threshold_pointing_low_keeps_its_number_when_flipped(tmp_path):
+    text = (
+        GOOD.replace("metric: prognose_afwijking_pct", "metric: wachttijd_mediaan_dagen")
+        .replace("scope: perceel", "scope: perceel_aanbieder")
+        .replace('{waarschuwing: "< -5 %"}', '{waarschuwing: "< 30 dagen"}')
+    )
+    [problem] = _problems(tmp_path, text)
+    assert "schrijf bv. '> 30 dagen'" in problem
+
+
+def test_a_missed_kpi_target_says_which_side_it_missed():
+    from monitorbot.evaluate.lifecycle import observe
+    from monitorbot.evaluate.rules import Rule
+    from monitorbot.evaluate.snapshot import Measurement
+
+    rule = Rule.model_validate(
+        {
+            "naam": "kpi",
+            "omschrijving": "KPI gemist",
+            "scope": "gemeente",
+            "metric": "kpi",
+            "drempels": {"waarschuwing": "mist kpi_doel"},
+            "kanaal": "kernteam",
+            "eigenaar": "controller",
+            "actie": "bekijken",
+        }
+    )
+    below = {"kpi_doel": 40.0, "kpi_richting": "<"}
+    above = {"kpi_doel": 50.0, "kpi_richting": ">"}
+    assert observe(rule, Measurement({"kpi": "x"}, "x", 55.0, below)).kant == "hoog"
+    assert observe(rule, Measurement({"kpi": "x"}, "x", 35.0, above)).kant == "laag"
+    assert observe(rule, Measurement({"kpi": "x"}, "x", 35.0, below)).kant is None  # met

@@ -59,6 +59,9 @@ class Observation:
             return condition.richting
         if isinstance(self.drempel, tuple) and self.measurement.waarde is not None:
             return "hoog" if self.measurement.waarde > self.drempel[1] else "laag"
+        if condition.op == "mist":  # a target "< 40" is missed high, "> 50" is missed low
+            direction = self.measurement.referenties.get("kpi_richting", "")
+            return "hoog" if str(direction).startswith("<") else "laag"
         return None
 
     @property

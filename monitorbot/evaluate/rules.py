@@ -394,23 +394,28 @@ def _check_directions(
     for ernst, condition in pointing.items():
         if condition.richting == wanted:
             continue
-        own = "" if richting else f" bij {metric.naam} is {metric.slecht_uitleg}, dus"
+        own = f" (bij {metric.naam}: {metric.slecht_uitleg})" if richting is None else ""
         raise ValueError(
             f"drempel {ernst} {condition.tekst!r} meldt {KANT_WOORD[condition.richting]} "
-            f"waarde, maar{own} {KANT_WOORD[wanted]} waarde is wat deze regel moet melden; "
+            f"waarde, maar deze regel hoort {KANT_WOORD[wanted]} waarde te melden{own}; "
             f"schrijf bv. {_flipped(condition)!r}, of zet 'richting: beide' (met omschrijving "
             "en actie per kant) als je beide kanten wilt melden"
         )
 
 
 def _flipped(condition: Condition) -> str:
-    """`> 5 %` → `< -5 %`: the same distance from zero, on the other side."""
+    """What the controller probably meant: `> 5 %` → `< -5 %` for a signed percentage or
+    amount; for days and counts only the comparison turns (`< 30 dagen` → `> 30 dagen`)."""
     op = condition.op
     rest = condition.tekst.strip()[len(op) :].strip()
-    if condition.waarde is None:
+    if condition.waarde is None or condition.eenheid not in ("procent", "euro"):
         return f"{FLIPPED[op]} {rest}"
-    sign = "" if rest.startswith(("-", "−")) else "-"
-    return f"{FLIPPED[op]} {sign}{rest.lstrip('-−+')}"
+    if condition.eenheid == "euro":
+        number = rest.replace("€", "").strip()
+        negated = number[1:] if number.startswith(("-", "−")) else f"-{number.lstrip('+')}"
+        return f"{FLIPPED[op]} € {negated}"
+    negated = rest[1:] if rest.startswith(("-", "−")) else f"-{rest.lstrip('+')}"
+    return f"{FLIPPED[op]} {negated}"
 
 
 def _as_condition(value: Any) -> Any:

@@ -289,11 +289,11 @@ class Lifecycle:
         fills in when it arrives (messages come in any order)."""
         if number and number in self.index.by_number:
             return self.index.by_number[number]
-        known = (
-            None
-            if number
-            else self.index.latest_for_client(self.aanbieder, record.client, record.productcategorie)
-        )
+        known = None
+        if not number:
+            known = self.index.latest_for_client(
+                self.aanbieder, record.client, record.productcategorie
+            )
         if known is None:
             known = self._insert(
                 record.client, record.productcategorie, record.productcode, number, None

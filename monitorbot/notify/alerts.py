@@ -255,9 +255,13 @@ def _section(evaluation: Evaluation, update: AlertUpdate) -> tuple[Section, Atta
 def _wording(update: AlertUpdate) -> tuple[str, str]:
     """(omschrijving, actie) for the way the value deviates: a rule that may fire both
     ways never calls an underrun an overrun."""
-    if update.observation is not None:
-        return update.observation.omschrijving, update.observation.actie
+    observation = update.observation
     rule = update.rule
+    if observation is not None and observation.kant is not None:
+        return observation.omschrijving, observation.actie
+    if rule is not None and isinstance(rule.omschrijving, dict):
+        # Resolved (nothing holds now): which side it was on is not this message's to guess.
+        return "Weer binnen de drempels.", ""
     return rule.tekst() if rule else ("", "")
 
 
