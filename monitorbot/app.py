@@ -104,8 +104,6 @@ class App:
             config = load_config(self.config_dir)
         except ConfigError as exc:
             problems.extend(str(p) for p in exc.problems)
-        else:
-            self.__dict__["config"] = config  # what `config` would read: read it once
         if self.config_dir.is_dir():
             problems.extend(check_export_formats(self.config_dir))
         channels = (
@@ -120,6 +118,8 @@ class App:
                 load()
             except ConfigError as exc:
                 problems.extend(str(p) for p in exc.problems)
+        if not problems:
+            self.__dict__["config"] = config  # all of it is valid: this is the config now
         return problems
 
     def begroting_jaar(self, gemeente: str, jaar: int) -> None:

@@ -120,12 +120,22 @@ def test_the_service_rechecks_after_an_edit_and_keeps_the_last_valid_config(
     service = Service(make_app(config_dir, tmp_path / "data"))
     assert service.check_configuration() == []
     assert service.check_configuration() == []  # nothing changed: nothing read
+    # A broken rule file next to a valid edit of config/: neither applies.
     _edit(alerts / "standaard.yaml", "kanaal: kernteam", "kanaal: kerntaem")
+    _edit(config_dir / "gemeenten" / "9999-demodorp.yaml", "naam: Demodorp", "naam: Nieuwdorp")
+    (alerts / "extra.yml").write_text("regels: []\n", encoding="utf-8")  # .yml is read too
     with caplog.at_level("ERROR", logger="monitorbot.service"):
         problems = service.check_configuration()
     assert len(problems) == 1 and "onbekend kanaal 'kerntaem'" in problems[0]
     assert "standaard.yaml" in caplog.records[0].probleem
     assert service.config.gemeente("9999").naam == "Demodorp"  # still running on what was valid
+    assert len(service._rules().rules) == 22  # the last valid rules, not a failing job
+    # Fixed: everything applies at once.
+    _edit(alerts / "standaard.yaml", "kanaal: kerntaem", "kanaal: kernteam")
+    assert service.check_configuration() == []
+    assert service.config.gemeente("9999").naam == "Nieuwdorp"
+    (alerts / "extra.yml").write_text("regels: [oops\n", encoding="utf-8")
+    assert any("extra.yml" in p for p in service.check_configuration())
 
 
 # --------------------------------------------------------------------------- --gemeente

@@ -24,6 +24,7 @@ from monitorbot.config.yaml_source import (
     YamlDocument,
     describe_path,
     load_yaml,
+    yaml_files,
 )
 
 GEMEENTE_FILE = re.compile(r"^(?P<code>[0-9]{4})-(?P<naam>[a-z0-9-]+)\.ya?ml$")
@@ -233,12 +234,6 @@ def load_config(directory: Path) -> Config:
     return Config(directory, deployment, percelen, gemeenten, begrotingen, checksums)
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"})
-
-
 def _load_gemeenten(
     folder: Path,
     problems: list[ConfigProblem],
@@ -248,7 +243,7 @@ def _load_gemeenten(
 ) -> dict[str, GemeenteConfig]:
     """Valid municipality files by code; codes of invalid ones are added to `broken`."""
     gemeenten: dict[str, GemeenteConfig] = {}
-    for file in _yaml_files(folder):
+    for file in yaml_files(folder):
         name = GEMEENTE_FILE.match(file.name)
         if not name:
             problems.append(
@@ -338,7 +333,7 @@ def _load_begrotingen(
     broken: set[str],
 ) -> dict[tuple[str, int], Begroting]:
     begrotingen: dict[tuple[str, int], Begroting] = {}
-    for file in _yaml_files(folder):
+    for file in yaml_files(folder):
         name = BEGROTING_FILE.match(file.name)
         if not name:
             problems.append(

@@ -90,6 +90,19 @@ def describe_path(path: Iterable[Any]) -> str:
     return "".join(parts)
 
 
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files directly in `folder` (both suffixes), by name; none if it is missing.
+
+    Every folder of YAML people edit (config/gemeenten, config/begroting, alerts/,
+    forecasts/) is listed here, so no file is silently skipped for its suffix."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+
+
 def load_yaml(file: Path) -> YamlDocument:
     """Parse `file`; a syntax error becomes a ConfigError with its line."""
     try:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from monitorbot.config import ConfigError, ConfigProblem, load_model_file
+from monitorbot.config.yaml_source import yaml_files
 from monitorbot.core.money import euros_to_cents
 from monitorbot.core.numbers import dutch_decimal, parse_dutch_number
 from monitorbot.core.privacy import looks_like_bsn
@@ -450,7 +451,7 @@ class RuleSet:
 
 
 def rule_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+    return yaml_files(folder)
 
 
 def load_rules(

@@ -21,6 +21,7 @@ from typing import Annotated, Literal, TypeVar, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from monitorbot.config import ConfigError, ConfigProblem, load_model_file
+from monitorbot.config.yaml_source import yaml_files
 
 ModelName = Literal["seasonal_naive", "drift", "ets", "theta", "mean"]
 MODEL_NAMES: tuple[ModelName, ...] = get_args(ModelName)
@@ -148,7 +149,4 @@ def load_forecast_spec(directory: Path) -> ForecastSpec:
 
 def _spec_files(folder: Path) -> list[Path]:
     """standaard.yaml first, then the other YAML files alphabetically."""
-    if not folder.is_dir():
-        return []
-    files = sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
-    return sorted(files, key=lambda p: (p.name != DEFAULT_FILE, p.name))
+    return sorted(yaml_files(folder), key=lambda p: (p.name != DEFAULT_FILE, p.name))

@@ -44,8 +44,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, delete, func, select, update
 
 from monitorbot.app import App
-from monitorbot.config import Config
+from monitorbot.config import Config, ConfigError
 from monitorbot.config.models import Deployment
+from monitorbot.config.yaml_source import YAML_SUFFIXES
 from monitorbot.core.calendar import Peildatum
 from monitorbot.core.states import BestandStatus, JobStatus
 from monitorbot.evaluate.engine import cycle_peilmaand
@@ -155,6 +156,8 @@ class Service:
         self.stop_event = threading.Event()
         self._first_scan = True
         self._config_seen: tuple = ()
+        self._last_rules: RuleSet | None = None
+        self._last_spec: ForecastSpec | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.jobs: dict[str, Callable[[], object]] = {
             "inbox": self.scan_inbox,
@@ -206,11 +209,24 @@ class Service:
     # ------------------------------------------------------------------ rules and spec
 
     def _rules(self) -> RuleSet:
-        """Read per run, so a controller's edit to alerts/ applies without a restart."""
-        return self.runtime.rules()
+        """Read per run, so a controller's edit to alerts/ applies without a restart;
+        a broken edit leaves the last valid rules in use (its problems are logged)."""
+        try:
+            self._last_rules = self.runtime.rules()
+        except ConfigError:
+            if self._last_rules is None:
+                raise
+            log.error("regels ongeldig; de laatste geldige regels blijven in gebruik")
+        return self._last_rules
 
     def _spec(self) -> ForecastSpec:
-        return self.runtime.forecast_spec()
+        try:
+            self._last_spec = self.runtime.forecast_spec()
+        except ConfigError:
+            if self._last_spec is None:
+                raise
+            log.error("voorspelspecificatie ongeldig; de laatste geldige blijft in gebruik")
+        return self._last_spec
 
     # ------------------------------------------------------------------ configuration
 
@@ -222,7 +238,8 @@ class Service:
                 (str(path), path.stat().st_mtime_ns, path.stat().st_size)
                 for folder in folders
                 if folder.is_dir()
-                for path in folder.rglob("*.yaml")
+                for path in folder.rglob("*")
+                if path.suffix in YAML_SUFFIXES and path.is_file()
             )
         )
 
@@ -240,8 +257,14 @@ class Service:
         problems = self.runtime.configuration_problems()
         for problem in problems:
             log.error("configuratiefout", extra={"probleem": problem})
-        if not problems and not first:
+        if problems:
+            return problems
+        self._last_rules, self._last_spec = self.runtime.rules(), self.runtime.forecast_spec()
+        if not first:
             log.info("configuratie gewijzigd en in orde")
+            if self.scheduler is not None and self.scheduler.running:
+                # A new schedule (planning, time zone) applies now, not after a restart.
+                reconcile_jobs(self.scheduler, job_triggers(self.config.deployment))
         return problems
 
     # ------------------------------------------------------------------ inbox
