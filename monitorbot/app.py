@@ -176,7 +176,7 @@ class App:
             )
         return key.get_secret_value().encode("utf-8")
 
-    def _same_key_as_the_data(self, secret: bytes) -> None:
+    def same_key_as_the_data(self, secret: bytes) -> None:
         """A pseudonym is one-way: data under two keys can never be joined again."""
         from monitorbot.core.privacy import key_fingerprint
         from monitorbot.store import db
@@ -186,7 +186,7 @@ class App:
         with db.transaction(self.engine()) as session:
             stored = key_fingerprint_of(session, given, self.clock())
         if stored != given:
-            raise Refused(_other_key(stored, given))
+            raise Refused(OTHER_KEY)
 
     def ingestor(
         self, *, demo: bool = False, move: bool = False, sync: bool = True, **options: Any
@@ -200,7 +200,7 @@ class App:
         secret = self.pseudonym_key(demo=demo)
         deployment = self.config.deployment
         engine = self.engine()
-        self._same_key_as_the_data(secret)
+        self.same_key_as_the_data(secret)
         if sync:
             with db.transaction(engine) as session:
                 sync_config(session, self.config)
@@ -219,13 +219,12 @@ class App:
         )
 
 
-def _other_key(stored: str, given: str) -> str:
-    return (
-        f"MONITORBOT_PSEUDONYM_KEY is een andere sleutel dan die waarmee deze database gevuld "
-        f"is (vingerafdruk {given}, database {stored}): elke cliënt zou een tweede pseudoniem "
-        "krijgen en dubbel tellen. Zet de oude sleutel terug, of lees met de nieuwe sleutel "
-        "het archief in een nieuwe database in: monitorbot db opnieuw-inlezen --naar <URL>."
-    )
+OTHER_KEY = (
+    "MONITORBOT_PSEUDONYM_KEY is een andere sleutel dan die waarmee deze database gevuld is: "
+    "elke cliënt zou een tweede pseudoniem krijgen en dubbel tellen. Zet de oude sleutel "
+    "terug, of lees met de nieuwe sleutel het archief in een nieuwe database in: "
+    "monitorbot db opnieuw-inlezen --naar <URL>."
+)
 
 
 def make_app(config_dir: Path | None = None, data_dir: Path | None = None) -> App:

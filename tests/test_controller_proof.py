@@ -195,6 +195,8 @@ def test_another_pseudonym_key_on_a_filled_database_is_refused(config_dir, tmp_p
     assert refused.exit_code == 2
     assert "andere sleutel dan die waarmee deze database gevuld is" in refused.output
     assert "monitorbot db opnieuw-inlezen --naar" in refused.output
+    service = cli(config_dir, data, "run", "--eenmalig")
+    assert service.exit_code == 2 and "andere sleutel" in service.output  # refused at start
     assert second_key not in refused.output and first_key not in refused.output
     engine = create_engine(f"sqlite:///{data / 'monitorbot.db'}")
     with engine.connect() as connection:

@@ -65,12 +65,13 @@ def reingest(
     if not folder.is_dir():
         raise Refused(f"archief {folder} bestaat niet; geef de map met --archief")
     target = App(runtime.settings.model_copy(update={"database_url": naar}), clock=runtime.clock)
+    shown = target.engine().url.render_as_string(hide_password=True)
     with db.transaction(target.engine()) as session:
         if session.execute(select(func.count()).select_from(models.Bronbestand)).scalar():
-            raise Refused(f"de database {naar} is niet leeg; kies een nieuwe, lege database")
+            raise Refused(f"de database {shown} is niet leeg; kies een nieuwe, lege database")
     report = target.ingestor().run([folder])
     console.print(
-        f"Opnieuw ingelezen in {target.engine().url.render_as_string(hide_password=True)}: "
+        f"Opnieuw ingelezen in {shown}: "
         f"{len(report.bestanden)} bestand(en), {report.geweigerd} geweigerd.",
         markup=False,
     )

@@ -97,8 +97,9 @@ def run(
 
 
 def _check_can_ingest(runtime: App) -> None:
-    """Refuse to start without a (long enough) pseudonym key, before any job runs."""
-    runtime.pseudonym_key()
+    """Refuse to start without a (long enough) pseudonym key, or with another key than the
+    database was filled with, before any job runs."""
+    runtime.same_key_as_the_data(runtime.pseudonym_key())
 
 
 def _run_once(service: Service) -> int:
