@@ -151,3 +151,32 @@ def test_a_kpi_without_what_it_needs_is_refused(config_dir):
     (problem,) = info.value.problems
     assert problem.key.startswith("kpi_doelen[")
     assert "geef de percelen van elk" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("kpi_line", "message"),
+    [
+        (
+            "{kpi: verblijf_vs_pleegzorg, verblijf: [jeugd-verblijf], "
+            "pleegzorg: [jeugd-verblijf], richting: '<', doel: 40}",
+            "staat zowel bij verblijf als bij pleegzorg",
+        ),
+        (
+            "{kpi: aandeel_lokaal_team, perceel: jeugd-zin, richting: '>', doel: 50}",
+            "geldt voor de hele gemeente: laat perceel weg",
+        ),
+    ],
+)
+def test_a_kpi_setting_that_would_be_ignored_or_double_counted_is_refused(
+    config_dir, kpi_line, message
+):
+    from monitorbot.config import ConfigError
+
+    gemeente = config_dir / "gemeenten" / "9999-demodorp.yaml"
+    text = gemeente.read_text(encoding="utf-8")
+    gemeente.write_text(
+        text.replace("kpi_doelen:\n", f"kpi_doelen:\n  - {kpi_line}\n"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(config_dir)
+    assert message in str(info.value.problems[0])

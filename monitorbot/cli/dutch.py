@@ -42,6 +42,7 @@ VALUE_MESSAGES = (
     ("Input should be ", "kies uit {}"),
 )
 _EXTRA = re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<what>.*)\)")
+_NO_COMMAND = re.compile(r"No such command (?P<name>.+?)\.?")
 _NOT_ONE_OF = re.compile(r"(?:Value error, )?(?P<value>.+) is not one of (?P<choices>.+?)\.?")
 #: The usage line's placeholders.
 USAGE_WORDS = (("[OPTIONS]", "[OPTIES]"), ("COMMAND", "OPDRACHT"), ("[ARGS]", "[ARGUMENTEN]"))
@@ -118,6 +119,8 @@ def dutch_message(error: Any) -> str:
     message = str(getattr(error, "message", ""))
     if match := _EXTRA.fullmatch(message):
         return f"Onverwacht extra argument: {match.group('what')}"
+    if match := _NO_COMMAND.fullmatch(message):
+        return f"Onbekende opdracht: {match.group('name')}"
     if message == "Missing command.":
         return "Geef een opdracht; zie --help."
     return error.format_message()

@@ -340,6 +340,18 @@ class KpiDoel(Strict):
             )
         if self.kpi != "verblijf_vs_pleegzorg" and (self.verblijf or self.pleegzorg):
             raise ValueError("verblijf en pleegzorg horen alleen bij kpi verblijf_vs_pleegzorg")
+        if overlap := sorted(set(self.verblijf) & set(self.pleegzorg)):
+            raise ValueError(
+                f"{', '.join(overlap)} staat zowel bij verblijf als bij pleegzorg; een cliënt "
+                "telt maar aan één kant"
+            )
+        if self.perceel is not None and self.kpi in (
+            "verblijf_vs_pleegzorg",
+            "aandeel_lokaal_team",
+        ):
+            raise ValueError(
+                f"{self.kpi} geldt voor de hele gemeente: laat perceel weg (wordt niet gebruikt)"
+            )
         if self.kpi == "kosten_per_client" and self.perceel is None:
             raise ValueError("kosten_per_client geldt per perceel: geef perceel")
         return self

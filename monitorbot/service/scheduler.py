@@ -48,6 +48,7 @@ from monitorbot.config import Config, ConfigError
 from monitorbot.config.models import Deployment
 from monitorbot.config.yaml_source import YAML_SUFFIXES
 from monitorbot.core.calendar import Peildatum
+from monitorbot.core.privacy import redact
 from monitorbot.core.states import BestandStatus, JobStatus
 from monitorbot.evaluate.engine import cycle_peilmaand
 from monitorbot.evaluate.rules import RuleSet
@@ -58,6 +59,7 @@ from monitorbot.service.cycle import evaluate_and_notify, send_digest
 from monitorbot.service.health import ServiceMetrics, database_ok
 from monitorbot.service.locks import DEFAULT_LEASE, Run, claimed_run, retry_when_busy
 from monitorbot.store import db, models
+from monitorbot.store.queries.quality import file_name
 from monitorbot.store.sync import sync_config
 
 log = logging.getLogger("monitorbot.service")
@@ -356,7 +358,7 @@ class Service:
             log.info(
                 "bestand verwerkt",
                 extra={
-                    "bestand": Path(item.naam.split("!")[-1]).name,
+                    "bestand": redact(file_name(item.naam)),  # a name may hold a BSN
                     "status": item.status,
                     "soort": item.soort,
                     "gemeente": item.gemeente,
