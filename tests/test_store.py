@@ -213,3 +213,37 @@ def test_migration_0006_turns_allocation_rows_into_events_and_back(empty_engine)
         ("4711", "2025-04-12", "2025-05-31", "01"),
         ("wachtlijst-2-1", "None", "None", None),
     ]
+
+
+def test_an_edit_to_percelen_moves_the_stored_lines_along(engine, config_dir):
+    """Lines keep their product; their perceel follows percelen.yaml, history included."""
+    from tests.messages import source_file_row
+
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+        session.add(source_file_row())
+        for n in range(3):
+            session.add(
+                declaration_row(
+                    client=f"c{n}", cents=1000, month=date(2025, 3, 1), declared=date(2025, 4, 2)
+                )
+            )
+    percelen = config_dir / "percelen.yaml"
+    text = percelen.read_text(encoding="utf-8")
+    marker = '      - {wet: jw, productcategorie: ["51", "52", "53", "54"]}\n'
+    assert marker in text
+    percelen.write_text(
+        text.replace(
+            marker, marker + '      - {wet: jw, productcategorie: ["45"], productcode: "45A*"}\n'
+        ),
+        encoding="utf-8",
+    )
+    with db.transaction(engine) as session:
+        sync_config(session, load_config(config_dir))
+        moved = session.execute(
+            select(models.Declaratieregel.perceel_id, func.count()).group_by(
+                models.Declaratieregel.perceel_id
+            )
+        ).all()
+    assert moved == [("jeugd-ggz", 3)]

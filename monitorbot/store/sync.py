@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
 from monitorbot.config.codes import NIET_INGEDEELD
 from monitorbot.store import models
+
+PERCELEN_FILE = "percelen.yaml"
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,51 @@ def sync_config(session: Session, config: Config, *, now: datetime | None = None
     for (code, jaar), begroting in config.begrotingen.items():
         _replace_begroting(session, code, jaar, begroting)
     changed = record_file_changes(session, config.directory, config.checksums, now=now)
+    if PERCELEN_FILE in changed:
+        remap_lines(session, config)
     return SyncSummary(
         len(config.gemeenten), len(config.percelen.percelen), len(config.begrotingen), changed
     )
+
+
+def remap_lines(session: Session, config: Config) -> int:
+    """After an edit to percelen.yaml, every stored line and allocation follows the new rules.
+
+    A line's perceel is derived from its wet, product category, product code and
+    provider, which are stored with it: the distinct combinations (a few hundred,
+    however many lines) are mapped again and only those whose perceel changes are
+    updated. Returns how many combinations moved.
+    """
+    moved = 0
+    for table in (models.Declaratieregel, models.Toewijzing):
+        combinations = session.execute(
+            select(
+                table.wet,
+                table.productcategorie,
+                table.productcode,
+                table.aanbieder_agb,
+                table.perceel_id,
+            ).distinct()
+        ).all()
+        for wet, categorie, code, agb, current in combinations:
+            if not categorie:
+                continue  # no product (a 315 without one, a waiting-list row): nothing to map
+            wanted = config.percelen.map_line(wet, categorie, code or "", agb)
+            if wanted == current:
+                continue
+            session.execute(
+                update(table)
+                .where(
+                    table.wet == wet,
+                    table.productcategorie == categorie,
+                    table.productcode.is_(None) if code is None else table.productcode == code,
+                    table.aanbieder_agb.is_(None) if agb is None else table.aanbieder_agb == agb,
+                    table.perceel_id.is_(None) if current is None else table.perceel_id == current,
+                )
+                .values(perceel_id=wanted)
+            )
+            moved += 1
+    return moved
 
 
 def _sync_percelen(session: Session, config: Config) -> None:
