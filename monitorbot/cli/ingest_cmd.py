@@ -184,7 +184,8 @@ def findings(
     if soort and soort not in {kind.value for kind in Bevindingsoort}:
         err_console.print(f"Onbekende soort {soort!r}; kies uit: {', '.join(Bevindingsoort)}")
         raise typer.Exit(EXIT_USAGE)
-    engine = runtime_of(ctx).engine()
+    runtime = runtime_of(ctx)
+    engine = runtime.engine()
     finding = models.Bevinding
     conditions = []
     if gemeente:
@@ -192,7 +193,15 @@ def findings(
     if soort:
         conditions.append(finding.soort == soort)
     if sinds:
-        conditions.append(finding.gevonden_op >= date.fromisoformat(sinds))
+        from monitorbot.store.queries.known import moment_of
+
+        try:
+            day = date.fromisoformat(sinds)
+        except ValueError:
+            err_console.print(f"--sinds {sinds!r} is geen datum; gebruik JJJJ-MM-DD")
+            raise typer.Exit(EXIT_USAGE) from None
+        # Midnight where the user is, not in UTC.
+        conditions.append(finding.gevonden_op >= moment_of(day, runtime.config.deployment.tijdzone))
     with db.transaction(engine) as session:
         counts = session.execute(
             select(finding.soort, func.count(), func.sum(finding.bedrag_cents))
