@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from fnmatch import fnmatchcase
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -196,13 +197,21 @@ def percelen_config() -> dict:
 
 
 @cache
-def perceel_of(wet: str, categorie: str) -> str:
-    """The perceel config/percelen.yaml assigns (its rules are per category)."""
+def perceel_of(wet: str, categorie: str, code: str) -> str:
+    """The perceel config/percelen.yaml assigns: the most specific matching rule (a product
+    code pattern beats a category alone), the first of equals."""
+    best: tuple[int, str] | None = None
     for perceel in percelen_config()["percelen"]:
         for rule in perceel.get("regels", []):
-            if rule["wet"] == wet and categorie in rule["productcategorie"]:
-                return perceel["id"]
-    return "niet-ingedeeld"
+            if rule["wet"] != wet or categorie not in rule["productcategorie"]:
+                continue
+            pattern = rule.get("productcode")
+            if pattern and not fnmatchcase(code, pattern):
+                continue
+            specificity = 2 if pattern else 0
+            if best is None or specificity > best[0]:
+                best = (specificity, perceel["id"])
+    return best[1] if best else "niet-ingedeeld"
 
 
 @dataclass
@@ -272,7 +281,7 @@ class Demo:
         totals: dict[str, int] = defaultdict(int)
         for line in self.lines:
             if line.care_year == year:
-                totals[perceel_of(line.wet, line.categorie)] += line.cents
+                totals[perceel_of(line.wet, line.categorie, line.code)] += line.cents
         return totals
 
     @cached_property
@@ -463,7 +472,7 @@ def test_manifest_totals_are_exactly_what_the_files_contain(demo: Callable[[str]
     current = demo("standaard")
     measured: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for line in current.lines:
-        measured[line.care_year][perceel_of(line.wet, line.categorie)] += line.cents
+        measured[line.care_year][perceel_of(line.wet, line.categorie, line.code)] += line.cents
     for name in ("pgb-maandtotalen.csv", "eigen-bijdrage.csv"):
         for maand, perceel, cents in read_totals(current.path / "pgb" / name):
             measured[maand[:4]][perceel] += cents
@@ -704,7 +713,7 @@ def test_trendbreuk_jumps_growth_of_one_youth_perceel_from_july_2025(
     def year_on_year(current: Demo) -> float:
         monthly: Counter[str] = Counter()
         for line in current.youth_lines:
-            if perceel_of(line.wet, line.categorie) == "jeugd-ambulant":
+            if perceel_of(line.wet, line.categorie, line.code) == "jeugd-ambulant":
                 monthly[line.care_month] += line.cents
         after = sum(v for m, v in monthly.items() if "2025-07" <= m <= "2026-06")
         before = sum(v for m, v in monthly.items() if "2024-07" <= m <= "2025-06")
@@ -799,7 +808,7 @@ def load_yaml(path: Path) -> dict:
 
 
 def test_products_map_to_the_percelen_the_config_assigns() -> None:
-    assert all(perceel_of(p.wet, p.categorie) == p.perceel for p in PRODUCTS)
+    assert all(perceel_of(p.wet, p.categorie, p.code) == p.perceel for p in PRODUCTS)
 
 
 def test_demodorp_config_uses_known_percelen_and_the_generated_providers() -> None:
