@@ -134,6 +134,37 @@ def test_same_file_twice_and_same_message_under_another_name_change_nothing(
     assert _count(engine, models.Declaratieregel) == 1
 
 
+def test_message_identity_is_sender_type_identification_and_dagtekening(
+    ingestor_for, engine, tmp_path
+):
+    """CDT_BerichtIdentificatie: the same Identificatie on another Dagtekening is another
+    message, stored as well; the same identity with other content is refused, never dropped."""
+    ingestor = ingestor_for()
+    files = {
+        "jan.xml": declaration_323(
+            ident="D-1", dagtekening=date(2024, 1, 5), prestaties=[dict(bsn=BSN_A, ref="R1")]
+        ),
+        "feb.xml": declaration_323(
+            ident="D-1", dagtekening=date(2024, 2, 5), prestaties=[dict(bsn=BSN_A, ref="R2")]
+        ),
+        "feb-anders.xml": declaration_323(
+            ident="D-1",
+            dagtekening=date(2024, 2, 5),
+            prestaties=[dict(bsn=BSN_A, ref="R3", volume=7)],
+        ),
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    report = ingestor.run([tmp_path / name for name in files])
+    assert [f.status for f in report.bestanden] == ["ingelezen", "ingelezen", "geweigerd"]
+    assert _count(engine, models.Declaratieregel) == 2
+    reason = (tmp_path / "quarantaine" / "feb-anders.xml.error.txt").read_text(encoding="utf-8")
+    assert "BerichtIdentificatie" in reason and "D-1" in reason
+    assert "al ingelezen uit feb.xml, met andere inhoud" in reason
+    # Nothing personal in the report of the refusal.
+    assert BSN_A not in reason
+
+
 def test_bad_file_is_quarantined_with_its_report_and_the_rest_is_kept(
     ingestor_for, engine, tmp_path
 ):

@@ -131,3 +131,11 @@ class RejectedInput(Exception):
 
     def __reduce__(self) -> tuple[type[RejectedInput], tuple[list[InputProblem]]]:
         return (RejectedInput, (self.problems,))
+
+
+class AlreadyIngested(Exception):
+    """The message (same identity, same content) came before in another file: a no-op."""
+
+    def __init__(self, earlier: str):
+        super().__init__(earlier)
+        self.earlier = earlier

@@ -34,11 +34,12 @@ from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
 from monitorbot.core.states import BestandStatus, JobStatus
-from monitorbot.ingest.errors import InputProblem, RejectedInput
+from monitorbot.ingest.errors import AlreadyIngested, InputProblem, RejectedInput
 from monitorbot.ingest.findings import FindingCollector
 from monitorbot.ingest.lifecycle import AllocationIndex
-from monitorbot.ingest.sources import BestandInfo, Handler, SourceFile, classify
+from monitorbot.ingest.sources import BestandInfo, Handler, MessageKey, SourceFile, classify
 from monitorbot.store import models
+from monitorbot.store.queries.quality import file_name
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +175,22 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def sha256_of(stream: IO[bytes]) -> str:
-    digest = hashlib.sha256()
+WHITESPACE = b" \t\r\n"
+XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
+
+
+def digests_of(stream: IO[bytes]) -> tuple[str, str]:
+    """The file's sha256, and that of its content: the bytes without the XML declaration
+    and without whitespace, so the same message saved again with other line endings or
+    indentation is recognised as the same (values monitorbot keeps hold no spaces)."""
+    exact, content = hashlib.sha256(), hashlib.sha256()
+    first = True
     for chunk in iter(lambda: stream.read(1 << 20), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
+        exact.update(chunk)
+        if first:
+            chunk, first = XML_DECLARATION.sub(b"", chunk, count=1), False
+        content.update(chunk.translate(None, WHITESPACE))
+    return exact.hexdigest(), content.hexdigest()
 
 
 class _Batch:
@@ -244,7 +256,8 @@ class Ingestor:
         self.should_stop = should_stop
         self.known_files: set[str] = set()
         self.rejected_files: set[str] = set()
-        self.known_messages: dict[tuple[str | None, str | None, str], str] = {}
+        # identity → the file that brought it and its content digest
+        self.known_messages: dict[MessageKey, tuple[str, str | None]] = {}
         self._batch: _Batch | None = None
         self.allocation_indexes: dict[str, AllocationIndex] = {}
 
@@ -347,13 +360,18 @@ class Ingestor:
                     bestand.afzender,
                     bestand.berichttype,
                     bestand.bericht_identificatie,
+                    bestand.dagtekening,
+                    bestand.inhoud_sha256,
                     bestand.bestandsnaam,
                 )
             ).all()
         self.known_files = {row.sha256 for row in rows if row.status == BestandStatus.INGELEZEN}
         self.rejected_files = {row.sha256 for row in rows if row.status == BestandStatus.GEWEIGERD}
         self.known_messages = {
-            (row.afzender, row.berichttype, row.bericht_identificatie): row.bestandsnaam
+            (row.afzender, row.berichttype, row.bericht_identificatie, row.dagtekening): (
+                row.bestandsnaam,
+                row.inhoud_sha256,
+            )
             for row in rows
             if row.bericht_identificatie is not None
         }
@@ -392,7 +410,7 @@ class Ingestor:
 
     def _ingest_source(self, source: SourceFile, run_id: int) -> FileReport:
         with source.open() as stream:
-            sha = sha256_of(stream)
+            sha, inhoud = digests_of(stream)
         if sha in self.known_files:
             return FileReport(
                 naam=source.name,
@@ -411,7 +429,10 @@ class Ingestor:
         session = self._session()
         savepoint = session.begin_nested()
         try:
-            bestand = self._load_file(session, source, sha, handler, report, run_id)
+            bestand = self._load_file(session, source, (sha, inhoud), handler, report, run_id)
+        except AlreadyIngested as known:
+            self._rollback(savepoint)
+            return self._duplicate(source, handler.soort, file_name(known.earlier))
         except RejectedInput as exc:
             self._rollback(savepoint)
             return self._reject(source, sha, handler.soort, exc, run_id)
@@ -445,27 +466,30 @@ class Ingestor:
         except BaseException:
             self._rollback(savepoint)
             raise
-        if bestand is None:
-            self._rollback(savepoint)
-            return self._duplicate(source, handler.soort, report.reden or "")
         savepoint.commit()
         self.known_files.add(sha)
         if bestand.bericht_identificatie is not None:
-            key = (bestand.afzender, bestand.berichttype, bestand.bericht_identificatie)
-            self.known_messages[key] = source.name
+            key = (
+                bestand.afzender,
+                bestand.berichttype,
+                bestand.bericht_identificatie,
+                bestand.dagtekening,
+            )
+            self.known_messages[key] = (source.name, inhoud)
         return report
 
     def _load_file(
         self,
         session: Session,
         source: SourceFile,
-        sha: str,
+        digests: tuple[str, str],
         handler: Handler,
         report: FileReport,
         run_id: int,
-    ) -> BestandInfo | None:
-        """Record the file and load its rows; None when the message was already ingested."""
+    ) -> BestandInfo:
+        """Record the file and load its rows (RejectedInput: the caller rolls it back)."""
         table = models.Bronbestand.__table__
+        sha, inhoud = digests
         if sha in self.rejected_files:
             # Refused before but readable now (e.g. a new export format was configured).
             session.execute(delete(table).where(table.c.sha256 == sha))
@@ -474,6 +498,7 @@ class Ingestor:
             .values(
                 bestandsnaam=source.name,
                 sha256=sha,
+                inhoud_sha256=inhoud,
                 soort=handler.soort,
                 status=BestandStatus.INGELEZEN,
                 ingelezen_op=self.clock(),
@@ -483,12 +508,9 @@ class Ingestor:
             )
             .returning(table.c.id)
         ).scalar_one()
-        bestand = BestandInfo(id=bestand_id)
+        bestand = BestandInfo(id=bestand_id, inhoud=inhoud)
         findings = FindingCollector(session, bestand_id, self.clock())
-        duplicate_of = handler.load(session, bestand, report, findings, self)
-        if duplicate_of is not None:
-            report.reden = duplicate_of
-            return None
+        handler.load(session, bestand, report, findings, self)
         findings.flush()
         report.bevindingen = findings.count
         session.execute(
@@ -503,6 +525,7 @@ class Ingestor:
                 afzender=bestand.afzender,
                 berichttype=bestand.berichttype,
                 bericht_identificatie=bestand.bericht_identificatie,
+                dagtekening=bestand.dagtekening,
             )
         )
         return bestand

@@ -21,10 +21,12 @@ from monitorbot.config import Config
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN
 from monitorbot.core.money import format_euros
 from monitorbot.ingest import xml_messages as xm
+from monitorbot.ingest.errors import AlreadyIngested, InputProblem, RejectedInput
 from monitorbot.ingest.findings import Finding, FindingCollector
 from monitorbot.ingest.periods import split_by_month
 from monitorbot.store import models
 from monitorbot.store.bulk import BulkWriter
+from monitorbot.store.queries.quality import file_name
 
 if TYPE_CHECKING:
     from monitorbot.ingest.pipeline import FileReport, Ingestor
@@ -58,6 +60,8 @@ class BestandInfo:
     afzender: str | None = None
     berichttype: str | None = None
     bericht_identificatie: str | None = None
+    dagtekening: date | None = None
+    inhoud: str | None = None  # the content digest (see pipeline.digests_of)
 
 
 class Handler(Protocol):
@@ -70,8 +74,8 @@ class Handler(Protocol):
         report: FileReport,
         findings: FindingCollector,
         ingestor: Ingestor,
-    ) -> str | None:
-        """Load the file's rows; return a description if the message was already ingested."""
+    ) -> None:
+        """Load the file's rows; raise RejectedInput (nothing is kept) when it cannot be."""
 
 
 def _looks_like_xml(head: bytes) -> bool:
@@ -95,16 +99,53 @@ def classify(source: SourceFile, config: Config) -> Handler:
 # --------------------------------------------------------------------------- helpers
 
 
-def duplicate_message(ingestor: Ingestor, header: xm.MessageHeader) -> str | None:
-    """The file that already brought this message (same sender, type and identification)."""
-    key = (header.afzender, f"{header.wet}{header.berichttype}", header.bericht_identificatie)
-    return ingestor.known_messages.get(key)
+MessageKey = tuple[str | None, str | None, str | None, date | None]
+
+
+def message_key(header: xm.MessageHeader) -> MessageKey:
+    """A message's identity as the standard defines it (CDT_BerichtIdentificatie: the
+    identification *and* its dagtekening), per sender and message type."""
+    return (
+        header.afzender,
+        f"{header.wet}{header.berichttype}",
+        header.bericht_identificatie,
+        header.dagtekening,
+    )
+
+
+def refuse_known_message(
+    ingestor: Ingestor, header: xm.MessageHeader, name: str, inhoud: str | None
+) -> None:
+    """A message whose identity is known: the same content is a no-op (AlreadyIngested);
+    other content is refused, never dropped — the first stays, this one goes to quarantine
+    with both names in its report."""
+    known = ingestor.known_messages.get(message_key(header))
+    if known is None:
+        return
+    earlier, earlier_inhoud = known
+    if inhoud is not None and inhoud == earlier_inhoud:
+        raise AlreadyIngested(earlier)
+    raise RejectedInput(
+        [
+            InputProblem(
+                name,
+                None,
+                "BerichtIdentificatie",
+                header.bericht_identificatie,
+                f"bericht {header.bericht_identificatie} van {header.dagtekening:%d-%m-%Y} van "
+                f"afzender {header.afzender} is al ingelezen uit {file_name(earlier)}, met andere "
+                "inhoud; dat eerste bericht blijft gelden. Een correctie hoort een eigen "
+                "identificatie te hebben",
+            )
+        ]
+    )
 
 
 def record_header(bestand: BestandInfo, header: xm.MessageHeader) -> None:
     bestand.afzender = header.afzender
     bestand.berichttype = f"{header.wet}{header.berichttype}"
     bestand.bericht_identificatie = header.bericht_identificatie
+    bestand.dagtekening = header.dagtekening
 
 
 def check_gemeente(
@@ -332,8 +373,7 @@ class DeclarationMessage:
             self.source.source(), filename=name, pseudonymize=ingestor.pseudonymize
         ) as message:
             header = message.header
-            if (earlier := duplicate_message(ingestor, header)) is not None:
-                return earlier
+            refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
             record_header(bestand, header)
             report.gemeente = header.ontvanger
             check_gemeente(
@@ -552,8 +592,7 @@ class CareFlowMessage:
             self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
         ) as message:
             header = message.header
-            if (earlier := duplicate_message(ingestor, header)) is not None:
-                return earlier
+            refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
             record_header(bestand, header)
             gemeente = header.afzender if self.code == "301" else header.ontvanger
             aanbieder = header.ontvanger if self.code == "301" else header.afzender

@@ -91,19 +91,27 @@ class Bronbestand(Base):
     __tablename__ = "bronbestand"
     __table_args__ = (
         UniqueConstraint("sha256"),
-        # One message once: the same sender + type + BerichtIdentificatie under
-        # another file name is a duplicate (NULLs, e.g. rejected files, never clash).
-        UniqueConstraint("afzender", "berichttype", "bericht_identificatie"),
+        # One message once: its identity is sender + type + BerichtIdentificatie with its
+        # Dagtekening (CDT_BerichtIdentificatie); NULLs (rejected files) never clash.
+        UniqueConstraint(
+            "afzender",
+            "berichttype",
+            "bericht_identificatie",
+            "dagtekening",
+            name="uq_bronbestand_bericht",  # the generated name exceeds PostgreSQL's 63
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     gemeente_code: Mapped[str | None] = mapped_column(String(4), index=True)
     bestandsnaam: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
+    inhoud_sha256: Mapped[str | None] = mapped_column(String(64))  # without whitespace
     soort: Mapped[str] = mapped_column(String(100))  # jw323, wmo301, export:<naam>, maandtotalen
     berichttype: Mapped[str | None] = mapped_column(String(10))
     afzender: Mapped[str | None] = mapped_column(String(20))
     bericht_identificatie: Mapped[str | None] = mapped_column(String(40))
+    dagtekening: Mapped[date | None] = mapped_column(Date)  # of the BerichtIdentificatie
     status: Mapped[str] = mapped_column(String(20))  # ingelezen, geweigerd
     regels: Mapped[int] = mapped_column(Integer, default=0)
     bedrag_cents: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -15,15 +15,28 @@ def _ours(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-u
 def run_migrations_online() -> None:
     engine = context.config.attributes["engine"]
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copying it; with foreign keys enforced SQLite
+            # refuses to drop a table others refer to. Off for the migration (it must be
+            # set outside a transaction), checked afterwards, on again for normal use.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's autobegun transaction: Alembic opens its own
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
             include_object=_ours,
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"migratie laat verwijzingen zonder doel achter: {broken[:5]}")
 
 
 run_migrations_online()
