@@ -281,3 +281,51 @@ def declaration_row(
         debet_credit="D" if cents >= 0 else "C",
         declaratiedatum=declared,
     )
+
+
+def return_306(
+    *,
+    bsn: str,
+    product_codes: list[str],
+    header_codes: list[str] | None = None,
+    ident: str = "R306-1",
+    dagtekening: date = date(2024, 5, 3),
+    returned: str = "T305-1",
+    aanbieder: str = "12345678",
+    gemeente: str = "9999",
+    wet: str = "jw",
+) -> bytes:
+    """A technical return message on a 305 (its header keeps the 305's sender and receiver),
+    with RetourCodes on the header, the client and the start product."""
+    m = Message(wet, "306")
+    M, B = m.M, m.B
+    header = M.Header(
+        M.BerichtCode("439" if wet == "jw" else "419"),
+        M.BerichtVersie("3"),
+        M.BerichtSubversie("2"),
+        M.Afzender(aanbieder),
+        M.Ontvanger(gemeente),
+        M.BerichtIdentificatie(B.Identificatie(ident), B.Dagtekening(dagtekening.isoformat())),
+        M.XsdVersie(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        M.IdentificatieRetour(returned),
+        M.DagtekeningRetour((dagtekening.replace(day=1)).isoformat()),
+        M.XsdVersieRetour(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        *([M.RetourCodes(*[M.RetourCode(c) for c in header_codes])] if header_codes else []),
+    )
+    client = M.Client(
+        M.Bsn(bsn),
+        M.Geboortedatum(B.Datum("2012-03-15")),
+        M.Geslacht("1"),
+        M.Naam(B.Geslachtsnaam(B.Achternaam("Jansen"))),
+        M.StartProducten(
+            M.StartProduct(
+                M.ToewijzingNummer("4711"),
+                M.Begindatum("2024-04-12"),
+                M.StatusAanlevering("1"),
+                M.RetourCodes(*[M.RetourCode(c) for c in product_codes]),
+            )
+        ),
+        M.RetourCodes(M.RetourCode("0200")),
+    )
+    root = M.Bericht(header, client)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

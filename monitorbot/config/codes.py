@@ -94,16 +94,35 @@ STANDAARDEN: dict[str, tuple[str, str]] = {"jw": ("ijw", "jw"), "wmo": ("iwmo", 
 #: BerichtCode per (wet, message type), as the 3.2 schemas fix them.
 BERICHTCODES: dict[tuple[str, str], str] = {
     ("jw", "301"): "436",
+    ("jw", "302"): "437",
     ("jw", "305"): "438",
+    ("jw", "306"): "439",
     ("jw", "307"): "440",
+    ("jw", "308"): "441",
     ("jw", "315"): "446",
+    ("jw", "316"): "447",
+    ("jw", "317"): "486",
+    ("jw", "318"): "487",
+    ("jw", "319"): "488",
+    ("jw", "320"): "489",
     ("jw", "323"): "490",
+    ("jw", "325"): "491",
     ("wmo", "301"): "414",
     ("wmo", "305"): "418",
     ("wmo", "307"): "420",
     ("wmo", "315"): "444",
+    ("wmo", "317"): "480",
+    ("wmo", "319"): "482",
     ("wmo", "323"): "484",
-}
+}  # the BerichtCode each official XSD fixes (the Wmo return messages have none here yet)
+
+
+#: Retourcodes (LDT_RetourCode) that reject nothing: 0200 "geen opmerking over deze
+#: berichtklasse", 0233 "berichtklasse is niet beoordeeld", 8001 "declaratie is volledig
+#: toegewezen". Every other code (0001 "afgekeurd om technische redenen", ...) rejects.
+RETOURCODES_ZONDER_AFKEURING = frozenset({"0200", "0233", "8001"})
+#: Return messages on what a provider sent (305, 307, 315, 317): its messages bouncing.
+RETOUR_OP_AANBIEDER = ("306", "308", "316", "318")
 
 
 def message_namespace(wet: str, berichttype: str) -> str:

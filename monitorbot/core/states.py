@@ -120,4 +120,8 @@ class Bevindingsoort(Labeled):
     ONBEKENDE_PRODUCTCATEGORIE = "onbekende_productcategorie", "productcategorie onbekend"
     NIET_INGEDEELD = "niet_ingedeeld", "productcode valt onder geen enkel perceel"
     CREDIT_ZONDER_DEBET = "credit_zonder_debet", "creditregel zonder bijbehorende debetregel"
+    NIET_GEVALIDEERD = (
+        "niet_gevalideerd",
+        "niet gevalideerd (schema ontbreekt): bewaard, telt nergens mee",
+    )
     ONLEESBARE_RIJ = "onleesbare_rij", "rij in export kon niet worden gelezen"

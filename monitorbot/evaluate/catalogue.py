@@ -287,6 +287,17 @@ METRICS: tuple[Metric, ...] = (
         soort="datakwaliteit",
     ),
     Metric(
+        "afgekeurde_berichten",
+        "aantal",
+        ("aanbieder",),
+        "Berichten van een aanbieder (305, 307, 315, 317) die in de 31 dagen voor de peildatum "
+        "terugkwamen met een afkeurende retourcode (elke code behalve 0200, 0233 en 8001) in het "
+        "technische retourbericht (306, 308, 316, 318).",
+        "technische retourberichten",
+        soort="datakwaliteit",
+        impact=False,
+    ),
+    Metric(
         "begroting_ontbreekt",
         "aantal",
         ("gemeente",),

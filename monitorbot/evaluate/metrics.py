@@ -909,6 +909,22 @@ def niet_ingedeeld_bedrag(ctx: MetricContext, scope: str) -> list[Measurement]:
     ]
 
 
+def afgekeurde_berichten(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Providers whose messages keep bouncing: counted from the municipality's return messages."""
+    since = ctx.as_of - WINDOW
+    bounced = quality.bounced_messages(ctx.session, ctx.gemeente, since=since, before=ctx.as_of)
+    return [
+        Measurement(
+            {"aanbieder": agb},
+            f"Afgekeurde berichten van {ctx.settings.aanbieder_naam(agb)}",
+            float(count),
+            invoer={"berichten": count, "venster_dagen": WINDOW.days},
+        )
+        for agb, count in sorted(bounced.items(), key=lambda item: item[0] or "")
+        if agb is not None
+    ]
+
+
 def begroting_ontbreekt(ctx: MetricContext, scope: str) -> list[Measurement]:
     """A year without an adopted budget is a configuration problem, not a table of zeros."""
     begroting = ctx.config.begroting(ctx.gemeente, ctx.year)
@@ -951,6 +967,7 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
     "totaalverschillen": totaalverschillen,
     "bevindingen": bevindingen,
     "niet_ingedeeld_bedrag": niet_ingedeeld_bedrag,
+    "afgekeurde_berichten": afgekeurde_berichten,
     "begroting_ontbreekt": begroting_ontbreekt,
 }
 

@@ -14,12 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitorbot.config import Config
 from monitorbot.config.codes import NIET_INGEDEELD, PRODUCTCATEGORIEEN
 from monitorbot.core.money import format_euros
+from monitorbot.core.states import Bevindingsoort
 from monitorbot.ingest import xml_messages as xm
 from monitorbot.ingest.errors import AlreadyIngested, InputProblem, RejectedInput
 from monitorbot.ingest.findings import Finding, FindingCollector
@@ -83,6 +84,14 @@ def _looks_like_xml(head: bytes) -> bool:
     return text.startswith(b"<")
 
 
+#: Message types monitorbot recognises but does not read yet: refused with that reason.
+NOT_READ_YET = {
+    "317": "verzoek om wijziging",
+    "319": "antwoord op een verzoek om (wijziging van een) toewijzing",
+    "325": "declaratie-antwoord",
+}
+
+
 def classify(source: SourceFile, config: Config) -> Handler:
     """The handler for this file, decided by its content."""
     head = source.head()
@@ -90,6 +99,21 @@ def classify(source: SourceFile, config: Config) -> Handler:
         wet, code = xm.sniff_message(source.source(), filename=source.name)
         if code == "323":
             return DeclarationMessage(source, wet)
+        if code in xm.RETURN_TYPES:
+            return ReturnMessage(source, wet, code)
+        if code in NOT_READ_YET:
+            raise RejectedInput(
+                [
+                    InputProblem(
+                        source.name,
+                        None,
+                        "Bericht",
+                        f"{wet}{code}",
+                        f"{NOT_READ_YET[code]} ({wet}{code}) wordt herkend maar nog niet "
+                        "verwerkt; het bestand blijft in quarantaine tot monitorbot het leest",
+                    )
+                ]
+            )
         return CareFlowMessage(source, wet, code)
     from monitorbot.ingest.tables import classify_table
 
@@ -632,3 +656,79 @@ def _record_date(record: xm.Record) -> date:
     if isinstance(record, xm.StartZorg):
         return record.begindatum
     return record.toewijzing_ingangsdatum
+
+
+# --------------------------------------------------------------------------- 302/306/.../320
+
+
+class ReturnMessage:
+    """A technical return message: the receiver's verdict on one message, with retourcodes.
+
+    Stored as what it is and counted per provider (a provider whose messages keep
+    bouncing is a data-quality signal); never quarantined when it is valid. A type
+    whose XSD is not shipped yet (the Wmo return messages) is kept with a finding
+    "niet gevalideerd" and counts nowhere until its schema is added.
+    """
+
+    def __init__(self, source: SourceFile, wet: str, code: str):
+        self.source = source
+        self.wet = wet
+        self.code = code
+        self.soort = f"{wet}{code}"
+
+    def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        with xm.parse_message(
+            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
+        ) as message:
+            header = message.header
+            refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
+            record_header(bestand, header)
+            from_gemeente = self.code in xm.RETURNED_FROM_GEMEENTE
+            gemeente = header.afzender if from_gemeente else header.ontvanger
+            aanbieder = header.ontvanger if from_gemeente else header.afzender
+            report.gemeente = gemeente
+            check_gemeente(
+                gemeente,
+                ingestor.config,
+                findings,
+                aanbieder,
+                "Afzender" if from_gemeente else "Ontvanger",
+            )
+            counts: dict[tuple[str, str], int] = {}
+            for record in message.records:
+                if isinstance(record, xm.Retourcode):
+                    key = (record.niveau, record.code)
+                    counts[key] = counts.get(key, 0) + 1
+            validated = message.gevalideerd
+        report.regels = sum(counts.values())
+        report.widen_period(header.dagtekening, header.dagtekening)
+        if not validated:
+            findings.add(
+                Finding(
+                    soort=Bevindingsoort.NIET_GEVALIDEERD,
+                    gemeente=gemeente,
+                    aanbieder=aanbieder,
+                    element="Bericht",
+                    waarde=self.soort,
+                    omschrijving=f"{self.soort}: het officiële schema ontbreekt nog; het "
+                    "bericht is bewaard maar telt nergens mee tot het schema is toegevoegd",
+                )
+            )
+            return
+        rows = [
+            dict(
+                gemeente_code=gemeente,
+                bestand_id=bestand.id,
+                aanbieder_agb=aanbieder,
+                berichttype=self.soort,
+                bekend_op=header.dagtekening,
+                retour_identificatie=header.retour_identificatie,
+                retour_dagtekening=header.retour_dagtekening,
+                niveau=niveau,
+                code=code,
+                aantal=aantal,
+            )
+            for (niveau, code), aantal in sorted(counts.items())
+        ]
+        if rows:
+            session.execute(insert(models.Retourcode), rows)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,7 +53,15 @@ from monitorbot.ingest.errors import InputProblem, RejectedInput
 Source: TypeAlias = Path | str | bytes
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-BERICHTTYPES: tuple[str, ...] = ("301", "305", "307", "315", "323")
+BERICHTTYPES: tuple[str, ...] = (
+    "301", "302", "305", "306", "307", "308", "315", "316",
+    "317", "318", "319", "320", "323", "325",
+)  # fmt: skip
+#: Technical return messages: the receiver's verdict on a message, with its retourcodes.
+RETURN_TYPES: tuple[str, ...] = ("302", "306", "308", "316", "318", "320")
+#: The return messages whose original the municipality sent (301, 319): their header
+#: keeps the original's Afzender, so there the municipality is the Afzender.
+RETURNED_FROM_GEMEENTE: tuple[str, ...] = ("302", "320")
 _STANDARDS: dict[Wet, tuple[str, str, str]] = {
     # wet: (standard in namespace, message prefix in namespace, XSD file prefix)
     "jw": ("ijw", "jw", "JW"),
@@ -80,6 +89,8 @@ class MessageHeader:
     ontvanger: str  # CBS code of the municipality; the provider's AGB code for a 301
     bericht_identificatie: str
     dagtekening: date
+    retour_identificatie: str | None = None  # a return message: the message it answers
+    retour_dagtekening: date | None = None
 
 
 # Records are plain slotted dataclasses, not frozen: a frozen dataclass costs
@@ -177,8 +188,23 @@ class VerzoekToewijzing:
     line: int
 
 
+@dataclass(slots=True)
+class Retourcode:
+    """One RetourCode of a return message, and the level it judges (Header, Client, ...)."""
+
+    code: str
+    niveau: str
+    line: int
+
+
 Record: TypeAlias = (
-    DeclaratieHeader | Prestatie | Toewijzing | StartZorg | StopZorg | VerzoekToewijzing
+    DeclaratieHeader
+    | Prestatie
+    | Toewijzing
+    | StartZorg
+    | StopZorg
+    | VerzoekToewijzing
+    | Retourcode
 )
 
 
@@ -193,6 +219,7 @@ class ParsedMessage:
     header: MessageHeader
     records: Iterator[Record]
     _stream: _EventStream = field(repr=False)
+    gevalideerd: bool = True  # False: no XSD for this type yet, only well-formedness checked
 
     def close(self) -> None:
         close = getattr(self.records, "close", None)
@@ -212,7 +239,7 @@ class ParsedMessage:
 
 @dataclass(frozen=True)
 class _SchemaInfo:
-    schema: etree.XMLSchema
+    schema: etree.XMLSchema | None  # None: no XSD for this message type yet (well-formed only)
     namespace: str
     basis_namespace: str
     builtin_of_type: dict[str, str]  # basisschema simple type -> XSD builtin it restricts
@@ -235,12 +262,22 @@ def _builtin_bases(basisschema: Path) -> dict[str, str]:
     return resolved
 
 
+def _schema_file(wet: Wet, berichttype: str) -> Path:
+    standard, _, file_prefix = _STANDARDS[wet]
+    return SCHEMA_DIR / f"{standard}-3.2" / f"{file_prefix}{berichttype}.xsd"
+
+
+def has_schema(wet: Wet, berichttype: str) -> bool:
+    """Whether the official XSD of this message type ships with monitorbot."""
+    return _schema_file(wet, berichttype).is_file()
+
+
 @functools.cache
 def _schema_info(wet: Wet, berichttype: str) -> _SchemaInfo:
     """Compile a message schema once per process (compiling takes ~50 ms)."""
-    standard, _, file_prefix = _STANDARDS[wet]
-    folder = SCHEMA_DIR / f"{standard}-3.2"
-    schema = etree.XMLSchema(etree.parse(str(folder / f"{file_prefix}{berichttype}.xsd")))
+    file = _schema_file(wet, berichttype)
+    folder = file.parent
+    schema = etree.XMLSchema(etree.parse(str(file))) if file.is_file() else None
     return _SchemaInfo(
         schema=schema,
         namespace=message_namespace(wet, berichttype),
@@ -821,6 +858,7 @@ def _debet_credit(text: str) -> Literal["D", "C"]:
 
 def _read_header(element: etree._Element, reader: _Reader, wet: Wet, code: str) -> MessageHeader:
     values = reader.leaves(element)
+    returned = values.get("IdentificatieRetour")
     return MessageHeader(
         wet=wet,
         berichttype=code,
@@ -828,6 +866,10 @@ def _read_header(element: etree._Element, reader: _Reader, wet: Wet, code: str) 
         ontvanger=_text(values, "Ontvanger"),
         bericht_identificatie=_text(values, "Identificatie"),
         dagtekening=reader.date(values["Dagtekening"], "Dagtekening"),
+        retour_identificatie=returned,
+        retour_dagtekening=(
+            reader.date(values["DagtekeningRetour"], "DagtekeningRetour") if returned else None
+        ),
     )
 
 
@@ -945,6 +987,17 @@ def _verzoek(element: etree._Element, reader: _Reader) -> VerzoekToewijzing:
     )
 
 
+def _retourcode(element: etree._Element, reader: _Reader) -> Retourcode:
+    """One RetourCode; `niveau` is where it sits (Header, Client, StartProduct, ...)."""
+    holder = element.getparent()
+    level = holder.getparent() if holder is not None else None
+    return Retourcode(
+        code=(element.text or "").strip(),
+        niveau=_local(level.tag) if level is not None else "Bericht",
+        line=element.sourceline,
+    )
+
+
 RecordBuilder = Callable[[etree._Element, _Reader], Record]
 
 #: Per message type: the element that becomes a record, and how.
@@ -954,6 +1007,7 @@ _PRODUCT_RECORDS: dict[str, tuple[str, RecordBuilder]] = {
     "305": ("StartProduct", _start_zorg),
     "307": ("StopProduct", _stop_zorg),
     "315": ("AangevraagdProduct", _verzoek),
+    **{code: ("RetourCode", _retourcode) for code in RETURN_TYPES},
 }
 
 
@@ -1039,6 +1093,14 @@ def parse_message(
     reader = _Reader(stream, pseudonymize)
     events = iter(stream)
     header_element = next(events, None)
+    early: list[Record] = []  # a return message's own RetourCodes end before its Header
+    while (
+        code in RETURN_TYPES
+        and header_element is not None
+        and header_element.tag == reader.ns + "RetourCode"
+    ):
+        early.append(_retourcode(header_element, reader))
+        header_element = next(events, None)
     if header_element is None or header_element.tag != reader.ns + "Header":
         stream.close()
         raise RejectedInput([InputProblem(filename, None, "Header", None, "bericht zonder Header")])
@@ -1050,4 +1112,10 @@ def parse_message(
     if problem is not None:
         stream.close()
         raise RejectedInput([problem])
-    return ParsedMessage(header=header, records=_records(events, reader, code), _stream=stream)
+    records = _records(events, reader, code)
+    return ParsedMessage(
+        header=header,
+        records=itertools.chain(early, records) if early else records,
+        _stream=stream,
+        gevalideerd=info.schema is not None,
+    )

@@ -259,6 +259,30 @@ class WachtlijstRegel(Base):
     startdatum: Mapped[date | None] = mapped_column(Date)
 
 
+class Retourcode(Base):
+    """A technical return message's verdict: per message, level and code, how often.
+
+    The header of a return message keeps the original message's Afzender and
+    Ontvanger; `aanbieder_agb` is the provider either way, `berichttype` the return
+    message (jw306 judges a jw305). Codes are stored as codes (0001: akkoord).
+    """
+
+    __tablename__ = "retourcode"
+    __table_args__ = (Index("ix_retourcode_gemeente_bekend", "gemeente_code", "bekend_op"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    bestand_id: Mapped[int] = mapped_column(ForeignKey("bronbestand.id"), index=True)
+    aanbieder_agb: Mapped[str | None] = mapped_column(String(8))
+    berichttype: Mapped[str] = mapped_column(String(10))
+    bekend_op: Mapped[date] = mapped_column(Date)  # the return message's Dagtekening
+    retour_identificatie: Mapped[str | None] = mapped_column(String(40))
+    retour_dagtekening: Mapped[date | None] = mapped_column(Date)
+    niveau: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(4))
+    aantal: Mapped[int] = mapped_column(Integer)
+
+
 class PgbMaand(Base):
     """Monthly totals that arrive as totals, not declarations (PGB via SVB, own contribution)."""
 

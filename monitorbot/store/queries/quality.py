@@ -8,12 +8,13 @@ Only aggregates and the ingest's own (already de-personalised) reasons leave.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from monitorbot.config.codes import RETOUR_OP_AANBIEDER, RETOURCODES_ZONDER_AFKEURING
 from monitorbot.core.states import BestandStatus
 from monitorbot.store import models
 
@@ -177,3 +178,23 @@ def totals_mismatches(
         for name, agb, total, difference in rows
         if (total or "").lstrip("-").isdigit()
     ]
+
+
+def bounced_messages(
+    session: Session, gemeente: str, *, since: date, before: date
+) -> dict[str | None, int]:
+    """Per provider: how many of its messages came back with a rejecting retourcode, by the
+    return message's Dagtekening in [since, before)."""
+    code = models.Retourcode
+    rows = session.execute(
+        select(code.aanbieder_agb, func.count(func.distinct(code.bestand_id)))
+        .where(
+            code.gemeente_code == gemeente,
+            code.bekend_op >= since,
+            code.bekend_op < before,
+            or_(*(code.berichttype.endswith(kind) for kind in RETOUR_OP_AANBIEDER)),
+            code.code.not_in(sorted(RETOURCODES_ZONDER_AFKEURING)),
+        )
+        .group_by(code.aanbieder_agb)
+    ).all()
+    return {agb: int(count) for agb, count in rows}

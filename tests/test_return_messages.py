@@ -1,0 +1,100 @@
+"""The whole traffic: technical return messages kept and counted, the rest named, nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from monitorbot.config import load_config
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+from monitorbot.evaluate.metrics import MetricContext, afgekeurde_berichten
+from monitorbot.ingest.pipeline import Destinations, Ingestor
+from monitorbot.store import db, models
+from monitorbot.store.sync import sync_config
+from tests.messages import Message, return_306
+
+BSN = "999999990"
+
+
+@pytest.fixture
+def ingest(engine, config_dir, tmp_path):
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    ingestor = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "q", archive=tmp_path / "a", move=False),
+    )
+
+    def run(files: dict[str, bytes]):
+        folder = tmp_path / "in"
+        folder.mkdir(exist_ok=True)
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        return ingestor.run([folder / name for name in files])
+
+    return run
+
+
+def test_a_return_message_is_kept_with_its_retourcodes_and_counted_per_provider(
+    ingest, engine, config_dir
+):
+    files = {
+        f"306-{n}.xml": return_306(
+            bsn=BSN,
+            ident=f"R306-{n}",
+            returned=f"T305-{n}",
+            product_codes=["0611"] if n < 3 else ["0200"],  # three rejected, one fine
+            header_codes=["0200"],
+        )
+        for n in range(4)
+    }
+    report = ingest(files)
+    assert [f.status for f in report.bestanden] == ["ingelezen"] * 4
+    with db.transaction(engine) as session:
+        rows = session.execute(
+            select(
+                models.Retourcode.niveau, models.Retourcode.code, func.sum(models.Retourcode.aantal)
+            )
+            .group_by(models.Retourcode.niveau, models.Retourcode.code)
+            .order_by(models.Retourcode.niveau, models.Retourcode.code)
+        ).all()
+        stored = session.scalars(select(models.Retourcode.retour_identificatie).distinct()).all()
+        assert BSN not in str(session.execute(select(models.Retourcode)).all())
+    assert [tuple(r) for r in rows] == [
+        ("Client", "0200", 4),
+        ("Header", "0200", 4),
+        ("StartProduct", "0200", 1),
+        ("StartProduct", "0611", 3),
+    ]
+    assert sorted(stored) == ["T305-0", "T305-1", "T305-2", "T305-3"]
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        context = MetricContext(session, config, None, "9999", Peildatum.parse("2024-05"))  # type: ignore[arg-type]
+        (measurement,) = afgekeurde_berichten(context, "aanbieder")
+    assert (measurement.labels, measurement.waarde) == ({"aanbieder": "12345678"}, 3.0)
+
+
+def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest, engine):
+    report = ingest({"wmo306.xml": return_306(bsn=BSN, product_codes=["0611"], wet="wmo")})
+    (file,) = report.bestanden
+    assert file.status == "ingelezen" and file.bevindingen == 1
+    with db.transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(models.Retourcode)) == 0
+        finding = session.scalars(select(models.Bevinding)).one()
+    assert finding.soort == "niet_gevalideerd"
+    assert "schema ontbreekt" in finding.omschrijving or "ontbreekt" in finding.omschrijving
+
+
+@pytest.mark.parametrize(("code", "name"), [("325", "declaratie-antwoord"), ("319", "antwoord")])
+def test_a_recognised_message_that_is_not_read_yet_says_so(ingest, code, name):
+    message = Message("jw", code)
+    content = message.to_bytes()  # the header alone: enough to be recognised
+    report = ingest({f"{code}.xml": content})
+    (file,) = report.bestanden
+    assert file.status == "geweigerd"
+    assert name in file.reden and "nog niet verwerkt" in file.reden
+    assert "onbekende namespace" not in file.reden
