@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -98,3 +100,23 @@ def test_a_recognised_message_that_is_not_read_yet_says_so(ingest, code, name):
     assert file.status == "geweigerd"
     assert name in file.reden and "nog niet verwerkt" in file.reden
     assert "onbekende namespace" not in file.reden
+
+
+def test_a_line_outside_its_declaration_period_is_kept_with_a_finding(ingest, engine):
+    from tests.messages import declaration_323
+
+    content = declaration_323(
+        prestaties=[
+            dict(bsn=BSN, ref="IN", begin=date(2024, 2, 1), end=date(2024, 2, 29)),
+            dict(bsn=BSN, ref="UIT", begin=date(2024, 3, 1), end=date(2024, 3, 31)),
+        ]
+    )
+    (file,) = ingest({"323.xml": content}).bestanden
+    assert file.status == "ingelezen" and file.regels == 2
+    with db.transaction(engine) as session:
+        findings = session.scalars(
+            select(models.Bevinding).where(models.Bevinding.soort == "periode_buiten_declaratie")
+        ).all()
+    assert [(f.element, f.waarde) for f in findings] == [
+        ("ProductPeriode", "2024-03-01/2024-03-31")
+    ]

@@ -115,6 +115,10 @@ class Bevindingsoort(Labeled):
         "periode_na_dagtekening",
         "zorgperiode ligt na de dagtekening van de declaratie",
     )
+    PERIODE_BUITEN_DECLARATIE = (
+        "periode_buiten_declaratie",
+        "ProductPeriode valt buiten de declaratieperiode",
+    )
     BSN_11PROEF = "bsn_11proef", "BSN voldoet niet aan de 11-proef"
     ONBEKENDE_ONTVANGER = "onbekende_ontvanger", "ontvanger is geen geconfigureerde gemeente"
     ONBEKENDE_PRODUCTCATEGORIE = "onbekende_productcategorie", "productcategorie onbekend"

@@ -561,6 +561,20 @@ class DeclarationChecks:
                 waarde=str(abs(p.bedrag_cents)),
                 bedrag_cents=p.bedrag_cents,
             )
+        declaratie = self.declaratie
+        if declaratie and (
+            p.periode_begin < declaratie.periode_begin or p.periode_eind > declaratie.periode_eind
+        ):
+            self._add(
+                Bevindingsoort.PERIODE_BUITEN_DECLARATIE,
+                f"ProductPeriode {p.periode_begin:%d-%m-%Y} t/m {p.periode_eind:%d-%m-%Y} valt "
+                f"buiten de declaratieperiode {declaratie.periode_begin:%d-%m-%Y} t/m "
+                f"{declaratie.periode_eind:%d-%m-%Y}",
+                regel=p.line,
+                element="ProductPeriode",
+                waarde=f"{p.periode_begin.isoformat()}/{p.periode_eind.isoformat()}",
+                bedrag_cents=p.bedrag_cents,
+            )
         if self.declaratie and p.periode_begin > self.declaratie.dagtekening:
             self._add(
                 "periode_na_dagtekening",
