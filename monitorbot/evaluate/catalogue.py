@@ -287,6 +287,19 @@ METRICS: tuple[Metric, ...] = (
         soort="datakwaliteit",
     ),
     Metric(
+        "ontbrekende_maandtotalen",
+        "aantal",
+        ("gemeente",),
+        "Bronnen die elke maand leverden en nu stil zijn (label bron): per perceel met "
+        "maandtotalen (PGB via de SVB, eigen bijdrage via het CAK) het aantal van de twee "
+        "laatste maanden die binnen hadden moeten zijn (maandeinde + 15 dagen) maar ontbreken, "
+        "terwijl de vier maanden daarvoor er wel waren; voor de wachtlijst-export het aantal "
+        "gemiste leveringen sinds de laatste. De prognose vult ontbrekende maanden aan; deze "
+        "metric zegt dat het een schatting is.",
+        "maandtotalen en wachtlijst-exports",
+        soort="datakwaliteit",
+    ),
+    Metric(
         "afgekeurde_berichten",
         "aantal",
         ("aanbieder",),

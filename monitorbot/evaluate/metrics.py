@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ from monitorbot.store.queries.allocations import (
     duration_months,
     ended_trajectories,
 )
-from monitorbot.store.queries.known import moment_of
+from monitorbot.store.queries.known import moment_of, totals_month_known
 from monitorbot.store.queries.quality import WINDOW
 
 LINE = models.Declaratieregel
@@ -796,6 +797,70 @@ def ontbrekende_declaraties(ctx: MetricContext, scope: str) -> list[Measurement]
     return result
 
 
+def ontbrekende_maandtotalen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Sources that delivered regularly and stopped: monthly totals (PGB, eigen bijdrage)
+    per perceel, and waiting-list exports. The same signal `ontbrekende_declaraties` gives
+    for providers, so a silence is never read as "no cost" or "no waiting list"."""
+    tijdzone = ctx.config.deployment.tijdzone
+    due = totals_month_known(ctx.as_of)  # the first month not due yet
+    checked = [shift_months(due, -2), shift_months(due, -1)]
+    baseline = [shift_months(due, k) for k in range(-6, -2)]
+    delivered = quality.delivered_totals(
+        ctx.session, ctx.gemeente, grens=ctx.as_of, tijdzone=tijdzone, since=baseline[0]
+    )
+    amounts = _monthly_totals(ctx, baseline)
+    result = []
+    for perceel, months in sorted(delivered.items()):
+        if not all(m in months for m in baseline):
+            continue  # not a regular source (yet): nothing to miss
+        missing = [m for m in checked if m not in months]
+        average = sum(abs(amounts.get((perceel, m), 0)) for m in baseline) / len(baseline)
+        result.append(
+            Measurement(
+                {"bron": perceel},
+                f"Maandtotalen {ctx.perceel_naam(perceel)}",
+                float(len(missing)),
+                impact_cents=average * max(len(missing), 1),
+                invoer={
+                    "ontbrekende_maanden": [f"{m:%Y-%m}" for m in missing],
+                    "gemiddeld_per_maand_cents": round(average),
+                    "vergeleken_met": f"{baseline[0]:%Y-%m} t/m {baseline[-1]:%Y-%m}",
+                },
+            )
+        )
+    exports = quality.waiting_list_exports(
+        ctx.session, ctx.gemeente, grens=ctx.as_of, tijdzone=tijdzone
+    )
+    if len(exports) >= 3:
+        gaps = [(b - a).days for a, b in pairwise(exports)]
+        usual = max(statistics.median(gaps), 1)
+        silent = (ctx.as_of - exports[-1]).days
+        overdue = int(silent // usual) - 1 if silent > max(2 * usual, 45) else 0
+        result.append(
+            Measurement(
+                {"bron": "wachtlijst-export"},
+                "Wachtlijst-export",
+                float(max(overdue, 0)),
+                invoer={
+                    "laatste_export": f"{exports[-1]:%Y-%m-%d}",
+                    "gebruikelijk_om_de_dagen": usual,
+                    "dagen_stil": silent,
+                },
+            )
+        )
+    return result
+
+
+def _monthly_totals(ctx: MetricContext, months: list[date]) -> dict[tuple[str, date], int]:
+    pgb = models.PgbMaand
+    rows = ctx.session.execute(
+        select(pgb.perceel_id, pgb.maand, pgb.bedrag_cents).where(
+            pgb.gemeente_code == ctx.gemeente, pgb.maand.in_(months)
+        )
+    ).all()
+    return {(perceel, month): int(cents) for perceel, month, cents in rows}
+
+
 def _window(ctx: MetricContext) -> tuple[datetime, datetime]:
     """The month before the peildatum, for what arrived wrong "lately"."""
     return ctx.window_end - WINDOW, ctx.window_end
@@ -968,6 +1033,7 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
     "bevindingen": bevindingen,
     "niet_ingedeeld_bedrag": niet_ingedeeld_bedrag,
     "afgekeurde_berichten": afgekeurde_berichten,
+    "ontbrekende_maandtotalen": ontbrekende_maandtotalen,
     "begroting_ontbreekt": begroting_ontbreekt,
 }
 

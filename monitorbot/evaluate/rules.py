@@ -63,7 +63,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RESERVED_LABELS = {
     "perceel", "aanbieder", "domein", "totaal", "kpi", "jaar", "zorgmaand",
-    "regel", "ernst", "soort",
+    "regel", "ernst", "soort", "bron",
 }  # fmt: skip
 FILTERS: dict[str, list[str] | None] = {
     "perceel": None,  # checked against percelen.yaml when the loader knows them

@@ -15,9 +15,8 @@ import pandas as pd
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
-from monitorbot.core.calendar import first_of_month
 from monitorbot.store import models
-from monitorbot.store.queries.known import moment_of, totals_month_known
+from monitorbot.store.queries.known import totals_known
 
 LINE = models.Declaratieregel
 
@@ -126,9 +125,7 @@ def monthly_totals(
     query = select(pgb.maand, pgb.perceel_id, pgb.bedrag_cents).where(pgb.gemeente_code == gemeente)
     if known_before is not None:
         query = query.join(file, file.id == pgb.bestand_id).where(
-            pgb.maand < first_of_month(known_before),
-            (file.ingelezen_op < moment_of(known_before, tijdzone))
-            | (pgb.maand < totals_month_known(known_before)),
+            totals_known(known_before, tijdzone)
         )
     frame = pd.DataFrame(
         session.execute(query).all(), columns=["zorgmaand", "perceel_id", "bedrag"]

@@ -25,7 +25,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_, or_
+
 from monitorbot.core.calendar import first_of_month
+from monitorbot.store import models
 
 #: The SVB and the CAK report a month's totals about two weeks after it ends.
 TOTALS_DELAY = timedelta(days=15)
@@ -43,3 +46,14 @@ def totals_month_known(grens: date) -> date:
     with a grens of 11 November, September is known and October is not.
     """
     return first_of_month(grens - TOTALS_DELAY)
+
+
+def totals_known(grens: date, tijdzone: str) -> ColumnElement[bool]:
+    """Which monthly-totals rows (`pgb_maand` joined to its `bronbestand`) are known before
+    the grens: an ended month whose file had arrived, or that counts as arrived by the
+    history rule. The forecast and the "totals stopped" metric both cut here."""
+    pgb, file = models.PgbMaand, models.Bronbestand
+    return and_(
+        pgb.maand < first_of_month(grens),
+        or_(file.ingelezen_op < moment_of(grens, tijdzone), pgb.maand < totals_month_known(grens)),
+    )

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from monitorbot.config.codes import RETOUR_OP_AANBIEDER, RETOURCODES_ZONDER_AFKEURING
 from monitorbot.core.states import BestandStatus
 from monitorbot.store import models
+from monitorbot.store.queries.allocations import EXPORT_DELAY, WAITING_LIST_SOORT
+from monitorbot.store.queries.known import moment_of, totals_known
 
 WINDOW = timedelta(days=31)  # "what arrived wrong in the last month"
 
@@ -198,3 +200,41 @@ def bounced_messages(
         .group_by(code.aanbieder_agb)
     ).all()
     return {agb: int(count) for agb, count in rows}
+
+
+def delivered_totals(
+    session: Session, gemeente: str, *, grens: date, tijdzone: str, since: date
+) -> dict[str, set[date]]:
+    """Per perceel, the months (from `since`) whose monthly totals are known before grens."""
+    pgb, file = models.PgbMaand, models.Bronbestand
+    rows = session.execute(
+        select(pgb.perceel_id, pgb.maand)
+        .join(file, file.id == pgb.bestand_id)
+        .where(pgb.gemeente_code == gemeente, pgb.maand >= since, totals_known(grens, tijdzone))
+        .distinct()
+    ).all()
+    delivered: dict[str, set[date]] = {}
+    for perceel, month in rows:
+        delivered.setdefault(perceel, set()).add(month)
+    return delivered
+
+
+def waiting_list_exports(
+    session: Session, gemeente: str, *, grens: date, tijdzone: str
+) -> list[date]:
+    """The days the waiting-list exports known before grens describe (their last date), oldest
+    first: a source that delivered monthly and then stopped shows a widening gap here."""
+    file = models.Bronbestand
+    rows = session.execute(
+        select(file.periode_tot).where(
+            file.gemeente_code == gemeente,
+            file.soort == WAITING_LIST_SOORT,
+            file.status == BestandStatus.INGELEZEN,
+            file.periode_tot.is_not(None),
+            or_(
+                file.ingelezen_op < moment_of(grens, tijdzone),
+                file.periode_tot < grens - EXPORT_DELAY,
+            ),
+        )
+    ).all()
+    return sorted(day for (day,) in rows)

@@ -120,3 +120,75 @@ def test_a_line_outside_its_declaration_period_is_kept_with_a_finding(ingest, en
     assert [(f.element, f.waarde) for f in findings] == [
         ("ProductPeriode", "2024-03-01/2024-03-31")
     ]
+
+
+def test_a_source_that_stops_delivering_is_an_alert_not_a_zero(engine, config_dir):
+    """PGB totals through June, eigen bijdrage through August, exports monthly until June."""
+    from datetime import UTC, datetime
+
+    from monitorbot.evaluate.metrics import ontbrekende_maandtotalen
+
+    config = load_config(config_dir)
+
+    def source(session, n: int, soort: str, arrived: date, last: date) -> int:
+        row = models.Bronbestand(
+            gemeente_code="9999",
+            bestandsnaam=f"{soort}-{n}.csv",
+            sha256=f"{n:064d}",
+            soort=soort,
+            status="ingelezen",
+            periode_tot=last,
+            ingelezen_op=datetime(arrived.year, arrived.month, arrived.day, 9, tzinfo=UTC),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+        pgb = source(session, 1, "maandtotalen", date(2024, 7, 12), date(2024, 6, 30))
+        eigen = source(session, 2, "maandtotalen", date(2024, 9, 12), date(2024, 8, 31))
+        for month in range(1, 7):
+            session.add(
+                models.PgbMaand(
+                    gemeente_code="9999",
+                    perceel_id="jeugd-pgb",
+                    maand=date(2024, month, 1),
+                    bedrag_cents=100_000,
+                    bestand_id=pgb,
+                )
+            )
+        for month in range(1, 9):
+            session.add(
+                models.PgbMaand(
+                    gemeente_code="9999",
+                    perceel_id="wmo-eigen-bijdrage",
+                    maand=date(2024, month, 1),
+                    bedrag_cents=-40_000,
+                    bestand_id=eigen,
+                )
+            )
+        for n, (arrived, last) in enumerate(
+            [
+                (date(2024, 5, 2), date(2024, 4, 30)),
+                (date(2024, 6, 3), date(2024, 5, 31)),
+                (date(2024, 7, 2), date(2024, 6, 30)),
+            ],
+            start=3,
+        ):
+            source(session, n, "wachtlijst", arrived, last)
+    with db.transaction(engine) as session:
+        context = MetricContext(session, config, None, "9999", Peildatum.parse("2024-09"))  # type: ignore[arg-type]
+        rows = {m.labels["bron"]: m for m in ontbrekende_maandtotalen(context, "gemeente")}
+    assert rows["jeugd-pgb"].waarde == 2.0  # July and August due by the end of September
+    assert rows["jeugd-pgb"].invoer["ontbrekende_maanden"] == ["2024-07", "2024-08"]
+    assert rows["jeugd-pgb"].impact_cents == 200_000
+    assert rows["wmo-eigen-bijdrage"].waarde == 0.0
+    assert rows["wachtlijst-export"].waarde == 2.0  # monthly until 30 June, silent since
+    # As known at the end of July, nothing was missing yet.
+    with db.transaction(engine) as session:
+        context = MetricContext(session, config, None, "9999", Peildatum.parse("2024-07"))  # type: ignore[arg-type]
+        earlier = {
+            m.labels["bron"]: m.waarde for m in ontbrekende_maandtotalen(context, "gemeente")
+        }
+    assert earlier == {"jeugd-pgb": 0.0, "wmo-eigen-bijdrage": 0.0, "wachtlijst-export": 0.0}
