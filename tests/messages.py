@@ -178,6 +178,7 @@ def allocation_301(
     gemeente: str = "9999",
     aanbieder: str = "12345678",
     ident: str = "T301-1",
+    reference: str | None = None,
 ) -> bytes:
     m = Message("jw", "301")
     M = m.M
@@ -187,6 +188,7 @@ def allocation_301(
         M.ToegewezenProducten(
             M.ToegewezenProduct(
                 M.ToewijzingNummer(number),
+                *([M.ReferentieAanbieder(reference)] if reference else []),
                 *m.product(categorie, code),
                 M.Toewijzingsdatum(allocated.isoformat()),
                 M.Toewijzingstijd("09:00:00"),
@@ -329,3 +331,59 @@ def return_306(
     )
     root = M.Bericht(header, client)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def request_315(
+    *,
+    bsn: str,
+    reference: str,
+    dagtekening: date,
+    categorie: str = "45",
+    code: str = "45A01",
+    ident: str = "V315-1",
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+) -> bytes:
+    """A provider's request for an allocation (315)."""
+    m = Message("jw", "315")
+    M, B = m.M, m.B
+    client = M.Client(
+        *m.person(bsn),
+        M.AangevraagdeProducten(
+            M.AangevraagdProduct(
+                M.ReferentieAanbieder(reference),
+                *m.product(categorie, code),
+                M.ToewijzingIngangsdatum(dagtekening.isoformat()),
+                M.Verwijzer(B.Type("02"), B.Naam("Huisarts"), B.ZorgverlenerCode("01234567")),
+            )
+        ),
+    )
+    return _with_header(
+        m, client, ident=ident, afzender=aanbieder, ontvanger=gemeente, dagtekening=dagtekening
+    )
+
+
+def answer_319(
+    *,
+    reference: str,
+    dagtekening: date,
+    antwoord: str = "1",
+    reden: str | None = "3",
+    ident: str = "A319-1",
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+) -> bytes:
+    """The municipality's answer on a request: refused (1, with a reason) or in onderzoek (2)."""
+    m = Message("jw", "319")
+    M = m.M
+    parts = [M.ReferentieAanbieder(reference), M.VerzoekAntwoord(antwoord)]
+    if reden is not None:
+        parts.append(M.RedenAfwijzingVerzoek(reden))
+    return _with_header(
+        m,
+        M.Antwoord(*parts),
+        ident=ident,
+        afzender=gemeente,
+        ontvanger=aanbieder,
+        dagtekening=dagtekening,
+    )

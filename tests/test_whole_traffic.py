@@ -91,7 +91,9 @@ def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest, 
     assert "schema ontbreekt" in finding.omschrijving or "ontbreekt" in finding.omschrijving
 
 
-@pytest.mark.parametrize(("code", "name"), [("325", "declaratie-antwoord"), ("319", "antwoord")])
+@pytest.mark.parametrize(
+    ("code", "name"), [("325", "declaratie-antwoord"), ("317", "verzoek om wijziging")]
+)
 def test_a_recognised_message_that_is_not_read_yet_says_so(ingest, code, name):
     message = Message("jw", code)
     content = message.to_bytes()  # the header alone: enough to be recognised
@@ -192,3 +194,63 @@ def test_a_source_that_stops_delivering_is_an_alert_not_a_zero(engine, config_di
             m.labels["bron"]: m.waarde for m in ontbrekende_maandtotalen(context, "gemeente")
         }
     assert earlier == {"jeugd-pgb": 0.0, "wmo-eigen-bijdrage": 0.0, "wachtlijst-export": 0.0}
+
+
+def test_requests_are_a_stock_until_an_allocation_or_a_refusal_decides_them(
+    ingest, engine, config_dir
+):
+    """Ten requests in January: six allocated after 25 days, two refused after 70 (one 319
+    arrives before its 315), one only "in onderzoek", one without any answer."""
+    from datetime import timedelta
+
+    from monitorbot.evaluate.metrics import (
+        aanvragen_in_behandeling,
+        afgewezen_aanvragen,
+        beslistermijn_dagen,
+    )
+    from tests.messages import allocation_301, answer_319, request_315
+
+    asked = date(2024, 1, 10)
+    files: dict[str, bytes] = {}
+    for n in range(10):
+        files[f"315-{n}.xml"] = request_315(
+            bsn=BSN, reference=f"REF-{n}", dagtekening=asked, ident=f"V-{n}"
+        )
+    for n in range(6):
+        files[f"301-{n}.xml"] = allocation_301(
+            bsn=BSN,
+            number=f"{9000 + n}",
+            allocated=asked + timedelta(days=25),
+            ident=f"T-{n}",
+            reference=f"REF-{n}",
+        )
+    refused = {
+        f"319-{n}.xml": answer_319(
+            reference=f"REF-{n}", dagtekening=asked + timedelta(days=70), ident=f"A-{n}"
+        )
+        for n in (6, 7)
+    }
+    files["319-8.xml"] = answer_319(
+        reference="REF-8",
+        dagtekening=asked + timedelta(days=30),
+        antwoord="2",
+        reden=None,
+        ident="A-8",
+    )
+    # One refusal arrives before its request.
+    early = {"319-7.xml": refused.pop("319-7.xml")}
+    report = ingest({**early, **files, **refused})
+    assert {f.status for f in report.bestanden} == {"ingelezen"}
+    config = load_config(config_dir)
+
+    def measured(peildatum: str) -> tuple[float, float, list[float]]:
+        with db.transaction(engine) as session:
+            context = MetricContext(session, config, None, "9999", Peildatum.parse(peildatum))  # type: ignore[arg-type]
+            (stock,) = aanvragen_in_behandeling(context, "gemeente")
+            (no,) = afgewezen_aanvragen(context, "gemeente")
+            term = [m.waarde for m in beslistermijn_dagen(context, "gemeente")]
+        return stock.waarde, no.waarde, term
+
+    assert measured("2024-01") == (10.0, 0.0, [])  # nothing decided by the end of January
+    assert measured("2024-02") == (4.0, 0.0, [25.0])  # allocations count; refusals not yet
+    assert measured("2024-04") == (2.0, 2.0, [25.0])  # in onderzoek and unanswered stay open

@@ -71,6 +71,11 @@ class Zorgbericht(Labeled):
     TOEWIJZING = "301", "toewijzing"
     START = "305", "start zorg"
     STOP = "307", "stop zorg"
+    ANTWOORD = "319", "antwoord op een verzoek"
+
+
+#: LDT_VerzoekAntwoord: 1 the request is refused, 2 it is being looked into.
+VERZOEK_AFGEWEZEN = "1"
 
 
 class OutboxStatus(Labeled):

@@ -218,6 +218,38 @@ METRICS: tuple[Metric, ...] = (
         impact=False,
     ),
     Metric(
+        "aanvragen_in_behandeling",
+        "aantal",
+        ("gemeente",),
+        "Verzoeken om toewijzing (315) van de laatste 12 maanden waarop op de peildatum nog "
+        "geen toewijzing (301) en geen afwijzing (319) bekend is; de invoer zegt hoeveel al "
+        "langer dan de wettelijke acht weken lopen.",
+        "berichten 315, 301 en 319",
+        soort="wachttijd",
+        impact=False,
+    ),
+    Metric(
+        "afgewezen_aanvragen",
+        "aantal",
+        ("gemeente",),
+        "Verzoeken om toewijzing van de laatste 12 maanden die met een 319 zijn afgewezen "
+        "(en niet alsnog toegewezen).",
+        "berichten 315 en 319",
+        soort="wachttijd",
+        impact=False,
+    ),
+    Metric(
+        "beslistermijn_dagen",
+        "dagen",
+        ("gemeente",),
+        "Mediaan van de dagen van verzoek (315) tot besluit (toewijzing 301 of afwijzing 319) "
+        "over de verzoeken van de laatste 12 maanden met een besluit (minstens 5). De wettelijke "
+        "termijn is acht weken (56 dagen).",
+        "berichten 315, 301 en 319",
+        soort="wachttijd",
+        impact=False,
+    ),
+    Metric(
         "kpi",
         "aantal",
         ("gemeente",),

@@ -621,6 +621,82 @@ def wachtlijst_groei_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
     ]
 
 
+# --------------------------------------------------------------------------- requests
+
+#: The legal term for a decision on a request for youth care or Wmo support: eight weeks.
+BESLISTERMIJN_DAGEN = 56
+
+
+def _requests(ctx: MetricContext) -> list[tuple[date, date | None, date | None]]:
+    """(requested, allocated, refused) of the requests (315) of the last 12 months, as known."""
+
+    def compute() -> list[tuple[date, date | None, date | None]]:
+        known = allocations_known(ctx.gemeente, ctx.as_of, ctx.config.deployment.tijdzone)
+        rows = ctx.session.execute(
+            select(known.c.aangevraagd, known.c.toegewezen, known.c.afgewezen).where(
+                known.c.aangevraagd.is_not(None),
+                known.c.aangevraagd >= ctx.as_of - WAIT_WINDOW,
+            )
+        ).all()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    return ctx.memo("requests", compute)
+
+
+def aanvragen_in_behandeling(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Requests neither allocated nor refused yet: the stock before the waiting list."""
+    rows = _requests(ctx)
+    open_ = [asked for asked, allocated, refused in rows if allocated is None and refused is None]
+    overdue = sum((ctx.as_of - asked).days > BESLISTERMIJN_DAGEN for asked in open_)
+    return [
+        Measurement(
+            {},
+            "Aanvragen in behandeling",
+            float(len(open_)),
+            invoer={"in_behandeling": len(open_), "langer_dan_acht_weken": overdue},
+        )
+    ]
+
+
+def afgewezen_aanvragen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Requests refused by a 319 in the 12 months before the peildatum."""
+    rows = _requests(ctx)
+    refused = sum(r is not None and a is None for _, a, r in rows)
+    decided = sum(a is not None or r is not None for _, a, r in rows)
+    return [
+        Measurement(
+            {},
+            "Afgewezen aanvragen",
+            float(refused),
+            invoer={"afgewezen": refused, "besluiten": decided},
+        )
+    ]
+
+
+def beslistermijn_dagen(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """Median days from request (315) to decision (301 or refusing 319), decided this year."""
+    days = [
+        ((allocated or refused) - asked).days
+        for asked, allocated, refused in _requests(ctx)
+        if (allocated or refused) is not None
+    ]
+    if len(days) < MIN_STARTS:
+        return []
+    return [
+        Measurement(
+            {},
+            "Doorlooptijd van aanvraag tot besluit",
+            float(statistics.median(days)),
+            invoer={
+                "besluiten": len(days),
+                "p90_dagen": _p90([max(d, 0) for d in days]),
+                "wettelijke_termijn_dagen": BESLISTERMIJN_DAGEN,
+                "boven_termijn": sum(d > BESLISTERMIJN_DAGEN for d in days),
+            },
+        )
+    ]
+
+
 # --------------------------------------------------------------------------- KPI
 
 
@@ -1033,6 +1109,9 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
     "bevindingen": bevindingen,
     "niet_ingedeeld_bedrag": niet_ingedeeld_bedrag,
     "afgekeurde_berichten": afgekeurde_berichten,
+    "aanvragen_in_behandeling": aanvragen_in_behandeling,
+    "afgewezen_aanvragen": afgewezen_aanvragen,
+    "beslistermijn_dagen": beslistermijn_dagen,
     "ontbrekende_maandtotalen": ontbrekende_maandtotalen,
     "begroting_ontbreekt": begroting_ontbreekt,
 }

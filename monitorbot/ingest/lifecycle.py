@@ -128,6 +128,8 @@ class Lifecycle:
             self._start(record)
         elif isinstance(record, xm.StopZorg):
             self._stop(record)
+        elif isinstance(record, xm.VerzoekAntwoord):
+            self._answer(record)
 
     def write(self) -> None:
         """Store the message's events (one insert for all its records)."""
@@ -152,6 +154,7 @@ class Lifecycle:
         einddatum: date | None = None,
         reden: str | None = None,
         ingetrokken: bool = False,
+        antwoord: str | None = None,
     ) -> None:
         self.events.append(
             dict(
@@ -165,12 +168,13 @@ class Lifecycle:
                 einddatum=einddatum,
                 reden=reden,
                 ingetrokken=ingetrokken,
+                antwoord=antwoord,
             )
         )
 
     def _insert(
         self,
-        client: str,
+        client: str | None,
         categorie: str | None,
         code: str | None,
         number: str | None,
@@ -214,12 +218,16 @@ class Lifecycle:
         else:
             self._update(
                 known,
+                client_pseudoniem=func.coalesce(T.c.client_pseudoniem, record.client),
                 productcategorie=func.coalesce(T.c.productcategorie, record.productcategorie),
                 productcode=func.coalesce(T.c.productcode, record.productcode),
                 perceel_id=func.coalesce(
                     T.c.perceel_id, self._perceel(record.productcategorie, record.productcode)
                 ),
             )
+            if known.client is None:
+                known.client = record.client
+                self.index.remember(known, None, record.referentie_aanbieder)
         self._event(
             known,
             Zorgbericht.VERZOEK,
@@ -318,4 +326,18 @@ class Lifecycle:
             begindatum=record.begindatum,
             reden=record.reden_beeindiging,
             ingetrokken=record.status_aanlevering == WITHDRAWN,
+        )
+
+    def _answer(self, record: xm.VerzoekAntwoord) -> None:
+        """A 319 answers the request with this ReferentieAanbieder (refused or in onderzoek);
+        one that arrives before its 315 gets the request's row, the 315 fills it in."""
+        known = self.index.by_reference.get((self.aanbieder, record.referentie_aanbieder))
+        if known is None:
+            known = self._insert(None, None, None, None, record.referentie_aanbieder)
+        self._event(
+            known,
+            Zorgbericht.ANTWOORD,
+            self.header.dagtekening,
+            reden=record.reden_afwijzing,
+            antwoord=record.antwoord,
         )

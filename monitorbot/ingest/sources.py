@@ -87,7 +87,6 @@ def _looks_like_xml(head: bytes) -> bool:
 #: Message types monitorbot recognises but does not read yet: refused with that reason.
 NOT_READ_YET = {
     "317": "verzoek om wijziging",
-    "319": "antwoord op een verzoek om (wijziging van een) toewijzing",
     "325": "declaratie-antwoord",
 }
 
@@ -614,7 +613,8 @@ class DeclarationChecks:
 
 
 class CareFlowMessage:
-    """301/305/307/315: the allocation lifecycle per ToewijzingNummer."""
+    """301/305/307/315/319: the allocation lifecycle per ToewijzingNummer (or, for a
+    request and its answer, per ReferentieAanbieder)."""
 
     def __init__(self, source: SourceFile, wet: str, code: str):
         self.source = source
@@ -632,15 +632,16 @@ class CareFlowMessage:
             header = message.header
             refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
             record_header(bestand, header)
-            gemeente = header.afzender if self.code == "301" else header.ontvanger
-            aanbieder = header.ontvanger if self.code == "301" else header.afzender
+            from_gemeente = self.code in ("301", "319")  # allocations and answers
+            gemeente = header.afzender if from_gemeente else header.ontvanger
+            aanbieder = header.ontvanger if from_gemeente else header.afzender
             report.gemeente = gemeente
             check_gemeente(
                 gemeente,
                 ingestor.config,
                 findings,
                 aanbieder,
-                "Afzender" if self.code == "301" else "Ontvanger",
+                "Afzender" if from_gemeente else "Ontvanger",
             )
             records = list(message.records)
         lifecycle = Lifecycle(
@@ -655,13 +656,13 @@ class CareFlowMessage:
         for record in records:
             lifecycle.apply(record)
             report.regels += 1
-            day = _record_date(record)
+            day = _record_date(record, header)
             report.widen_period(day, day)
         lifecycle.write()
         return None
 
 
-def _record_date(record: xm.Record) -> date:
+def _record_date(record: xm.Record, header: xm.MessageHeader) -> date:
     """The date a care-flow record is about, for the file's period."""
     if isinstance(record, xm.Toewijzing):
         return record.toewijzingsdatum
@@ -669,6 +670,8 @@ def _record_date(record: xm.Record) -> date:
         return record.einddatum
     if isinstance(record, xm.StartZorg):
         return record.begindatum
+    if isinstance(record, xm.VerzoekAntwoord):
+        return header.dagtekening
     return record.toewijzing_ingangsdatum
 
 

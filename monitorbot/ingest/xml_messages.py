@@ -189,6 +189,18 @@ class VerzoekToewijzing:
 
 
 @dataclass(slots=True)
+class VerzoekAntwoord:
+    """A 319: the municipality's answer on a request (315) — refused (1) or in onderzoek (2).
+
+    An approval is not a 319 but the 301 that allocates."""
+
+    referentie_aanbieder: str
+    antwoord: str  # LDT_VerzoekAntwoord
+    reden_afwijzing: str | None
+    line: int
+
+
+@dataclass(slots=True)
 class Retourcode:
     """One RetourCode of a return message, and the level it judges (Header, Client, ...)."""
 
@@ -204,6 +216,7 @@ Record: TypeAlias = (
     | StartZorg
     | StopZorg
     | VerzoekToewijzing
+    | VerzoekAntwoord
     | Retourcode
 )
 
@@ -987,6 +1000,16 @@ def _verzoek(element: etree._Element, reader: _Reader) -> VerzoekToewijzing:
     )
 
 
+def _antwoord(element: etree._Element, reader: _Reader) -> VerzoekAntwoord:
+    values = reader.leaves(element)
+    return VerzoekAntwoord(
+        referentie_aanbieder=_text(values, "ReferentieAanbieder"),
+        antwoord=_text(values, "VerzoekAntwoord"),
+        reden_afwijzing=_optional(values, "RedenAfwijzingVerzoek"),
+        line=element.sourceline,
+    )
+
+
 def _retourcode(element: etree._Element, reader: _Reader) -> Retourcode:
     """One RetourCode; `niveau` is where it sits (Header, Client, StartProduct, ...)."""
     holder = element.getparent()
@@ -1007,6 +1030,7 @@ _PRODUCT_RECORDS: dict[str, tuple[str, RecordBuilder]] = {
     "305": ("StartProduct", _start_zorg),
     "307": ("StopProduct", _stop_zorg),
     "315": ("AangevraagdProduct", _verzoek),
+    "319": ("Antwoord", _antwoord),
     **{code: ("RetourCode", _retourcode) for code in RETURN_TYPES},
 }
 

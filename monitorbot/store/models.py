@@ -237,7 +237,8 @@ class ToewijzingBericht(Base):
     datum: Mapped[date] = mapped_column(Date)
     begindatum: Mapped[date | None] = mapped_column(Date)  # 301 ingangsdatum, 307 begindatum
     einddatum: Mapped[date | None] = mapped_column(Date)  # 301 einddatum
-    reden: Mapped[str | None] = mapped_column(String(2))  # 307 reden, 315 verwijzer
+    reden: Mapped[str | None] = mapped_column(String(2))  # 307 reden, 315 verwijzer, 319 afwijzing
+    antwoord: Mapped[str | None] = mapped_column(String(1))  # 319: 1 afgewezen, 2 in onderzoek
     ingetrokken: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

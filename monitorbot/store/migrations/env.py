@@ -16,12 +16,12 @@ def run_migrations_online() -> None:
     engine = context.config.attributes["engine"]
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if raw is not None:
             # Batch mode rebuilds a table by copying it; with foreign keys enforced SQLite
-            # refuses to drop a table others refer to. Off for the migration (it must be
-            # set outside a transaction), checked afterwards, on again for normal use.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # end SQLAlchemy's autobegun transaction: Alembic opens its own
+            # refuses to drop a table others refer to. Off for the migration — on the raw
+            # connection, outside any transaction, or SQLite ignores it — checked after.
+            raw.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
@@ -31,10 +31,9 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+        if raw is not None:
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
             if broken:
                 raise RuntimeError(f"migratie laat verwijzingen zonder doel achter: {broken[:5]}")
 

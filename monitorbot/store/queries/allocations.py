@@ -10,7 +10,10 @@ its grens:
   StatusAanlevering 3 withdraws the earlier 305 of the same date); else the
   Begindatum a 307 carries;
 * stopped: the Einddatum of its latest 307 still standing (same rule);
-* allocation end: the Einddatum of its latest 301.
+* allocation end: the Einddatum of its latest 301;
+* requested: the Dagtekening of its first 315; refused: that of its latest 319 when
+  that one refuses (VerzoekAntwoord 1; 2 "in onderzoek" keeps it open). A request is
+  decided by its allocation (301) or its refusal.
 
 A municipality without 301/305 sends waiting-list exports instead: the export
 that is known at the grens and is latest by its own dates is the list then.
@@ -39,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from monitorbot.core.states import BestandStatus, Zorgbericht
+from monitorbot.core.states import VERZOEK_AFGEWEZEN, BestandStatus, Zorgbericht
 from monitorbot.store import models
 from monitorbot.store.queries.known import moment_of
 
@@ -55,8 +58,8 @@ F = models.Bronbestand
 
 def allocations_known(gemeente: str, grens: date, tijdzone: str) -> Subquery:
     """Per allocation known before `grens`: perceel_id, aanbieder_agb, client_pseudoniem
-    (NULL for an export), toegewezen, gestart, gestopt, einde (dates, NULL where not
-    known yet)."""
+    (NULL for an export), toegewezen, gestart, gestopt, einde, aangevraagd (its 315),
+    afgewezen (a 319 that refused it) — dates, NULL where not known yet."""
     return union_all(
         _from_messages(gemeente, grens), _from_export(gemeente, grens, tijdzone)
     ).subquery("toewijzingen")
@@ -90,6 +93,7 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             E.datum,
             E.begindatum,
             E.einddatum,
+            E.antwoord,
             func.row_number()
             .over(
                 partition_by=(E.toewijzing_id, E.bericht),
@@ -119,6 +123,14 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             func.max(of(Zorgbericht.STOP, ranked.c.begindatum, latest)).label("start_bij_stop"),
             func.max(of(Zorgbericht.STOP, ranked.c.datum, latest)).label("gestopt"),
             func.max(of(Zorgbericht.TOEWIJZING, ranked.c.einddatum, latest)).label("einde"),
+            func.min(of(Zorgbericht.VERZOEK, ranked.c.datum)).label("aangevraagd"),
+            func.max(
+                of(
+                    Zorgbericht.ANTWOORD,
+                    ranked.c.datum,
+                    and_(latest, ranked.c.antwoord == VERZOEK_AFGEWEZEN),
+                )
+            ).label("afgewezen"),
         )
         .group_by(ranked.c.toewijzing_id)
         .subquery()
@@ -131,6 +143,8 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
         func.coalesce(state.c.start, state.c.start_bij_stop).label("gestart"),
         state.c.gestopt,
         state.c.einde,
+        state.c.aangevraagd,
+        state.c.afgewezen,
     ).join(state, state.c.toewijzing_id == T.id)
 
 
@@ -155,6 +169,8 @@ def _from_export(gemeente: str, grens: date, tijdzone: str):  # type: ignore[no-
         W.startdatum.label("gestart"),
         cast(null(), Date).label("gestopt"),
         cast(null(), Date).label("einde"),
+        cast(null(), Date).label("aangevraagd"),
+        cast(null(), Date).label("afgewezen"),
     ).where(W.gemeente_code == gemeente, W.bestand_id == latest_export)
 
 
