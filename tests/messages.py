@@ -387,3 +387,35 @@ def answer_319(
         ontvanger=aanbieder,
         dagtekening=dagtekening,
     )
+
+
+def change_317(
+    *,
+    bsn: str,
+    reference: str,
+    dagtekening: date,
+    number: str = "4711",
+    ident: str = "W317-1",
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+) -> bytes:
+    """A provider's request to change an allocation (317): end it on a new date."""
+    m = Message("jw", "317")
+    M = m.M
+    client = M.Client(
+        M.Bsn(bsn),
+        M.Verzoek(
+            M.ReferentieAanbieder(reference),
+            M.RedenVerzoek("1"),
+            M.TeWijzigenProducten(
+                M.TeWijzigenProduct(
+                    M.ToewijzingNummer(number),
+                    M.GewensteIngangsdatum(dagtekening.isoformat()),
+                    M.Einddatum("2024-12-31"),
+                )
+            ),
+        ),
+    )
+    return _with_header(
+        m, client, ident=ident, afzender=aanbieder, ontvanger=gemeente, dagtekening=dagtekening
+    )

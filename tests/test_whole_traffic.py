@@ -91,9 +91,7 @@ def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest, 
     assert "schema ontbreekt" in finding.omschrijving or "ontbreekt" in finding.omschrijving
 
 
-@pytest.mark.parametrize(
-    ("code", "name"), [("325", "declaratie-antwoord"), ("317", "verzoek om wijziging")]
-)
+@pytest.mark.parametrize(("code", "name"), [("325", "declaratie-antwoord")])
 def test_a_recognised_message_that_is_not_read_yet_says_so(ingest, code, name):
     message = Message("jw", code)
     content = message.to_bytes()  # the header alone: enough to be recognised
@@ -254,3 +252,28 @@ def test_requests_are_a_stock_until_an_allocation_or_a_refusal_decides_them(
     assert measured("2024-01") == (10.0, 0.0, [])  # nothing decided by the end of January
     assert measured("2024-02") == (4.0, 0.0, [25.0])  # allocations count; refusals not yet
     assert measured("2024-04") == (2.0, 2.0, [25.0])  # in onderzoek and unanswered stay open
+
+
+def test_a_change_request_is_a_request_until_answered(ingest, engine, config_dir):
+    """A 317 joins the request stock; its 301 (same ReferentieAanbieder) decides it."""
+    from monitorbot.evaluate.metrics import aanvragen_in_behandeling
+    from tests.messages import allocation_301, change_317
+
+    report = ingest(
+        {
+            "317.xml": change_317(bsn=BSN, reference="WIJZ-1", dagtekening=date(2024, 3, 4)),
+            "301.xml": allocation_301(
+                bsn=BSN, number="5555", allocated=date(2024, 4, 8), reference="WIJZ-1"
+            ),
+        }
+    )
+    assert {f.status for f in report.bestanden} == {"ingelezen"}
+    config = load_config(config_dir)
+
+    def open_requests(peildatum: str) -> float:
+        with db.transaction(engine) as session:
+            context = MetricContext(session, config, None, "9999", Peildatum.parse(peildatum))  # type: ignore[arg-type]
+            (stock,) = aanvragen_in_behandeling(context, "gemeente")
+        return stock.waarde
+
+    assert (open_requests("2024-03"), open_requests("2024-04")) == (1.0, 0.0)

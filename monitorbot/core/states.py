@@ -71,6 +71,7 @@ class Zorgbericht(Labeled):
     TOEWIJZING = "301", "toewijzing"
     START = "305", "start zorg"
     STOP = "307", "stop zorg"
+    WIJZIGING = "317", "verzoek om wijziging"
     ANTWOORD = "319", "antwoord op een verzoek"
 
 

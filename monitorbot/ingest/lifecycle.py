@@ -128,6 +128,8 @@ class Lifecycle:
             self._start(record)
         elif isinstance(record, xm.StopZorg):
             self._stop(record)
+        elif isinstance(record, xm.VerzoekWijziging):
+            self._change_request(record)
         elif isinstance(record, xm.VerzoekAntwoord):
             self._answer(record)
 
@@ -340,4 +342,14 @@ class Lifecycle:
             self.header.dagtekening,
             reden=record.reden_afwijzing,
             antwoord=record.antwoord,
+        )
+
+    def _change_request(self, record: xm.VerzoekWijziging) -> None:
+        """A 317 is a request of its own (its own ReferentieAanbieder), answered by a 301
+        that allocates the change or a 319 that refuses it."""
+        known = self.index.by_reference.get((self.aanbieder, record.referentie_aanbieder))
+        if known is None:
+            known = self._insert(record.client, None, None, None, record.referentie_aanbieder)
+        self._event(
+            known, Zorgbericht.WIJZIGING, self.header.dagtekening, reden=record.reden_verzoek
         )

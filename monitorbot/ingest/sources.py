@@ -86,7 +86,6 @@ def _looks_like_xml(head: bytes) -> bool:
 
 #: Message types monitorbot recognises but does not read yet: refused with that reason.
 NOT_READ_YET = {
-    "317": "verzoek om wijziging",
     "325": "declaratie-antwoord",
 }
 
@@ -670,7 +669,7 @@ def _record_date(record: xm.Record, header: xm.MessageHeader) -> date:
         return record.einddatum
     if isinstance(record, xm.StartZorg):
         return record.begindatum
-    if isinstance(record, xm.VerzoekAntwoord):
+    if isinstance(record, (xm.VerzoekAntwoord, xm.VerzoekWijziging)):
         return header.dagtekening
     return record.toewijzing_ingangsdatum
 

@@ -189,6 +189,17 @@ class VerzoekToewijzing:
 
 
 @dataclass(slots=True)
+class VerzoekWijziging:
+    """A 317: the provider asks to change, end or extend allocations; like a 315 it is a
+    request (with its own ReferentieAanbieder) that a 301 or a 319 answers."""
+
+    client: str
+    referentie_aanbieder: str
+    reden_verzoek: str | None
+    line: int
+
+
+@dataclass(slots=True)
 class VerzoekAntwoord:
     """A 319: the municipality's answer on a request (315) — refused (1) or in onderzoek (2).
 
@@ -216,6 +227,7 @@ Record: TypeAlias = (
     | StartZorg
     | StopZorg
     | VerzoekToewijzing
+    | VerzoekWijziging
     | VerzoekAntwoord
     | Retourcode
 )
@@ -1000,6 +1012,18 @@ def _verzoek(element: etree._Element, reader: _Reader) -> VerzoekToewijzing:
     )
 
 
+def _wijziging(element: etree._Element, reader: _Reader) -> VerzoekWijziging:
+    values = {
+        reader.names[child.tag]: child.text for child in element if child.text is not None
+    }  # its own leaves only: the products below repeat names
+    return VerzoekWijziging(
+        client=reader.client,
+        referentie_aanbieder=_text(values, "ReferentieAanbieder"),
+        reden_verzoek=_optional(values, "RedenVerzoek"),
+        line=element.sourceline,
+    )
+
+
 def _antwoord(element: etree._Element, reader: _Reader) -> VerzoekAntwoord:
     values = reader.leaves(element)
     return VerzoekAntwoord(
@@ -1030,6 +1054,7 @@ _PRODUCT_RECORDS: dict[str, tuple[str, RecordBuilder]] = {
     "305": ("StartProduct", _start_zorg),
     "307": ("StopProduct", _stop_zorg),
     "315": ("AangevraagdProduct", _verzoek),
+    "317": ("Verzoek", _wijziging),
     "319": ("Antwoord", _antwoord),
     **{code: ("RetourCode", _retourcode) for code in RETURN_TYPES},
 }

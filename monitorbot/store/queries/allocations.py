@@ -11,9 +11,10 @@ its grens:
   Begindatum a 307 carries;
 * stopped: the Einddatum of its latest 307 still standing (same rule);
 * allocation end: the Einddatum of its latest 301;
-* requested: the Dagtekening of its first 315; refused: that of its latest 319 when
-  that one refuses (VerzoekAntwoord 1; 2 "in onderzoek" keeps it open). A request is
-  decided by its allocation (301) or its refusal.
+* requested: the Dagtekening of its first 315 (or 317, a request for a change);
+  refused: that of its latest 319 when that one refuses (VerzoekAntwoord 1; 2 "in
+  onderzoek" keeps it open). A request is decided by its allocation (301) or its
+  refusal.
 
 A municipality without 301/305 sends waiting-list exports instead: the export
 that is known at the grens and is latest by its own dates is the list then.
@@ -123,7 +124,16 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             func.max(of(Zorgbericht.STOP, ranked.c.begindatum, latest)).label("start_bij_stop"),
             func.max(of(Zorgbericht.STOP, ranked.c.datum, latest)).label("gestopt"),
             func.max(of(Zorgbericht.TOEWIJZING, ranked.c.einddatum, latest)).label("einde"),
-            func.min(of(Zorgbericht.VERZOEK, ranked.c.datum)).label("aangevraagd"),
+            func.min(
+                case(
+                    (
+                        ranked.c.bericht.in_(
+                            [Zorgbericht.VERZOEK.value, Zorgbericht.WIJZIGING.value]
+                        ),
+                        ranked.c.datum,
+                    )
+                )
+            ).label("aangevraagd"),
             func.max(
                 of(
                     Zorgbericht.ANTWOORD,
