@@ -48,6 +48,15 @@ def test_a_row_without_budget_has_restant_and_v_n_like_every_row():
     assert settlement.v_n == "N"
     assert settlement.afwijking is None  # a percentage of nothing is not a figure
     assert PerceelPrognose("x", "x", "jeugd", Niveau.PERCEEL).restant_cents is None
+    # A sub-perceel is budgeted in its parent: no restant of its own.
+    ambulant = PerceelPrognose(
+        "jeugd-ambulant",
+        "Jeugd ambulant",
+        "jeugd",
+        Niveau.ONDERDEEL,
+        model=Interval.exact(3_245_000_00),
+    )
+    assert (ambulant.restant_cents, ambulant.v_n) == (None, "")
 
 
 def _missing(config_dir: Path, peildatum: str) -> float:

@@ -78,9 +78,13 @@ class PerceelPrognose:
     @property
     def restant_cents(self) -> float | None:
         """begroting − prognose for every row with a prognosis; a row without a budget
-        (a settlement of last year, say) has budget 0, so its whole prognosis is restant."""
+        (a settlement of last year, say) has budget 0, so its whole prognosis is restant.
+        A sub-perceel is budgeted in its parent's row: without a budget of its own it
+        shows no restant (it is part of the parent's)."""
         prognose = self.prognose_cents
         if prognose is None:
+            return None
+        if self.begroting_cents is None and self.niveau is Niveau.ONDERDEEL:
             return None
         return (self.begroting_cents or 0) - prognose
 
