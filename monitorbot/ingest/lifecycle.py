@@ -333,9 +333,7 @@ class Lifecycle:
     def _answer(self, record: xm.VerzoekAntwoord) -> None:
         """A 319 answers the request with this ReferentieAanbieder (refused or in onderzoek);
         one that arrives before its 315 gets the request's row, the 315 fills it in."""
-        known = self.index.by_reference.get((self.aanbieder, record.referentie_aanbieder))
-        if known is None:
-            known = self._insert(None, None, None, None, record.referentie_aanbieder)
+        known = self._request_row(record.referentie_aanbieder, None)
         self._event(
             known,
             Zorgbericht.ANTWOORD,
@@ -347,9 +345,15 @@ class Lifecycle:
     def _change_request(self, record: xm.VerzoekWijziging) -> None:
         """A 317 is a request of its own (its own ReferentieAanbieder), answered by a 301
         that allocates the change or a 319 that refuses it."""
-        known = self.index.by_reference.get((self.aanbieder, record.referentie_aanbieder))
-        if known is None:
-            known = self._insert(record.client, None, None, None, record.referentie_aanbieder)
+        known = self._request_row(record.referentie_aanbieder, record.client)
         self._event(
             known, Zorgbericht.WIJZIGING, self.header.dagtekening, reden=record.reden_verzoek
         )
+
+    def _request_row(self, reference: str, client: str | None) -> _Known:
+        """The row of the request with this ReferentieAanbieder; made when none is known
+        (a 319 may come before its 315, a 317 is a request of its own)."""
+        known = self.index.by_reference.get((self.aanbieder, reference))
+        if known is None:
+            known = self._insert(client, None, None, None, reference)
+        return known

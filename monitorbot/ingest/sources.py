@@ -163,6 +163,33 @@ def refuse_known_message(
     )
 
 
+def accept_header(
+    header: xm.MessageHeader,
+    *,
+    from_gemeente: bool,
+    bestand: BestandInfo,
+    report: FileReport,
+    findings: FindingCollector,
+    ingestor: Ingestor,
+    name: str,
+) -> tuple[str, str]:
+    """The checks every message's header passes (identity, configured municipality) and
+    its parties: (gemeente, aanbieder), whichever of Afzender and Ontvanger each is."""
+    refuse_known_message(ingestor, header, name, bestand.inhoud)
+    record_header(bestand, header)
+    gemeente = header.afzender if from_gemeente else header.ontvanger
+    aanbieder = header.ontvanger if from_gemeente else header.afzender
+    report.gemeente = gemeente
+    check_gemeente(
+        gemeente,
+        ingestor.config,
+        findings,
+        aanbieder,
+        "Afzender" if from_gemeente else "Ontvanger",
+    )
+    return gemeente, aanbieder
+
+
 def record_header(bestand: BestandInfo, header: xm.MessageHeader) -> None:
     bestand.afzender = header.afzender
     bestand.berichttype = f"{header.wet}{header.berichttype}"
@@ -395,11 +422,14 @@ class DeclarationMessage:
             self.source.source(), filename=name, pseudonymize=ingestor.pseudonymize
         ) as message:
             header = message.header
-            refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
-            record_header(bestand, header)
-            report.gemeente = header.ontvanger
-            check_gemeente(
-                header.ontvanger, ingestor.config, findings, header.afzender, "Ontvanger"
+            accept_header(
+                header,
+                from_gemeente=False,
+                bestand=bestand,
+                report=report,
+                findings=findings,
+                ingestor=ingestor,
+                name=name,
             )
             checks = DeclarationChecks(name, header, findings)
             with declaration_writer(session) as writer:
@@ -629,18 +659,14 @@ class CareFlowMessage:
             self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
         ) as message:
             header = message.header
-            refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
-            record_header(bestand, header)
-            from_gemeente = self.code in ("301", "319")  # allocations and answers
-            gemeente = header.afzender if from_gemeente else header.ontvanger
-            aanbieder = header.ontvanger if from_gemeente else header.afzender
-            report.gemeente = gemeente
-            check_gemeente(
-                gemeente,
-                ingestor.config,
-                findings,
-                aanbieder,
-                "Afzender" if from_gemeente else "Ontvanger",
+            gemeente, aanbieder = accept_header(
+                header,
+                from_gemeente=self.code in ("301", "319"),  # allocations and answers
+                bestand=bestand,
+                report=report,
+                findings=findings,
+                ingestor=ingestor,
+                name=self.source.name,
             )
             records = list(message.records)
         lifecycle = Lifecycle(
@@ -697,18 +723,14 @@ class ReturnMessage:
             self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
         ) as message:
             header = message.header
-            refuse_known_message(ingestor, header, self.source.name, bestand.inhoud)
-            record_header(bestand, header)
-            from_gemeente = self.code in xm.RETURNED_FROM_GEMEENTE
-            gemeente = header.afzender if from_gemeente else header.ontvanger
-            aanbieder = header.ontvanger if from_gemeente else header.afzender
-            report.gemeente = gemeente
-            check_gemeente(
-                gemeente,
-                ingestor.config,
-                findings,
-                aanbieder,
-                "Afzender" if from_gemeente else "Ontvanger",
+            gemeente, aanbieder = accept_header(
+                header,
+                from_gemeente=self.code in xm.RETURNED_FROM_GEMEENTE,
+                bestand=bestand,
+                report=report,
+                findings=findings,
+                ingestor=ingestor,
+                name=self.source.name,
             )
             counts: dict[tuple[str, str], int] = {}
             for record in message.records:
