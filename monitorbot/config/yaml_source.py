@@ -116,6 +116,21 @@ def load_yaml(file: Path) -> YamlDocument:
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}
+        if node is not None and (alias := _first_alias(node)) is not None:
+            # A YAML alias (*naam) reuses a node; ten nested ones make a billion (an
+            # "alias bomb" takes gigabytes). Config files never need them: refused.
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        file,
+                        alias.start_mark.line + 1,
+                        "",
+                        None,
+                        "YAML-verwijzingen (&anker en *verwijzing) zijn niet toegestaan; "
+                        "schrijf de waarde uit",
+                    )
+                ]
+            )
         if node is not None:
             _index_lines(loader, node, (), lines, problems, file)
         if problems:
@@ -210,6 +225,22 @@ def _index_lines(
             child = (*path, index)
             lines[child] = item.start_mark.line + 1
             _index_lines(loader, item, child, lines, problems, file)
+
+
+def _first_alias(root: yaml.Node) -> yaml.Node | None:
+    """The first node met twice while walking the tree (an alias), without expanding it."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
 
 
 def _ambiguous_number(node: yaml.ScalarNode) -> bool:

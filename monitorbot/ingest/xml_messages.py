@@ -916,6 +916,20 @@ def _declaratie_header(totaal: etree._Element, reader: _Reader) -> DeclaratieHea
     )
 
 
+#: A Prestatie covers care of at most a year (in practice a month): a longer period is a
+#: typo (0001-01-01 … 9999-12-31 would become 120.000 monthly rows), not care.
+MAX_PERIOD_DAYS = 366
+
+
+def _period_problem(begin: date, end: date) -> str:
+    if end < begin:
+        return f"einddatum ligt voor de begindatum {begin:%d-%m-%Y}"
+    return (
+        f"ProductPeriode van {(end - begin).days + 1} dagen vanaf {begin:%d-%m-%Y}: een "
+        f"prestatie beslaat hoogstens {MAX_PERIOD_DAYS} dagen"
+    )
+
+
 def _prestatie(element: etree._Element, reader: _Reader) -> Prestatie:
     """Read a Prestatie by position: the hot path of a million-line declaration.
 
@@ -930,6 +944,9 @@ def _prestatie(element: etree._Element, reader: _Reader) -> Prestatie:
     dates = reader.dates
     flag: Literal["D", "C"] = "C" if ingediend[1].text.strip() == "C" else "D"
     amount = int(ingediend[0].text)
+    begin, end = dates[periode[0].text], dates[periode[1].text]
+    if end < begin or (end - begin).days > MAX_PERIOD_DAYS:
+        raise _FieldError("Einddatum", periode[1].text.strip(), _period_problem(begin, end))
     return Prestatie(
         client=reader.client,
         bsn_valid=reader.bsn_valid,
@@ -938,8 +955,8 @@ def _prestatie(element: etree._Element, reader: _Reader) -> Prestatie:
         toewijzingnummer=str(int(children[1].text)),
         productcategorie=children[2].text.strip(),
         productcode=children[3].text.strip(),
-        periode_begin=dates[periode[0].text],
-        periode_eind=dates[periode[1].text],
+        periode_begin=begin,
+        periode_eind=end,
         volume=int(children[5].text),
         eenheid=children[6].text.strip(),
         tarief_cents=int(children[7].text) if len(children) == 9 else None,
