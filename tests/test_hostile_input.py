@@ -55,3 +55,25 @@ def test_an_impossible_product_period_is_refused_with_its_line(begin, end, reaso
     (problem,) = info.value.problems
     assert problem.element == "Einddatum" and problem.value == end.isoformat()
     assert reason in problem.reason and problem.line is not None
+
+
+@pytest.mark.parametrize(
+    ("broken", "leak"),
+    [
+        (b"<Achternaam>Jansen</Achternaam>", b"<Achternaam>Jansen</Jansen>"),  # surname as tag
+        (b"<Bsn>999999990</Bsn>", b"<Bsn><999999990/></Bsn>"),  # a BSN where a name goes
+    ],
+)
+def test_a_malformed_message_never_echoes_personal_data(broken, leak):
+    """The parser quotes what it choked on; a surname or BSN must not reach the report."""
+    content = declaration_323(prestaties=[dict(bsn="999999990", ref="R1")])
+    content = (
+        content.replace(broken, leak, 1)
+        if broken in content
+        else content.replace(b"</Bericht>", leak + b"</Bericht>", 1)
+    )
+    with pytest.raises(RejectedInput) as info:
+        _parse(content)
+    text = " ".join(str(p) for p in info.value.problems)
+    assert "Jansen" not in text and "999999990" not in text
+    assert "niet goed gevormd" in text

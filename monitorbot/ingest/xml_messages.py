@@ -47,7 +47,7 @@ from lxml import etree
 
 from monitorbot.config.codes import Wet, basis_namespace, message_namespace
 from monitorbot.core.money import signed_cents
-from monitorbot.core.privacy import age_band, passes_elfproef
+from monitorbot.core.privacy import age_band, passes_elfproef, redact
 from monitorbot.ingest.errors import InputProblem, RejectedInput
 
 Source: TypeAlias = Path | str | bytes
@@ -477,10 +477,11 @@ def _attribute(match: re.Match[str], info: _SchemaInfo) -> str:
 
 
 def _mask_values(text: str) -> str:
-    """An unrecognised libxml2 message without the values it quotes."""
+    """An unrecognised libxml2 message without the values or names it quotes."""
     text = re.sub(r"\{[^}]*\}", "", text)
     text = re.sub(r"'[^']*'", "'…'", text)
-    return re.sub(r"Bytes: .*", "", text).strip()
+    text = re.sub(r"Bytes: .*", "", text).strip()
+    return re.sub(r"[A-Za-z][\w.-]*", lambda word: _unknown_word(word[0]), text)
 
 
 @dataclass(frozen=True)
@@ -574,14 +575,84 @@ def _parser_problem(filename: str, message: str, line: int | None) -> InputProbl
     for pattern, template in _PARSER_MESSAGES:
         match = pattern.search(message)
         if match is not None:
-            reason = match.expand(template)
-            element = match.group(1) if pattern.groups else None
+            names = [_known_name(group) for group in match.groups()]
+            reason = re.sub(r"\\(\d)", lambda ref, n=names: n[int(ref[1]) - 1], template)
+            element = names[0] if names else None
             break
     if reason is None:
         reason = _mask_values(message)
     return InputProblem(
-        filename, line or None, element, None, f"XML is niet goed gevormd: {reason}"
+        filename, line or None, element, None, f"XML is niet goed gevormd: {redact(reason)}"
     )
+
+
+#: Words libxml2 uses in its messages; any other word in an unrecognised message may be
+#: data and is masked.
+_PARSER_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "at",
+        "attribute",
+        "attributes",
+        "char",
+        "characters",
+        "content",
+        "data",
+        "document",
+        "element",
+        "encoding",
+        "end",
+        "entity",
+        "expected",
+        "error",
+        "found",
+        "in",
+        "input",
+        "is",
+        "line",
+        "missing",
+        "name",
+        "names",
+        "not",
+        "of",
+        "on",
+        "or",
+        "parsing",
+        "parse",
+        "redefined",
+        "specification",
+        "tag",
+        "the",
+        "to",
+        "unexpected",
+        "value",
+        "xml",
+    }
+)
+
+
+def _unknown_word(word: str) -> str:
+    return word if word.lower() in _PARSER_WORDS or word in _element_names() else "…"
+
+
+@functools.cache
+def _element_names() -> frozenset[str]:
+    """Every element name the official schemas define (and the digits of line numbers)."""
+    names: set[str] = set()
+    for xsd in SCHEMA_DIR.glob("*/*.xsd"):
+        names.update(re.findall(r'<xs:element name="([A-Za-z]+)"', xsd.read_text("utf-8")))
+    return frozenset(names)
+
+
+def _known_name(text: str) -> str:
+    """A name quoted by the parser, if it is one the standard defines; otherwise it may be
+    data (a surname or a BSN written as a tag) and is shown as '…'."""
+    if text.isdigit() and len(text) < 9:
+        return text  # a line number
+    local = text.rpartition(":")[2]
+    return text if local in _element_names() else "…"
 
 
 # --------------------------------------------------------------------------- the event stream
