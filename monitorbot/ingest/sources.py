@@ -641,15 +641,19 @@ class DeclarationChecks:
 # --------------------------------------------------------------------------- 301/305/307/315
 
 
-class CareFlowMessage:
-    """301/305/307/315/319: the allocation lifecycle per ToewijzingNummer (or, for a
-    request and its answer, per ReferentieAanbieder)."""
+class _Message:
+    """A message of one type (`jw305`, `wmo306`, ...): its file, wet and code."""
 
     def __init__(self, source: SourceFile, wet: str, code: str):
         self.source = source
         self.wet = wet
         self.code = code
         self.soort = f"{wet}{code}"
+
+
+class CareFlowMessage(_Message):
+    """301/305/307/315/319: the allocation lifecycle per ToewijzingNummer (or, for a
+    request and its answer, per ReferentieAanbieder)."""
 
     def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
         from monitorbot.ingest.lifecycle import Lifecycle
@@ -703,7 +707,7 @@ def _record_date(record: xm.Record, header: xm.MessageHeader) -> date:
 # --------------------------------------------------------------------------- 302/306/.../320
 
 
-class ReturnMessage:
+class ReturnMessage(_Message):
     """A technical return message: the receiver's verdict on one message, with retourcodes.
 
     Stored as what it is and counted per provider (a provider whose messages keep
@@ -711,12 +715,6 @@ class ReturnMessage:
     whose XSD is not shipped yet (the Wmo return messages) is kept with a finding
     "niet gevalideerd" and counts nowhere until its schema is added.
     """
-
-    def __init__(self, source: SourceFile, wet: str, code: str):
-        self.source = source
-        self.wet = wet
-        self.code = code
-        self.soort = f"{wet}{code}"
 
     def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
         with xm.parse_message(
