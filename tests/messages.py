@@ -419,3 +419,96 @@ def change_317(
     return _with_header(
         m, client, ident=ident, afzender=aanbieder, ontvanger=gemeente, dagtekening=dagtekening
     )
+
+
+def answer_325(
+    *,
+    declaration: str = "BER-0001",
+    declared_on: date = date(2024, 3, 5),
+    rejected: dict[str, list[str]] | None = None,
+    clients: dict[str, dict[str, int]] | None = None,
+    client_codes: dict[str, list[str]] | None = None,
+    ingediend: int | None = None,
+    toegekend: int | None = None,
+    header_codes: tuple[str, ...] = ("0200",),
+    declaration_codes: tuple[str, ...] = ("0200",),
+    ident: str = "ANT-1",
+    dagtekening: date = date(2024, 3, 20),
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+    wet: str = "jw",
+    without_answer: bool = False,
+) -> bytes:
+    """A declaratie-antwoord on the 323 `declaration` of `declared_on`.
+
+    `clients` maps a BSN to its listed Prestaties (reference -> amount in cents);
+    `rejected` maps a reference to its retourcodes (default 0611 when listed there,
+    0200 otherwise); `client_codes` gives a client's own codes. The totals default to
+    consistent figures: `ingediend` must be given, `toegekend` is ingediend minus the
+    listed rejected amounts unless given."""
+    m = Message(wet, "325")
+    M, B = m.M, m.B
+    rejected = rejected or {}
+    clients = clients or {}
+    client_codes = client_codes or {}
+    header = M.Header(
+        M.BerichtCode("491" if wet == "jw" else "485"),
+        M.BerichtVersie("3"),
+        M.BerichtSubversie("2"),
+        M.Afzender(gemeente),
+        M.Ontvanger(aanbieder),
+        M.BerichtIdentificatie(B.Identificatie(ident), B.Dagtekening(dagtekening.isoformat())),
+        M.XsdVersie(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        M.DeclaratieIdentificatie(
+            B.Identificatie(declaration), B.Dagtekening(declared_on.isoformat())
+        ),
+        M.XsdVersieDeclaratie(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        M.RetourCodes(*[M.RetourCode(c) for c in header_codes]),
+    )
+    if without_answer:
+        root = M.Bericht(header)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    listed_rejected = 0
+    client_elements = []
+    for bsn, lines in clients.items():
+        own = client_codes.get(bsn, ["0200"])
+        items = []
+        for ref, cents in lines.items():
+            codes = rejected.get(ref, ["0200"])
+            if any(c not in ("0200", "0233", "8001") for c in codes + own):
+                listed_rejected += cents
+            items.append(
+                M.Prestatie(
+                    M.ProductReferentie(B.ReferentieNummer(ref)),
+                    M.ToewijzingNummer("123"),
+                    M.ProductCategorie("45"),
+                    M.ProductCode("45A01"),
+                    M.ProductPeriode(B.Begindatum("2024-02-01"), B.Einddatum("2024-02-29")),
+                    M.GeleverdVolume("1"),
+                    M.Eenheid("04"),
+                    M.ProductTarief(str(abs(cents))),
+                    M.IngediendBedrag(B.Bedrag(str(abs(cents))), B.DebetCredit("D")),
+                    M.RetourCodes(*[M.RetourCode(c) for c in codes]),
+                )
+            )
+        client_elements.append(
+            M.Client(
+                M.Bsn(bsn),
+                M.Prestaties(*items),
+                M.RetourCodes(*[M.RetourCode(c) for c in own]),
+            )
+        )
+    ingediend = 0 if ingediend is None else ingediend
+    if toegekend is None:
+        toegekend = ingediend - listed_rejected
+    answer = M.DeclaratieAntwoord(
+        M.DeclaratieNummer("DECL" + declaration.replace("-", "")[:8]),
+        M.TotaalIngediendBedrag(B.TotaalBedrag(str(abs(ingediend))), B.DebetCredit("D")),
+        M.TotaalToegekendBedrag(
+            B.TotaalBedrag(str(abs(toegekend))), B.DebetCredit("D" if toegekend >= 0 else "C")
+        ),
+        *([M.Clienten(*client_elements)] if client_elements else []),
+        M.RetourCodes(*[M.RetourCode(c) for c in declaration_codes]),
+    )
+    root = M.Bericht(header, answer)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

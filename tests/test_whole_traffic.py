@@ -14,7 +14,7 @@ from monitorbot.evaluate.metrics import MetricContext, afgekeurde_berichten
 from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.store import db, models
 from monitorbot.store.sync import sync_config
-from tests.messages import Message, return_306
+from tests.messages import return_306
 
 BSN = "999999990"
 
@@ -89,17 +89,6 @@ def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest, 
         finding = session.scalars(select(models.Bevinding)).one()
     assert finding.soort == "niet_gevalideerd"
     assert "schema ontbreekt" in finding.omschrijving or "ontbreekt" in finding.omschrijving
-
-
-@pytest.mark.parametrize(("code", "name"), [("325", "declaratie-antwoord")])
-def test_a_recognised_message_that_is_not_read_yet_says_so(ingest, code, name):
-    message = Message("jw", code)
-    content = message.to_bytes()  # the header alone: enough to be recognised
-    report = ingest({f"{code}.xml": content})
-    (file,) = report.bestanden
-    assert file.status == "geweigerd"
-    assert name in file.reden and "nog niet verwerkt" in file.reden
-    assert "onbekende namespace" not in file.reden
 
 
 def test_a_line_outside_its_declaration_period_is_kept_with_a_finding(ingest, engine):

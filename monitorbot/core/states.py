@@ -135,3 +135,16 @@ class Bevindingsoort(Labeled):
         "niet gevalideerd (schema ontbreekt): bewaard, telt nergens mee",
     )
     ONLEESBARE_RIJ = "onleesbare_rij", "rij in export kon niet worden gelezen"
+    ANTWOORD_ZONDER_DECLARATIE = (
+        "antwoord_zonder_declaratie",
+        "declaratie-antwoord op een declaratie die (nog) niet is ingelezen",
+    )
+    ANTWOORD_TELT_NIET_OP = (
+        "antwoord_telt_niet_op",
+        "totalen van het declaratie-antwoord kloppen niet met de afgewezen prestaties",
+    )
+    AFWIJZING_ZONDER_REGEL = (
+        "afwijzing_zonder_regel",
+        "afgewezen prestatie staat niet in de declaratie",
+    )
+    TWEEDE_ANTWOORD = "tweede_antwoord", "tweede declaratie-antwoord op dezelfde declaratie"

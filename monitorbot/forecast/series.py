@@ -90,16 +90,21 @@ def unique_clients(
     known_before: date | None = None,
     per: str = "month",
 ) -> pd.DataFrame:
-    """Distinct clients with cost in the given percelen, per care month or per year."""
+    """Distinct clients with cost in the given percelen, per care month or per year.
+
+    A client counts where their net cost in the period is positive: a line that was
+    credited or rejected (a 325) does not make someone a client."""
     period = LINE.zorgmaand if per == "month" else extract("year", LINE.zorgmaand)
-    query = select(
-        period.label("periode"), func.count(func.distinct(LINE.client_pseudoniem))
-    ).where(
-        LINE.gemeente_code == gemeente,
-        LINE.perceel_id.in_(list(percelen)),
-        LINE.debet_credit == "D",
+    per_client = select(period.label("periode"), LINE.client_pseudoniem).where(
+        LINE.gemeente_code == gemeente, LINE.perceel_id.in_(list(percelen))
     )
-    query = vintage(query, known_before).group_by(period)
+    per_client = (
+        vintage(per_client, known_before)
+        .group_by(period, LINE.client_pseudoniem)
+        .having(func.sum(LINE.bedrag_cents) > 0)
+        .subquery()
+    )
+    query = select(per_client.c.periode, func.count()).group_by(per_client.c.periode)
     frame = pd.DataFrame(session.execute(query).all(), columns=["periode", "clienten"])
     if per == "month":
         frame["periode"] = pd.to_datetime(frame["periode"])

@@ -84,12 +84,6 @@ def _looks_like_xml(head: bytes) -> bool:
     return text.startswith(b"<")
 
 
-#: Message types monitorbot recognises but does not read yet: refused with that reason.
-NOT_READ_YET = {
-    "325": "declaratie-antwoord",
-}
-
-
 def classify(source: SourceFile, config: Config) -> Handler:
     """The handler for this file, decided by its content."""
     head = source.head()
@@ -99,19 +93,10 @@ def classify(source: SourceFile, config: Config) -> Handler:
             return DeclarationMessage(source, wet)
         if code in xm.RETURN_TYPES:
             return ReturnMessage(source, wet, code)
-        if code in NOT_READ_YET:
-            raise RejectedInput(
-                [
-                    InputProblem(
-                        source.name,
-                        None,
-                        "Bericht",
-                        f"{wet}{code}",
-                        f"{NOT_READ_YET[code]} ({wet}{code}) wordt herkend maar nog niet "
-                        "verwerkt; het bestand blijft in quarantaine tot monitorbot het leest",
-                    )
-                ]
-            )
+        if code == "325":
+            from monitorbot.ingest.answers import DeclarationAnswer
+
+            return DeclarationAnswer(source, wet, code)
         return CareFlowMessage(source, wet, code)
     from monitorbot.ingest.tables import classify_table
 
@@ -452,6 +437,9 @@ class DeclarationMessage:
                 sink.finish()
             checks.finish()
             check_credits(session, bestand.id, header.ontvanger, header.afzender, findings)
+        from monitorbot.ingest.answers import apply_waiting_answers
+
+        apply_waiting_answers(session, bestand.id, header, findings, report)
         return None
 
 
@@ -527,7 +515,8 @@ def _line_from_prestatie(
     )
 
 
-def _euros(cents: int) -> str:
+def euros_exact(cents: int) -> str:
+    """An amount in a finding's text: to the cent, Dutch notation."""
     return format_euros(cents, decimals=2)
 
 
@@ -581,9 +570,9 @@ class DeclarationChecks:
         ):
             self._add(
                 "tarief_maal_volume",
-                f"tarief € {_euros(p.tarief_cents)} × volume {p.volume} = "
-                f"€ {_euros(p.tarief_cents * p.volume)}, gedeclareerd "
-                f"€ {_euros(abs(p.bedrag_cents))}",
+                f"tarief € {euros_exact(p.tarief_cents)} × volume {p.volume} = "
+                f"€ {euros_exact(p.tarief_cents * p.volume)}, gedeclareerd "
+                f"€ {euros_exact(abs(p.bedrag_cents))}",
                 regel=p.line,
                 element="IngediendBedrag",
                 waarde=str(abs(p.bedrag_cents)),
@@ -619,9 +608,9 @@ class DeclarationChecks:
         if declaratie is not None and declaratie.totaal_cents != self.sum_cents:
             self._add(
                 "totaal_mismatch",
-                f"TotaalIngediendBedrag € {_euros(declaratie.totaal_cents)}, som van de "
-                f"prestaties € {_euros(self.sum_cents)} "
-                f"(verschil € {_euros(declaratie.totaal_cents - self.sum_cents)})",
+                f"TotaalIngediendBedrag € {euros_exact(declaratie.totaal_cents)}, som van de "
+                f"prestaties € {euros_exact(self.sum_cents)} "
+                f"(verschil € {euros_exact(declaratie.totaal_cents - self.sum_cents)})",
                 regel=declaratie.line,
                 element="TotaalIngediendBedrag",
                 waarde=str(declaratie.totaal_cents),
@@ -641,7 +630,7 @@ class DeclarationChecks:
 # --------------------------------------------------------------------------- 301/305/307/315
 
 
-class _Message:
+class Message:
     """A message of one type (`jw305`, `wmo306`, ...): its file, wet and code."""
 
     def __init__(self, source: SourceFile, wet: str, code: str):
@@ -651,7 +640,7 @@ class _Message:
         self.soort = f"{wet}{code}"
 
 
-class CareFlowMessage(_Message):
+class CareFlowMessage(Message):
     """301/305/307/315/319: the allocation lifecycle per ToewijzingNummer (or, for a
     request and its answer, per ReferentieAanbieder)."""
 
@@ -707,7 +696,7 @@ def _record_date(record: xm.Record, header: xm.MessageHeader) -> date:
 # --------------------------------------------------------------------------- 302/306/.../320
 
 
-class ReturnMessage(_Message):
+class ReturnMessage(Message):
     """A technical return message: the receiver's verdict on one message, with retourcodes.
 
     Stored as what it is and counted per provider (a provider whose messages keep
@@ -739,17 +728,7 @@ class ReturnMessage(_Message):
         report.regels = sum(counts.values())
         report.widen_period(header.dagtekening, header.dagtekening)
         if not validated:
-            findings.add(
-                Finding(
-                    soort=Bevindingsoort.NIET_GEVALIDEERD,
-                    gemeente=gemeente,
-                    aanbieder=aanbieder,
-                    element="Bericht",
-                    waarde=self.soort,
-                    omschrijving=f"{self.soort}: het officiële schema ontbreekt nog; het "
-                    "bericht is bewaard maar telt nergens mee tot het schema is toegevoegd",
-                )
-            )
+            not_validated(findings, gemeente, aanbieder, self.soort)
             return
         rows = [
             dict(
@@ -768,3 +747,20 @@ class ReturnMessage(_Message):
         ]
         if rows:
             session.execute(insert(models.Retourcode), rows)
+
+
+def not_validated(
+    findings: FindingCollector, gemeente: str, aanbieder: str | None, soort: str
+) -> None:
+    """A message whose official schema is not shipped yet: kept, counted nowhere."""
+    findings.add(
+        Finding(
+            soort=Bevindingsoort.NIET_GEVALIDEERD,
+            gemeente=gemeente,
+            aanbieder=aanbieder,
+            element="Bericht",
+            waarde=soort,
+            omschrijving=f"{soort}: het officiële schema ontbreekt nog; het "
+            "bericht is bewaard maar telt nergens mee tot het schema is toegevoegd",
+        )
+    )

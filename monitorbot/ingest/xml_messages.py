@@ -1,4 +1,4 @@
-"""Streaming, validating reader for iJw/iWmo 3.2 messages (301, 305, 307, 315, 323).
+"""Streaming, validating reader for iJw/iWmo 3.2 messages (the whole traffic, 301–325).
 
 Why it looks like this:
 
@@ -84,13 +84,15 @@ class MessageHeader:
     """The message header: who sent what to whom, when."""
 
     wet: Wet
-    berichttype: str  # "301", "305", "307", "315" or "323"
+    berichttype: str  # "301", ..., "325"
     afzender: str  # AGB code of the provider; the municipality's CBS code for a 301
     ontvanger: str  # CBS code of the municipality; the provider's AGB code for a 301
     bericht_identificatie: str
     dagtekening: date
-    retour_identificatie: str | None = None  # a return message: the message it answers
+    # A return message or a 325: the identity of the message it answers.
+    retour_identificatie: str | None = None
     retour_dagtekening: date | None = None
+    retourcodes: tuple[str, ...] = ()  # the header's own RetourCodes (325: the whole message)
 
 
 # Records are plain slotted dataclasses, not frozen: a frozen dataclass costs
@@ -212,6 +214,39 @@ class VerzoekAntwoord:
 
 
 @dataclass(slots=True)
+class PrestatieOordeel:
+    """A Prestatie a 325 lists: the declared line it judges (by ProductReferentie and
+    ToewijzingNummer) and the retourcodes of that judgement."""
+
+    productreferentie: str
+    toewijzingnummer: str
+    productcategorie: str
+    productcode: str
+    bedrag_cents: int  # IngediendBedrag, signed
+    retourcodes: tuple[str, ...]
+    line: int
+
+
+@dataclass(slots=True)
+class ClientOordeel:
+    """A 325 client's own RetourCodes; yielded after that client's PrestatieOordelen."""
+
+    retourcodes: tuple[str, ...]
+    line: int
+
+
+@dataclass(slots=True)
+class DeclaratieAntwoord:
+    """A 325's answer on the declaration as a whole; yielded after all its Prestaties."""
+
+    declaratienummer: str
+    ingediend_cents: int
+    toegekend_cents: int
+    retourcodes: tuple[str, ...]
+    line: int
+
+
+@dataclass(slots=True)
 class Retourcode:
     """One RetourCode of a return message, and the level it judges (Header, Client, ...)."""
 
@@ -230,6 +265,9 @@ Record: TypeAlias = (
     | VerzoekWijziging
     | VerzoekAntwoord
     | Retourcode
+    | PrestatieOordeel
+    | ClientOordeel
+    | DeclaratieAntwoord
 )
 
 
@@ -953,20 +991,39 @@ def _debet_credit(text: str) -> Literal["D", "C"]:
 
 
 def _read_header(element: etree._Element, reader: _Reader, wet: Wet, code: str) -> MessageHeader:
-    values = reader.leaves(element)
-    returned = values.get("IdentificatieRetour")
+    """The header. Identificatie and Dagtekening are read from BerichtIdentificatie itself:
+    a 325 repeats both names in DeclaratieIdentificatie, the declaration it answers."""
+    ns, basis = reader.ns, f"{{{reader.stream.info.basis_namespace}}}"
+    values = {reader.names[child.tag]: child for child in element}
+    own = values["BerichtIdentificatie"]
+    answered = values.get("DeclaratieIdentificatie")
+    if answered is not None:
+        returned: str | None = answered.findtext(basis + "Identificatie")
+        returned_day: str | None = answered.findtext(basis + "Dagtekening")
+    else:
+        returned = values["IdentificatieRetour"].text if "IdentificatieRetour" in values else None
+        returned_day = values["DagtekeningRetour"].text if returned is not None else None
+    codes = values.get("RetourCodes")
     return MessageHeader(
         wet=wet,
         berichttype=code,
-        afzender=_text(values, "Afzender"),
-        ontvanger=_text(values, "Ontvanger"),
-        bericht_identificatie=_text(values, "Identificatie"),
-        dagtekening=reader.date(values["Dagtekening"], "Dagtekening"),
-        retour_identificatie=returned,
+        afzender=values["Afzender"].text.strip(),
+        ontvanger=values["Ontvanger"].text.strip(),
+        bericht_identificatie=own.findtext(basis + "Identificatie").strip(),
+        dagtekening=reader.date(own.findtext(basis + "Dagtekening"), "Dagtekening"),
+        retour_identificatie=returned.strip() if returned is not None else None,
         retour_dagtekening=(
-            reader.date(values["DagtekeningRetour"], "DagtekeningRetour") if returned else None
+            reader.date(returned_day, "Dagtekening") if returned_day is not None else None
         ),
+        retourcodes=_codes(codes, ns),
     )
+
+
+def _codes(holder: etree._Element | None, ns: str) -> tuple[str, ...]:
+    """The RetourCode texts directly under a RetourCodes element (none: empty)."""
+    if holder is None:
+        return ()
+    return tuple((code.text or "").strip() for code in holder.iterchildren(ns + "RetourCode"))
 
 
 def _declaratie_header(totaal: etree._Element, reader: _Reader) -> DeclaratieHeader:
@@ -1133,6 +1190,41 @@ def _retourcode(element: etree._Element, reader: _Reader) -> Retourcode:
     )
 
 
+def _prestatie_oordeel(element: etree._Element, reader: _Reader) -> PrestatieOordeel:
+    """A 325 Prestatie, by position like the 323's (the schema fixes the order; the
+    ReferentieNummer is the first child of ProductReferentie, RetourCodes the last)."""
+    children = list(element)
+    ingediend = children[-2]
+    amount = int(ingediend[0].text)
+    return PrestatieOordeel(
+        productreferentie=children[0][0].text.strip(),
+        toewijzingnummer=str(int(children[1].text)),
+        productcategorie=children[2].text.strip(),
+        productcode=children[3].text.strip(),
+        bedrag_cents=-amount if ingediend[1].text.strip() == "C" else amount,
+        retourcodes=_codes(children[-1], reader.ns),
+        line=element.sourceline,
+    )
+
+
+def _signed_total(element: etree._Element) -> int:
+    """A CDT_TotaalBedragMetDC (Bedrag, DebetCredit) as signed cents."""
+    return signed_cents(int(element[0].text), _debet_credit(element[1].text))
+
+
+def _declaratie_antwoord(element: etree._Element, reader: _Reader) -> DeclaratieAntwoord:
+    """A 325's DeclaratieAntwoord at its end: DeclaratieNummer, the two totals, (the
+    Clienten, released by now) and its own RetourCodes, in schema order."""
+    children = list(element)
+    return DeclaratieAntwoord(
+        declaratienummer=children[0].text.strip(),
+        ingediend_cents=_signed_total(children[1]),
+        toegekend_cents=_signed_total(children[2]),
+        retourcodes=_codes(children[-1], reader.ns),
+        line=element.sourceline,
+    )
+
+
 RecordBuilder = Callable[[etree._Element, _Reader], Record]
 
 #: Per message type: the element that becomes a record, and how.
@@ -1144,6 +1236,7 @@ _PRODUCT_RECORDS: dict[str, tuple[str, RecordBuilder]] = {
     "315": ("AangevraagdProduct", _verzoek),
     "317": ("Verzoek", _wijziging),
     "319": ("Antwoord", _antwoord),
+    "325": ("Prestatie", _prestatie_oordeel),
     **{code: ("RetourCode", _retourcode) for code in RETURN_TYPES},
 }
 
@@ -1153,6 +1246,8 @@ def _tags(code: str) -> list[str]:
     tags = ["Header", "Bsn", _PRODUCT_RECORDS[code][0], "Client"]
     if code == "323":
         tags.append("TotaalIngediendBedrag")
+    if code == "325":
+        tags.append("DeclaratieAntwoord")
     if code == "301":
         tags.append("Geboortedatum")
     return tags
@@ -1176,8 +1271,14 @@ def _records(events: Iterator[etree._Element], reader: _Reader, code: str) -> It
                 elif tag == bsn_tag:
                     reader.take_bsn(element)
                 elif tag == client_tag:
+                    if code == "325":
+                        yield ClientOordeel(
+                            _codes(element.find(ns + "RetourCodes"), ns), element.sourceline
+                        )
                     reader.stream.release(element)
                     reader.birth = None
+                elif tag == ns + "DeclaratieAntwoord":
+                    yield _declaratie_antwoord(element, reader)
                 elif tag == ns + "TotaalIngediendBedrag":
                     yield _declaratie_header(element, reader)
                 elif tag == ns + "Geboortedatum" and element.getparent().tag == client_tag:

@@ -173,6 +173,62 @@ class Declaratieregel(Base):
     declaratienummer: Mapped[str | None] = mapped_column(String(40))
     productreferentie: Mapped[str | None] = mapped_column(String(40))
     vorig_referentienummer: Mapped[str | None] = mapped_column(String(40))
+    # Set on the rows a 325 adds to take a rejected line out of the cost: a copy of the
+    # rejected line's rows with the amount negated, dated by the answer's Dagtekening,
+    # so cost is granted cost from the day the answer is known and declared cost before.
+    antwoord_id: Mapped[int | None] = mapped_column(
+        ForeignKey("declaratie_antwoord.id"), index=True
+    )
+
+
+class DeclaratieAntwoord(Base):
+    """A 325: the municipality's answer on one declaration (323) of a provider.
+
+    Linked to its declaration by the declaration's message identity (Identificatie and
+    Dagtekening, per provider); `declaratie_bestand_id` stays empty while that
+    declaration has not been ingested, and the answer is applied when it arrives.
+    """
+
+    __tablename__ = "declaratie_antwoord"
+    __table_args__ = (
+        Index(
+            "ix_declaratie_antwoord_declaratie",
+            "gemeente_code",
+            "aanbieder_agb",
+            "declaratie_identificatie",
+            "declaratie_dagtekening",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    bestand_id: Mapped[int] = mapped_column(ForeignKey("bronbestand.id"), index=True)
+    aanbieder_agb: Mapped[str] = mapped_column(String(8))
+    wet: Mapped[str] = mapped_column(String(3))
+    bekend_op: Mapped[date] = mapped_column(Date)  # the 325's Dagtekening
+    declaratie_identificatie: Mapped[str] = mapped_column(String(40))
+    declaratie_dagtekening: Mapped[date] = mapped_column(Date)
+    # Empty when the 325 holds no DeclaratieAntwoord (a verdict on the message alone).
+    declaratienummer: Mapped[str | None] = mapped_column(String(40))
+    declaratie_bestand_id: Mapped[int | None] = mapped_column(ForeignKey("bronbestand.id"))
+    ingediend_cents: Mapped[int | None] = mapped_column(BigInteger)  # TotaalIngediendBedrag
+    toegekend_cents: Mapped[int | None] = mapped_column(BigInteger)  # TotaalToegekendBedrag
+    geheel_afgewezen: Mapped[bool] = mapped_column(Boolean, default=False)
+    afgewezen_cents: Mapped[int | None] = mapped_column(BigInteger)  # applied; None: waiting
+
+
+class AfgewezenPrestatie(Base):
+    """A Prestatie a 325 rejects, with its retourcodes (space-separated codes)."""
+
+    __tablename__ = "afgewezen_prestatie"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    antwoord_id: Mapped[int] = mapped_column(ForeignKey("declaratie_antwoord.id"), index=True)
+    productreferentie: Mapped[str] = mapped_column(String(40))
+    toewijzingnummer: Mapped[str] = mapped_column(String(20))
+    bedrag_cents: Mapped[int] = mapped_column(BigInteger)  # IngediendBedrag, signed
+    retourcodes: Mapped[str] = mapped_column(String(200))
+    regel: Mapped[int | None] = mapped_column(Integer)
 
 
 class Toewijzing(Base):
@@ -265,7 +321,8 @@ class Retourcode(Base):
 
     The header of a return message keeps the original message's Afzender and
     Ontvanger; `aanbieder_agb` is the provider either way, `berichttype` the return
-    message (jw306 judges a jw305). Codes are stored as codes (0001: akkoord).
+    message (jw306 judges a jw305). Codes are stored as codes (0200: geen opmerking; 0001:
+    afgekeurd om technische redenen). A 325's codes are here too, as `jw325`.
     """
 
     __tablename__ = "retourcode"
