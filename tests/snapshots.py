@@ -226,7 +226,22 @@ def snapshot() -> Snapshot:
                     93.0,
                     {"norm": 56},
                 ),
-            )
+            ),
+            metric_key("afgewezen_declaraties_pct", "aanbieder"): (
+                Measurement(
+                    {"aanbieder": "98990103"},
+                    "Stichting Het Speelkwartier",
+                    6.25,
+                    impact_cents=250_000.0,
+                    invoer={
+                        "antwoorden": 3,
+                        "ingediend_cents": 4_000_000,
+                        "afgewezen_cents": 250_000,
+                        "retourcodes": ["0611 (4×)", "8187 (1×)"],
+                        "venster_dagen": 92,
+                    },
+                ),
+            ),
         },
         datakwaliteit=DataQuality(31, 1, 3),
         bevindingen=(

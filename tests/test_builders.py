@@ -122,6 +122,18 @@ def test_workbook_holds_the_snapshot_to_the_cent(tmp_path):
         r for r in book["Datakwaliteit"].iter_rows(values_only=True) if r[1] == "jw323-kapot.xml"
     ]
     assert files and files[0][3] == "regel 3: ongeldige datum"
+    quality = list(book["Datakwaliteit"].iter_rows(values_only=True))
+    title = next(i for i, r in enumerate(quality) if str(r[0]).startswith("Afgewezen declaraties"))
+    assert "92 dagen" in quality[title][0]
+    assert quality[title + 2][:7] == (
+        "Stichting Het Speelkwartier",
+        "0611 (4×), 8187 (1×)",
+        "98990103",
+        3,
+        40000,
+        2500,
+        0.0625,
+    )
 
 
 def test_a_value_that_looks_like_a_formula_stays_text(tmp_path):

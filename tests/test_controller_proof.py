@@ -105,7 +105,7 @@ def test_config_check_checks_alerts_and_forecasts_too(config_dir, tmp_path, monk
     alerts, forecasts = _folders(tmp_path, monkeypatch)
     ok = cli(config_dir, tmp_path / "data", "config", "check")
     assert ok.exit_code == 0, ok.output
-    assert "27 signaleringsregels" in ok.output
+    assert "28 signaleringsregels" in ok.output
     rule_line = _edit(
         alerts / "standaard.yaml", 'waarschuwing: "> 5 %"', 'waarschuwing: "> 5 dagen"'
     )
@@ -138,7 +138,7 @@ def test_the_service_rechecks_after_an_edit_and_keeps_the_last_valid_config(
     assert len(problems) == 1 and "onbekend kanaal 'kerntaem'" in problems[0]
     assert "standaard.yaml" in caplog.records[0].probleem
     assert service.config.gemeente("9999").naam == "Demodorp"  # still running on what was valid
-    assert len(service._rules().rules) == 27  # the last valid rules, not a failing job
+    assert len(service._rules().rules) == 28  # the last valid rules, not a failing job
     # Fixed: everything applies at once.
     _edit(alerts / "standaard.yaml", "kanaal: kerntaem", "kanaal: kernteam")
     assert service.check_configuration() == []

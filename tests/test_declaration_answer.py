@@ -271,3 +271,25 @@ def test_no_bsn_in_what_an_answer_stores(ingest, engine):
             )
         ]
     assert not any(BSN in text or OTHER in text for text in stored)
+
+
+def test_the_rejected_share_per_provider_is_a_metric_known_from_the_answers_day(
+    ingest, engine, config_dir
+):
+    from monitorbot.core.calendar import Peildatum
+    from monitorbot.evaluate.metrics import MetricContext, afgewezen_declaraties_pct
+
+    ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+    config = load_config(config_dir)
+
+    def measured(peildatum: str):
+        with db.transaction(engine) as session:
+            context = MetricContext(session, config, None, "9999", Peildatum.parse(peildatum))  # type: ignore[arg-type]
+            return afgewezen_declaraties_pct(context, "aanbieder")
+
+    assert measured("2024-03-15") == []  # the answer is dated 20 March
+    (row,) = measured("2024-05")
+    assert (row.labels, row.waarde, row.impact_cents) == ({"aanbieder": "12345678"}, 50.0, 20000.0)
+    assert row.invoer["retourcodes"] == ["0611 (1×)", "8187 (1×)"]
+    assert (row.invoer["ingediend_cents"], row.invoer["afgewezen_cents"]) == (40000, 20000)
+    assert measured("2024-09") == []  # more than 92 days later

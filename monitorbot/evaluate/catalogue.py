@@ -343,6 +343,17 @@ METRICS: tuple[Metric, ...] = (
         impact=False,
     ),
     Metric(
+        "afgewezen_declaraties_pct",
+        "procent",
+        ("aanbieder",),
+        "Deel van het gedeclareerde bedrag van een aanbieder dat de gemeente afwees, over de "
+        "declaratie-antwoorden (325) van de 92 dagen voor de peildatum: afgewezen / ingediend "
+        "× 100. Afgewezen regels tellen vanaf het antwoord niet meer mee in de kosten; de "
+        "invoer noemt het bedrag en de meest voorkomende retourcodes.",
+        "declaratie-antwoorden (325)",
+        soort="datakwaliteit",
+    ),
+    Metric(
         "begroting_ontbreekt",
         "aantal",
         ("gemeente",),

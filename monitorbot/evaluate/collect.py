@@ -35,7 +35,10 @@ from monitorbot.store.queries import outbox, quality
 from monitorbot.store.queries.alerts import LatestInputs
 
 #: What every snapshot measures, whatever the rules ask: the workbook and digest show them.
-REPORTED_METRICS = (("wachttijd_mediaan_dagen", "perceel_aanbieder"),)
+REPORTED_METRICS = (
+    ("wachttijd_mediaan_dagen", "perceel_aanbieder"),
+    ("afgewezen_declaraties_pct", "aanbieder"),
+)
 STATUS_ORDER = {AlertStatus.FIRING: 0, AlertStatus.PENDING: 1, AlertStatus.RESOLVED: 2}
 
 

@@ -1066,6 +1066,32 @@ def afgekeurde_berichten(ctx: MetricContext, scope: str) -> list[Measurement]:
     ]
 
 
+def afgewezen_declaraties_pct(ctx: MetricContext, scope: str) -> list[Measurement]:
+    """The share of a provider's declared amount the municipality rejected (325), over the
+    answers known in the quarter before the peildatum; the rejected amount is the impact."""
+    window = quality.ANSWER_WINDOW
+    shares = quality.rejected_declarations(
+        ctx.session, ctx.gemeente, since=ctx.as_of - window, before=ctx.as_of
+    )
+    return [
+        Measurement(
+            {"aanbieder": share.agb},
+            ctx.settings.aanbieder_naam(share.agb),
+            round(share.aandeel * 100, 2),
+            impact_cents=float(share.afgewezen_cents),
+            invoer={
+                "antwoorden": share.antwoorden,
+                "ingediend_cents": share.ingediend_cents,
+                "afgewezen_cents": share.afgewezen_cents,
+                "retourcodes": [f"{code} ({n}×)" for code, n in share.retourcodes[:3]],
+                "venster_dagen": window.days,
+            },
+        )
+        for share in shares
+        if share.aandeel is not None
+    ]
+
+
 def begroting_ontbreekt(ctx: MetricContext, scope: str) -> list[Measurement]:
     """A year without an adopted budget is a configuration problem, not a table of zeros."""
     begroting = ctx.config.begroting(ctx.gemeente, ctx.year)
@@ -1109,6 +1135,7 @@ COMPUTE: dict[str, Callable[[MetricContext, str], list[Measurement]]] = {
     "bevindingen": bevindingen,
     "niet_ingedeeld_bedrag": niet_ingedeeld_bedrag,
     "afgekeurde_berichten": afgekeurde_berichten,
+    "afgewezen_declaraties_pct": afgewezen_declaraties_pct,
     "aanvragen_in_behandeling": aanvragen_in_behandeling,
     "afgewezen_aanvragen": afgewezen_aanvragen,
     "beslistermijn_dagen": beslistermijn_dagen,

@@ -488,7 +488,7 @@ def _write_quality_sheet(sheet: Worksheet, report: Snapshot) -> None:
             strict=False,
         )
     ]
-    _table(
+    _, last = _table(
         sheet,
         "Bestanden in quarantaine (geweigerd, niet ingelezen)",
         files,
@@ -500,7 +500,54 @@ def _write_quality_sheet(sheet: Worksheet, report: Snapshot) -> None:
         start=last + 3,
         autofilter=False,
     )
+    _write_rejected_declarations(sheet, report, columns, start=last + 3)
     _layout(sheet, columns, freeze="A3")
+
+
+def _write_rejected_declarations(
+    sheet: Worksheet, report: Snapshot, columns: Sequence[Column], *, start: int
+) -> None:
+    """Per provider, what the municipality rejected of its declarations (325): the same
+    measurement the rule `afwijzingen-per-aanbieder` judges."""
+    rows = report.meting("afgewezen_declaraties_pct", "aanbieder")
+    window = rows[0].invoer["venster_dagen"] if rows else None
+    table = [
+        Column(header, column.width, number_format)
+        for (header, number_format), column in zip(
+            [
+                ("aanbieder", None),
+                ("retourcodes", None),
+                ("AGB", None),
+                ("antwoorden", COUNT),
+                ("ingediend", EURO),
+                ("afgewezen", EURO),
+                ("% afgewezen", PLAIN_PERCENT),
+            ],
+            [columns[2], columns[1], columns[3], columns[4], columns[5], columns[5], columns[4]],
+            strict=True,
+        )
+    ]
+    _table(
+        sheet,
+        "Afgewezen declaraties per aanbieder (declaratie-antwoorden"
+        + (f" van de {window} dagen voor de peildatum)" if window else ")"),
+        table,
+        (
+            [
+                m.titel,
+                ", ".join(m.invoer["retourcodes"]),
+                m.labels["aanbieder"],
+                m.invoer["antwoorden"],
+                _euros(m.invoer["ingediend_cents"]),
+                _euros(m.invoer["afgewezen_cents"]),
+                (m.waarde or 0.0) / 100,
+            ]
+            for m in rows
+        ),
+        empty="Geen declaratie-antwoorden in deze periode.",
+        start=start,
+        autofilter=False,
+    )
 
 
 # --------------------------------------------------------------------------- Signaleringen

@@ -21,6 +21,8 @@ from monitorbot.store.queries.allocations import EXPORT_DELAY, WAITING_LIST_SOOR
 from monitorbot.store.queries.known import moment_of, totals_known
 
 WINDOW = timedelta(days=31)  # "what arrived wrong in the last month"
+#: Rejected declarations are judged over a quarter: one month holds too few answers.
+ANSWER_WINDOW = timedelta(days=92)
 
 
 def file_name(offered: str) -> str:
@@ -200,6 +202,94 @@ def bounced_messages(
         .group_by(code.aanbieder_agb)
     ).all()
     return {agb: int(count) for agb, count in rows}
+
+
+@dataclass(frozen=True)
+class RejectedShare:
+    """One provider's declarations answered in a window (325): declared and rejected."""
+
+    agb: str
+    antwoorden: int
+    ingediend_cents: int
+    afgewezen_cents: int
+    retourcodes: tuple[tuple[str, int], ...]  # the rejecting codes, most frequent first
+
+    @property
+    def aandeel(self) -> float | None:
+        return self.afgewezen_cents / self.ingediend_cents if self.ingediend_cents > 0 else None
+
+
+def rejected_declarations(
+    session: Session, gemeente: str, *, since: date, before: date
+) -> list[RejectedShare]:
+    """Per provider, the answers (325) whose rejections are known in [since, before): how
+    much of the declarations they answer was declared and how much rejected. Known as the
+    cost knows it: by the date of the rows that take the rejected lines out."""
+    line, answer = models.Declaratieregel, models.DeclaratieAntwoord
+    known = (
+        select(
+            answer.id,
+            answer.aanbieder_agb,
+            answer.declaratie_bestand_id,
+            func.coalesce(-func.sum(line.bedrag_cents), 0).label("afgewezen"),
+        )
+        .join(line, line.antwoord_id == answer.id, isouter=True)
+        .where(
+            answer.gemeente_code == gemeente,
+            answer.declaratie_bestand_id.is_not(None),
+            func.coalesce(line.declaratiedatum, answer.bekend_op) >= since,
+            func.coalesce(line.declaratiedatum, answer.bekend_op) < before,
+        )
+        .group_by(answer.id, answer.aanbieder_agb, answer.declaratie_bestand_id)
+        .subquery()
+    )
+    declared = (
+        select(line.bestand_id, func.sum(line.bedrag_cents).label("ingediend"))
+        .where(
+            line.gemeente_code == gemeente,
+            line.antwoord_id.is_(None),
+            line.bestand_id.in_(select(known.c.declaratie_bestand_id)),
+        )
+        .group_by(line.bestand_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            known.c.aanbieder_agb,
+            func.count(),
+            func.coalesce(func.sum(declared.c.ingediend), 0),
+            func.sum(known.c.afgewezen),
+        )
+        .join(declared, declared.c.bestand_id == known.c.declaratie_bestand_id, isouter=True)
+        .group_by(known.c.aanbieder_agb)
+        .order_by(known.c.aanbieder_agb)
+    ).all()
+    codes = _rejecting_codes(session, gemeente, select(known.c.id))
+    return [
+        RejectedShare(agb, int(n), int(ingediend), int(afgewezen), codes.get(agb, ()))
+        for agb, n, ingediend, afgewezen in rows
+    ]
+
+
+def _rejecting_codes(
+    session: Session, gemeente: str, answers
+) -> dict[str, tuple[tuple[str, int], ...]]:  # type: ignore[no-untyped-def]
+    """Per provider, the rejecting retourcodes of the given answers' lines, most frequent first."""
+    rejected, answer = models.AfgewezenPrestatie, models.DeclaratieAntwoord
+    counted: dict[str, dict[str, int]] = {}
+    for agb, text in session.execute(
+        select(answer.aanbieder_agb, rejected.retourcodes)
+        .join(answer, answer.id == rejected.antwoord_id)
+        .where(answer.gemeente_code == gemeente, answer.id.in_(answers))
+    ):
+        for code in text.split():
+            if code not in RETOURCODES_ZONDER_AFKEURING:
+                per_code = counted.setdefault(agb, {})
+                per_code[code] = per_code.get(code, 0) + 1
+    return {
+        agb: tuple(sorted(per_code.items(), key=lambda item: (-item[1], item[0])))
+        for agb, per_code in counted.items()
+    }
 
 
 def delivered_totals(
