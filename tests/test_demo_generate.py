@@ -393,14 +393,56 @@ def test_every_message_validates_except_the_planted_impossible_date(
 def test_message_kinds_and_folders_follow_the_dagtekening(demo: Callable[[str], Demo]) -> None:
     current = demo("standaard")
     kinds = Counter(f.name.split("_")[0] for f in current.xml_files)
-    assert set(kinds) == {
-        f"{p}{c}" for p in ("JW", "WMO") for c in ("301", "305", "307", "315", "323")
+    care_flow = ("301", "305", "307", "315", "319", "323")
+    assert set(kinds) == {f"{p}{c}" for p in ("JW", "WMO") for c in care_flow} | {
+        "JW306",  # a few start messages bounce
+        "JW325",  # youth declarations are answered (the Wmo 325 has no schema yet)
     }
     for path in current.xml_files[::25]:
         dagtekening = re.search(rb"Dagtekening>([0-9-]+)<", path.read_bytes()).group(1).decode()
         assert path.parent.name == dagtekening[:7]
         assert date.fromisoformat(dagtekening) <= AS_OF
     assert kinds == Counter(current.manifest.counts["berichten"])
+
+
+def _amount(element: etree._Element) -> int:
+    cents = int(element[0].text)
+    return -cents if element[1].text == "C" else cents
+
+
+def test_answers_reject_a_few_lines_most_of_which_come_back_and_one_provider_many(
+    demo: Callable[[str], Demo],
+) -> None:
+    current = demo("standaard")
+    totals: Counter[str] = Counter()
+    per_provider: dict[str, Counter[str]] = defaultdict(Counter)
+    rejected_refs: dict[str, str] = {}
+    for path in current.files_of("JW325"):
+        root = etree.parse(str(path)).getroot()
+        agb = root.find(".//{*}Ontvanger").text
+        ingediend = _amount(root.find(".//{*}TotaalIngediendBedrag"))
+        toegekend = _amount(root.find(".//{*}TotaalToegekendBedrag"))
+        totals.update(
+            berichten=1,
+            ingediend_cents=ingediend,
+            toegekend_cents=toegekend,
+            afgewezen_cents=ingediend - toegekend,
+        )
+        per_provider[agb].update(ingediend=ingediend, afgewezen=ingediend - toegekend)
+        for prestatie in root.iter("{*}Prestatie"):
+            code = prestatie.find("{*}RetourCodes/{*}RetourCode").text
+            rejected_refs[prestatie.find(".//{*}ReferentieNummer").text] = code
+    totals["afgewezen_regels"] = len(rejected_refs)
+    assert dict(totals) == current.manifest.antwoorden
+    share = totals["afgewezen_cents"] / totals["ingediend_cents"]
+    assert 0.01 < share < 0.06
+    shares = {agb: c["afgewezen"] / c["ingediend"] for agb, c in per_provider.items()}
+    assert max(shares, key=shares.__getitem__) == "98990103" and shares["98990103"] > 0.08
+    declared = {line.referentie for _, _, lines in current.youth_declarations for line in lines}
+    tariff = [ref for ref, code in rejected_refs.items() if code == "0611"]
+    resent = [ref for ref in tariff if f"{ref}H" in declared]
+    assert len(resent) > 0.7 * len(tariff)
+    assert not any(f"{ref}H" in declared for ref, code in rejected_refs.items() if code == "8187")
 
 
 def test_no_declaration_is_dated_after_the_as_of_date_or_before_its_care(
@@ -471,7 +513,14 @@ def test_manifest_totals_are_exactly_what_the_files_contain(demo: Callable[[str]
     """The lead's ingest tests can assert these figures to the cent."""
     current = demo("standaard")
     measured: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rejected = {
+        element.text
+        for path in current.files_of("JW325")
+        for element in etree.parse(str(path)).getroot().iter("{*}ReferentieNummer")
+    }
     for line in current.lines:
+        if line.referentie in rejected:  # answered: granted cost leaves it out
+            continue
         measured[line.care_year][perceel_of(line.wet, line.categorie, line.code)] += line.cents
     for name in ("pgb-maandtotalen.csv", "eigen-bijdrage.csv"):
         for maand, perceel, cents in read_totals(current.path / "pgb" / name):
@@ -589,6 +638,7 @@ def test_help_requests_and_referrers(demo: Callable[[str], Demo]) -> None:
     referrers = Counter(
         re.search(rb"<ijw:Type>(\d\d)</ijw:Type>", f.read_bytes()).group(1).decode()
         for f in current.files_of("JW315")
+        if not f.stem.endswith("A")  # an earlier request that was refused (319)
     )
     youth_allocations = sum(1 for _ in current.files_of("JW301"))
     via_gemeente = youth_allocations - sum(referrers.values())
@@ -635,6 +685,7 @@ def test_most_care_months_are_declared_within_two_months_with_a_tail(
         for line in current.lines  # XML: corrections are recognisable
         if line.cents > 0
         and not line.vorig
+        and not line.referentie.endswith(("H", "F"))  # resent after a 325, or rejected
         and not line.file.startswith("exports/")
         and line.file not in planted
     ]
@@ -681,7 +732,11 @@ def test_late_provider_declares_three_to_four_months_late(demo: Callable[[str], 
     recent = [
         line
         for line in late.youth_lines
-        if line.agb == agb and line.care_month >= "2026-04" and not line.vorig and line.cents > 0
+        if line.agb == agb
+        and line.care_month >= "2026-04"
+        and not line.vorig
+        and not line.referentie.endswith(("H", "F"))  # resent after a 325, or rejected
+        and line.cents > 0
     ]
     assert recent
     assert {line.lag for line in recent} <= {3, 4}
@@ -1036,9 +1091,8 @@ def test_nothing_is_dated_after_vandaag(other_days: dict[str, Demo], day: str) -
             assert min(dagtekeningen) >= start, path  # care flow: within the period
         kinds[path.name.split("_")[0]] += 1
     assert kinds == Counter(current.manifest.counts["berichten"])
-    assert set(kinds) == {
-        f"{p}{c}" for p in ("JW", "WMO") for c in ("301", "305", "307", "315", "323")
-    }
+    care_flow = ("301", "305", "307", "315", "323")
+    assert {f"{p}{c}" for p in ("JW", "WMO") for c in care_flow} | {"JW325"} <= set(kinds)
     exported = [
         date.fromisoformat(dutch_date(d.decode()))
         for f in (current.path / "exports").glob("*.csv")

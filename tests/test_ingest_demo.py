@@ -63,7 +63,8 @@ def test_demo_ingests_exactly_what_was_planted_and_twice_is_a_no_op(
         d["file"] for d in manifest["dirty"] if d["detail"]["verwacht"] == "afkeuren"
     }
     assert rejected == planted_rejects
-    assert _ingested_totals(engine) == manifest["yearly_totals_cents"]
+    assert _ingested_totals(engine) == manifest["yearly_totals_cents"]  # granted cost
+    assert _answer_totals(engine) == manifest["antwoorden"]
 
     with db.transaction(engine) as session:
         kinds = dict(
@@ -87,6 +88,32 @@ def test_demo_ingests_exactly_what_was_planted_and_twice_is_a_no_op(
     slow = manifest["waiting_norm_breaker"]
     assert 75 <= statistics.median(waits.pop(slow)) <= 110
     assert all(statistics.median(days) < 56 for days in waits.values() if len(days) >= 10)
+
+
+def _answer_totals(engine) -> dict[str, int]:
+    """The 325s as stored: all linked to their declaration, totals to the cent."""
+    answer = models.DeclaratieAntwoord
+    with db.transaction(engine) as session:
+        unlinked = session.scalar(
+            select(func.count()).where(answer.declaratie_bestand_id.is_(None))
+        )
+        assert unlinked == 0
+        count, ingediend, toegekend, afgewezen = session.execute(
+            select(
+                func.count(),
+                func.sum(answer.ingediend_cents),
+                func.sum(answer.toegekend_cents),
+                func.sum(answer.afgewezen_cents),
+            ).where(answer.gemeente_code == "9999")
+        ).one()
+        lines = session.scalar(select(func.count()).select_from(models.AfgewezenPrestatie))
+    return {
+        "berichten": count,
+        "ingediend_cents": int(ingediend),
+        "toegekend_cents": int(toegekend),
+        "afgewezen_cents": int(afgewezen),
+        "afgewezen_regels": lines,
+    }
 
 
 def _count(engine) -> int:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from monitorbot.demo import months
+from monitorbot.demo.answers import Answer, plan_answers
 from monitorbot.demo.budget import JAARREKENING_LAG, demo_budget
 from monitorbot.demo.catalog import (
     CSV_PROVIDER,
@@ -51,14 +52,23 @@ from monitorbot.demo.population import (
 from monitorbot.demo.scenarios import Scenario, scenario_named
 from monitorbot.demo.timeline import DemoCalendar, calendar_for
 from monitorbot.demo.xml_writer import (
+    refusal_date,
+    refusal_request_date,
     write_allocation,
+    write_answer,
     write_declaration,
+    write_refusal,
     write_request,
     write_start,
+    write_start_return,
     write_stop,
 )
 
 OWN_OUTPUTS = ("berichten", "exports", "pgb", "manifest.json")
+REFUSED_EVERY = 25
+"""One in this many trajectories that began with a 315 had an earlier request refused (319)."""
+BOUNCED_EVERY = 60
+"""One in this many start messages (305) comes back with a technical return message (306)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,15 @@ class Simulation:
     earlier_totals: dict[str, dict[str, int]]
     """Complete cost per year and perceel of the years before the period: the
     jaarrekeningen its first budgets start from (no file carries them)."""
+    answers: list[Answer] = field(default_factory=list)
+    """Every 325, known by the as-of date or not (see `known_answers`)."""
+
+    @property
+    def known_answers(self) -> list[Answer]:
+        """The 325s on declarations received by the as-of date, dated on or before it."""
+        received = {id(b) for b in self.received}
+        as_of = self.calendar.as_of
+        return [a for a in self.answers if id(a.batch) in received and a.dagtekening <= as_of]
 
     @property
     def clean(self) -> list[Batch]:
@@ -158,11 +177,12 @@ def simulate(seed: int, settings: Scenario, calendar: DemoCalendar) -> Simulatio
     batches = build_batches(rows, dates)
     defects = plant_defects(batches, dates, _foreign_bsn(seed, trajectories), calendar)
     batches = [b for b in batches if b.rows]
+    answers = plan_answers(seed, batches, dates)
     number_batches(batches)
     received = [b for b in batches if b.submitted <= calendar.as_of]
     pgb = pgb_amounts(seed, calendar.care_months, origin=calendar.period_first)
     earlier = _earlier_totals(seed, settings, calendar, trajectories)
-    return Simulation(calendar, trajectories, rows, received, defects, pgb, earlier)
+    return Simulation(calendar, trajectories, rows, received, defects, pgb, earlier, answers)
 
 
 def _earlier_totals(
@@ -185,6 +205,8 @@ def write_outputs(simulation: Simulation, out_dir: Path) -> Written:
     calendar = simulation.calendar
     folders = MonthFolders(out_dir / "berichten")
     _write_declarations(simulation.received, folders, written)
+    for answer in simulation.known_answers:
+        _count(written, write_answer(answer, folders.for_day(answer.dagtekening)))
     _write_care_messages(simulation.trajectories, calendar, folders, written)
     voorletters = {t.client.bsn: t.client.voorletters for t in simulation.trajectories}
     exported = [b for b in simulation.received if b.provider.agb == CSV_PROVIDER]
@@ -201,7 +223,10 @@ def build_manifest(
     simulation: Simulation, written: Written, seed: int, settings: Scenario
 ) -> DemoManifest:
     calendar = simulation.calendar
-    ingested_rows = (r for b in simulation.ingested_for_demodorp for r in b.rows)
+    rejected = {id(row) for a in simulation.known_answers for row, _ in a.rejected}
+    ingested_rows = (
+        r for b in simulation.ingested_for_demodorp for r in b.rows if id(r) not in rejected
+    )
     truth = _totals(simulation.rows, simulation.pgb, last=calendar.simulation_last)
     return DemoManifest(
         gemeente=DEMO_GEMEENTE,
@@ -218,6 +243,7 @@ def build_manifest(
         yearly_totals_cents=_totals(ingested_rows, simulation.pgb, last=calendar.period_last),
         truth_totals_cents=truth,
         counts=_counts(simulation, written),
+        antwoorden=_answer_totals(simulation.known_answers),
         begrotingen_cents=_budgets(calendar, {**simulation.earlier_totals, **truth}),
     )
 
@@ -273,10 +299,40 @@ def _write_care_messages(
             paths.append(write_allocation(trajectory, folder(trajectory.alloc_date)))
         if trajectory.begin <= calendar.as_of and known(dates.start):
             paths.append(write_start(trajectory, dates.start, folder(dates.start)))
+            bounced_on = dates.start + timedelta(days=2)
+            if _bounces(trajectory) and known(bounced_on):
+                paths.append(
+                    write_start_return(trajectory, dates.start, bounced_on, folder(bounced_on))
+                )
         if known(dates.stop) and dates.stop is not None:
             paths.append(write_stop(trajectory, dates.stop, folder(dates.stop)))
+        if trajectory.via_315 and trajectory.toewijzingnummer % REFUSED_EVERY == 0:
+            asked, refused = refusal_request_date(trajectory), refusal_date(trajectory)
+            if known(asked) and known(refused):
+                paths.append(write_request(trajectory, folder(asked), refused=True))
+                paths.append(write_refusal(trajectory, folder(refused)))
         for path in paths:
-            written.messages[path.name.split("_", 1)[0]] += 1
+            _count(written, path)
+
+
+def _bounces(trajectory: Trajectory) -> bool:
+    """Youth start messages only: the Wmo 306's schema is not shipped yet."""
+    return trajectory.product.wet == "jw" and trajectory.toewijzingnummer % BOUNCED_EVERY == 0
+
+
+def _count(written: Written, path: Path) -> None:
+    written.messages[path.name.split("_", 1)[0]] += 1
+
+
+def _answer_totals(answers: list[Answer]) -> dict[str, int]:
+    """What the 325s known by the as-of date declared, granted and rejected, in cents."""
+    return {
+        "berichten": len(answers),
+        "ingediend_cents": sum(a.ingediend_cents for a in answers),
+        "toegekend_cents": sum(a.toegekend_cents for a in answers),
+        "afgewezen_cents": sum(a.afgewezen_cents for a in answers),
+        "afgewezen_regels": sum(len(a.rejected) for a in answers),
+    }
 
 
 def _provider_entries() -> tuple[ProviderEntry, ...]:

@@ -3,6 +3,7 @@
 `yearly_totals_cents` is what a correct ingest finds for Demodorp on the as-of
 date: all declarations received by then that it keeps (clean ones, and the
 schema-valid defective ones whose problem is only a finding), credits netted,
+lines rejected by an answer (325) known by then taken out: granted cost,
 by care month's year and perceel (leaf percelen, as lines map; `jeugd-zin` is
 their roll-up and not repeated), plus the PGB and eigen-bijdrage totals.
 `truth_totals_cents` is what the care really cost, including lines not yet
@@ -68,6 +69,9 @@ class DemoManifest:
     truth_totals_cents: dict[str, dict[str, int]] = field(default_factory=dict)
     late_declaraties: dict[str, Any] | None = None
     begrotingen_cents: dict[str, dict[str, int]] = field(default_factory=dict)
+    antwoorden: dict[str, int] = field(default_factory=dict)
+    """The 325s known on the as-of date: berichten, ingediend/toegekend/afgewezen cents
+    and afgewezen_regels (youth declarations only; see `demo.answers`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; key order is fixed so the file is byte-stable."""
@@ -87,6 +91,7 @@ class DemoManifest:
             "truth_totals_cents": self.truth_totals_cents,
             "counts": self.counts,
             "begrotingen_cents": self.begrotingen_cents,
+            "antwoorden": self.antwoorden,
         }
 
     def write(self, path: Path) -> None:
@@ -116,4 +121,5 @@ class DemoManifest:
             truth_totals_cents=data.get("truth_totals_cents", {}),
             late_declaraties=data.get("late_declaraties"),
             begrotingen_cents=data.get("begrotingen_cents", {}),
+            antwoorden=data.get("antwoorden", {}),
         )

@@ -1,4 +1,4 @@
-"""Writes iJw/iWmo 3.2 messages (301, 305, 307, 315, 323) with lxml.
+"""Writes iJw/iWmo 3.2 messages (301, 305, 306, 307, 315, 319, 323, 325) with lxml.
 
 The schemas put a message's own elements in the message namespace and the
 children of shared composite types (periods, amounts, names, products) in the
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -24,6 +25,9 @@ from monitorbot.config.codes import (
 )
 from monitorbot.demo import identities, months
 from monitorbot.demo.catalog import DEMO_GEMEENTE
+
+if TYPE_CHECKING:
+    from monitorbot.demo.answers import Answer
 from monitorbot.demo.declarations import Batch, Row
 from monitorbot.demo.identities import Client
 from monitorbot.demo.population import Trajectory
@@ -248,8 +252,17 @@ def _toewijzingstijd(trajectory: Trajectory) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
-def referentie_aanbieder(trajectory: Trajectory) -> str:
-    return f"VZ{trajectory.toewijzingnummer}"
+def referentie_aanbieder(trajectory: Trajectory, refused: bool = False) -> str:
+    return f"VZ{trajectory.toewijzingnummer}" + ("A" if refused else "")
+
+
+def refusal_request_date(trajectory: Trajectory) -> date:
+    """A refused earlier request: five to eight weeks before the one that was granted."""
+    return trajectory.request_date - timedelta(days=35 + trajectory.toewijzingnummer % 21)
+
+
+def refusal_date(trajectory: Trajectory) -> date:
+    return refusal_request_date(trajectory) + timedelta(days=10 + trajectory.toewijzingnummer % 15)
 
 
 # --------------------------------------------------------------------------- 301/305/307/315
@@ -289,17 +302,21 @@ def write_allocation(trajectory: Trajectory, folder: Path) -> Path:
     return path
 
 
-def write_request(trajectory: Trajectory, folder: Path) -> Path:
-    """315: the provider asks for an allocation after a referral by a doctor, GI or court."""
+def write_request(trajectory: Trajectory, folder: Path, *, refused: bool = False) -> Path:
+    """315: the provider asks for an allocation after a referral by a doctor, GI or court.
+
+    `refused`: an earlier request for the same client that the municipality refused
+    (`write_refusal`), under a reference and identity of its own."""
     wet = trajectory.product.wet
     builder = MessageBuilder(wet, "315")
-    identificatie = f"V{trajectory.toewijzingnummer}"
-    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, trajectory.request_date)
+    identificatie = f"V{trajectory.toewijzingnummer}" + ("A" if refused else "")
+    day = refusal_request_date(trajectory) if refused else trajectory.request_date
+    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, day)
     client = builder.el(builder.root, "Client")
     _client_identity(builder, client, trajectory, full_name=False)
     producten = builder.el(client, "AangevraagdeProducten")
     aangevraagd = builder.el(producten, "AangevraagdProduct")
-    builder.el(aangevraagd, "ReferentieAanbieder", referentie_aanbieder(trajectory))
+    builder.el(aangevraagd, "ReferentieAanbieder", referentie_aanbieder(trajectory, refused))
     builder.product(aangevraagd, trajectory)
     builder.el(aangevraagd, "ToewijzingIngangsdatum", trajectory.alloc_date.isoformat())
     _omvang(builder, aangevraagd, trajectory)
@@ -352,3 +369,102 @@ def write_stop(trajectory: Trajectory, dagtekening: date, folder: Path) -> Path:
     path = folder / f"{message_prefix(wet, '307')}_{trajectory.provider.agb}_{identificatie}.xml"
     builder.write(path)
     return path
+
+
+# --------------------------------------------------------------------------- 319/306/325
+
+
+def write_refusal(trajectory: Trajectory, folder: Path) -> Path:
+    """319: the municipality refuses the earlier request (reden 1: no grounds for care)."""
+    wet = trajectory.product.wet
+    builder = MessageBuilder(wet, "319")
+    identificatie = f"W{trajectory.toewijzingnummer}"
+    builder.header(DEMO_GEMEENTE, trajectory.provider.agb, identificatie, refusal_date(trajectory))
+    antwoord = builder.el(builder.root, "Antwoord")
+    builder.el(antwoord, "ReferentieAanbieder", referentie_aanbieder(trajectory, refused=True))
+    builder.el(antwoord, "VerzoekAntwoord", "1")
+    builder.el(antwoord, "RedenAfwijzingVerzoek", "1")
+    path = folder / f"{message_prefix(wet, '319')}_{DEMO_GEMEENTE}_{identificatie}.xml"
+    builder.write(path)
+    return path
+
+
+def write_start_return(
+    trajectory: Trajectory, started_on: date, dagtekening: date, folder: Path
+) -> Path:
+    """306: the municipality's technical verdict on a 305 that it could not link to an
+    allocation (9019); its header keeps the 305's sender and receiver."""
+    wet = trajectory.product.wet
+    builder = MessageBuilder(wet, "306")
+    identificatie = f"R{trajectory.toewijzingnummer}"
+    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, dagtekening)
+    header = builder.root[0]
+    builder.el(header, "IdentificatieRetour", f"S{trajectory.toewijzingnummer}")
+    builder.el(header, "DagtekeningRetour", started_on.isoformat())
+    versie = builder.el(header, "XsdVersieRetour")
+    builder.base(versie, "BasisschemaXsdVersie", XSD_VERSIE[wet])
+    builder.base(versie, "BerichtXsdVersie", XSD_VERSIE[wet])
+    builder.el(builder.el(header, "RetourCodes"), "RetourCode", "0200")
+    client = builder.el(builder.root, "Client")
+    _client_identity(builder, client, trajectory, full_name=False)
+    producten = builder.el(client, "StartProducten")
+    start = builder.el(producten, "StartProduct")
+    builder.el(start, "ToewijzingNummer", trajectory.toewijzingnummer)
+    builder.el(start, "Begindatum", trajectory.begin.isoformat())
+    builder.el(start, "StatusAanlevering", "1")
+    builder.el(builder.el(start, "RetourCodes"), "RetourCode", "9019")
+    builder.el(builder.el(client, "RetourCodes"), "RetourCode", "0200")
+    path = folder / f"{message_prefix(wet, '306')}_{trajectory.provider.agb}_{identificatie}.xml"
+    builder.write(path)
+    return path
+
+
+def write_answer(answer: Answer, folder: Path) -> Path:
+    """325: the answer on one 323, listing the rejected Prestaties with their retourcode."""
+    batch = answer.batch
+    wet = batch.provider.wet
+    builder = MessageBuilder(wet, "325")
+    builder.header(DEMO_GEMEENTE, batch.provider.agb, answer.identificatie, answer.dagtekening)
+    header = builder.root[0]
+    beantwoord = builder.el(header, "DeclaratieIdentificatie")
+    builder.base(beantwoord, "Identificatie", batch.declaratienummer)
+    builder.base(beantwoord, "Dagtekening", batch.submitted.isoformat())
+    versie = builder.el(header, "XsdVersieDeclaratie")
+    builder.base(versie, "BasisschemaXsdVersie", XSD_VERSIE[wet])
+    builder.base(versie, "BerichtXsdVersie", XSD_VERSIE[wet])
+    builder.el(builder.el(header, "RetourCodes"), "RetourCode", "0200")
+    antwoord = builder.el(builder.root, "DeclaratieAntwoord")
+    builder.el(antwoord, "DeclaratieNummer", batch.declaratienummer)
+    builder.amount(antwoord, "TotaalIngediendBedrag", answer.ingediend_cents, total=True)
+    builder.amount(antwoord, "TotaalToegekendBedrag", answer.toegekend_cents, total=True)
+    if answer.rejected:
+        clienten = builder.el(antwoord, "Clienten")
+        per_client: dict[str, list[tuple[Row, str]]] = {}
+        for row, code in answer.rejected:
+            per_client.setdefault(row.bsn, []).append((row, code))
+        for bsn, rows in per_client.items():
+            client = builder.el(clienten, "Client")
+            builder.el(client, "Bsn", bsn)
+            prestaties = builder.el(client, "Prestaties")
+            for row, code in rows:
+                _judged_prestatie(builder, prestaties, row, code)
+            builder.el(builder.el(client, "RetourCodes"), "RetourCode", "0200")
+    builder.el(builder.el(antwoord, "RetourCodes"), "RetourCode", "0200")
+    name = f"{message_prefix(wet, '325')}_{DEMO_GEMEENTE}_{answer.identificatie}.xml"
+    path = folder / name
+    builder.write(path)
+    return path
+
+
+def _judged_prestatie(builder: MessageBuilder, parent: etree._Element, row: Row, code: str) -> None:
+    prestatie = builder.el(parent, "Prestatie")
+    builder.base(builder.el(prestatie, "ProductReferentie"), "ReferentieNummer", row.referentie)
+    builder.el(prestatie, "ToewijzingNummer", row.toewijzingnummer)
+    builder.el(prestatie, "ProductCategorie", row.categorie)
+    builder.el(prestatie, "ProductCode", row.productcode)
+    builder.period(prestatie, "ProductPeriode", row.begin.isoformat(), row.end.isoformat())
+    builder.el(prestatie, "GeleverdVolume", row.volume)
+    builder.el(prestatie, "Eenheid", row.eenheid)
+    builder.el(prestatie, "ProductTarief", row.tarief)
+    builder.amount(prestatie, "IngediendBedrag", row.signed_amount)
+    builder.el(builder.el(prestatie, "RetourCodes"), "RetourCode", code)
