@@ -398,9 +398,10 @@ def change_317(
     ident: str = "W317-1",
     gemeente: str = "9999",
     aanbieder: str = "12345678",
+    wet: str = "jw",
 ) -> bytes:
     """A provider's request to change an allocation (317): end it on a new date."""
-    m = Message("jw", "317")
+    m = Message(wet, "317")
     M = m.M
     client = M.Client(
         M.Bsn(bsn),
@@ -511,4 +512,38 @@ def answer_325(
         M.RetourCodes(*[M.RetourCode(c) for c in declaration_codes]),
     )
     root = M.Bericht(header, answer)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def technical_return(
+    wet: str,
+    code: str,
+    *,
+    ident: str = "RET-1",
+    returned: str = "ORIG-1",
+    codes: tuple[str, ...] = ("0200",),
+    dagtekening: date = date(2024, 5, 3),
+    gemeente: str = "9999",
+    aanbieder: str = "12345678",
+) -> bytes:
+    """A technical return message (302, 306, ..., 320) that judges the whole message in
+    its header: the client part is optional in every one of them. Its header keeps the
+    original's sender and receiver (302 and 320 judge what the municipality sent)."""
+    m = Message(wet, code)
+    M, B = m.M, m.B
+    from_gemeente = code in ("302", "320")
+    header = M.Header(
+        M.BerichtCode(BERICHTCODES.get((wet, code), "999")),
+        M.BerichtVersie("3"),
+        M.BerichtSubversie("2"),
+        M.Afzender(gemeente if from_gemeente else aanbieder),
+        M.Ontvanger(aanbieder if from_gemeente else gemeente),
+        M.BerichtIdentificatie(B.Identificatie(ident), B.Dagtekening(dagtekening.isoformat())),
+        M.XsdVersie(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        M.IdentificatieRetour(returned),
+        M.DagtekeningRetour(dagtekening.replace(day=1).isoformat()),
+        M.XsdVersieRetour(B.BasisschemaXsdVersie("1.0.0"), B.BerichtXsdVersie("1.0.0")),
+        M.RetourCodes(*[M.RetourCode(c) for c in codes]),
+    )
+    root = M.Bericht(header)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

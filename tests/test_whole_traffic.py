@@ -266,3 +266,59 @@ def test_a_change_request_is_a_request_until_answered(ingest, engine, config_dir
         return stock.waarde
 
     assert (open_requests("2024-03"), open_requests("2024-04")) == (1.0, 0.0)
+
+
+def test_a_folder_with_one_message_of_every_type_ingests_with_exit_0(
+    demo_dir, config_dir, tmp_path, monkeypatch
+):
+    """Every iJw and iWmo 3.2 message type: the demo's care flow, declarations and answers,
+    and the rest built here. Nothing valid is quarantined; a Wmo return message (no schema
+    yet) is kept with the finding "niet gevalideerd"."""
+    from typer.testing import CliRunner
+
+    from monitorbot.cli.app import app
+    from tests.messages import change_317, technical_return
+
+    folder = tmp_path / "alles"
+    folder.mkdir()
+    kinds = ("301", "305", "306", "307", "315", "319", "323", "325")
+    for prefix in ("JW", "WMO"):
+        for code in kinds:
+            first = next(
+                iter(sorted((demo_dir / "berichten").rglob(f"{prefix}{code}_*.xml"))), None
+            )
+            if first is not None:
+                (folder / first.name).write_bytes(first.read_bytes())
+    for wet in ("jw", "wmo"):
+        (folder / f"{wet}317.xml").write_bytes(
+            change_317(bsn=BSN, reference="VZ1", dagtekening=date(2024, 5, 1), wet=wet)
+        )
+        returns = ("302", "306", "308", "316", "318", "320")
+        for code in returns if wet == "jw" else (*returns, "325"):
+            name = f"{wet}{code}.xml"
+            (folder / name).write_bytes(technical_return(wet, code, ident=f"R{code}"))
+    present = {
+        (p.name.split("_")[0] if "_" in p.name else p.stem).upper() for p in folder.iterdir()
+    }
+    every = {f"JW{c}" for c in ("301", "302", "305", "306", "307", "308", "315", "316", "317")}
+    every |= {f"JW{c}" for c in ("318", "319", "320", "323", "325")}
+    every |= {f"WMO{c}" for c in ("301", "302", "305", "306", "307", "308", "315", "316")}
+    every |= {f"WMO{c}" for c in ("317", "318", "319", "320", "323", "325")}
+    assert present == every
+    monkeypatch.setenv("MONITORBOT_PSEUDONYM_KEY", "een-sleutel-van-minstens-zestien-tekens")
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config-dir",
+            str(config_dir),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "ingest",
+            str(folder),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert not list((tmp_path / "data" / "quarantaine").rglob("*.xml"))
+    summary = " ".join(result.output.split())
+    files = len(list(folder.iterdir()))  # a JW306 from the demo and one built here
+    assert f"{files} bestanden — {files} ingelezen, 0 al ingelezen, 0 geweigerd" in summary

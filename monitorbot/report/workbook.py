@@ -320,7 +320,8 @@ def _write_months_sheet(sheet: Worksheet, report: Snapshot) -> None:
         sheet,
         1,
         f"{report.gemeente_naam} — per perceel en zorgmaand {report.begroting.jaar}, "
-        f"{report.peildatum.label}; bedragen in €. Verwacht compleet = "
+        f"{report.peildatum.label}; bedragen in €. Gedeclareerd = wat aanbieders "
+        "declareerden, min wat de gemeente afwees (declaratie-antwoord); verwacht compleet = "
         "gedeclareerd plus de nadeclaraties die nog worden verwacht; prognose (met "
         "80%-interval) voor de maanden zonder gegevens; de jaarregel geeft het jaartotaal "
         "van het model met zijn interval.",
