@@ -562,3 +562,21 @@ def test_a_large_export_reads_fast_enough(tmp_path):
         (1 + i % 40) * 8900 for i in range(300_000)
     )
     assert len(result.rows) / elapsed > 40_000
+
+
+def test_an_export_amount_beyond_one_declared_line_is_refused_where_it_stands(tmp_path):
+    """€ 5·10¹⁴ fits no iStandaard line; accepted, two of them would overflow every sum."""
+    content = "\r\n".join(
+        [
+            HEADER,
+            "123456782;Jansen;45;45A01;01-01-2026;31-01-2026;1;04;89;500.000.000.000.000,00;"
+            "05-02-2026;000123;R1",
+            "",
+        ]
+    )
+    path = write(tmp_path, "export.csv", content, "cp1252")
+    result = read_export(path, mapping(gedeeltelijk_toegestaan=True), pseudonymize=PSEUDONYMIZE)
+    assert result.rows == []
+    (problem,) = result.problems
+    assert (problem.line, problem.element) == (2, "Bedrag")
+    assert "999.999,99" in problem.reason

@@ -12,6 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from monitorbot.core.numbers import dutch_decimal
 
 CENTS_PER_EURO = 100
+#: The largest amount one declared line can hold (LDT_Bedrag: € 999.999,99), and the
+#: largest total (LDT_TotaalBedrag: € 9.999.999.999,99). An export is held to the same
+#: bounds: a larger amount is a typo, and sums of a few would overflow a 64-bit column.
+MAX_LINE_CENTS = 99_999_999
+MAX_TOTAL_CENTS = 999_999_999_999
 
 
 class MoneyError(ValueError):

@@ -15,13 +15,19 @@ the valid lines are kept and the finding is stored next to them.
 
 from __future__ import annotations
 
+import contextlib
+import filecmp
 import hashlib
+import io
 import logging
 import re
 import shutil
+import tempfile
 import time
 import traceback
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -389,24 +395,74 @@ class Ingestor:
         yield result
 
     def _ingest_zip(self, path: Path, run_id: int) -> Iterator[FileReport]:
-        results = []
-        with zipfile.ZipFile(path) as archive:
-            for member in sorted(archive.namelist()):
-                if member.endswith("/"):
-                    continue
-                source = SourceFile(
-                    name=f"{path}!{member}",
-                    open=lambda m=member: archive.open(m),
-                    path=None,
+        """Every member is judged alone, unpacked to a temporary file first (memory stays
+        flat whatever its size). An archive that cannot be opened, or that holds two
+        members of the same name, is refused as a whole: which member counts cannot be
+        told. Unreadable members (encrypted, damaged, a zip bomb) are refused by name;
+        the archive itself then goes to quarantine with their report."""
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+            yield self._refuse_archive(path, run_id, _unopenable(exc))
+            return
+        results: list[FileReport] = []
+        unreadable: list[FileReport] = []
+        with archive, tempfile.TemporaryDirectory(prefix="monitorbot-zip-") as folder:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            doubles = sorted(n for n, c in Counter(i.filename for i in members).items() if c > 1)
+            if doubles:
+                reason = (
+                    f"het archief bevat {len(doubles)} naam/namen twee keer (o.a. "
+                    f"'{Path(doubles[0]).name}'): welke versie geldt is niet te zeggen; pak "
+                    "het archief opnieuw in met elke naam één keer"
                 )
-                result = self._ingest_source(source, run_id)
-                if result.status == BestandStatus.GEWEIGERD:
-                    self._quarantine_member(archive, member, path, result)
+                yield self._refuse_archive(path, run_id, reason)
+                return
+            for number, info in enumerate(sorted(members, key=lambda i: i.filename)):
+                name = f"{path}!{info.filename}"
+                unpacked = Path(folder) / f"lid-{number}"
+                problem = _unpack(archive, info, unpacked)
+                if problem is not None:
+                    result = self._refuse_unreadable(name, path, info, problem, run_id)
+                    unreadable.append(result)
+                else:
+                    source = SourceFile(
+                        name=name, open=lambda p=unpacked: p.open("rb"), path=unpacked
+                    )
+                    result = self._ingest_source(source, run_id)
+                    if result.status == BestandStatus.GEWEIGERD:
+                        target = f"{path.stem}__{Path(info.filename).name}"
+                        self._quarantine_copy(unpacked, target, result)
+                    unpacked.unlink(missing_ok=True)
                 results.append(result)
         self._commit_batch()
-        if all(r.status != BestandStatus.GEWEIGERD for r in results):
+        if unreadable:
+            self._quarantine_copy(path, path.name, _archive_report(path, unreadable))
+        elif all(r.status != BestandStatus.GEWEIGERD for r in results):
             self._archive(path)
         yield from results
+
+    def _refuse_archive(self, path: Path, run_id: int, reason: str) -> FileReport:
+        """An archive refused as a whole: recorded by its own digest, quarantined whole."""
+        with path.open("rb") as stream:
+            sha, _ = digests_of(stream)
+        source = SourceFile(name=str(path), open=lambda: path.open("rb"), path=path)
+        problem = InputProblem(str(path), None, None, None, reason)
+        result = self._reject(source, sha, "zip", RejectedInput([problem]), run_id)
+        self._after_commit(lambda: self._place(path, result))
+        self._file_done(0)
+        return result
+
+    def _refuse_unreadable(
+        self, name: str, path: Path, info: zipfile.ZipInfo, reason: str, run_id: int
+    ) -> FileReport:
+        """A member that cannot be unpacked: recorded under a digest of where it is."""
+        sha = hashlib.sha256(
+            f"{path.name}!{info.filename}!{info.CRC}!{info.file_size}".encode()
+        ).hexdigest()
+        source = SourceFile(name=name, open=lambda: io.BytesIO(b""), path=None)
+        problem = InputProblem(name, None, None, None, reason)
+        return self._reject(source, sha, "onbekend", RejectedInput([problem]), run_id)
 
     def _ingest_source(self, source: SourceFile, run_id: int) -> FileReport:
         with source.open() as stream:
@@ -496,7 +552,7 @@ class Ingestor:
         bestand_id = session.execute(
             insert(table)
             .values(
-                bestandsnaam=source.name,
+                bestandsnaam=stored_name(source.name),
                 sha256=sha,
                 inhoud_sha256=inhoud,
                 soort=handler.soort,
@@ -567,7 +623,7 @@ class Ingestor:
             session.add(
                 models.Bronbestand(
                     gemeente_code=self._addressed_gemeente(source),
-                    bestandsnaam=source.name,
+                    bestandsnaam=stored_name(source.name),
                     sha256=sha,
                     soort=soort,
                     status=BestandStatus.GEWEIGERD,
@@ -612,31 +668,48 @@ class Ingestor:
         target_dir = self.destinations.quarantine
         if target_dir is None:
             return
-        target_dir.mkdir(parents=True, exist_ok=True)
-        target = _same_file_in(target_dir, path)
-        if target is not None:
-            # Offered again unchanged: the copy in quarantine is enough.
-            if self.destinations.move:
-                path.unlink()
-        else:
-            target = _free_name(target_dir / path.name)
-            if self.destinations.move:
-                shutil.move(path, target)
+        target = None
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = _same_file_in(target_dir, path)
+            if target is not None:
+                # Offered again unchanged: the copy in quarantine is enough.
+                if self.destinations.move:
+                    path.unlink()
             else:
+                target = _free_name(target_dir / path.name)
+                # Copy, then remove: a disk that fills up leaves the original in place.
                 shutil.copy2(path, target)
-        _write_error_file(target, result)
+                if self.destinations.move:
+                    path.unlink()
+            _write_error_file(target, result)
+        except OSError as exc:
+            _remove_partial(target)
+            log.error(
+                "kon %s niet in quarantaine zetten (%s); het blijft waar het was",
+                path.name,
+                exc.strerror or type(exc).__name__,
+            )
 
-    def _quarantine_member(
-        self, archive: zipfile.ZipFile, member: str, path: Path, result: FileReport
-    ) -> None:
+    def _quarantine_copy(self, source: Path, name: str, result: FileReport) -> None:
+        """Copy a file into quarantine with its report. A disk that fills up midway leaves
+        no partial copy: the file stays where it was, and the run goes on."""
         target_dir = self.destinations.quarantine
         if target_dir is None:
             return
-        target_dir.mkdir(parents=True, exist_ok=True)
-        target = _free_name(target_dir / f"{path.stem}__{Path(member).name}")
-        with archive.open(member) as stream, target.open("wb") as out:
-            shutil.copyfileobj(stream, out)
-        _write_error_file(target, result)
+        target = None
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = _free_name(target_dir / name)
+            shutil.copyfile(source, target)
+            _write_error_file(target, result)
+        except OSError as exc:
+            _remove_partial(target)
+            log.error(
+                "kon %s niet in quarantaine zetten (%s); het blijft waar het was",
+                result.naam,
+                exc.strerror or type(exc).__name__,
+            )
 
     def _archive(self, path: Path) -> None:
         if not (self.destinations.move and self.destinations.archive):
@@ -645,6 +718,16 @@ class Ingestor:
         target_dir = self.destinations.archive / month
         target_dir.mkdir(parents=True, exist_ok=True)
         shutil.move(path, _free_name(target_dir / path.name))
+
+
+#: bronbestand.bestandsnaam holds this many characters.
+NAME_LENGTH = 500
+
+
+def stored_name(name: str) -> str:
+    """A path as stored: a longer one (deep folders, a zip member's long name) keeps its
+    end, where the file's own name is, behind an ellipsis."""
+    return name if len(name) <= NAME_LENGTH else "…" + name[-(NAME_LENGTH - 1) :]
 
 
 def _first_line(exc: SQLAlchemyError) -> str:
@@ -677,16 +760,78 @@ def _internal_error(source: SourceFile, exc: Exception) -> RejectedInput:
 
 
 def _same_file_in(folder: Path, path: Path) -> Path | None:
-    """A file in `folder` with the same name (or numbered variant) and the same content."""
-    content = path.read_bytes()
+    """A file in `folder` with the same name (or numbered variant) and the same content
+    (compared in chunks: a large file is never read whole)."""
+    size = path.stat().st_size
     for candidate in sorted(folder.glob(f"{path.stem}*{path.suffix}")):
         if (
             candidate.is_file()
-            and candidate.stat().st_size == len(content)
-            and (candidate.read_bytes() == content)
+            and candidate.stat().st_size == size
+            and filecmp.cmp(candidate, path, shallow=False)
         ):
             return candidate
     return None
+
+
+def _remove_partial(target: Path | None) -> None:
+    """Remove what a failed copy left behind (and its report), if anything."""
+    for leftover in (target, target.with_name(target.name + ".error.txt")) if target else ():
+        with contextlib.suppress(OSError):
+            leftover.unlink(missing_ok=True)
+
+
+#: A member that unpacks to more than this is refused: a zip bomb fills the disk first.
+MAX_MEMBER_BYTES = 8 << 30
+#: ...as is one that unpacks to more than this many times its packed size once it is
+#: past `RATIO_FROM` (iStandaard XML packs 10 to 40 times; a zip bomb, thousands).
+MAX_RATIO = 400
+RATIO_FROM = 64 << 20
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> str | None:
+    """Stream one member to `target`; the reason it cannot be read, or None.
+
+    The sizes in the archive's directory may lie, so they are checked while unpacking."""
+    if info.flag_bits & 0x1:
+        return "versleuteld lid (met wachtwoord): monitorbot leest geen versleutelde archieven"
+    packed = max(info.compress_size, 1)
+    written = 0
+    try:
+        with archive.open(info) as stream, target.open("wb") as out:
+            while chunk := stream.read(1 << 20):
+                written += len(chunk)
+                if written > MAX_MEMBER_BYTES or (
+                    written > RATIO_FROM and written > packed * MAX_RATIO
+                ):
+                    return (
+                        f"pakt uit tot meer dan {written >> 20} MiB uit {packed >> 10} KiB "
+                        "ingepakt: dat is geen bericht maar een zip-bom; niet uitgepakt"
+                    )
+                out.write(chunk)
+    except zipfile.BadZipFile:
+        return "beschadigd lid (CRC-fout of afgebroken archief): niet te lezen"
+    except NotImplementedError:
+        return "lid met een compressiemethode die monitorbot niet kent"
+    except (RuntimeError, EOFError, zlib.error):
+        return "lid dat niet uit te pakken is (beschadigd of versleuteld)"
+    return None
+
+
+def _unopenable(exc: BaseException) -> str:
+    if isinstance(exc, zipfile.BadZipFile):
+        return "geen leesbaar zip-archief (beschadigd of afgebroken)"
+    return f"archief niet te openen ({type(exc).__name__})"
+
+
+def _archive_report(path: Path, unreadable: list[FileReport]) -> FileReport:
+    """The report that goes with an archive kept in quarantine for its unreadable members."""
+    return FileReport(
+        naam=str(path),
+        status=BestandStatus.GEWEIGERD,
+        soort="zip",
+        reden=f"{len(unreadable)} lid/leden niet te lezen",
+        problemen=[p for r in unreadable for p in r.problemen],
+    )
 
 
 def _free_name(target: Path) -> Path:

@@ -53,6 +53,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitorbot.config.codes import EENHEDEN, Wet
+from monitorbot.core.money import MAX_LINE_CENTS, MAX_TOTAL_CENTS, format_euros
 from monitorbot.core.privacy import normalize_bsn, passes_elfproef
 from monitorbot.ingest.errors import BSN_HIDDEN, InputProblem, RejectedInput
 
@@ -287,6 +288,21 @@ def parse_cents(text: str) -> int:
     return int(cents)
 
 
+def _bounded(limit: int, what: str) -> Callable[[Any], int]:
+    """Cents from a cell, refused beyond what the standard allows for `what`."""
+
+    def cents(value: Any) -> int:
+        amount = _cents_from_cell(value)
+        if abs(amount) > limit:
+            raise CellError(
+                f"bedrag groter dan € {format_euros(limit, decimals=2)}, het hoogste dat "
+                f"{what} in de iStandaarden kan zijn"
+            )
+        return amount
+
+    return cents
+
+
 def _cents_from_cell(value: Any) -> int:
     """Cents from an XLSX number (float noise below 0.0001 cent is rounded away) or text."""
     if isinstance(value, bool):
@@ -305,6 +321,10 @@ def _cents_from_cell(value: Any) -> int:
             raise CellError("meer dan twee decimalen")
         return int(rounded)
     return parse_cents(str(value))
+
+
+#: A declared amount or tariff: at most what one iStandaard line can hold.
+_line_cents = _bounded(MAX_LINE_CENTS, "een gedeclareerde prestatie")
 
 
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -693,9 +713,9 @@ class _ExportConverter:
         self.cells = operator.itemgetter(*(columns.get(f, -1) for f in _CONVERTED_FIELDS))
         self.pseudonymize = pseudonymize
         self.dates = _Cached(_date_from_cell)
-        self.cents = _Cached(_cents_from_cell)
+        self.cents = _Cached(_line_cents)
         self.categories = _Cached(lambda v: _code(_required(v), 2))
-        self.optional_cents = _Cached(_optional_cell(_cents_from_cell))
+        self.optional_cents = _Cached(_optional_cell(_line_cents))
         self.volumes = _Cached(_optional_cell(_volume))
         self.eenheden = _Cached(_eenheid)
         self.texts = _Cached(lambda v: _text(v) or None)
@@ -754,8 +774,8 @@ class _ExportConverter:
             row = row + [None] * (self.width - len(row))
         checks: dict[str, Callable[[Any], Any]] = {
             "bsn": lambda v: normalize_bsn(_text(_required(v))),
-            "bedrag": lambda v: _cents_from_cell(_required(v)),
-            "tarief": _optional_cell(_cents_from_cell),
+            "bedrag": lambda v: _line_cents(_required(v)),
+            "tarief": _optional_cell(_line_cents),
             "volume": _optional_cell(_volume),
             "productcategorie": _required,
             "begindatum": lambda v: _date_from_cell(_required(v)),
@@ -961,7 +981,11 @@ def read_monthly_totals(
 
     All or nothing by default: a missing month would silently understate a total.
     """
-    columns: _Columns = {"maand": parse_month, "perceel": _text, "bedrag": _cents_from_cell}
+    columns: _Columns = {
+        "maand": parse_month,
+        "perceel": _text,
+        "bedrag": _bounded(MAX_TOTAL_CENTS, "een totaalbedrag"),
+    }
     return _read_fixed(
         Path(path),
         filename,
