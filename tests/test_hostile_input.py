@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from datetime import date
@@ -256,3 +257,229 @@ def test_an_amount_beyond_what_the_standard_allows_is_refused(tmp_path, content,
         read_monthly_totals(path)
     (problem, *_) = refused.value.problems
     assert problem.line == 2 and reason in problem.reason
+
+
+def test_the_same_export_saved_with_other_line_endings_is_not_read_twice(ingest, tmp_path):
+    rows = ["maand;perceel;bedrag", "2026-01;jeugd-pgb;2.750,00", "2026-02;jeugd-pgb;2.800,00"]
+    unix = tmp_path / "in" / "pgb.csv"
+    unix.write_bytes(("\n".join(rows) + "\n").encode())
+    first = ingest(unix)
+    assert [f.status for f in first.bestanden] == ["ingelezen", "ingelezen"]
+    windows = tmp_path / "in" / "pgb-opnieuw.csv"
+    windows.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(rows) + "\r\n").encode())
+    again = ingest(windows)
+    assert [f.status for f in again.bestanden] == ["al ingelezen", "al ingelezen"]
+    assert "pgb.csv" in again.bestanden[1].reden
+
+
+def test_an_unbalanced_quote_refuses_the_file_instead_of_swallowing_rows(tmp_path):
+    from monitorbot.ingest.tabular import read_monthly_totals
+
+    path = tmp_path / "totalen.csv"
+    path.write_text(
+        'maand;perceel;bedrag\n2026-01;"jeugd-pgb;2.750,00\n2026-02;jeugd-pgb;2.800,00\n'
+        "2026-03;jeugd-pgb;2.850,00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RejectedInput) as refused:
+        read_monthly_totals(path, gedeeltelijk_toegestaan=True)
+    (problem,) = refused.value.problems
+    assert problem.line == 2 and "aanhalingsteken" in problem.reason
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def _cli(config_dir, tmp_path, *args):
+    from typer.testing import CliRunner
+
+    from monitorbot.cli.app import app
+
+    return CliRunner().invoke(
+        app, ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), *args]
+    )
+
+
+def test_an_ingest_waits_for_another_writer_instead_of_failing(engine, ingest, tmp_path):
+    """busy_timeout is honoured: a batch begins IMMEDIATE and waits for the write lock."""
+    import sqlite3
+    import threading
+    import time
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has row locks; the single-writer lock is SQLite's")
+    held = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(engine.url.database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE gemeente SET naam = naam")
+        held.set()
+        time.sleep(1.5)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    started = time.perf_counter()
+    report = ingest()
+    waited = time.perf_counter() - started
+    thread.join()
+    assert [f.status for f in report.bestanden] == ["ingelezen"]
+    assert waited > 1.0
+
+
+def test_a_database_that_does_not_answer_is_named_without_its_password(
+    config_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MONITORBOT_PSEUDONYM_KEY", "een-sleutel-van-minstens-zestien-tekens")
+    monkeypatch.setenv(
+        "MONITORBOT_DATABASE_URL", "postgresql+psycopg://beheer:geheim@127.0.0.1:1/monitor"
+    )
+    (tmp_path / "a.xml").write_bytes(_declaration("A"))
+    result = _cli(config_dir, tmp_path, "ingest", str(tmp_path / "a.xml"))
+    assert result.exit_code == 3, result.output
+    assert "niet bereikbaar" in result.output and "127.0.0.1:1" in result.output
+    assert "geheim" not in result.output and "Traceback" not in result.output
+
+
+def test_a_locked_sqlite_database_says_so(config_dir, tmp_path, monkeypatch):
+    import sqlite3
+
+    from monitorbot.store import db
+
+    monkeypatch.setenv("MONITORBOT_PSEUDONYM_KEY", "een-sleutel-van-minstens-zestien-tekens")
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    assert _cli(config_dir, tmp_path, "db", "upgrade").exit_code == 0
+    other = sqlite3.connect(tmp_path / "data" / "monitorbot.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        (tmp_path / "a.xml").write_bytes(_declaration("A"))
+        result = _cli(config_dir, tmp_path, "ingest", str(tmp_path / "a.xml"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.exit_code == 3, result.output
+    assert "bezet" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "a.xml").exists()
+
+
+def test_a_file_that_cannot_be_read_is_refused_and_the_rest_goes_on(
+    ingest, engine, tmp_path, monkeypatch
+):
+    from monitorbot.ingest import pipeline
+
+    locked = tmp_path / "in" / "b-geen-rechten.xml"
+    locked.write_bytes(_declaration("B"))
+    later = tmp_path / "in" / "c-goed.xml"
+    later.write_bytes(_declaration("C"))
+    real = pipeline.digests_of
+
+    def refusing(stream):  # type: ignore[no-untyped-def]
+        # What the operating system says to a user without read permission (root, who
+        # runs these tests, may read anything).
+        if str(getattr(stream, "name", "")).endswith("b-geen-rechten.xml"):
+            raise PermissionError(13, "Permission denied", stream.name)
+        return real(stream)
+
+    monkeypatch.setattr(pipeline, "digests_of", refusing)
+    report = ingest(locked, later)
+    assert [f.status for f in report.bestanden] == ["ingelezen", "geweigerd", "ingelezen"]
+    assert "Permission denied" in report.bestanden[1].reden
+    assert locked.exists() and _stored_lines(engine) == 2
+
+
+def test_a_lock_held_by_a_process_that_died_is_taken_over_at_once(engine):
+    import socket
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    from monitorbot.service.locks import claimed_run
+    from monitorbot.store import db, models
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL drops the advisory lock of a dead session itself")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    now = datetime(2026, 11, 10, 7, tzinfo=UTC)
+    with db.transaction(engine) as session:
+        session.add(
+            models.JobRun(
+                job="inbox",
+                gestart_op=now,
+                status="bezig",
+                statistiek={"eigenaar": f"{socket.gethostname()}:{dead.stdout.strip()}"},
+            )
+        )
+    with claimed_run(engine, "inbox", clock=lambda: now) as run:
+        assert run is not None
+    with db.transaction(engine) as session:
+        statuses = [r.status for r in session.query(models.JobRun).order_by(models.JobRun.id)]
+    assert statuses == ["mislukt", "geslaagd"]
+
+
+def _with_limits(config_dir, **limits) -> None:
+    path = config_dir / "monitorbot.yaml"
+    text = path.read_text(encoding="utf-8")
+    for key, value in limits.items():
+        text = re.sub(rf"(\n  {key}: )\d+", rf"\g<1>{value}", text)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("limits", "make", "reason"),
+    [
+        (
+            {"max_bestand_mb": 1},
+            lambda folder: (folder / "groot.xml").write_bytes(b" " * (2 << 20)),
+            "max_bestand_mb",
+        ),
+        (
+            {"max_leden": 2},
+            lambda folder: _zip(
+                folder / "veel.zip",
+                [(f"{n}.xml", _declaration(f"V{n}")) for n in range(3)],
+            ),
+            "max_leden",
+        ),
+        (
+            {"max_lid_mb": 1},
+            lambda folder: _zip(folder / "groot-lid.zip", [("g.xml", b" " * (2 << 20))]),
+            "max_lid_mb",
+        ),
+    ],
+)
+def test_a_file_past_a_configured_limit_is_refused_by_name(
+    engine, config_dir, tmp_path, limits, make, reason
+):
+    from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.store import db
+    from monitorbot.store.sync import sync_config
+
+    _with_limits(config_dir, **limits)
+    config = load_config(config_dir)
+    assert config.deployment.invoer.model_dump()[next(iter(limits))] == next(iter(limits.values()))
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-goed.xml").write_bytes(_declaration("A"))
+    make(folder)
+    report = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "quarantaine"),
+    ).run([folder])
+    statuses = [f.status for f in report.bestanden]
+    assert statuses[0] == "ingelezen" and statuses[1:] == ["geweigerd"]
+    assert reason in report.bestanden[1].reden
+    assert _stored_lines(engine) == 1

@@ -103,6 +103,8 @@ class LazyGroup(TyperGroup):
         self.commands = LazyCommands(dict(COMMANDS))
 
     def invoke(self, ctx: Any) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from monitorbot.config import ConfigError
 
         try:
@@ -113,6 +115,17 @@ class LazyGroup(TyperGroup):
         except Refused as refusal:
             err_console.print(str(refusal), markup=False)
             raise typer.Exit(EXIT_USAGE) from None
+        except (OSError, SQLAlchemyError) as exc:
+            # A fault of the machine, not of the input: its own sentence, no traceback.
+            from monitorbot.store.faults import EXIT_FAULT, describe
+
+            settings = getattr(ctx.obj, "settings", None)
+            url = settings.resolved_database_url() if settings is not None else None
+            message = describe(exc, database=url)
+            if message is None:
+                raise
+            err_console.print(message, markup=False)
+            raise typer.Exit(EXIT_FAULT) from None
 
 
 app = typer.Typer(

@@ -112,12 +112,16 @@ def ingest(
             report = _ingest_with_progress(runtime, paths)
         else:
             report = runtime.ingestor().run(paths)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, OSError) as exc:
+        from monitorbot.store.faults import EXIT_FAULT, describe
+
+        message = describe(exc, database=runtime.settings.resolved_database_url())
         err_console.print(
-            f"Databasefout ({type(exc).__name__}); de run is gestopt. Wat al vastgelegd was "
-            "blijft staan, de overige bestanden staan nog op hun plek: probeer het opnieuw."
+            f"{message} De run is gestopt: wat al vastgelegd was blijft staan, de overige "
+            "bestanden staan nog op hun plek.",
+            markup=False,
         )
-        raise typer.Exit(EXIT_REJECTED) from None
+        raise typer.Exit(EXIT_FAULT) from None
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -212,6 +212,15 @@ class SmtpSettings(Strict):
     ca_bestand: str | None = None  # PEM file with the CA of a server with an internal certificate
 
 
+class InputLimits(Strict):
+    """What one offered file may be: a file past a limit is refused by name, unread."""
+
+    max_bestand_mb: Geheel = Field(default=4096, ge=1, le=65536)  # one file as offered
+    max_lid_mb: Geheel = Field(default=4096, ge=1, le=65536)  # one zip member, unpacked
+    max_compressie: Geheel = Field(default=400, ge=10, le=100_000)  # unpacked ÷ packed
+    max_leden: Geheel = Field(default=100_000, ge=1, le=10_000_000)  # members of one zip
+
+
 class Deployment(Strict):
     """`config/monitorbot.yaml`: where files go and when things run."""
 
@@ -225,6 +234,7 @@ class Deployment(Strict):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     metrics_poort: int = Field(default=9108, ge=0, le=65535)
     hoge_kosten_grens: EuroCents = Field(default=25_000_000, ge=0, description="€250.000 per jaar")
+    invoer: InputLimits = Field(default_factory=InputLimits)
 
     @field_validator("taal")
     @classmethod

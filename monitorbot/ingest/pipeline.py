@@ -39,12 +39,13 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
+from monitorbot.config.models import InputLimits
 from monitorbot.core.states import BestandStatus, JobStatus
 from monitorbot.ingest.errors import AlreadyIngested, InputProblem, RejectedInput
 from monitorbot.ingest.findings import FindingCollector
 from monitorbot.ingest.lifecycle import AllocationIndex
 from monitorbot.ingest.sources import BestandInfo, Handler, MessageKey, SourceFile, classify
-from monitorbot.store import models
+from monitorbot.store import db, models
 from monitorbot.store.queries.quality import file_name
 
 log = logging.getLogger(__name__)
@@ -183,19 +184,25 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
 
 WHITESPACE = b" \t\r\n"
 XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
+BOM = b"\xef\xbb\xbf"
 
 
 def digests_of(stream: IO[bytes]) -> tuple[str, str]:
-    """The file's sha256, and that of its content: the bytes without the XML declaration
-    and without whitespace, so the same message saved again with other line endings or
-    indentation is recognised as the same (values monitorbot keeps hold no spaces)."""
+    """The file's sha256, and that of its content, so the same file saved again is known:
+    an XML message without its declaration and without whitespace (other line endings or
+    indentation; values monitorbot keeps hold no spaces), a table without its BOM and
+    with its line endings as LF (spaces inside a cell do matter there)."""
     exact, content = hashlib.sha256(), hashlib.sha256()
-    first = True
+    first, xml = True, False
     for chunk in iter(lambda: stream.read(1 << 20), b""):
         exact.update(chunk)
         if first:
-            chunk, first = XML_DECLARATION.sub(b"", chunk, count=1), False
-        content.update(chunk.translate(None, WHITESPACE))
+            first = False
+            chunk = chunk.removeprefix(BOM)
+            xml = chunk.lstrip().startswith(b"<")
+            if xml:
+                chunk = XML_DECLARATION.sub(b"", chunk, count=1)
+        content.update(chunk.translate(None, WHITESPACE) if xml else chunk.replace(b"\r", b""))
     return exact.hexdigest(), content.hexdigest()
 
 
@@ -214,7 +221,7 @@ class _Batch:
     MAX_SECONDS = 2.0
 
     def __init__(self, engine: Engine):
-        self.session = Session(engine, expire_on_commit=False)
+        self.session = Session(db.writer(engine), expire_on_commit=False)
         self.session.begin()
         self.files = 0
         self.lines = 0
@@ -261,6 +268,7 @@ class Ingestor:
         self.on_file_done = on_file_done
         self.should_stop = should_stop
         self.known_files: set[str] = set()
+        self.known_contents: dict[str, str] = {}  # content digest → the file that had it
         self.rejected_files: set[str] = set()
         # identity → the file that brought it and its content digest
         self.known_messages: dict[MessageKey, tuple[str, str | None]] = {}
@@ -372,6 +380,11 @@ class Ingestor:
                 )
             ).all()
         self.known_files = {row.sha256 for row in rows if row.status == BestandStatus.INGELEZEN}
+        self.known_contents = {
+            row.inhoud_sha256: row.bestandsnaam
+            for row in rows
+            if row.status == BestandStatus.INGELEZEN and row.inhoud_sha256 is not None
+        }
         self.rejected_files = {row.sha256 for row in rows if row.status == BestandStatus.GEWEIGERD}
         self.known_messages = {
             (row.afzender, row.berichttype, row.bericht_identificatie, row.dagtekening): (
@@ -385,6 +398,14 @@ class Ingestor:
     # ------------------------------------------------------------------ one path
 
     def _ingest_path(self, path: Path, run_id: int) -> Iterator[FileReport]:
+        limit = self.config.deployment.invoer.max_bestand_mb
+        if _size(path) > limit << 20:
+            reason = (
+                f"groter dan {limit} MiB (invoer.max_bestand_mb in monitorbot.yaml); niet "
+                "gelezen. Splits de levering of verhoog de grens"
+            )
+            yield self._refuse_archive(path, run_id, reason, read=False)
+            return
         if zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
             yield from self._ingest_zip(path, run_id)
             return
@@ -407,8 +428,16 @@ class Ingestor:
             return
         results: list[FileReport] = []
         unreadable: list[FileReport] = []
+        limits = self.config.deployment.invoer
         with archive, tempfile.TemporaryDirectory(prefix="monitorbot-zip-") as folder:
             members = [info for info in archive.infolist() if not info.is_dir()]
+            if len(members) > limits.max_leden:
+                reason = (
+                    f"het archief bevat {len(members)} bestanden, meer dan de ingestelde "
+                    f"{limits.max_leden} (invoer.max_leden in monitorbot.yaml)"
+                )
+                yield self._refuse_archive(path, run_id, reason)
+                return
             doubles = sorted(n for n, c in Counter(i.filename for i in members).items() if c > 1)
             if doubles:
                 reason = (
@@ -421,7 +450,7 @@ class Ingestor:
             for number, info in enumerate(sorted(members, key=lambda i: i.filename)):
                 name = f"{path}!{info.filename}"
                 unpacked = Path(folder) / f"lid-{number}"
-                problem = _unpack(archive, info, unpacked)
+                problem = _unpack(archive, info, unpacked, limits)
                 if problem is not None:
                     result = self._refuse_unreadable(name, path, info, problem, run_id)
                     unreadable.append(result)
@@ -442,10 +471,26 @@ class Ingestor:
             self._archive(path)
         yield from results
 
-    def _refuse_archive(self, path: Path, run_id: int, reason: str) -> FileReport:
-        """An archive refused as a whole: recorded by its own digest, quarantined whole."""
-        with path.open("rb") as stream:
-            sha, _ = digests_of(stream)
+    def _unreadable(self, source: SourceFile, exc: OSError) -> FileReport:
+        reason = f"niet te lezen: {exc.strerror or type(exc).__name__}"
+        log.error("%s: %s", file_name(source.name), reason)
+        return FileReport(
+            naam=source.name,
+            status=BestandStatus.GEWEIGERD,
+            reden=reason,
+            problemen=[InputProblem(source.name, None, None, None, reason)],
+        )
+
+    def _refuse_archive(
+        self, path: Path, run_id: int, reason: str, *, read: bool = True
+    ) -> FileReport:
+        """A file refused as a whole: recorded by its digest (a file too big to read, by
+        its name and size), quarantined whole."""
+        if read:
+            with path.open("rb") as stream:
+                sha, _ = digests_of(stream)
+        else:
+            sha = hashlib.sha256(f"{path.name}!{_size(path)}".encode()).hexdigest()
         source = SourceFile(name=str(path), open=lambda: path.open("rb"), path=path)
         problem = InputProblem(str(path), None, None, None, reason)
         result = self._reject(source, sha, "zip", RejectedInput([problem]), run_id)
@@ -465,13 +510,25 @@ class Ingestor:
         return self._reject(source, sha, "onbekend", RejectedInput([problem]), run_id)
 
     def _ingest_source(self, source: SourceFile, run_id: int) -> FileReport:
-        with source.open() as stream:
-            sha, inhoud = digests_of(stream)
+        try:
+            with source.open() as stream:
+                sha, inhoud = digests_of(stream)
+        except OSError as exc:
+            # Unreadable here (permissions, a file that vanished): this file's problem, so
+            # the run goes on and the file stays where it is for the next scan.
+            return self._unreadable(source, exc)
         if sha in self.known_files:
             return FileReport(
                 naam=source.name,
                 status=BestandStatus.AL_INGELEZEN,
                 reden="dit bestand is al eerder ingelezen (zelfde inhoud)",
+            )
+        if inhoud in self.known_contents:
+            return FileReport(
+                naam=source.name,
+                status=BestandStatus.AL_INGELEZEN,
+                reden=f"zelfde inhoud als {file_name(self.known_contents[inhoud])}, anders "
+                "opgeslagen (regeleinden of opmaak); niet nog eens ingelezen",
             )
         try:
             handler = classify(source, self.config)
@@ -524,6 +581,7 @@ class Ingestor:
             raise
         savepoint.commit()
         self.known_files.add(sha)
+        self.known_contents[inhoud] = source.name
         if bestand.bericht_identificatie is not None:
             key = (
                 bestand.afzender,
@@ -678,10 +736,12 @@ class Ingestor:
                     path.unlink()
             else:
                 target = _free_name(target_dir / path.name)
-                # Copy, then remove: a disk that fills up leaves the original in place.
-                shutil.copy2(path, target)
+                # A move is a rename on one disk; across disks shutil copies, then removes:
+                # a disk that fills up midway leaves the original in place.
                 if self.destinations.move:
-                    path.unlink()
+                    shutil.move(path, target)
+                else:
+                    shutil.copy2(path, target)
             _write_error_file(target, result)
         except OSError as exc:
             _remove_partial(target)
@@ -780,32 +840,37 @@ def _remove_partial(target: Path | None) -> None:
             leftover.unlink(missing_ok=True)
 
 
-#: A member that unpacks to more than this is refused: a zip bomb fills the disk first.
-MAX_MEMBER_BYTES = 8 << 30
-#: ...as is one that unpacks to more than this many times its packed size once it is
-#: past `RATIO_FROM` (iStandaard XML packs 10 to 40 times; a zip bomb, thousands).
-MAX_RATIO = 400
+#: Below this unpacked size the compression ratio is not judged (a small, repetitive
+#: file packs well without being a bomb).
 RATIO_FROM = 64 << 20
 
 
-def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> str | None:
+def _unpack(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limits: InputLimits
+) -> str | None:
     """Stream one member to `target`; the reason it cannot be read, or None.
 
-    The sizes in the archive's directory may lie, so they are checked while unpacking."""
+    The sizes in the archive's directory may lie, so they are checked while unpacking
+    against `invoer.max_lid_mb` and `invoer.max_compressie` (config/monitorbot.yaml)."""
     if info.flag_bits & 0x1:
         return "versleuteld lid (met wachtwoord): monitorbot leest geen versleutelde archieven"
     packed = max(info.compress_size, 1)
+    most = limits.max_lid_mb << 20
     written = 0
     try:
         with archive.open(info) as stream, target.open("wb") as out:
             while chunk := stream.read(1 << 20):
                 written += len(chunk)
-                if written > MAX_MEMBER_BYTES or (
-                    written > RATIO_FROM and written > packed * MAX_RATIO
-                ):
+                if written > most:
+                    return (
+                        f"pakt uit tot meer dan {limits.max_lid_mb} MiB "
+                        "(invoer.max_lid_mb in monitorbot.yaml); niet uitgepakt"
+                    )
+                if written > RATIO_FROM and written > packed * limits.max_compressie:
                     return (
                         f"pakt uit tot meer dan {written >> 20} MiB uit {packed >> 10} KiB "
-                        "ingepakt: dat is geen bericht maar een zip-bom; niet uitgepakt"
+                        f"ingepakt (meer dan {limits.max_compressie} keer, "
+                        "invoer.max_compressie): een zip-bom, geen bericht; niet uitgepakt"
                     )
                 out.write(chunk)
     except zipfile.BadZipFile:
@@ -815,6 +880,13 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> st
     except (RuntimeError, EOFError, zlib.error):
         return "lid dat niet uit te pakken is (beschadigd of versleuteld)"
     return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # unreadable: the read that follows says why
 
 
 def _unopenable(exc: BaseException) -> str:

@@ -577,9 +577,14 @@ def _open_csv(
         # Rows are numbered as Excel numbers them: one per record, header included.
         number = header_row
         problem: RejectedInput | None = None
+        lines = reader.line_num
         try:
             for row in reader:
                 number += 1
+                if reader.line_num - lines > 1:
+                    problem = _spanning_quote(filename, header_row + lines, reader.line_num - lines)
+                    break
+                lines = reader.line_num
                 yield number, row
         except (UnicodeDecodeError, csv.Error) as exc:
             problem = _unreadable(filename, encoding, exc, number + 1)
@@ -587,6 +592,24 @@ def _open_csv(
             raise problem
 
     return _Table(headers=headers, rows=rows(), close=stream.close)
+
+
+def _spanning_quote(filename: str, line: int, spanned: int) -> RejectedInput:
+    """A record over several lines: an opening quote (") that closes lines later, or never.
+    Reading on would glue the lines in between into one field and lose them as rows."""
+    return RejectedInput(
+        [
+            InputProblem(
+                filename,
+                line,
+                None,
+                None,
+                f'een aanhalingsteken (") opent hier een veld dat {spanned} regels beslaat; '
+                "de regels daartussen zouden in één veld verdwijnen. Haal het losse "
+                "aanhalingsteken weg of sluit het veld op dezelfde regel",
+            )
+        ]
+    )
 
 
 def _unreadable(

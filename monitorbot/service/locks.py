@@ -175,19 +175,54 @@ def _claim_row(
         row = _new_row(job, gemeente, clock)
         session.add(row)
         session.flush()
-        rival = session.scalar(
-            select(models.JobRun.id).where(
+        rivals = session.execute(
+            select(models.JobRun.id, models.JobRun.statistiek).where(
                 models.JobRun.job.in_(jobs),
                 _same_gemeente(gemeente),
                 models.JobRun.status == JobStatus.BEZIG,
                 models.JobRun.id != row.id,
                 models.JobRun.gestart_op >= row.gestart_op - lease,
             )
-        )
-        if rival is not None:
+        ).all()
+        orphans = [r.id for r in rivals if _owner_gone((r.statistiek or {}).get("eigenaar"))]
+        if len(orphans) < len(rivals):
             session.rollback()
             return None
+        if orphans:
+            # Held by a process of this host that no longer exists (kill -9, a crash):
+            # taken over at once instead of after the lease.
+            session.execute(
+                update(models.JobRun)
+                .where(models.JobRun.id.in_(orphans))
+                .values(
+                    status=JobStatus.MISLUKT,
+                    geeindigd_op=_utc(clock),
+                    fout="proces bestaat niet meer",
+                )
+            )
+            log.warning(
+                "slot van %s overgenomen: het proces dat het hield bestaat niet meer",
+                job,
+                extra={"job": job, "gemeente": gemeente},
+            )
         return Run(row.id, job, gemeente)
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """Whether the owner (`host:pid`) is a process of this host that has ended. A process
+    on another host cannot be checked from here: its lock lasts until the lease ends."""
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False
 
 
 def _same_gemeente(gemeente: str | None) -> Any:

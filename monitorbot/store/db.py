@@ -23,14 +23,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_REVISION = "0011"
 
 
+#: How long SQLite waits for another process's write lock before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     """WAL lets the service read while an ingest writes; FKs are off by default in SQLite."""
     dbapi_connection.isolation_level = None  # see _sqlite_begin
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: the others may wait
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -38,9 +42,22 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     """Emit BEGIN ourselves: pysqlite's own transaction handling breaks SAVEPOINTs.
 
     (The documented SQLAlchemy recipe; ingestion relies on savepoints so that each
-    file in a batch is all-or-nothing.)
+    file in a batch is all-or-nothing.) A writer (`writer(engine)`) begins IMMEDIATE:
+    it waits for the write lock up to busy_timeout at BEGIN. A deferred transaction
+    that read first fails at once when it tries to write while another holds the lock
+    (SQLite does not wait there, to avoid a deadlock), busy_timeout or not.
     """
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+IMMEDIATE = "monitorbot_sqlite_immediate"
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for a transaction that writes: on SQLite it takes the write lock when
+    it begins (waiting for it up to busy_timeout), elsewhere it is the engine itself."""
+    return engine.execution_options(**{IMMEDIATE: True}) if not is_postgresql(engine) else engine
 
 
 def make_engine(url: str) -> Engine:
