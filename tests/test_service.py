@@ -542,3 +542,37 @@ def test_an_evaluation_cut_short_by_a_stop_runs_after_the_restart(runtime, cycle
     restarted.scan_inbox()
     Service(runtime, clock=frozen, settle_seconds=0).scan_inbox()
     assert len(cycles) == 1  # once evaluated, nothing is pending any more
+
+
+def test_a_hostile_file_in_the_inbox_is_no_poison_pill(engine, service_env):
+    """An encrypted zip and a damaged one beside a valid declaration: one scan stores the
+    declaration and quarantines both archives, so the next scan finds the inbox empty."""
+    import zipfile
+
+    env, data = service_env
+    inbox = data / "inbox"
+    _drop(inbox, "d1.xml", _declaration("BER-0001", "41", "41A01"))
+    with zipfile.ZipFile(inbox / "geheim.zip", "w") as archive:
+        archive.writestr("x.xml", _declaration("BER-0002", "41", "41A01"))
+    raw = bytearray((inbox / "geheim.zip").read_bytes())
+    raw[6] |= 1  # the local header's "encrypted" flag ...
+    raw[raw.rindex(b"PK\x01\x02") + 8] |= 1  # ... and the directory entry's
+    (inbox / "geheim.zip").write_bytes(bytes(raw))
+    (inbox / "kapot.zip").write_bytes(b"PK\x03\x04" + b"\0" * 200 + b"PK\x05\x06" + b"\0" * 18)
+    settled = time.time() - 5
+    for path in inbox.iterdir():
+        os.utime(path, (settled, settled))
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "monitorbot.cli.app", "run", "--eenmalig"],
+            env=env,
+            cwd=data.parent,
+            capture_output=True,
+            timeout=120,
+        )
+        assert done.returncode in (0, 1), done.stderr.decode()[-3000:]
+        assert b"Traceback" not in done.stderr
+    assert not list(inbox.iterdir())
+    assert [p.name for p in (data / "archief").rglob("*.xml")] == ["d1.xml"]
+    quarantined = sorted(p.name for p in (data / "quarantaine").iterdir())
+    assert "geheim.zip" in quarantined and "kapot.zip" in quarantined

@@ -431,6 +431,10 @@ class Ingestor:
         limits = self.config.deployment.invoer
         with archive, tempfile.TemporaryDirectory(prefix="monitorbot-zip-") as folder:
             members = [info for info in archive.infolist() if not info.is_dir()]
+            if not members:
+                reason = "het archief is leeg (of zijn inhoudsopgave is beschadigd)"
+                yield self._refuse_archive(path, run_id, reason)
+                return
             if len(members) > limits.max_leden:
                 reason = (
                     f"het archief bevat {len(members)} bestanden, meer dan de ingestelde "
@@ -465,9 +469,12 @@ class Ingestor:
                     unpacked.unlink(missing_ok=True)
                 results.append(result)
         self._commit_batch()
+        # The archive leaves the inbox either way, so no scan meets it twice: whole into
+        # quarantine when a member could not be read (only the archive holds it), else
+        # to the archive (a refused member has its own copy and report in quarantine).
         if unreadable:
-            self._quarantine_copy(path, path.name, _archive_report(path, unreadable))
-        elif all(r.status != BestandStatus.GEWEIGERD for r in results):
+            self._quarantine(path, _archive_report(path, unreadable))
+        else:
             self._archive(path)
         yield from results
 
@@ -527,8 +534,8 @@ class Ingestor:
             return FileReport(
                 naam=source.name,
                 status=BestandStatus.AL_INGELEZEN,
-                reden=f"zelfde inhoud als {file_name(self.known_contents[inhoud])}, anders "
-                "opgeslagen (regeleinden of opmaak); niet nog eens ingelezen",
+                reden=f"al ingelezen als {file_name(self.known_contents[inhoud])} (zelfde "
+                "inhoud, anders opgeslagen: regeleinden of opmaak)",
             )
         try:
             handler = classify(source, self.config)
