@@ -483,3 +483,31 @@ def test_a_file_past_a_configured_limit_is_refused_by_name(
     assert statuses[0] == "ingelezen" and statuses[1:] == ["geweigerd"]
     assert reason in report.bestanden[1].reden
     assert _stored_lines(engine) == 1
+
+
+def test_a_later_delivery_of_monthly_totals_replaces_them_and_says_by_how_much(
+    ingest, engine, tmp_path
+):
+    from sqlalchemy import func, select
+
+    from monitorbot.store import db, models
+
+    first = tmp_path / "in" / "pgb-1.csv"
+    first.write_text(
+        "maand;perceel;bedrag\n2026-01;jeugd-pgb;2.750,00\n2026-02;jeugd-pgb;2.800,00\n"
+    )
+    later = tmp_path / "in" / "pgb-2.csv"
+    later.write_text(
+        "maand;perceel;bedrag\n2026-02;jeugd-pgb;3.000,00\n2026-03;jeugd-pgb;2.900,00\n"
+    )
+    ingest(first)
+    report = ingest(later)
+    assert [f.status for f in report.bestanden] == ["al ingelezen", "ingelezen"]
+    with db.transaction(engine) as session:
+        total = session.scalar(select(func.sum(models.PgbMaand.bedrag_cents)))
+        finding = session.scalars(
+            select(models.Bevinding).where(models.Bevinding.soort == "maandtotaal_vervangen")
+        ).one()
+    assert total == 275000 + 300000 + 290000  # February once, at its new figure
+    assert finding.bedrag_cents == 20000
+    assert "was € 2.800,00, nu € 3.000,00" in finding.omschrijving

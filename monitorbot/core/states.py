@@ -148,3 +148,7 @@ class Bevindingsoort(Labeled):
         "afgewezen prestatie staat niet in de declaratie",
     )
     TWEEDE_ANTWOORD = "tweede_antwoord", "tweede declaratie-antwoord op dezelfde declaratie"
+    MAANDTOTAAL_VERVANGEN = (
+        "maandtotaal_vervangen",
+        "een nieuwe levering vervangt eerder ingelezen maandtotalen",
+    )

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
+from monitorbot.core.states import Bevindingsoort
 from monitorbot.ingest import tabular
 from monitorbot.ingest.errors import InputProblem, RejectedInput
 from monitorbot.ingest.export_formats import EXPORT_FORMATS_FILE, load_export_formats
@@ -26,6 +27,7 @@ from monitorbot.ingest.sources import (
     Handler,
     SourceFile,
     declaration_writer,
+    euros_exact,
 )
 from monitorbot.store import models
 from monitorbot.store.queries.allocations import WAITING_LIST_SOORT
@@ -235,14 +237,23 @@ class MonthlyTotals:
                 )
         if problems:
             raise RejectedInput(problems)
+        replaced = _Replaced()
         for row in result.rows:
-            session.execute(
-                delete(models.PgbMaand).where(
-                    models.PgbMaand.gemeente_code == gemeente,
-                    models.PgbMaand.perceel_id == row.perceel,
-                    models.PgbMaand.maand == row.maand,
+            earlier = (
+                session.execute(
+                    delete(models.PgbMaand)
+                    .where(
+                        models.PgbMaand.gemeente_code == gemeente,
+                        models.PgbMaand.perceel_id == row.perceel,
+                        models.PgbMaand.maand == row.maand,
+                    )
+                    .returning(models.PgbMaand.bedrag_cents)
                 )
+                .scalars()
+                .all()
             )
+            if earlier and sum(earlier) != row.bedrag_cents:
+                replaced.add(row, sum(earlier))
             session.add(
                 models.PgbMaand(
                     gemeente_code=gemeente,
@@ -255,7 +266,39 @@ class MonthlyTotals:
             report.regels += 1
             report.bedrag_cents += row.bedrag_cents
             report.widen_period(row.maand, row.maand)
+        replaced.report(findings, gemeente)
         return None
+
+
+class _Replaced:
+    """Monthly totals a new delivery changed: said in one finding per file, with the
+    difference, so a re-issued month never changes a figure without a word."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[tabular.MonthlyTotal, int]] = []
+
+    def add(self, row: tabular.MonthlyTotal, earlier_cents: int) -> None:
+        self.rows.append((row, earlier_cents))
+
+    def report(self, findings: FindingCollector, gemeente: str) -> None:
+        if not self.rows:
+            return
+        difference = sum(row.bedrag_cents - earlier for row, earlier in self.rows)
+        first, earlier = self.rows[0]
+        findings.add(
+            Finding(
+                soort=Bevindingsoort.MAANDTOTAAL_VERVANGEN,
+                gemeente=gemeente,
+                regel=first.line,
+                element="bedrag",
+                waarde=f"{first.perceel} {first.maand:%m-%Y}",
+                bedrag_cents=difference,
+                omschrijving=f"{len(self.rows)} maandtotaal/-totalen vervangen door deze "
+                f"levering, samen € {euros_exact(difference)} verschil; o.a. {first.perceel} "
+                f"{first.maand:%m-%Y}: was € {euros_exact(earlier)}, nu "
+                f"€ {euros_exact(first.bedrag_cents)}",
+            )
+        )
 
 
 class WaitingList:
