@@ -8,6 +8,8 @@ import zipfile
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monitorbot.config import ConfigError
 from monitorbot.config.yaml_source import load_yaml
@@ -511,3 +513,53 @@ def test_a_later_delivery_of_monthly_totals_replaces_them_and_says_by_how_much(
     assert total == 275000 + 300000 + 290000  # February once, at its new figure
     assert finding.bedrag_cents == 20000
     assert "was € 2.800,00, nu € 3.000,00" in finding.omschrijving
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+_VALID = declaration_323(prestaties=[dict(bsn=BSN, ref="R1"), dict(bsn=BSN, ref="R2")])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    position=st.integers(min_value=0, max_value=len(_VALID) - 1),
+    replacement=st.binary(min_size=0, max_size=12),
+    cut=st.booleans(),
+)
+def test_any_damage_to_a_message_is_a_named_refusal_or_a_valid_read(position, replacement, cut):
+    """A byte changed, inserted or the file cut anywhere: RejectedInput with a reason, or
+    records — never another exception, never the BSN in the reason."""
+    damaged = _VALID[:position] + replacement + (b"" if cut else _VALID[position + 1 :])
+    try:
+        with parse_message(damaged, filename="x.xml", pseudonymize=lambda b: "p") as message:
+            list(message.records)
+    except RejectedInput as refused:
+        text = " ".join(str(p) for p in refused.problems)
+        assert text and BSN not in text
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list('0123456789;,.-"€ \nab')), max_size=30),
+        max_size=8,
+    )
+)
+def test_any_table_is_rows_or_a_named_refusal(tmp_path_factory, lines):
+    from monitorbot.ingest.tabular import read_monthly_totals
+
+    path = tmp_path_factory.mktemp("fuzz") / "t.csv"
+    path.write_text("maand;perceel;bedrag\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        result = read_monthly_totals(path, gedeeltelijk_toegestaan=True)
+    except RejectedInput as refused:
+        assert all(p.reason for p in refused.problems)
+        return
+    text = path.read_text(encoding="utf-8").splitlines()
+
+    def holds_data(line: str) -> bool:  # not only quotes, separators and spaces
+        return bool(line.replace('"', "").replace(";", "").strip())
+
+    expected = {n for n, line in enumerate(text, start=1) if n > 1 and holds_data(line)}
+    seen = {row.line for row in result.rows} | {p.line for p in result.problems}
+    assert expected <= seen  # every line is a row or named in a problem: none lost silently

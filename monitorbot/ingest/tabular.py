@@ -581,8 +581,9 @@ def _open_csv(
         try:
             for row in reader:
                 number += 1
-                if reader.line_num - lines > 1:
-                    problem = _spanning_quote(filename, header_row + lines, reader.line_num - lines)
+                if reader.line_num - lines > 1 or "\n" in "".join(row):
+                    spanned = max(reader.line_num - lines, 2)
+                    problem = _spanning_quote(filename, header_row + lines, spanned)
                     break
                 lines = reader.line_num
                 yield number, row
