@@ -169,3 +169,31 @@ def ingest_demo(engine: Engine, demo: Path, quarantine: Path) -> IngestReport:
         clock=lambda: datetime(2026, 11, 10, 7, tzinfo=UTC),
     )
     return ingestor.run([demo / name for name in ("berichten", "exports", "pgb")])
+
+
+@pytest.fixture
+def ingest_files(engine, config_dir, tmp_path):
+    """Ingest files given by name and content into the test database; returns the report."""
+    from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.store.sync import sync_config
+
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    ingestor = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "q", archive=tmp_path / "a", move=False),
+    )
+
+    def run(files: dict[str, bytes]):
+        folder = tmp_path / "in"
+        folder.mkdir(exist_ok=True)
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        return ingestor.run([folder / name for name in files])
+
+    return run

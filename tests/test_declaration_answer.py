@@ -8,37 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from monitorbot.config import load_config
-from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.forecast.series import monthly_cost, unique_clients
-from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.store import db, models
-from monitorbot.store.sync import sync_config
 from tests.messages import answer_325, declaration_323
 
 BSN, OTHER = "999999990", "999999989"
 FEB = date(2024, 2, 1)
-
-
-@pytest.fixture
-def ingest(engine, config_dir, tmp_path):
-    config = load_config(config_dir)
-    with db.transaction(engine) as session:
-        sync_config(session, config)
-    ingestor = Ingestor(
-        engine,
-        config,
-        pseudonymize=Pseudonymizer(DEMO_KEY),
-        destinations=Destinations(quarantine=tmp_path / "q", archive=tmp_path / "a", move=False),
-    )
-
-    def run(files: dict[str, bytes]):
-        folder = tmp_path / "in"
-        folder.mkdir(exist_ok=True)
-        for name, content in files.items():
-            (folder / name).write_bytes(content)
-        return ingestor.run([folder / name for name in files])
-
-    return run
 
 
 def _declaration(
@@ -72,8 +47,8 @@ def _rejecting_b_and_c(**kw) -> bytes:
     )
 
 
-def test_rejected_lines_leave_the_cost_on_the_day_the_answer_is_known(ingest, engine):
-    report = ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+def test_rejected_lines_leave_the_cost_on_the_day_the_answer_is_known(ingest_files, engine):
+    report = ingest_files({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
     assert [f.status for f in report.bestanden] == ["ingelezen", "ingelezen"]
     assert [f.bevindingen for f in report.bestanden] == [0, 0]
     assert report.bestanden[1].bedrag_cents == -20000
@@ -108,29 +83,29 @@ def test_rejected_lines_leave_the_cost_on_the_day_the_answer_is_known(ingest, en
     ]
 
 
-def test_the_corrected_resend_counts_once(ingest, engine):
-    ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+def test_the_corrected_resend_counts_once(ingest_files, engine):
+    ingest_files({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
     resend = _declaration("BER-0002", refs=("B2",), dagtekening=date(2024, 4, 5))
-    ingest({"323-b.xml": resend})
+    ingest_files({"323-b.xml": resend})
     assert _cost(engine) == 30000
 
 
-def test_an_answer_before_its_declaration_waits_and_is_applied_when_it_comes(ingest, engine):
-    first = ingest({"325.xml": _rejecting_b_and_c()})
+def test_an_answer_before_its_declaration_waits_and_is_applied_when_it_comes(ingest_files, engine):
+    first = ingest_files({"325.xml": _rejecting_b_and_c()})
     (file,) = first.bestanden
     assert file.status == "ingelezen" and file.bevindingen == 1
     with db.transaction(engine) as session:
         finding = session.scalars(select(models.Bevinding)).one()
     assert finding.soort == "antwoord_zonder_declaratie"
     assert "BER-0001" in finding.omschrijving and "zodra" in finding.omschrijving
-    second = ingest({"323.xml": _declaration()})
+    second = ingest_files({"323.xml": _declaration()})
     assert second.bestanden[0].bedrag_cents == 40000 - 20000
     assert _cost(engine) == 20000
     assert _cost(engine, known_before=date(2024, 3, 20)) == 40000
 
 
-def test_an_answer_on_another_dagtekening_is_another_declarations(ingest, engine):
-    ingest(
+def test_an_answer_on_another_dagtekening_is_another_declarations(ingest_files, engine):
+    ingest_files(
         {
             "323.xml": _declaration(),
             "325.xml": _rejecting_b_and_c(declared_on=date(2024, 3, 6)),
@@ -140,18 +115,22 @@ def test_an_answer_on_another_dagtekening_is_another_declarations(ingest, engine
 
 
 @pytest.mark.parametrize("level", ["header", "declaratie"])
-def test_a_rejecting_code_on_the_message_or_declaration_rejects_every_line(ingest, engine, level):
+def test_a_rejecting_code_on_the_message_or_declaration_rejects_every_line(
+    ingest_files, engine, level
+):
     codes = {"header_codes": ("0001",)} if level == "header" else {"declaration_codes": ("9308",)}
     answer = answer_325(ingediend=40000, toegekend=0, **codes)
-    report = ingest({"323.xml": _declaration(), "325.xml": answer})
+    report = ingest_files({"323.xml": _declaration(), "325.xml": answer})
     assert report.bestanden[1].bevindingen == 0
     assert _cost(engine) == 0
     with db.transaction(engine) as session:
         assert session.scalar(select(models.DeclaratieAntwoord.geheel_afgewezen)) is True
 
 
-def test_a_message_level_verdict_without_declaratieantwoord_rejects_the_declaration(ingest, engine):
-    report = ingest(
+def test_a_message_level_verdict_without_declaratieantwoord_rejects_the_declaration(
+    ingest_files, engine
+):
+    report = ingest_files(
         {
             "323.xml": _declaration(),
             "325.xml": answer_325(header_codes=("0001",), without_answer=True),
@@ -161,21 +140,21 @@ def test_a_message_level_verdict_without_declaratieantwoord_rejects_the_declarat
     assert _cost(engine) == 0
 
 
-def test_a_rejecting_client_code_rejects_that_clients_listed_lines(ingest, engine):
+def test_a_rejecting_client_code_rejects_that_clients_listed_lines(ingest_files, engine):
     answer = answer_325(
         clients={OTHER: {"C": 10000, "D": 10000}},
         client_codes={OTHER: ["8848"]},
         ingediend=40000,
     )
-    ingest({"323.xml": _declaration(), "325.xml": answer})
+    ingest_files({"323.xml": _declaration(), "325.xml": answer})
     assert _cost(engine) == 20000
     with db.transaction(engine) as session:
         clients = unique_clients(session, "9999", ["jeugd-ambulant"])
     assert clients["clienten"].tolist() == [1]  # the rejected client no longer counts
 
 
-def test_a_second_answer_does_not_reject_a_line_twice(ingest, engine):
-    ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+def test_a_second_answer_does_not_reject_a_line_twice(ingest_files, engine):
+    ingest_files({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
     again = answer_325(
         ident="ANT-2",
         dagtekening=date(2024, 3, 25),
@@ -183,7 +162,7 @@ def test_a_second_answer_does_not_reject_a_line_twice(ingest, engine):
         rejected={"A": ["0611"], "B": ["0611"]},
         ingediend=40000,
     )
-    report = ingest({"325-2.xml": again})
+    report = ingest_files({"325-2.xml": again})
     assert _cost(engine) == 10000  # A newly rejected, B not twice
     with db.transaction(engine) as session:
         soorten = session.scalars(
@@ -193,9 +172,9 @@ def test_a_second_answer_does_not_reject_a_line_twice(ingest, engine):
     assert report.bestanden[0].bedrag_cents == -10000
 
 
-def test_totals_that_do_not_add_up_are_a_finding_and_the_lines_decide(ingest, engine):
+def test_totals_that_do_not_add_up_are_a_finding_and_the_lines_decide(ingest_files, engine):
     answer = _rejecting_b_and_c(toegekend=25000)
-    report = ingest({"323.xml": _declaration(), "325.xml": answer})
+    report = ingest_files({"323.xml": _declaration(), "325.xml": answer})
     assert report.bestanden[1].bevindingen == 1
     with db.transaction(engine) as session:
         finding = session.scalars(select(models.Bevinding)).one()
@@ -205,9 +184,9 @@ def test_totals_that_do_not_add_up_are_a_finding_and_the_lines_decide(ingest, en
     assert _cost(engine) == 20000
 
 
-def test_a_rejected_line_the_declaration_does_not_hold_is_a_finding(ingest, engine):
+def test_a_rejected_line_the_declaration_does_not_hold_is_a_finding(ingest_files, engine):
     answer = answer_325(clients={BSN: {"X": 10000}}, rejected={"X": ["0611"]}, ingediend=40000)
-    ingest({"323.xml": _declaration(), "325.xml": answer})
+    ingest_files({"323.xml": _declaration(), "325.xml": answer})
     with db.transaction(engine) as session:
         finding = session.scalars(select(models.Bevinding)).one()
     assert (finding.soort, finding.waarde, finding.bedrag_cents) == (
@@ -218,7 +197,7 @@ def test_a_rejected_line_the_declaration_does_not_hold_is_a_finding(ingest, engi
     assert _cost(engine) == 40000
 
 
-def test_a_line_over_two_months_is_reversed_in_both(ingest, engine):
+def test_a_line_over_two_months_is_reversed_in_both(ingest_files, engine):
     declaration = declaration_323(
         prestaties=[
             dict(
@@ -232,7 +211,7 @@ def test_a_line_over_two_months_is_reversed_in_both(ingest, engine):
         ]
     )
     answer = answer_325(clients={BSN: {"A": 31000}}, rejected={"A": ["0611"]}, ingediend=31000)
-    ingest({"323.xml": declaration, "325.xml": answer})
+    ingest_files({"323.xml": declaration, "325.xml": answer})
     with db.transaction(engine) as session:
         per_month = monthly_cost(session, "9999", by=())
         rows = session.scalar(select(func.count()).select_from(models.Declaratieregel))
@@ -240,17 +219,17 @@ def test_a_line_over_two_months_is_reversed_in_both(ingest, engine):
     assert rows == 4
 
 
-def test_the_same_answer_again_is_a_no_op(ingest, engine):
-    ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
-    again = ingest({"kopie-325.xml": _rejecting_b_and_c()})
+def test_the_same_answer_again_is_a_no_op(ingest_files, engine):
+    ingest_files({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+    again = ingest_files({"kopie-325.xml": _rejecting_b_and_c()})
     assert [f.status for f in again.bestanden] == ["al ingelezen"]
     assert _cost(engine) == 20000
 
 
-def test_a_wmo_answer_without_schema_is_kept_and_changes_nothing(ingest, engine):
+def test_a_wmo_answer_without_schema_is_kept_and_changes_nothing(ingest_files, engine):
     declaration = _declaration(wet="wmo")
     answer = answer_325(clients={BSN: {"B": 10000}}, ingediend=40000, wet="wmo")
-    report = ingest({"323.xml": declaration, "325.xml": answer})
+    report = ingest_files({"323.xml": declaration, "325.xml": answer})
     assert [f.status for f in report.bestanden] == ["ingelezen", "ingelezen"]
     with db.transaction(engine) as session:
         finding = session.scalars(select(models.Bevinding)).one()
@@ -259,8 +238,8 @@ def test_a_wmo_answer_without_schema_is_kept_and_changes_nothing(ingest, engine)
     assert _cost(engine) == 40000
 
 
-def test_no_bsn_in_what_an_answer_stores(ingest, engine):
-    ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+def test_no_bsn_in_what_an_answer_stores(ingest_files, engine):
+    ingest_files({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
     with db.transaction(engine) as session:
         stored = [
             str(session.execute(select(table)).all())
@@ -274,12 +253,12 @@ def test_no_bsn_in_what_an_answer_stores(ingest, engine):
 
 
 def test_the_rejected_share_per_provider_is_a_metric_known_from_the_answers_day(
-    ingest, engine, config_dir
+    ingest_files, engine, config_dir
 ):
     from monitorbot.core.calendar import Peildatum
     from monitorbot.evaluate.metrics import MetricContext, afgewezen_declaraties_pct
 
-    ingest({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
+    ingest_files({"323.xml": _declaration(), "325.xml": _rejecting_b_and_c()})
     config = load_config(config_dir)
 
     def measured(peildatum: str):

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from monitorbot.config import load_config
 from monitorbot.core.calendar import Peildatum
-from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
 from monitorbot.evaluate.metrics import MetricContext, afgekeurde_berichten
-from monitorbot.ingest.pipeline import Destinations, Ingestor
 from monitorbot.store import db, models
 from monitorbot.store.sync import sync_config
 from tests.messages import return_306
@@ -19,30 +16,8 @@ from tests.messages import return_306
 BSN = "999999990"
 
 
-@pytest.fixture
-def ingest(engine, config_dir, tmp_path):
-    config = load_config(config_dir)
-    with db.transaction(engine) as session:
-        sync_config(session, config)
-    ingestor = Ingestor(
-        engine,
-        config,
-        pseudonymize=Pseudonymizer(DEMO_KEY),
-        destinations=Destinations(quarantine=tmp_path / "q", archive=tmp_path / "a", move=False),
-    )
-
-    def run(files: dict[str, bytes]):
-        folder = tmp_path / "in"
-        folder.mkdir(exist_ok=True)
-        for name, content in files.items():
-            (folder / name).write_bytes(content)
-        return ingestor.run([folder / name for name in files])
-
-    return run
-
-
 def test_a_return_message_is_kept_with_its_retourcodes_and_counted_per_provider(
-    ingest, engine, config_dir
+    ingest_files, engine, config_dir
 ):
     files = {
         f"306-{n}.xml": return_306(
@@ -54,7 +29,7 @@ def test_a_return_message_is_kept_with_its_retourcodes_and_counted_per_provider(
         )
         for n in range(4)
     }
-    report = ingest(files)
+    report = ingest_files(files)
     assert [f.status for f in report.bestanden] == ["ingelezen"] * 4
     with db.transaction(engine) as session:
         rows = session.execute(
@@ -80,8 +55,8 @@ def test_a_return_message_is_kept_with_its_retourcodes_and_counted_per_provider(
     assert (measurement.labels, measurement.waarde) == ({"aanbieder": "12345678"}, 3.0)
 
 
-def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest, engine):
-    report = ingest({"wmo306.xml": return_306(bsn=BSN, product_codes=["0611"], wet="wmo")})
+def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest_files, engine):
+    report = ingest_files({"wmo306.xml": return_306(bsn=BSN, product_codes=["0611"], wet="wmo")})
     (file,) = report.bestanden
     assert file.status == "ingelezen" and file.bevindingen == 1
     with db.transaction(engine) as session:
@@ -91,7 +66,7 @@ def test_a_wmo_return_message_without_schema_is_kept_but_counts_nowhere(ingest, 
     assert "schema ontbreekt" in finding.omschrijving or "ontbreekt" in finding.omschrijving
 
 
-def test_a_line_outside_its_declaration_period_is_kept_with_a_finding(ingest, engine):
+def test_a_line_outside_its_declaration_period_is_kept_with_a_finding(ingest_files, engine):
     from tests.messages import declaration_323
 
     content = declaration_323(
@@ -100,7 +75,7 @@ def test_a_line_outside_its_declaration_period_is_kept_with_a_finding(ingest, en
             dict(bsn=BSN, ref="UIT", begin=date(2024, 3, 1), end=date(2024, 3, 31)),
         ]
     )
-    (file,) = ingest({"323.xml": content}).bestanden
+    (file,) = ingest_files({"323.xml": content}).bestanden
     assert file.status == "ingelezen" and file.regels == 2
     with db.transaction(engine) as session:
         findings = session.scalars(
@@ -184,7 +159,7 @@ def test_a_source_that_stops_delivering_is_an_alert_not_a_zero(engine, config_di
 
 
 def test_requests_are_a_stock_until_an_allocation_or_a_refusal_decides_them(
-    ingest, engine, config_dir
+    ingest_files, engine, config_dir
 ):
     """Ten requests in January: six allocated after 25 days, two refused after 70 (one 319
     arrives before its 315), one only "in onderzoek", one without any answer."""
@@ -226,7 +201,7 @@ def test_requests_are_a_stock_until_an_allocation_or_a_refusal_decides_them(
     )
     # One refusal arrives before its request.
     early = {"319-7.xml": refused.pop("319-7.xml")}
-    report = ingest({**early, **files, **refused})
+    report = ingest_files({**early, **files, **refused})
     assert {f.status for f in report.bestanden} == {"ingelezen"}
     config = load_config(config_dir)
 
@@ -243,12 +218,12 @@ def test_requests_are_a_stock_until_an_allocation_or_a_refusal_decides_them(
     assert measured("2024-04") == (2.0, 2.0, [25.0])  # in onderzoek and unanswered stay open
 
 
-def test_a_change_request_is_a_request_until_answered(ingest, engine, config_dir):
+def test_a_change_request_is_a_request_until_answered(ingest_files, engine, config_dir):
     """A 317 joins the request stock; its 301 (same ReferentieAanbieder) decides it."""
     from monitorbot.evaluate.metrics import aanvragen_in_behandeling
     from tests.messages import allocation_301, change_317
 
-    report = ingest(
+    report = ingest_files(
         {
             "317.xml": change_317(bsn=BSN, reference="WIJZ-1", dagtekening=date(2024, 3, 4)),
             "301.xml": allocation_301(

@@ -38,7 +38,6 @@ from monitorbot.ingest.findings import Finding, FindingCollector
 from monitorbot.ingest.sources import (
     DECLARATION_COLUMNS,
     Message,
-    accept_header,
     euros_exact,
     not_validated,
 )
@@ -94,19 +93,12 @@ class DeclarationAnswer(Message):
     """A 325, stored with its rejected Prestaties and applied to its declaration."""
 
     def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
-        with xm.parse_message(
-            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
-        ) as message:
+        with self.opened(bestand=bestand, report=report, findings=findings, ingestor=ingestor) as (
+            message,
+            gemeente,
+            aanbieder,
+        ):
             header = message.header
-            gemeente, aanbieder = accept_header(
-                header,
-                from_gemeente=True,
-                bestand=bestand,
-                report=report,
-                findings=findings,
-                ingestor=ingestor,
-                name=self.source.name,
-            )
             answer = _Answer()
             answer.count("Header", header.retourcodes)
             answer.read(message.records)

@@ -8,7 +8,8 @@ transaction the pipeline opened for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -390,32 +391,58 @@ class DeclarationSink:
             )
 
 
-# --------------------------------------------------------------------------- 323
+class Message:
+    """A message of one type (`jw305`, `wmo306`, ...): its file, wet and code."""
 
-
-class DeclarationMessage:
-    """An iJw/iWmo 323: declared care, one row per Prestatie per care month."""
-
-    def __init__(self, source: SourceFile, wet: str):
+    def __init__(self, source: SourceFile, wet: str, code: str):
         self.source = source
         self.wet = wet
-        self.soort = f"{wet}323"
+        self.code = code
+        self.soort = f"{wet}{code}"
 
-    def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
-        name = self.source.name
+    @contextmanager
+    def opened(
+        self,
+        *,
+        bestand: BestandInfo,
+        report: FileReport,
+        findings: FindingCollector,
+        ingestor: Ingestor,
+    ) -> Iterator[tuple[xm.ParsedMessage, str, str]]:
+        """The message parsing, with the checks every header passes done: the message,
+        its gemeente and its aanbieder (whichever of Afzender and Ontvanger each is)."""
         with xm.parse_message(
-            self.source.source(), filename=name, pseudonymize=ingestor.pseudonymize
+            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
         ) as message:
-            header = message.header
-            accept_header(
-                header,
-                from_gemeente=False,
+            gemeente, aanbieder = accept_header(
+                message.header,
+                from_gemeente=self.code in xm.FROM_GEMEENTE,
                 bestand=bestand,
                 report=report,
                 findings=findings,
                 ingestor=ingestor,
-                name=name,
+                name=self.source.name,
             )
+            yield message, gemeente, aanbieder
+
+
+# --------------------------------------------------------------------------- 323
+
+
+class DeclarationMessage(Message):
+    """An iJw/iWmo 323: declared care, one row per Prestatie per care month."""
+
+    def __init__(self, source: SourceFile, wet: str):
+        super().__init__(source, wet, "323")
+
+    def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
+        name = self.source.name
+        with self.opened(bestand=bestand, report=report, findings=findings, ingestor=ingestor) as (
+            message,
+            _,
+            _,
+        ):
+            header = message.header
             checks = DeclarationChecks(name, header, findings)
             with declaration_writer(session) as writer:
                 sink = DeclarationSink(
@@ -630,16 +657,6 @@ class DeclarationChecks:
 # --------------------------------------------------------------------------- 301/305/307/315
 
 
-class Message:
-    """A message of one type (`jw305`, `wmo306`, ...): its file, wet and code."""
-
-    def __init__(self, source: SourceFile, wet: str, code: str):
-        self.source = source
-        self.wet = wet
-        self.code = code
-        self.soort = f"{wet}{code}"
-
-
 class CareFlowMessage(Message):
     """301/305/307/315/319: the allocation lifecycle per ToewijzingNummer (or, for a
     request and its answer, per ReferentieAanbieder)."""
@@ -648,19 +665,12 @@ class CareFlowMessage(Message):
         from monitorbot.ingest.lifecycle import Lifecycle
 
         # Read the whole (small) message first: nothing is written unless it all validated.
-        with xm.parse_message(
-            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
-        ) as message:
+        with self.opened(bestand=bestand, report=report, findings=findings, ingestor=ingestor) as (
+            message,
+            gemeente,
+            aanbieder,
+        ):
             header = message.header
-            gemeente, aanbieder = accept_header(
-                header,
-                from_gemeente=self.code in ("301", "319"),  # allocations and answers
-                bestand=bestand,
-                report=report,
-                findings=findings,
-                ingestor=ingestor,
-                name=self.source.name,
-            )
             records = list(message.records)
         lifecycle = Lifecycle(
             session,
@@ -706,19 +716,12 @@ class ReturnMessage(Message):
     """
 
     def load(self, session, bestand, report, findings, ingestor):  # type: ignore[no-untyped-def]
-        with xm.parse_message(
-            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
-        ) as message:
+        with self.opened(bestand=bestand, report=report, findings=findings, ingestor=ingestor) as (
+            message,
+            gemeente,
+            aanbieder,
+        ):
             header = message.header
-            gemeente, aanbieder = accept_header(
-                header,
-                from_gemeente=self.code in xm.RETURNED_FROM_GEMEENTE,
-                bestand=bestand,
-                report=report,
-                findings=findings,
-                ingestor=ingestor,
-                name=self.source.name,
-            )
             counts: dict[tuple[str, str], int] = {}
             for record in message.records:
                 if isinstance(record, xm.Retourcode):

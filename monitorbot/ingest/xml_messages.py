@@ -62,6 +62,9 @@ RETURN_TYPES: tuple[str, ...] = ("302", "306", "308", "316", "318", "320")
 #: The return messages whose original the municipality sent (301, 319): their header
 #: keeps the original's Afzender, so there the municipality is the Afzender.
 RETURNED_FROM_GEMEENTE: tuple[str, ...] = ("302", "320")
+#: The messages whose Afzender is the municipality: allocations, answers, and the
+#: return messages on what it sent.
+FROM_GEMEENTE: tuple[str, ...] = ("301", "319", "325", *RETURNED_FROM_GEMEENTE)
 _STANDARDS: dict[Wet, tuple[str, str, str]] = {
     # wet: (standard in namespace, message prefix in namespace, XSD file prefix)
     "jw": ("ijw", "jw", "JW"),
