@@ -751,12 +751,7 @@ class Ingestor:
                     shutil.copy2(path, target)
             _write_error_file(target, result)
         except OSError as exc:
-            _remove_partial(target)
-            log.error(
-                "kon %s niet in quarantaine zetten (%s); het blijft waar het was",
-                path.name,
-                exc.strerror or type(exc).__name__,
-            )
+            _quarantine_failed(target, path.name, exc)
 
     def _quarantine_copy(self, source: Path, name: str, result: FileReport) -> None:
         """Copy a file into quarantine with its report. A disk that fills up midway leaves
@@ -771,12 +766,7 @@ class Ingestor:
             shutil.copyfile(source, target)
             _write_error_file(target, result)
         except OSError as exc:
-            _remove_partial(target)
-            log.error(
-                "kon %s niet in quarantaine zetten (%s); het blijft waar het was",
-                result.naam,
-                exc.strerror or type(exc).__name__,
-            )
+            _quarantine_failed(target, file_name(result.naam), exc)
 
     def _archive(self, path: Path) -> None:
         if not (self.destinations.move and self.destinations.archive):
@@ -838,6 +828,16 @@ def _same_file_in(folder: Path, path: Path) -> Path | None:
         ):
             return candidate
     return None
+
+
+def _quarantine_failed(target: Path | None, name: str, exc: OSError) -> None:
+    """A copy into quarantine that failed (a full disk): nothing half, and said so."""
+    _remove_partial(target)
+    log.error(
+        "kon %s niet in quarantaine zetten (%s); het blijft waar het was",
+        name,
+        exc.strerror or type(exc).__name__,
+    )
 
 
 def _remove_partial(target: Path | None) -> None:
