@@ -542,3 +542,50 @@ def test_the_waiting_list_export_known_at_the_peildatum_is_the_list(ingestor_for
         (p, a, date(2025, 2, 1), date(2025, 3, 15), None),
         (p, a, date(2025, 3, 1), date(2025, 4, 20), None),
     ]
+
+
+def _export(*rows: tuple[str, str, str]) -> bytes:
+    """An export of the configured household-help format: (referentie, bedrag, datum)."""
+    header = EXPORT.split("\r\n")[0]
+    lines = [
+        f"999999990;Testpersoon, A.;4001;01;01H01;01-03-2025;31-03-2025;10;uur;26,40;{bedrag};"
+        f"{datum};{ref}"
+        for ref, bedrag, datum in rows
+    ]
+    return ("\r\n".join([header, *lines]) + "\r\n").encode("cp1252")
+
+
+def test_a_later_export_of_the_same_source_and_period_replaces_the_earlier(
+    ingestor_for, engine, tmp_path
+):
+    """Identified by source and period, not by bytes: the second delivery covers the
+    first one's period and replaces it, with a finding; a part-overlap is refused."""
+    first = tmp_path / "april.csv"
+    first.write_bytes(_export(("R-1", "264,00", "05-04-2025"), ("R-2", "105,60", "05-04-2025")))
+    again = tmp_path / "april-opnieuw.csv"
+    again.write_bytes(_export(("R-1", "264,00", "05-04-2025"), ("R-3", "52,80", "07-04-2025")))
+    may = tmp_path / "mei.csv"
+    may.write_bytes(_export(("R-9", "26,40", "05-05-2025")))
+    odd = tmp_path / "half.csv"
+    odd.write_bytes(_export(("R-7", "26,40", "06-04-2025"), ("R-8", "26,40", "10-04-2025")))
+    ingestor = ingestor_for()
+    assert ingestor.run([first, may]).geweigerd == 0
+    report = ingestor.run([again])
+    assert [f.status for f in report.bestanden] == ["ingelezen"]
+    assert _sum(engine) == 26400 + 5280 + 2640
+    with db.transaction(engine) as session:
+        finding = session.execute(
+            select(models.Bevinding).where(models.Bevinding.soort == "export_vervangen")
+        ).scalar_one()
+        statuses = dict(
+            session.execute(
+                select(models.Bronbestand.bestandsnaam, models.Bronbestand.status)
+            ).all()
+        )
+    assert "april.csv" in finding.omschrijving and finding.bedrag_cents == 5280 - 10560
+    assert statuses[str(first)] == "vervangen" and statuses[str(may)] == "ingelezen"
+    refused = ingestor.run([odd])
+    assert refused.bestanden[0].status == "geweigerd"
+    assert "overlapt gedeeltelijk" in refused.bestanden[0].reden
+    assert ingestor.run([first]).bestanden[0].status == "al ingelezen"
+    assert _sum(engine) == 26400 + 5280 + 2640

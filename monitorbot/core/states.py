@@ -62,6 +62,7 @@ class BestandStatus(Labeled):
     INGELEZEN = "ingelezen"
     AL_INGELEZEN = "al ingelezen"
     GEWEIGERD = "geweigerd"
+    VERVANGEN = "vervangen"  # an export whose period a later delivery of its source covers
 
 
 class Zorgbericht(Labeled):
@@ -148,6 +149,10 @@ class Bevindingsoort(Labeled):
         "afgewezen prestatie staat niet in de declaratie",
     )
     TWEEDE_ANTWOORD = "tweede_antwoord", "tweede declaratie-antwoord op dezelfde declaratie"
+    EXPORT_VERVANGEN = (
+        "export_vervangen",
+        "een nieuwe levering van dezelfde bron en periode vervangt een eerdere export",
+    )
     MAANDTOTAAL_VERVANGEN = (
         "maandtotaal_vervangen",
         "een nieuwe levering vervangt eerder ingelezen maandtotalen",

@@ -379,7 +379,8 @@ class Ingestor:
                     bestand.bestandsnaam,
                 )
             ).all()
-        self.known_files = {row.sha256 for row in rows if row.status == BestandStatus.INGELEZEN}
+        stored = (BestandStatus.INGELEZEN, BestandStatus.VERVANGEN)
+        self.known_files = {row.sha256 for row in rows if row.status in stored}
         self.known_contents = {
             row.inhoud_sha256: row.bestandsnaam
             for row in rows

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
-from monitorbot.core.states import Bevindingsoort
+from monitorbot.core.states import BestandStatus, Bevindingsoort
 from monitorbot.ingest import tabular
 from monitorbot.ingest.errors import InputProblem, RejectedInput
 from monitorbot.ingest.export_formats import EXPORT_FORMATS_FILE, load_export_formats
@@ -31,6 +31,7 @@ from monitorbot.ingest.sources import (
 )
 from monitorbot.store import models
 from monitorbot.store.queries.allocations import WAITING_LIST_SOORT
+from monitorbot.store.queries.quality import file_name
 
 
 @contextmanager
@@ -164,7 +165,91 @@ class DeclarationExport:
                 )
             )
         bestand.afzender = self.mapping.aanbieder_agb
+        _replace_earlier_deliveries(
+            session, bestand.id, self.soort, gemeente, self.source.name, findings
+        )
         return None
+
+
+def _replace_earlier_deliveries(
+    session: Session,
+    bestand_id: int,
+    soort: str,
+    gemeente: str,
+    name: str,
+    findings: FindingCollector,
+) -> None:
+    """An export is identified by its source (the export format) and its period (its first
+    to last declaration date), not by its bytes. An earlier export of the same source whose
+    period lies within this one's is replaced: its rows go, a finding states the
+    difference. One that overlaps only in part is not guessed at: this file is refused."""
+    line, file = models.Declaratieregel, models.Bronbestand
+    periods = {
+        row.bestand_id: row
+        for row in session.execute(
+            select(
+                line.bestand_id,
+                func.min(line.declaratiedatum).label("van"),
+                func.max(line.declaratiedatum).label("tot"),
+                func.count().label("regels"),
+                func.coalesce(func.sum(line.bedrag_cents), 0).label("cents"),
+            )
+            .join(file, file.id == line.bestand_id)
+            .where(
+                line.gemeente_code == gemeente,
+                file.soort == soort,
+                file.status == BestandStatus.INGELEZEN,
+            )
+            .group_by(line.bestand_id)
+        )
+    }
+    own = periods.pop(bestand_id, None)
+    if own is None:
+        return
+    names = {
+        row.id: row.bestandsnaam
+        for row in session.execute(
+            select(file.id, file.bestandsnaam).where(file.id.in_(list(periods)))
+        )
+    }
+    covered = []
+    for earlier in periods.values():
+        if earlier.tot < own.van or earlier.van > own.tot:
+            continue  # another period
+        if own.van <= earlier.van and earlier.tot <= own.tot:
+            covered.append(earlier)
+            continue
+        raise RejectedInput(
+            [
+                InputProblem(
+                    name,
+                    None,
+                    "declaratiedatum",
+                    f"{own.van:%d-%m-%Y} t/m {own.tot:%d-%m-%Y}",
+                    f"overlapt gedeeltelijk met {file_name(names[earlier.bestand_id])} "
+                    f"({earlier.van:%d-%m-%Y} t/m {earlier.tot:%d-%m-%Y}): welke regels gelden "
+                    "is niet te zeggen. Lever de hele periode van beide opnieuw in één export",
+                )
+            ]
+        )
+    for earlier in covered:
+        session.execute(delete(line).where(line.bestand_id == earlier.bestand_id))
+        session.execute(
+            update(file).where(file.id == earlier.bestand_id).values(status=BestandStatus.VERVANGEN)
+        )
+        findings.add(
+            Finding(
+                soort=Bevindingsoort.EXPORT_VERVANGEN,
+                gemeente=gemeente,
+                element="declaratiedatum",
+                waarde=f"{earlier.van:%d-%m-%Y} t/m {earlier.tot:%d-%m-%Y}",
+                bedrag_cents=int(own.cents) - int(earlier.cents),
+                omschrijving=f"vervangt {file_name(names[earlier.bestand_id])} (zelfde bron, "
+                f"periode binnen deze levering): {earlier.regels} regels € "
+                f"{euros_exact(int(earlier.cents))} worden {own.regels} regels € "
+                f"{euros_exact(int(own.cents))}",
+            )
+        )
 
 
 def _line_from_row(row: tabular.ExportRow) -> DeclarationLine:
