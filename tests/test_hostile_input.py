@@ -6,6 +6,7 @@ import re
 import warnings
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -563,3 +564,75 @@ def test_any_table_is_rows_or_a_named_refusal(tmp_path_factory, lines):
     expected = {n for n, line in enumerate(text, start=1) if n > 1 and holds_data(line)}
     seen = {row.line for row in result.rows} | {p.line for p in result.problems}
     assert expected <= seen  # every line is a row or named in a problem: none lost silently
+
+
+def test_one_file_of_every_hostile_class_beside_valid_files(
+    engine, config_dir, tmp_path, monkeypatch
+):
+    """The issue's run: valid files with one of each class between them. Every valid file
+    is stored, every hostile one refused with a reason, nothing else stops the run."""
+    from sqlalchemy import func, select
+
+    from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.ingest import pipeline
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.store import db, models
+    from monitorbot.store.sync import sync_config
+
+    monkeypatch.setattr(pipeline, "RATIO_FROM", 1 << 20)
+    _with_limits(config_dir, max_bestand_mb=3)
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(10):
+        (folder / f"geldig-{n}.xml").write_bytes(_declaration(f"OK{n}"))
+    encrypted = _zip(folder / "h-versleuteld.zip", [("x.xml", _declaration("E"))])
+    data = bytearray(encrypted.read_bytes())
+    data[6] |= 1
+    data[data.rindex(b"PK\x01\x02") + 8] |= 1
+    encrypted.write_bytes(bytes(data))
+    crc = _zip(folder / "h-crc.zip", [("x.xml", _declaration("C"))], zipfile.ZIP_STORED)
+    data = bytearray(crc.read_bytes())
+    data[data.index(b"<Bericht") + 100] ^= 1
+    crc.write_bytes(bytes(data))
+    _zip(folder / "h-bom.zip", [("z.xml", bytes(4 << 20))])
+    _zip(folder / "h-dubbel.zip", [("d.xml", b"x"), ("d.xml", _declaration("D"))])
+    (folder / "h-groot.xml").write_bytes(b" " * (4 << 20))
+    (folder / "h-kapot.xml").write_bytes(_declaration("K")[:-40])
+    (folder / "h-onzin.bin").write_bytes(bytes(range(256)) * 4)
+    (folder / "h-periode.xml").write_bytes(
+        declaration_323(
+            ident="P",
+            prestaties=[dict(bsn=BSN, ref="P", begin=date(1, 1, 1), end=date(9999, 12, 31))],
+        )
+    )
+    header = "maand;perceel;bedrag\n"
+    (folder / "h-quote.csv").write_text(
+        header + '2026-01;"jeugd-pgb;1,00\n2026-02;jeugd-pgb;2,00\n'
+    )
+    (folder / "h-bedrag.csv").write_text(header + "2026-01;jeugd-pgb;500.000.000.000.000,00\n")
+    hostile = sorted(p.name for p in folder.iterdir() if p.name.startswith("h-"))
+    report = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "quarantaine"),
+    ).run([folder])
+    refused = {Path(f.naam.split("!")[0]).name for f in report.bestanden if f.status == "geweigerd"}
+    assert refused == set(hostile)
+    assert all(f.reden for f in report.bestanden if f.status == "geweigerd")
+    stored = {Path(f.naam).name for f in report.bestanden if f.status == "ingelezen"}
+    assert stored == {f"geldig-{n}.xml" for n in range(10)}
+    with db.transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(models.Declaratieregel)) == 10
+
+
+def test_a_config_file_of_megabytes_is_refused_before_it_is_read(tmp_path):
+    file = tmp_path / "groot.yaml"
+    file.write_text("regels:\n" + "  - naam: x\n" * 600_000)
+    with pytest.raises(ConfigError) as refused:
+        load_yaml(file)
+    assert "hoogstens 5 MiB" in str(refused.value)

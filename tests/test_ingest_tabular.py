@@ -580,3 +580,18 @@ def test_an_export_amount_beyond_one_declared_line_is_refused_where_it_stands(tm
     (problem,) = result.problems
     assert (problem.line, problem.element) == (2, "Bedrag")
     assert "999.999,99" in problem.reason
+
+
+def test_a_volume_beyond_the_standard_is_refused_where_it_stands(tmp_path):
+    content = "\r\n".join(
+        [
+            HEADER,
+            "123456782;Jansen;45;45A01;01-01-2026;31-01-2026;1.000.000.000;04;89;890,00;"
+            "05-02-2026;000123;R1",
+            "",
+        ]
+    )
+    path = write(tmp_path, "export.csv", content, "cp1252")
+    result = read_export(path, mapping(gedeeltelijk_toegestaan=True), pseudonymize=PSEUDONYMIZE)
+    (problem,) = result.problems
+    assert (problem.line, problem.element) == (2, "Aantal") and "99.999.999" in problem.reason

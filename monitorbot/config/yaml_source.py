@@ -103,8 +103,29 @@ def yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
 
 
+#: Configuration, rule and forecast files are written by people: a few hundred KiB at most.
+MAX_YAML_BYTES = 5 << 20
+
+
 def load_yaml(file: Path) -> YamlDocument:
     """Parse `file`; a syntax error becomes a ConfigError with its line."""
+    try:
+        size = file.stat().st_size
+    except OSError:
+        size = 0  # reading it says why
+    if size > MAX_YAML_BYTES:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    None,
+                    "",
+                    None,
+                    f"bestand van {size >> 20} MiB: een configuratie- of regelbestand is "
+                    f"hoogstens {MAX_YAML_BYTES >> 20} MiB",
+                )
+            ]
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

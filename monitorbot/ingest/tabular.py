@@ -843,10 +843,18 @@ def _optional_cell(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return check
 
 
+#: GeleverdVolume in the standard (LDT_Volume): at most 99.999.999 units.
+MAX_VOLUME = 99_999_999
+
+
 def _volume(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return float(parse_decimal(str(value)))
+        volume = float(value)
+    else:
+        volume = float(parse_decimal(str(value)))
+    if not abs(volume) <= MAX_VOLUME:  # also NaN and infinity
+        raise CellError("volume groter dan 99.999.999, het hoogste dat de iStandaarden kennen")
+    return volume
 
 
 def read_export(
