@@ -272,3 +272,27 @@ def test_the_rejected_share_per_provider_is_a_metric_known_from_the_answers_day(
     assert row.invoer["retourcodes"] == ["0611 (1×)", "8187 (1×)"]
     assert (row.invoer["ingediend_cents"], row.invoer["afgewezen_cents"]) == (40000, 20000)
     assert measured("2024-09") == []  # more than 92 days later
+
+
+def test_two_answers_waiting_for_one_declaration_are_both_applied_once(ingest_files, engine):
+    first = answer_325(clients={BSN: {"B": 10000}}, rejected={"B": ["0611"]}, ingediend=40000)
+    second = answer_325(
+        ident="ANT-2",
+        dagtekening=date(2024, 3, 25),
+        clients={OTHER: {"C": 10000}},
+        rejected={"C": ["0611"]},
+        ingediend=40000,
+    )
+    ingest_files({"325-1.xml": first, "325-2.xml": second})
+    report = ingest_files({"323.xml": _declaration()})
+    assert report.bestanden[0].bedrag_cents == 20000
+    assert _cost(engine) == 20000
+    with db.transaction(engine) as session:
+        soorten = sorted(
+            session.scalars(
+                select(models.Bevinding.soort).where(
+                    models.Bevinding.soort != "antwoord_zonder_declaratie"
+                )
+            ).all()
+        )
+    assert soorten == ["tweede_antwoord"]  # and no totals that "do not add up"

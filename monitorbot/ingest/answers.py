@@ -271,9 +271,10 @@ def apply_waiting_answers(
         )
         .order_by(ANSWER.bekend_op, ANSWER.id)
     ).all()
+    declared = report.bedrag_cents  # before any answer takes lines out
     for answer in waiting:
         declaration = _Declaration(
-            bestand_id, report.naam, report.bedrag_cents, _declared_on(session, bestand_id, answer)
+            bestand_id, report.naam, declared, _declared_on(session, bestand_id, answer)
         )
         apply_answer(session, answer, declaration, findings, report)
 
