@@ -296,3 +296,20 @@ def test_two_answers_waiting_for_one_declaration_are_both_applied_once(ingest_fi
             ).all()
         )
     assert soorten == ["tweede_antwoord"]  # and no totals that "do not add up"
+
+
+def test_a_second_answer_after_a_whole_rejection_takes_nothing_out_twice(
+    ingest_files, engine, monkeypatch
+):
+    from monitorbot.ingest import answers
+
+    monkeypatch.setattr(answers, "KEYS_PER_STATEMENT", 1)  # every key its own statement
+    whole = answer_325(ingediend=40000, toegekend=0, declaration_codes=("9308",))
+    again = _rejecting_b_and_c(ident="ANT-2", dagtekening=date(2024, 3, 25))
+    ingest_files({"323.xml": _declaration(), "325-1.xml": whole, "325-2.xml": again})
+    assert _cost(engine) == 0
+    with db.transaction(engine) as session:
+        reversals = session.scalar(
+            select(func.count()).where(models.Declaratieregel.antwoord_id.is_not(None))
+        )
+    assert reversals == 4

@@ -394,12 +394,11 @@ def test_a_file_that_cannot_be_read_is_refused_and_the_rest_goes_on(
 
 
 def test_a_lock_held_by_a_process_that_died_is_taken_over_at_once(engine):
-    import socket
     import subprocess
     import sys
     from datetime import UTC, datetime
 
-    from monitorbot.service.locks import claimed_run
+    from monitorbot.service.locks import claimed_run, owner_id
     from monitorbot.store import db, models
 
     if engine.dialect.name != "sqlite":
@@ -417,7 +416,7 @@ def test_a_lock_held_by_a_process_that_died_is_taken_over_at_once(engine):
                 job="inbox",
                 gestart_op=now,
                 status="bezig",
-                statistiek={"eigenaar": f"{socket.gethostname()}:{dead.stdout.strip()}"},
+                statistiek={"eigenaar": f"{owner_id().rsplit(':', 1)[0]}:{dead.stdout.strip()}"},
             )
         )
     with claimed_run(engine, "inbox", clock=lambda: now) as run:
@@ -636,3 +635,59 @@ def test_a_config_file_of_megabytes_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(ConfigError) as refused:
         load_yaml(file)
     assert "hoogstens 5 MiB" in str(refused.value)
+
+
+def test_a_report_that_cannot_be_written_never_removes_the_moved_file(
+    engine, config_dir, tmp_path, monkeypatch
+):
+    import errno
+
+    from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.ingest import pipeline
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+
+    def full(target, result):  # type: ignore[no-untyped-def]
+        target.with_name(target.name + ".error.txt").write_text("hal")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "_write_error_file", full)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "kapot.xml").write_bytes(b"<kapot")
+    Ingestor(
+        engine,
+        load_config(config_dir),
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(
+            quarantine=tmp_path / "quarantaine", archive=tmp_path / "archief", move=True
+        ),
+    ).run([inbox])
+    assert (tmp_path / "quarantaine" / "kapot.xml").exists()  # moved, and still there
+    assert not (tmp_path / "quarantaine" / "kapot.xml.error.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("driver", "expected"),
+    [
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  password '
+            'authentication failed for user "beheer"',
+            "weigert de aanmelding",
+        ),
+        ('connection to server failed: FATAL:  database "monitor" does not exist', "bestaat niet"),
+        ("connection to server at 127.0.0.1 port 1 failed: Connection refused", "niet bereikbaar"),
+        ("database is locked", "bezet"),
+        ("database or disk is full", "vol"),
+    ],
+)
+def test_each_database_fault_has_its_own_sentence_without_the_password(driver, expected):
+    from sqlalchemy.exc import OperationalError
+
+    from monitorbot.store.faults import describe
+
+    fault = OperationalError("SELECT 1", {}, Exception(driver))
+    url = "postgresql+psycopg://beheer:geheim@db.example:5432/monitor?sslpassword=ookgeheim"
+    message = describe(fault, database=url)
+    assert message is not None and expected in message
+    assert "geheim" not in message and "SELECT" not in message

@@ -589,3 +589,14 @@ def test_a_later_export_of_the_same_source_and_period_replaces_the_earlier(
     assert "overlapt gedeeltelijk" in refused.bestanden[0].reden
     assert ingestor.run([first]).bestanden[0].status == "al ingelezen"
     assert _sum(engine) == 26400 + 5280 + 2640
+
+
+def test_an_export_inside_an_earlier_ones_period_is_refused_as_such(ingestor_for, tmp_path):
+    quarter = tmp_path / "kwartaal.csv"
+    quarter.write_bytes(_export(("R-1", "264,00", "05-04-2025"), ("R-2", "26,40", "30-06-2025")))
+    may = tmp_path / "mei-correctie.csv"
+    may.write_bytes(_export(("R-5", "26,40", "05-05-2025")))
+    ingestor = ingestor_for()
+    assert ingestor.run([quarter]).geweigerd == 0
+    (refused,) = ingestor.run([may]).bestanden
+    assert refused.status == "geweigerd" and "valt binnen kwartaal.csv" in refused.reden

@@ -41,7 +41,7 @@ from monitorbot.ingest.sources import (
     euros_exact,
     not_validated,
 )
-from monitorbot.store import models
+from monitorbot.store import db, models
 
 if TYPE_CHECKING:
     from monitorbot.ingest.pipeline import FileReport
@@ -108,6 +108,7 @@ class DeclarationAnswer(Message):
         if not validated:
             not_validated(findings, gemeente, aanbieder, self.soort)
             return
+        db.serialize(session, "declaratie", aanbieder, header.retour_identificatie)
         row = _store(session, bestand.id, header, gemeente, aanbieder, self.wet, answer)
         _store_codes(session, bestand.id, header, gemeente, aanbieder, self.soort, answer)
         declaration = _declaration_of(session, row)
@@ -259,6 +260,7 @@ def apply_waiting_answers(
 ) -> None:
     """A declaration just ingested (its file row is written after this): apply the
     answers that arrived before it."""
+    db.serialize(session, "declaratie", header.afzender, header.bericht_identificatie)
     waiting = session.scalars(
         select(ANSWER)
         .where(
@@ -318,41 +320,28 @@ def _reverse(
     """Insert the reversing rows; returns their sum (negative for rejected debit lines).
 
     The keys (rejected lines, lines an earlier answer took out already) are read first
-    and passed as row values: correlated subqueries over the declaration table cost a
-    second per answer on PostgreSQL, whose statistics lag behind a bulk load."""
+    and passed as row values in chunks: correlated subqueries over the declaration
+    table cost a second per answer on PostgreSQL, whose statistics lag behind a bulk
+    load, and one statement holds a bounded number of parameters."""
     conditions = [
         LINE.bestand_id == declaration.bestand_id,
         LINE.gemeente_code == answer.gemeente_code,
         LINE.antwoord_id.is_(None),
     ]
     if earlier:
-        done = session.execute(
-            select(LINE.productreferentie, LINE.toewijzingnummer, LINE.deel).where(
-                LINE.antwoord_id.in_(earlier), LINE.gemeente_code == answer.gemeente_code
-            )
-        ).all()
-        if done:
-            conditions.append(
-                tuple_(LINE.productreferentie, LINE.toewijzingnummer, LINE.deel).not_in(
-                    [tuple(row) for row in done]
-                )
-            )
-    if answer.geheel_afgewezen:
+        # Rare: a second answer. Its lines, per care-month part, less those taken out.
+        wanted = _line_keys(session, answer, declaration) - _reversed_keys(session, answer, earlier)
+        keys = sorted(wanted)
+        columns = tuple_(LINE.productreferentie, LINE.toewijzingnummer, LINE.deel)
+    elif answer.geheel_afgewezen:
         _insert_reversal(session, answer, declaration, conditions)
+        keys, columns = [], None
     else:
-        rejected = models.AfgewezenPrestatie
-        keys = [
-            tuple(row)
-            for row in session.execute(
-                select(rejected.productreferentie, rejected.toewijzingnummer)
-                .where(rejected.antwoord_id == answer.id)
-                .distinct()
-            )
-        ]
-        for start in range(0, len(keys), KEYS_PER_STATEMENT):
-            chunk = keys[start : start + KEYS_PER_STATEMENT]
-            selected = tuple_(LINE.productreferentie, LINE.toewijzingnummer).in_(chunk)
-            _insert_reversal(session, answer, declaration, [*conditions, selected])
+        keys = _rejected_keys(session, answer)
+        columns = tuple_(LINE.productreferentie, LINE.toewijzingnummer)
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        chunk = keys[start : start + KEYS_PER_STATEMENT]
+        _insert_reversal(session, answer, declaration, [*conditions, columns.in_(chunk)])
     return int(
         session.scalar(
             select(func.coalesce(func.sum(LINE.bedrag_cents), 0)).where(
@@ -360,6 +349,54 @@ def _reverse(
             )
         )
     )
+
+
+def _rejected_keys(session: Session, answer: models.DeclaratieAntwoord) -> list[tuple]:
+    """(ProductReferentie, ToewijzingNummer) of the Prestaties this answer rejects."""
+    rejected = models.AfgewezenPrestatie
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(rejected.productreferentie, rejected.toewijzingnummer)
+            .where(rejected.antwoord_id == answer.id)
+            .distinct()
+            .order_by(rejected.productreferentie, rejected.toewijzingnummer)
+        )
+    ]
+
+
+def _line_keys(
+    session: Session, answer: models.DeclaratieAntwoord, declaration: _Declaration
+) -> set[tuple]:
+    """The declaration's row keys (with their care-month part) this answer rejects."""
+    base = select(LINE.productreferentie, LINE.toewijzingnummer, LINE.deel).where(
+        LINE.bestand_id == declaration.bestand_id,
+        LINE.gemeente_code == answer.gemeente_code,
+        LINE.antwoord_id.is_(None),
+    )
+    if answer.geheel_afgewezen:
+        return {tuple(row) for row in session.execute(base)}
+    keys: set[tuple] = set()
+    pairs = _rejected_keys(session, answer)
+    for start in range(0, len(pairs), KEYS_PER_STATEMENT):
+        chunk = pairs[start : start + KEYS_PER_STATEMENT]
+        selected = tuple_(LINE.productreferentie, LINE.toewijzingnummer).in_(chunk)
+        keys |= {tuple(row) for row in session.execute(base.where(selected))}
+    return keys
+
+
+def _reversed_keys(
+    session: Session, answer: models.DeclaratieAntwoord, earlier: Sequence[int]
+) -> set[tuple]:
+    """The row keys earlier answers on the same declaration took out already."""
+    return {
+        tuple(row)
+        for row in session.execute(
+            select(LINE.productreferentie, LINE.toewijzingnummer, LINE.deel).where(
+                LINE.antwoord_id.in_(list(earlier)), LINE.gemeente_code == answer.gemeente_code
+            )
+        )
+    }
 
 
 def _insert_reversal(

@@ -344,20 +344,24 @@ class Ingestor:
     def _fail_run(self, run_id: int) -> None:
         """A run that stopped on an error says so (instead of staying 'bezig')."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                run = session.get(models.JobRun, run_id)
-                run.geeindigd_op = self.clock()
-                run.status = JobStatus.MISLUKT
+            with db.transaction(db.writer(self.engine)) as session:
+                session.execute(
+                    update(models.JobRun)
+                    .where(models.JobRun.id == run_id)
+                    .values(geeindigd_op=self.clock(), status=JobStatus.MISLUKT)
+                )
         except SQLAlchemyError:
             log.warning("run %s kon niet als mislukt worden vastgelegd", run_id)
 
     def _finish_run(self, run_id: int, report: IngestReport) -> None:
         totals = report.as_dict()["totaal"]
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            run = session.get(models.JobRun, run_id)
-            run.geeindigd_op = self.clock()
-            run.status = JobStatus.GESLAAGD if report.geweigerd == 0 else JobStatus.DEELS_GEWEIGERD
-            run.statistiek = totals
+        status = JobStatus.GESLAAGD if report.geweigerd == 0 else JobStatus.DEELS_GEWEIGERD
+        with db.transaction(db.writer(self.engine)) as session:  # a write, no read first
+            session.execute(
+                update(models.JobRun)
+                .where(models.JobRun.id == run_id)
+                .values(geeindigd_op=self.clock(), status=status, statistiek=totals)
+            )
 
     def _load_known(self) -> None:
         """What was ingested before, loaded once per run instead of queried per file.
@@ -384,7 +388,7 @@ class Ingestor:
         self.known_contents = {
             row.inhoud_sha256: row.bestandsnaam
             for row in rows
-            if row.status == BestandStatus.INGELEZEN and row.inhoud_sha256 is not None
+            if row.status in stored and row.inhoud_sha256 is not None
         }
         self.rejected_files = {row.sha256 for row in rows if row.status == BestandStatus.GEWEIGERD}
         self.known_messages = {
@@ -455,19 +459,21 @@ class Ingestor:
             for number, info in enumerate(sorted(members, key=lambda i: i.filename)):
                 name = f"{path}!{info.filename}"
                 unpacked = Path(folder) / f"lid-{number}"
-                problem = _unpack(archive, info, unpacked, limits)
-                if problem is not None:
-                    result = self._refuse_unreadable(name, path, info, problem, run_id)
-                    unreadable.append(result)
-                else:
-                    source = SourceFile(
-                        name=name, open=lambda p=unpacked: p.open("rb"), path=unpacked
-                    )
-                    result = self._ingest_source(source, run_id)
-                    if result.status == BestandStatus.GEWEIGERD:
-                        target = f"{path.stem}__{Path(info.filename).name}"
-                        self._quarantine_copy(unpacked, target, result)
-                    unpacked.unlink(missing_ok=True)
+                try:
+                    problem = _unpack(archive, info, unpacked, limits)
+                    if problem is not None:
+                        result = self._refuse_unreadable(name, path, info, problem, run_id)
+                        unreadable.append(result)
+                    else:
+                        source = SourceFile(
+                            name=name, open=lambda p=unpacked: p.open("rb"), path=unpacked
+                        )
+                        result = self._ingest_source(source, run_id)
+                        if result.status == BestandStatus.GEWEIGERD:
+                            target = f"{path.stem}__{Path(info.filename).name}"
+                            self._quarantine_copy(unpacked, target, result)
+                finally:
+                    _remove_quietly(unpacked)  # a refused member's partial file too
                 results.append(result)
         self._commit_batch()
         # The archive leaves the inbox either way, so no scan meets it twice: whole into
@@ -479,15 +485,13 @@ class Ingestor:
             self._archive(path)
         yield from results
 
-    def _unreadable(self, source: SourceFile, exc: OSError) -> FileReport:
+    def _unreadable(self, source: SourceFile, exc: OSError, run_id: int) -> FileReport:
+        """A file the operating system will not let us read: refused and recorded (the
+        quarantine alert sees it), under a digest of its name, as it cannot be read."""
         reason = f"niet te lezen: {exc.strerror or type(exc).__name__}"
-        log.error("%s: %s", file_name(source.name), reason)
-        return FileReport(
-            naam=source.name,
-            status=BestandStatus.GEWEIGERD,
-            reden=reason,
-            problemen=[InputProblem(source.name, None, None, None, reason)],
-        )
+        sha = hashlib.sha256(f"onleesbaar!{source.name}".encode()).hexdigest()
+        problem = InputProblem(source.name, None, None, None, reason)
+        return self._reject(source, sha, "onbekend", RejectedInput([problem]), run_id)
 
     def _refuse_archive(
         self, path: Path, run_id: int, reason: str, *, read: bool = True
@@ -523,8 +527,9 @@ class Ingestor:
                 sha, inhoud = digests_of(stream)
         except OSError as exc:
             # Unreadable here (permissions, a file that vanished): this file's problem, so
-            # the run goes on and the file stays where it is for the next scan.
-            return self._unreadable(source, exc)
+            # it is refused (and moved to quarantine where the system allows) and the run
+            # goes on.
+            return self._unreadable(source, exc, run_id)
         if sha in self.known_files:
             return FileReport(
                 naam=source.name,
@@ -734,7 +739,7 @@ class Ingestor:
         target_dir = self.destinations.quarantine
         if target_dir is None:
             return
-        target = None
+        target: Path | None = None
         try:
             target_dir.mkdir(parents=True, exist_ok=True)
             target = _same_file_in(target_dir, path)
@@ -744,12 +749,17 @@ class Ingestor:
                     path.unlink()
             else:
                 target = _free_name(target_dir / path.name)
-                # A move is a rename on one disk; across disks shutil copies, then removes:
-                # a disk that fills up midway leaves the original in place.
-                if self.destinations.move:
-                    shutil.move(path, target)
-                else:
-                    shutil.copy2(path, target)
+                # A move is a rename on one disk; across disks shutil copies, then removes.
+                # A copy that fails midway is removed; the original is still in place.
+                try:
+                    if self.destinations.move:
+                        shutil.move(path, target)
+                    else:
+                        shutil.copy2(path, target)
+                except OSError:
+                    if path.exists():
+                        _remove_quietly(target)
+                    raise
             _write_error_file(target, result)
         except OSError as exc:
             _quarantine_failed(target, path.name, exc)
@@ -760,11 +770,15 @@ class Ingestor:
         target_dir = self.destinations.quarantine
         if target_dir is None:
             return
-        target = None
+        target: Path | None = None
         try:
             target_dir.mkdir(parents=True, exist_ok=True)
             target = _free_name(target_dir / name)
-            shutil.copyfile(source, target)
+            try:
+                shutil.copyfile(source, target)
+            except OSError:
+                _remove_quietly(target)  # the source is still there
+                raise
             _write_error_file(target, result)
         except OSError as exc:
             _quarantine_failed(target, file_name(result.naam), exc)
@@ -832,20 +846,20 @@ def _same_file_in(folder: Path, path: Path) -> Path | None:
 
 
 def _quarantine_failed(target: Path | None, name: str, exc: OSError) -> None:
-    """A copy into quarantine that failed (a full disk): nothing half, and said so."""
-    _remove_partial(target)
+    """Placing a file in quarantine failed (a full disk): a half-written report goes, the
+    file itself is never removed here (it may be the only copy), and it is said."""
+    if target is not None:
+        _remove_quietly(target.with_name(target.name + ".error.txt"))
     log.error(
-        "kon %s niet in quarantaine zetten (%s); het blijft waar het was",
+        "kon %s niet in quarantaine zetten (%s)",
         name,
         exc.strerror or type(exc).__name__,
     )
 
 
-def _remove_partial(target: Path | None) -> None:
-    """Remove what a failed copy left behind (and its report), if anything."""
-    for leftover in (target, target.with_name(target.name + ".error.txt")) if target else ():
-        with contextlib.suppress(OSError):
-            leftover.unlink(missing_ok=True)
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 #: Below this unpacked size the compression ratio is not judged (a small, repetitive
@@ -881,6 +895,8 @@ def _unpack(
                         "invoer.max_compressie): een zip-bom, geen bericht; niet uitgepakt"
                     )
                 out.write(chunk)
+    except OSError as exc:  # the temporary folder is full or unwritable
+        return f"lid kon niet worden uitgepakt ({exc.strerror or type(exc).__name__})"
     except zipfile.BadZipFile:
         return "beschadigd lid (CRC-fout of afgebroken archief): niet te lezen"
     except NotImplementedError:

@@ -29,7 +29,7 @@ from monitorbot.ingest.sources import (
     declaration_writer,
     euros_exact,
 )
-from monitorbot.store import models
+from monitorbot.store import db, models
 from monitorbot.store.queries.allocations import WAITING_LIST_SOORT
 from monitorbot.store.queries.quality import file_name
 
@@ -182,7 +182,9 @@ def _replace_earlier_deliveries(
     """An export is identified by its source (the export format) and its period (its first
     to last declaration date), not by its bytes. An earlier export of the same source whose
     period lies within this one's is replaced: its rows go, a finding states the
-    difference. One that overlaps only in part is not guessed at: this file is refused."""
+    difference. One that overlaps only in part, or that covers more than this one (a
+    correction of part of an earlier period), is not guessed at: this file is refused."""
+    db.serialize(session, "export", soort, gemeente)
     line, file = models.Declaratieregel, models.Bronbestand
     periods = {
         row.bestand_id: row
@@ -219,6 +221,7 @@ def _replace_earlier_deliveries(
         if own.van <= earlier.van and earlier.tot <= own.tot:
             covered.append(earlier)
             continue
+        inside = earlier.van <= own.van and own.tot <= earlier.tot
         raise RejectedInput(
             [
                 InputProblem(
@@ -226,7 +229,8 @@ def _replace_earlier_deliveries(
                     None,
                     "declaratiedatum",
                     f"{own.van:%d-%m-%Y} t/m {own.tot:%d-%m-%Y}",
-                    f"overlapt gedeeltelijk met {file_name(names[earlier.bestand_id])} "
+                    f"{'valt binnen' if inside else 'overlapt gedeeltelijk met'} "
+                    f"{file_name(names[earlier.bestand_id])} "
                     f"({earlier.van:%d-%m-%Y} t/m {earlier.tot:%d-%m-%Y}): welke regels gelden "
                     "is niet te zeggen. Lever de hele periode van beide opnieuw in één export",
                 )

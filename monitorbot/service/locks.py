@@ -53,8 +53,20 @@ DEFAULT_LEASE = timedelta(hours=2)
 
 
 def owner_id() -> str:
-    """Which process holds a lock: host and pid (no personal data)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Which process holds a lock: host, process namespace and pid (no personal data).
+    Containers may share a host name but not their process numbers: the namespace says
+    whether a pid can be looked up from here."""
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}"
+
+
+def _pid_namespace() -> str:
+    """This process's pid namespace and the machine's boot, or '?' where /proc is absent."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
+            return f"{namespace}-{boot.read().strip()[:8]}"
+    except OSError:
+        return "?"
 
 
 def advisory_key(group: str, gemeente: str | None) -> int:
@@ -209,12 +221,18 @@ def _claim_row(
 
 
 def _owner_gone(owner: str | None) -> bool:
-    """Whether the owner (`host:pid`) is a process of this host that has ended. A process
-    on another host cannot be checked from here: its lock lasts until the lease ends."""
-    if not owner or ":" not in owner:
+    """Whether the owner (`host:namespace:pid`) is a process of this host and namespace
+    that has ended. Any other cannot be checked from here: its lock lasts its lease."""
+    parts = (owner or "").rsplit(":", 2)
+    if len(parts) != 3:
         return False
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    host, namespace, pid = parts
+    if (
+        host != socket.gethostname()
+        or namespace == "?"
+        or namespace != _pid_namespace()
+        or not pid.isdigit()
+    ):
         return False
     try:
         os.kill(int(pid), 0)

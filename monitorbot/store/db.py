@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +76,20 @@ def make_engine(url: str) -> Engine:
 
 def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def serialize(session: Session, *key: object) -> None:
+    """Let one transaction at a time work on `key` (a declaration's identity, an export's
+    source): on PostgreSQL a transaction-level advisory lock, so two ingests running side
+    by side see each other's committed rows instead of both missing them; SQLite has one
+    writer anyway (`writer`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"),
+        {"key": int.from_bytes(digest, "big", signed=True)},
+    )
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

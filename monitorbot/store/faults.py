@@ -50,6 +50,18 @@ def _database_fault(exc: SQLAlchemyError, database: str | None) -> str:
         str(exc.orig).splitlines()[0] if isinstance(exc, DBAPIError) and exc.orig else ""
     ).lower()
     where = f" ({_safe_address(database)})" if database else ""
+    # Before "unreachable": psycopg says "connection ... failed: FATAL: password
+    # authentication failed" for a server that answered.
+    if "authentication" in driver or "password" in driver:
+        return (
+            f"De databaseserver weigert de aanmelding{where}. Controleer gebruiker en "
+            "wachtwoord in MONITORBOT_DATABASE_URL."
+        )
+    if "does not exist" in driver and "database" in driver:
+        return (
+            f"De database bestaat niet op de server{where}. Maak hem aan of verbeter de naam "
+            "in MONITORBOT_DATABASE_URL."
+        )
     if "locked" in driver or "busy" in driver:
         return (
             f"De database is bezet{where}: een ander proces schrijft er al langer dan 30 "
@@ -70,11 +82,6 @@ def _database_fault(exc: SQLAlchemyError, database: str | None) -> str:
             f"De databaseserver is niet bereikbaar{where}. Controleer of PostgreSQL draait "
             "en of MONITORBOT_DATABASE_URL de juiste host en poort noemt."
         )
-    if "password authentication failed" in driver or "authentication" in driver:
-        return (
-            f"De databaseserver weigert de aanmelding{where}. Controleer gebruiker en "
-            "wachtwoord in MONITORBOT_DATABASE_URL."
-        )
     if "unable to open database" in driver or "readonly" in driver or "read-only" in driver:
         return (
             f"De database kan niet worden geopend of beschreven{where}. Controleer of de "
@@ -94,4 +101,5 @@ def _safe_address(url: str) -> str:
         return "onbekend adres"
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or "sqlite"
-    return parsed.set(password=None).render_as_string(hide_password=True)
+    # No password, and no query either: it may carry one (`?password=`, `sslpassword`).
+    return parsed.set(password=None, query={}).render_as_string(hide_password=True)
