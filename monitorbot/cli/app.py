@@ -10,6 +10,7 @@ lazy-loading group, on typer's group class.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,8 +104,6 @@ class LazyGroup(TyperGroup):
         self.commands = LazyCommands(dict(COMMANDS))
 
     def invoke(self, ctx: Any) -> Any:
-        from sqlalchemy.exc import SQLAlchemyError
-
         from monitorbot.config import ConfigError
 
         try:
@@ -115,7 +114,9 @@ class LazyGroup(TyperGroup):
         except Refused as refusal:
             err_console.print(str(refusal), markup=False)
             raise typer.Exit(EXIT_USAGE) from None
-        except (OSError, SQLAlchemyError) as exc:
+        except Exception as exc:
+            if not _is_fault(exc):
+                raise
             # A fault of the machine, not of the input: its own sentence, no traceback.
             from monitorbot.store.faults import EXIT_FAULT, describe
 
@@ -126,6 +127,15 @@ class LazyGroup(TyperGroup):
                 raise
             err_console.print(message, markup=False)
             raise typer.Exit(EXIT_FAULT) from None
+
+
+def _is_fault(exc: BaseException) -> bool:
+    """A fault of the machine: the file system, or the database. Checked without importing
+    SQLAlchemy: a command that never loaded it cannot have raised its errors."""
+    if isinstance(exc, OSError):
+        return True
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 app = typer.Typer(
