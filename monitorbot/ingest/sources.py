@@ -258,6 +258,14 @@ def declaration_writer(session: Session) -> BulkWriter:
     return BulkWriter(session, models.Declaratieregel.__table__, DECLARATION_COLUMNS)
 
 
+class IsoDates(dict[date, str]):
+    """date → 'yyyy-mm-dd', cached."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
 class DeclarationSink:
     """Maps lines to percelen, splits them by care month and bulk-writes them.
 
@@ -286,6 +294,9 @@ class DeclarationSink:
         self.findings = findings
         self.unmapped: dict[tuple[str, str | None], list[int]] = {}
         self._perceel_cache: dict[tuple[str, str | None], str] = {}
+        # Dates as ISO text, converted once: a file repeats a few dozen dates a million
+        # times, and both SQLite (executemany) and COPY take the text as a date.
+        self._iso = IsoDates()
 
     def perceel(self, categorie: str, code: str | None) -> str:
         key = (categorie, code)
@@ -347,16 +358,16 @@ class DeclarationSink:
                 line.productcode,
                 perceel,
                 self.aanbieder,
-                begin,
-                end,
-                zorgmaand,
+                self._iso[begin],
+                self._iso[end],
+                self._iso[zorgmaand],
                 deel,
                 volume,
                 line.eenheid,
                 line.tarief_cents,
                 cents,
                 line.debet_credit,
-                line.declaratiedatum,
+                self._iso[line.declaratiedatum],
                 line.declaratienummer,
                 line.productreferentie,
                 line.vorig_referentienummer,

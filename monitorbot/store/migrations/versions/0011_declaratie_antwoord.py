@@ -87,7 +87,14 @@ def upgrade() -> None:
             ["antwoord_id"],
             ["id"],
         )
-    op.create_index("ix_declaratieregel_antwoord_id", "declaratieregel", ["antwoord_id"])
+    # Partial: only reversing rows have an answer, declared rows cost nothing on insert.
+    op.create_index(
+        "ix_declaratieregel_antwoord_id",
+        "declaratieregel",
+        ["antwoord_id"],
+        sqlite_where=sa.text("antwoord_id IS NOT NULL"),
+        postgresql_where=sa.text("antwoord_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
