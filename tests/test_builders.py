@@ -180,3 +180,31 @@ def test_one_rules_providers_are_one_block_and_a_mismatch_names_its_file():
         "jw323-speelkwartier-2026-09.xml (Stichting Het Speelkwartier): TotaalIngediendBedrag "
         "€ 12.345,67, som van de prestaties € 12.335,67, verschil € 10,00"
     )
+
+
+def test_the_rejection_alert_says_why_in_the_snapshots_figures():
+    """The kernteam reads the rejected amount, the declared amount and the codes, the same
+    figures the workbook's Datakwaliteit table shows from the same measurement."""
+    from monitorbot.evaluate.lifecycle import observe
+    from monitorbot.evaluate.rules import Rule
+    from monitorbot.notify.alerts import _fields
+
+    rule = Rule.model_validate(
+        {
+            "naam": "afwijzingen-per-aanbieder",
+            "omschrijving": "De gemeente wijst veel af.",
+            "scope": "aanbieder",
+            "metric": "afgewezen_declaraties_pct",
+            "drempels": {"waarschuwing": ">= 5 %"},
+            "kanaal": "kernteam",
+            "eigenaar": "contractmanager",
+            "actie": "Bespreek de retourcodes.",
+        }
+    )
+    (measurement,) = snapshots.snapshot().meting("afgewezen_declaraties_pct", "aanbieder")
+    update = dataclasses.replace(snapshots.budget_update(), observation=observe(rule, measurement))
+    fields = {f.label: f.value for f in _fields(update)}
+    assert fields["Ingediend (beantwoorde declaraties)"] == "€ 40.000"
+    assert fields["Afgewezen"] == "€ 2.500"
+    assert fields["Declaratie-antwoorden"] == "3"
+    assert fields["Meest voorkomende retourcodes"] == "0611 (4×), 8187 (1×)"

@@ -820,6 +820,7 @@ def _local_team_share(ctx: MetricContext, first: date, last: date) -> float | No
             LINE.declaratiedatum < ctx.as_of,
         )
         .group_by(LINE.client_pseudoniem)
+        .having(func.sum(LINE.bedrag_cents) > 0)  # a client as `unique_clients` counts one
         .subquery()
     )
     local_only = (per_client.c.low == LOCAL_TEAM_CATEGORY) & (

@@ -409,7 +409,7 @@ class Ingestor:
                 f"groter dan {limit} MiB (invoer.max_bestand_mb in monitorbot.yaml); niet "
                 "gelezen. Splits de levering of verhoog de grens"
             )
-            yield self._refuse_archive(path, run_id, reason, read=False)
+            yield self._refuse_whole(path, run_id, reason, read=False)
             return
         if zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
             yield from self._ingest_zip(path, run_id)
@@ -429,7 +429,7 @@ class Ingestor:
         try:
             archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-            yield self._refuse_archive(path, run_id, _unopenable(exc))
+            yield self._refuse_whole(path, run_id, _unopenable(exc))
             return
         results: list[FileReport] = []
         unreadable: list[FileReport] = []
@@ -438,14 +438,14 @@ class Ingestor:
             members = [info for info in archive.infolist() if not info.is_dir()]
             if not members:
                 reason = "het archief is leeg (of zijn inhoudsopgave is beschadigd)"
-                yield self._refuse_archive(path, run_id, reason)
+                yield self._refuse_whole(path, run_id, reason)
                 return
             if len(members) > limits.max_leden:
                 reason = (
                     f"het archief bevat {len(members)} bestanden, meer dan de ingestelde "
                     f"{limits.max_leden} (invoer.max_leden in monitorbot.yaml)"
                 )
-                yield self._refuse_archive(path, run_id, reason)
+                yield self._refuse_whole(path, run_id, reason)
                 return
             doubles = sorted(n for n, c in Counter(i.filename for i in members).items() if c > 1)
             if doubles:
@@ -454,7 +454,7 @@ class Ingestor:
                     f"'{Path(doubles[0]).name}'): welke versie geldt is niet te zeggen; pak "
                     "het archief opnieuw in met elke naam één keer"
                 )
-                yield self._refuse_archive(path, run_id, reason)
+                yield self._refuse_whole(path, run_id, reason)
                 return
             for number, info in enumerate(sorted(members, key=lambda i: i.filename)):
                 name = f"{path}!{info.filename}"
@@ -493,11 +493,11 @@ class Ingestor:
         problem = InputProblem(source.name, None, None, None, reason)
         return self._reject(source, sha, "onbekend", RejectedInput([problem]), run_id)
 
-    def _refuse_archive(
+    def _refuse_whole(
         self, path: Path, run_id: int, reason: str, *, read: bool = True
     ) -> FileReport:
-        """A file refused as a whole: recorded by its digest (a file too big to read, by
-        its name and size), quarantined whole."""
+        """A file or archive refused as a whole: recorded by its digest (a file too big to
+        read, by its name and size), quarantined whole."""
         if read:
             with path.open("rb") as stream:
                 sha, _ = digests_of(stream)

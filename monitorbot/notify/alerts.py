@@ -93,6 +93,10 @@ INPUT_FIELDS: list[tuple[str, str, Callable[[Any], str]]] = [
     ("ontbrekende_zorgmaanden", "Ontbrekende zorgmaanden", _plain),
     ("gemiddeld_per_maand_cents", "Gemiddeld per maand", _euros),
     ("per_soort", "Per soort", _plain),
+    ("ingediend_cents", "Ingediend (beantwoorde declaraties)", _euros),
+    ("afgewezen_cents", "Afgewezen", _euros),
+    ("antwoorden", "Declaratie-antwoorden", _plain),
+    ("retourcodes", "Meest voorkomende retourcodes", _plain),
     ("periode", "Periode", _plain),
 ]
 
