@@ -65,6 +65,11 @@ def test_kill_mid_file_leaves_nothing_and_a_rerun_is_complete(
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the ingest ended before it could be killed"
+    # Its reader processes die with it: none holds the database connection it inherited.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _processes_reading(big):
+        time.sleep(0.1)
+    assert not _processes_reading(big)
     lines, files, runs = _counts(engine)
     assert (lines, files) == (0, 0)
     assert runs == ["bezig"]  # the killed run never finished
@@ -74,3 +79,15 @@ def test_kill_mid_file_leaves_nothing_and_a_rerun_is_complete(
     assert rerun.returncode == 0, output.decode()
     lines, files, _ = _counts(engine)
     assert (lines, files) == (LINES, 1)
+
+
+def _processes_reading(path: Path) -> list[int]:
+    """Processes whose command line names `path` (the run and its forked readers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(path).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found

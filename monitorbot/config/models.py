@@ -213,12 +213,16 @@ class SmtpSettings(Strict):
 
 
 class InputLimits(Strict):
-    """What one offered file may be: a file past a limit is refused by name, unread."""
+    """What one offered file may be (a file past a limit is refused by name, unread), and
+    how many processes read it."""
 
     max_bestand_mb: Geheel = Field(default=4096, ge=1, le=65536)  # one file as offered
     max_lid_mb: Geheel = Field(default=4096, ge=1, le=65536)  # one zip member, unpacked
     max_compressie: Geheel = Field(default=400, ge=10, le=100_000)  # unpacked ÷ packed
     max_leden: Geheel = Field(default=100_000, ge=1, le=10_000_000)  # members of one zip
+    # Processes that read a large declaration side by side (parts of whole clients, one
+    # writer); empty: every core this process may use, 1: one process reads everything.
+    processen: Geheel | None = Field(default=None, ge=1, le=64)
 
 
 class Deployment(Strict):

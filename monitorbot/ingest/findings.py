@@ -32,7 +32,7 @@ class Finding:
 class FindingCollector:
     """Collects a file's findings and writes them in the file's transaction."""
 
-    def __init__(self, session: Session, bestand_id: int | None, now: datetime):
+    def __init__(self, session: Session | None, bestand_id: int | None, now: datetime):
         self.session = session
         self.bestand_id = bestand_id
         self.now = now
@@ -44,23 +44,36 @@ class FindingCollector:
         self.pending.append(finding)
         self.count += 1
 
+    def extend(self, findings: list[Finding]) -> None:
+        """Findings made elsewhere (a worker reading part of the file)."""
+        for finding in findings:
+            self.add(finding)
+
     def flush(self) -> None:
+        from sqlalchemy import insert
+
         from monitorbot.store import models
 
-        self.session.add_all(
-            models.Bevinding(
-                gemeente_code=f.gemeente,
-                bestand_id=self.bestand_id,
-                soort=f.soort,
-                ernst=f.ernst,
-                aanbieder_agb=f.aanbieder,
-                regel=f.regel,
-                element=f.element,
-                waarde=(f.waarde or None) and f.waarde[:200],
-                bedrag_cents=f.bedrag_cents,
-                omschrijving=f.omschrijving,
-                gevonden_op=self.now,
-            )
-            for f in self.pending
+        assert self.session is not None, "a worker's collector hands its findings over"
+        if not self.pending:
+            return
+        self.session.execute(
+            insert(models.Bevinding.__table__),
+            [
+                {
+                    "gemeente_code": f.gemeente,
+                    "bestand_id": self.bestand_id,
+                    "soort": f.soort,
+                    "ernst": f.ernst,
+                    "aanbieder_agb": f.aanbieder,
+                    "regel": f.regel,
+                    "element": f.element,
+                    "waarde": (f.waarde or None) and f.waarde[:200],
+                    "bedrag_cents": f.bedrag_cents,
+                    "omschrijving": f.omschrijving,
+                    "gevonden_op": self.now,
+                }
+                for f in self.pending
+            ],
         )
         self.pending.clear()

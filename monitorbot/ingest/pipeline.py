@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -44,8 +44,16 @@ from monitorbot.core.states import BestandStatus, JobStatus
 from monitorbot.ingest.errors import AlreadyIngested, InputProblem, RejectedInput
 from monitorbot.ingest.findings import FindingCollector
 from monitorbot.ingest.lifecycle import AllocationIndex
+from monitorbot.ingest.parallel import (
+    ReadAhead,
+    ReaderPool,
+    can_fork,
+    default_processes,
+    finished,
+)
 from monitorbot.ingest.sources import BestandInfo, Handler, MessageKey, SourceFile, classify
 from monitorbot.store import db, models
+from monitorbot.store.bulk import DeferredIndexes
 from monitorbot.store.queries.quality import file_name
 
 log = logging.getLogger(__name__)
@@ -206,6 +214,32 @@ def digests_of(stream: IO[bytes]) -> tuple[str, str]:
     return exact.hexdigest(), content.hexdigest()
 
 
+# The two statements every file runs, built once: their values are parameters, so a
+# run of thousands of small files does not build and compile them again for each.
+_BESTAND = models.Bronbestand.__table__
+_NEW_FILE = insert(_BESTAND).returning(_BESTAND.c.id)
+_FILE_LOADED = (
+    update(_BESTAND)
+    .where(_BESTAND.c.id == bindparam("file_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "gemeente_code",
+                "regels",
+                "bedrag_cents",
+                "periode_van",
+                "periode_tot",
+                "afzender",
+                "berichttype",
+                "bericht_identificatie",
+                "dagtekening",
+            )
+        }
+    )
+)
+
+
 class _Batch:
     """Files committed together: each file is its own SAVEPOINT inside the batch.
 
@@ -213,7 +247,9 @@ class _Batch:
     it; a batch amortises the commit while each file stays all-or-nothing (a
     rejected file rolls back to its savepoint). Nothing is moved to the archive
     or quarantine before its batch is committed, so a crash mid-batch leaves the
-    files where they were and the next run ingests them completely.
+    files where they were and the next run ingests them completely. The first
+    batch into an empty database builds the reporting indexes after its rows
+    (`DeferredIndexes`).
     """
 
     MAX_FILES = 500
@@ -223,6 +259,7 @@ class _Batch:
     def __init__(self, engine: Engine):
         self.session = Session(db.writer(engine), expire_on_commit=False)
         self.session.begin()
+        self.indexes = DeferredIndexes(self.session)
         self.files = 0
         self.lines = 0
         self.opened = time.perf_counter()
@@ -236,6 +273,7 @@ class _Batch:
         )
 
     def commit(self) -> None:
+        self.indexes.rebuild()
         self.session.commit()
         self.session.close()
         for action in self.after_commit:
@@ -274,6 +312,7 @@ class Ingestor:
         self.known_messages: dict[MessageKey, tuple[str, str | None]] = {}
         self._batch: _Batch | None = None
         self.allocation_indexes: dict[str, AllocationIndex] = {}
+        self._pool: ReaderPool | None = None
 
     # ------------------------------------------------------------------ run
 
@@ -288,10 +327,12 @@ class Ingestor:
         self._load_known()
         run_id = self._start_run(job)
         try:
-            for path in iter_paths(paths):
+            files = list(iter_paths(paths))
+            pool = self.reader_pool()
+            for path, reading in pool.ahead(files) if pool else ((f, None) for f in files):
                 if self.should_stop():
                     break
-                for result in self._ingest_path(path, run_id):
+                for result in self._ingest_path(path, run_id, finished(reading)):
                     report.bestanden.append(result)
                     if self.on_file_done:
                         self.on_file_done(result)
@@ -303,9 +344,22 @@ class Ingestor:
             self.allocation_indexes.clear()
             self._fail_run(run_id)
             raise
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
         report.duur_seconden = time.perf_counter() - started
         self._finish_run(run_id, report)
         return report
+
+    def reader_pool(self) -> ReaderPool | None:
+        """Worker processes for large declarations; None where one process reads all."""
+        processes = self.config.deployment.invoer.processen or default_processes()
+        if processes < 2 or not can_fork():
+            return None
+        if self._pool is None:
+            self._pool = ReaderPool(self.config, self.pseudonymize, processes)
+        return self._pool
 
     def _session(self) -> Session:
         if self._batch is None:
@@ -402,7 +456,9 @@ class Ingestor:
 
     # ------------------------------------------------------------------ one path
 
-    def _ingest_path(self, path: Path, run_id: int) -> Iterator[FileReport]:
+    def _ingest_path(
+        self, path: Path, run_id: int, read_ahead: ReadAhead | None = None
+    ) -> Iterator[FileReport]:
         limit = self.config.deployment.invoer.max_bestand_mb
         if _size(path) > limit << 20:
             reason = (
@@ -414,7 +470,9 @@ class Ingestor:
         if zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
             yield from self._ingest_zip(path, run_id)
             return
-        source = SourceFile(name=str(path), open=lambda p=path: p.open("rb"), path=path)
+        source = SourceFile(
+            name=str(path), open=lambda p=path: p.open("rb"), path=path, read_ahead=read_ahead
+        )
         result = self._ingest_source(source, run_id)
         self._after_commit(lambda: self._place(path, result))
         self._file_done(result.regels)
@@ -523,8 +581,7 @@ class Ingestor:
 
     def _ingest_source(self, source: SourceFile, run_id: int) -> FileReport:
         try:
-            with source.open() as stream:
-                sha, inhoud = digests_of(stream)
+            sha, inhoud = self._digests(source)
         except OSError as exc:
             # Unreadable here (permissions, a file that vanished): this file's problem, so
             # it is refused (and moved to quarantine where the system allows) and the run
@@ -605,6 +662,14 @@ class Ingestor:
             self.known_messages[key] = (source.name, inhoud)
         return report
 
+    @staticmethod
+    def _digests(source: SourceFile) -> tuple[str, str]:
+        """A file read ahead was hashed from the very bytes its message was read from."""
+        if source.read_ahead is not None:
+            return source.read_ahead.sha256, source.read_ahead.inhoud_sha256
+        with source.open() as stream:
+            return digests_of(stream)
+
     def _load_file(
         self,
         session: Session,
@@ -621,19 +686,18 @@ class Ingestor:
             # Refused before but readable now (e.g. a new export format was configured).
             session.execute(delete(table).where(table.c.sha256 == sha))
         bestand_id = session.execute(
-            insert(table)
-            .values(
-                bestandsnaam=stored_name(source.name),
-                sha256=sha,
-                inhoud_sha256=inhoud,
-                soort=handler.soort,
-                status=BestandStatus.INGELEZEN,
-                ingelezen_op=self.clock(),
-                run_id=run_id,
-                regels=0,
-                bedrag_cents=0,
-            )
-            .returning(table.c.id)
+            _NEW_FILE,
+            {
+                "bestandsnaam": stored_name(source.name),
+                "sha256": sha,
+                "inhoud_sha256": inhoud,
+                "soort": handler.soort,
+                "status": BestandStatus.INGELEZEN,
+                "ingelezen_op": self.clock(),
+                "run_id": run_id,
+                "regels": 0,
+                "bedrag_cents": 0,
+            },
         ).scalar_one()
         bestand = BestandInfo(id=bestand_id, inhoud=inhoud)
         findings = FindingCollector(session, bestand_id, self.clock())
@@ -641,19 +705,19 @@ class Ingestor:
         findings.flush()
         report.bevindingen = findings.count
         session.execute(
-            update(table)
-            .where(table.c.id == bestand_id)
-            .values(
-                gemeente_code=report.gemeente,
-                regels=report.regels,
-                bedrag_cents=report.bedrag_cents,
-                periode_van=report.periode_van,
-                periode_tot=report.periode_tot,
-                afzender=bestand.afzender,
-                berichttype=bestand.berichttype,
-                bericht_identificatie=bestand.bericht_identificatie,
-                dagtekening=bestand.dagtekening,
-            )
+            _FILE_LOADED,
+            {
+                "file_id": bestand_id,
+                "gemeente_code": report.gemeente,
+                "regels": report.regels,
+                "bedrag_cents": report.bedrag_cents,
+                "periode_van": report.periode_van,
+                "periode_tot": report.periode_tot,
+                "afzender": bestand.afzender,
+                "berichttype": bestand.berichttype,
+                "bericht_identificatie": bestand.bericht_identificatie,
+                "dagtekening": bestand.dagtekening,
+            },
         )
         return bestand
 

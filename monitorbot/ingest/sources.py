@@ -8,14 +8,16 @@ transaction the pipeline opened for it.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitorbot.config import Config
@@ -25,6 +27,7 @@ from monitorbot.core.states import Bevindingsoort
 from monitorbot.ingest import xml_messages as xm
 from monitorbot.ingest.errors import AlreadyIngested, InputProblem, RejectedInput
 from monitorbot.ingest.findings import Finding, FindingCollector
+from monitorbot.ingest.parallel import PartResult, ReadAhead, SplitDoubt, plan_split
 from monitorbot.ingest.periods import split_by_month
 from monitorbot.store import models
 from monitorbot.store.bulk import BulkWriter
@@ -33,14 +36,17 @@ from monitorbot.store.queries.quality import file_name
 if TYPE_CHECKING:
     from monitorbot.ingest.pipeline import FileReport, Ingestor
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file to ingest: on disk, or a member of a zip archive."""
+    """A file to ingest: on disk, or a member of a zip archive; possibly read ahead."""
 
     name: str
     open: Callable[[], IO[bytes]]
     path: Path | None = None
+    read_ahead: ReadAhead | None = None
 
     def source(self) -> Path | bytes:
         """What the parsers take: the path, or the bytes of an archive member."""
@@ -80,16 +86,21 @@ class Handler(Protocol):
         """Load the file's rows; raise RejectedInput (nothing is kept) when it cannot be."""
 
 
-def _looks_like_xml(head: bytes) -> bool:
+def looks_like_xml(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     return text.startswith(b"<")
 
 
 def classify(source: SourceFile, config: Config) -> Handler:
     """The handler for this file, decided by its content."""
-    head = source.head()
-    if _looks_like_xml(head):
-        wet, code = xm.sniff_message(source.source(), filename=source.name)
+    ahead = source.read_ahead.message if source.read_ahead else None
+    if ahead is not None or looks_like_xml(source.head()):
+        if ahead is None:
+            wet, code = xm.sniff_message(source.source(), filename=source.name)
+        elif ahead.wet is None or ahead.berichttype is None:
+            raise RejectedInput(ahead.problems)
+        else:
+            wet, code = ahead.wet, ahead.berichttype
         if code == "323":
             return DeclarationMessage(source, wet)
         if code in xm.RETURN_TYPES:
@@ -231,7 +242,7 @@ DECLARATION_COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class DeclarationLine:
     """One declared product line, from XML or from an export, before it is split."""
 
@@ -266,11 +277,42 @@ class IsoDates(dict[date, str]):
         return text
 
 
+class MonthStarts(dict[date, str]):
+    """date → the ISO text of the first day of its month, cached."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.replace(day=1).isoformat()
+        return text
+
+
+@dataclass(slots=True)
+class SinkCounts:
+    """Lines, amount and period of what a sink wrote."""
+
+    regels: int = 0
+    bedrag_cents: int = 0
+    van: date = date.max
+    tot: date = date.min
+
+    def merge(self, other: SinkCounts) -> None:
+        self.regels += other.regels
+        self.bedrag_cents += other.bedrag_cents
+        self.van = min(self.van, other.van)
+        self.tot = max(self.tot, other.tot)
+
+    def report_to(self, report: FileReport) -> None:
+        report.regels += self.regels
+        report.bedrag_cents += self.bedrag_cents
+        if self.regels:
+            report.widen_period(self.van, self.tot)
+
+
 class DeclarationSink:
     """Maps lines to percelen, splits them by care month and bulk-writes them.
 
     Shared by the XML 323 path and the CSV/XLSX export path, so both produce the
-    same rows and the same findings for unmapped codes.
+    same rows and the same findings for unmapped codes. `add` is the hot path of a
+    million-line load: counts are kept here and given to the report by `finish`.
     """
 
     def __init__(
@@ -297,6 +339,8 @@ class DeclarationSink:
         # Dates as ISO text, converted once: a file repeats a few dozen dates a million
         # times, and both SQLite (executemany) and COPY take the text as a date.
         self._iso = IsoDates()
+        self._month_iso = MonthStarts()
+        self.counts = SinkCounts()
 
     def perceel(self, categorie: str, code: str | None) -> str:
         key = (categorie, code)
@@ -316,8 +360,32 @@ class DeclarationSink:
         begin, end = line.periode_begin, line.periode_eind
         if begin.year == end.year and begin.month == end.month:
             # The common case needs no split: one row, the whole amount.
-            self._write(
-                line, perceel, begin, end, begin.replace(day=1), 0, line.volume, line.bedrag_cents
+            iso = self._iso
+            self.writer.add(
+                (
+                    self.gemeente,
+                    self.bestand_id,
+                    line.client,
+                    line.toewijzingnummer,
+                    self.wet,
+                    line.productcategorie,
+                    line.productcode,
+                    perceel,
+                    self.aanbieder,
+                    iso[begin],
+                    iso[end],
+                    self._month_iso[begin],
+                    0,
+                    line.volume,
+                    line.eenheid,
+                    line.tarief_cents,
+                    line.bedrag_cents,
+                    line.debet_credit,
+                    iso[line.declaratiedatum],
+                    line.declaratienummer,
+                    line.productreferentie,
+                    line.vorig_referentienummer,
+                )
             )
         else:
             parts = split_by_month(begin, end, line.bedrag_cents, line.volume)
@@ -332,9 +400,13 @@ class DeclarationSink:
                     part.volume,
                     part.amount_cents,
                 )
-        self.report.regels += 1
-        self.report.bedrag_cents += line.bedrag_cents
-        self.report.widen_period(line.periode_begin, line.periode_eind)
+        counts = self.counts
+        counts.regels += 1
+        counts.bedrag_cents += line.bedrag_cents
+        if begin < counts.van:
+            counts.van = begin
+        if end > counts.tot:
+            counts.tot = end
 
     def _write(
         self,
@@ -374,8 +446,18 @@ class DeclarationSink:
             )
         )
 
+    def merge(self, part: PartResult) -> None:
+        """Count a part read by another process (its rows are written already)."""
+        for key, (count, cents, first_line) in part.unmapped.items():
+            stats = self.unmapped.setdefault(key, [0, 0, 0])
+            stats[0] += count
+            stats[1] += cents
+            stats[2] = stats[2] or first_line
+        self.counts.merge(part.counts)
+
     def finish(self) -> None:
         self.writer.flush()
+        self.counts.report_to(self.report)
         known = PRODUCTCATEGORIEEN.get(self.wet, {})
         for (categorie, code), (count, cents, first_line) in sorted(
             self.unmapped.items(), key=lambda item: (item[0][0], item[0][1] or "")
@@ -422,8 +504,13 @@ class Message:
     ) -> Iterator[tuple[xm.ParsedMessage, str, str]]:
         """The message parsing, with the checks every header passes done: the message,
         its gemeente and its aanbieder (whichever of Afzender and Ontvanger each is)."""
-        with xm.parse_message(
-            self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
+        ahead = self.source.read_ahead.message if self.source.read_ahead else None
+        with (
+            xm.replay(ahead)
+            if ahead is not None
+            else xm.parse_message(
+                self.source.source(), filename=self.source.name, pseudonymize=ingestor.pseudonymize
+            )
         ) as message:
             gemeente, aanbieder = accept_header(
                 message.header,
@@ -466,12 +553,13 @@ class DeclarationMessage(Message):
                     report,
                     findings,
                 )
-                for record in message.records:
-                    if isinstance(record, xm.DeclaratieHeader):
-                        checks.declaratie = record
-                        continue
-                    checks.prestatie(record)
-                    sink.add(_line_from_prestatie(record, checks.declaratie))
+                if not self._read_in_parts(session, bestand.id, checks, sink, ingestor):
+                    for record in message.records:
+                        if isinstance(record, xm.DeclaratieHeader):
+                            checks.declaratie = record
+                            continue
+                        checks.prestatie(record)
+                        sink.add(line_from_prestatie(record, checks.declaratie))
                 sink.finish()
             checks.finish()
             check_credits(session, bestand.id, header.ontvanger, header.afzender, findings)
@@ -479,6 +567,42 @@ class DeclarationMessage(Message):
 
         apply_waiting_answers(session, bestand.id, header, findings, report)
         return None
+
+    def _read_in_parts(
+        self,
+        session: Session,
+        bestand_id: int,
+        checks: DeclarationChecks,
+        sink: DeclarationSink,
+        ingestor: Ingestor,
+    ) -> bool:
+        """Read a large file on every core (see `parallel`); False: read it whole instead.
+
+        Rows are written as parts arrive, inside a savepoint; what the parts found is
+        merged only when every part was read, so a doubt leaves no trace behind.
+        """
+        pool = ingestor.reader_pool()
+        plan = None if pool is None or self.source.path is None else plan_split(self.source.path)
+        if plan is None:
+            return False
+        savepoint = session.begin_nested()
+        parts: list[PartResult] = []
+        try:
+            with declaration_writer(session) as writer:
+                for part in pool.read(plan, self.source.name, bestand_id):
+                    writer.add_many(part.rows)
+                    part.rows = []
+                    parts.append(part)
+        except SplitDoubt as doubt:
+            savepoint.rollback()
+            log.info("%s wordt in één proces gelezen: %s", self.source.name, doubt)
+            return False
+        savepoint.commit()
+        for part in parts:
+            checks.merge(part.checks)
+            sink.findings.extend(part.findings)
+            sink.merge(part)
+        return True
 
 
 def check_credits(
@@ -493,6 +617,24 @@ def check_credits(
     Signed amounts already keep the totals right; a credit with nothing to
     reverse is still worth a look (a debit that never arrived, or a typo).
     """
+    count, cents = session.execute(_unreversed_credits(), {"bestand_id": bestand_id}).one()
+    if count:
+        findings.add(
+            Finding(
+                soort="credit_zonder_debet",
+                gemeente=gemeente,
+                aanbieder=aanbieder,
+                bedrag_cents=int(cents or 0),
+                omschrijving=f"{count} creditregel(s) zonder eerdere debetregel met dezelfde "
+                "ProductReferentie en ToewijzingNummer; de bedragen tellen wel mee",
+            )
+        )
+
+
+@functools.cache
+def _unreversed_credits() -> Select[tuple[int, int | None]]:
+    """Credit lines of one file with no debit to reverse; built once (aliasing the ORM
+    entity costs more than running the query on a small file)."""
     credit = aliased(models.Declaratieregel)
     debit = aliased(models.Declaratieregel)
     reversed_debit = (
@@ -509,30 +651,15 @@ def check_credits(
         )
         .exists()
     )
-    count, cents = session.execute(
-        select(func.count(), func.sum(credit.bedrag_cents)).where(
-            credit.bestand_id == bestand_id,
-            credit.debet_credit == "C",
-            credit.deel == 0,
-            ~reversed_debit,
-        )
-    ).one()
-    if count:
-        findings.add(
-            Finding(
-                soort="credit_zonder_debet",
-                gemeente=gemeente,
-                aanbieder=aanbieder,
-                bedrag_cents=int(cents or 0),
-                omschrijving=f"{count} creditregel(s) zonder eerdere debetregel met dezelfde "
-                "ProductReferentie en ToewijzingNummer; de bedragen tellen wel mee",
-            )
-        )
+    return select(func.count(), func.sum(credit.bedrag_cents)).where(
+        credit.bestand_id == bindparam("bestand_id"),
+        credit.debet_credit == "C",
+        credit.deel == 0,
+        ~reversed_debit,
+    )
 
 
-def _line_from_prestatie(
-    p: xm.Prestatie, declaratie: xm.DeclaratieHeader | None
-) -> DeclarationLine:
+def line_from_prestatie(p: xm.Prestatie, declaratie: xm.DeclaratieHeader | None) -> DeclarationLine:
     return DeclarationLine(
         client=p.client,
         toewijzingnummer=p.toewijzingnummer,
@@ -562,6 +689,18 @@ def euros_exact(cents: int) -> str:
 UNITS_WITHOUT_TARIFF_RULE = {"83"}
 
 
+@dataclass
+class ChecksState:
+    """What the checks keep across a whole declaration, so that parts read by different
+    processes (see `parallel`) are judged as one file."""
+
+    declaratie: xm.DeclaratieHeader | None = None
+    sum_cents: int = 0
+    references: dict[str, tuple[int, int]] = field(default_factory=dict)  # first (line, cents)
+    repeats: list[tuple[int, str, int]] = field(default_factory=list)  # (line, reference, cents)
+    invalid_bsn_lines: list[int] = field(default_factory=list)
+
+
 class DeclarationChecks:
     """The semantic checks on a 323: findings, never rejections."""
 
@@ -571,8 +710,31 @@ class DeclarationChecks:
         self.findings = findings
         self.declaratie: xm.DeclaratieHeader | None = None
         self.sum_cents = 0
-        self.references: dict[str, int] = {}
+        self.references: dict[str, tuple[int, int]] = {}
+        self.repeats: list[tuple[int, str, int]] = []
         self.invalid_bsn_lines: list[int] = []
+
+    def state(self) -> ChecksState:
+        return ChecksState(
+            self.declaratie,
+            self.sum_cents,
+            self.references,
+            self.repeats,
+            self.invalid_bsn_lines,
+        )
+
+    def merge(self, part: ChecksState) -> None:
+        """Add a later part of the same declaration: a reference its part saw first may
+        already be known from an earlier part, and is then a repeat too."""
+        self.declaratie = self.declaratie or part.declaratie
+        self.sum_cents += part.sum_cents
+        references = part.references
+        for reference in references.keys() & self.references.keys():
+            line, cents = references.pop(reference)
+            self.repeats.append((line, reference, cents))
+        self.references.update(references)
+        self.repeats.extend(part.repeats)
+        self.invalid_bsn_lines.extend(part.invalid_bsn_lines)
 
     def _add(self, soort: str, omschrijving: str, **fields: object) -> None:
         self.findings.add(
@@ -588,17 +750,9 @@ class DeclarationChecks:
     def prestatie(self, p: xm.Prestatie) -> None:
         self.sum_cents += p.bedrag_cents
         if p.productreferentie in self.references:
-            self._add(
-                "dubbele_productreferentie",
-                f"ProductReferentie {p.productreferentie} staat ook op regel "
-                f"{self.references[p.productreferentie]}",
-                regel=p.line,
-                element="ReferentieNummer",
-                waarde=p.productreferentie,
-                bedrag_cents=p.bedrag_cents,
-            )
+            self.repeats.append((p.line, p.productreferentie, p.bedrag_cents))
         else:
-            self.references[p.productreferentie] = p.line
+            self.references[p.productreferentie] = (p.line, p.bedrag_cents)
         if not p.bsn_valid:
             self.invalid_bsn_lines.append(p.line)
         if (
@@ -642,6 +796,15 @@ class DeclarationChecks:
             )
 
     def finish(self) -> None:
+        for line, reference, cents in sorted(self.repeats):
+            self._add(
+                "dubbele_productreferentie",
+                f"ProductReferentie {reference} staat ook op regel {self.references[reference][0]}",
+                regel=line,
+                element="ReferentieNummer",
+                waarde=reference,
+                bedrag_cents=cents,
+            )
         declaratie = self.declaratie
         if declaratie is not None and declaratie.totaal_cents != self.sum_cents:
             self._add(
@@ -655,6 +818,7 @@ class DeclarationChecks:
                 bedrag_cents=declaratie.totaal_cents - self.sum_cents,
             )
         if self.invalid_bsn_lines:
+            self.invalid_bsn_lines.sort()
             lines = ", ".join(map(str, self.invalid_bsn_lines[:10]))
             self._add(
                 "bsn_11proef",

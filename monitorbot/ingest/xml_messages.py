@@ -284,14 +284,15 @@ class ParsedMessage:
 
     header: MessageHeader
     records: Iterator[Record]
-    _stream: _EventStream = field(repr=False)
+    _stream: _EventStream | None = field(repr=False)  # None: read ahead (see `replay`)
     gevalideerd: bool = True  # False: no XSD for this type yet, only well-formedness checked
 
     def close(self) -> None:
         close = getattr(self.records, "close", None)
         if close is not None:
             close()
-        self._stream.close()
+        if self._stream is not None:
+            self._stream.close()
 
     def __enter__(self) -> ParsedMessage:
         return self
@@ -1360,3 +1361,65 @@ def parse_message(
         _stream=stream,
         gevalideerd=info.schema is not None,
     )
+
+
+# --------------------------------------------------------------------------- read ahead
+
+
+@dataclass
+class ReadMessage:
+    """A small message read whole, ahead of its turn, by a worker process: everything
+    `sniff_message` and `parse_message` would give or raise, in a form that travels.
+
+    `problems` is the rejection that ended the reading: before the header when
+    `header` is None (from sniffing when `berichttype` is None too), otherwise after
+    the `records`.
+    """
+
+    wet: Wet | None
+    berichttype: str | None
+    header: MessageHeader | None
+    records: list[Record]
+    gevalideerd: bool
+    problems: list[InputProblem]
+
+
+def read_message(
+    source: Source, *, filename: str, pseudonymize: Callable[[str], str]
+) -> ReadMessage:
+    """Sniff, validate and read a whole message; a rejection is kept, not raised."""
+    try:
+        wet, code = sniff_message(source, filename=filename)
+    except RejectedInput as rejected:
+        return ReadMessage(None, None, None, [], False, rejected.problems)
+    try:
+        message = parse_message(source, filename=filename, pseudonymize=pseudonymize)
+    except RejectedInput as rejected:
+        return ReadMessage(wet, code, None, [], False, rejected.problems)
+    records: list[Record] = []
+    problems: list[InputProblem] = []
+    with message:
+        try:
+            records.extend(message.records)
+        except RejectedInput as rejected:
+            problems = rejected.problems
+    return ReadMessage(wet, code, message.header, records, message.gevalideerd, problems)
+
+
+def replay(read: ReadMessage) -> ParsedMessage:
+    """`parse_message` for a message read ahead: the same header and records, and the
+    same rejection at the same point."""
+    if read.header is None:
+        raise RejectedInput(read.problems)
+    return ParsedMessage(
+        header=read.header,
+        records=_replayed(read),
+        _stream=None,
+        gevalideerd=read.gevalideerd,
+    )
+
+
+def _replayed(read: ReadMessage) -> Iterator[Record]:
+    yield from read.records
+    if read.problems:
+        raise RejectedInput(read.problems)
