@@ -80,6 +80,8 @@ PART_BYTES = 8 << 20
 AHEAD_PER_WORKER = 2
 #: prctl(2) option: the signal a process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
+#: How much of a file is scanned at a time while planning its parts.
+SCAN_WINDOW = 16 << 20
 #: Blank lines per run of padding (libxml2 limits a single text node to 10 MB).
 PAD_RUN = 1 << 20
 
@@ -113,19 +115,21 @@ class SplitPlan:
 
 
 def plan_split(path: Path, part_bytes: int | None = None) -> SplitPlan | None:
-    """Where to cut a 323 into parts of whole clients; None when it must be read whole."""
+    """Where to cut a 323 into parts of whole clients; None when it must be read whole.
+
+    The file is mapped, not read, and scanned one window at a time; each window's pages
+    are let go once scanned, so planning a 4 GB file takes no more memory than a part.
+    """
     size = path.stat().st_size
     if size < SPLIT_FROM_BYTES:
         return None
     part_bytes = part_bytes or PART_BYTES
     with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        if not _plain_text(data):
+        if not _plain_text(data, size):
             return None
-        first = _CLIENT_START.search(data)
-        if first is None:
-            return None
+        first = _CLIENT_START.search(data, 0, min(size, SCAN_WINDOW))
         last_end = _last_client_end(data, size)
-        if last_end is None or last_end <= first.start():
+        if first is None or last_end is None or last_end <= first.start():
             return None
         bounds = [first.start()]
         while bounds[-1] + part_bytes < last_end:
@@ -139,10 +143,11 @@ def plan_split(path: Path, part_bytes: int | None = None) -> SplitPlan | None:
         for start, end in itertools.pairwise(bounds):
             parts.append(Part(start, end, lines))
             lines += data[start:end].count(b"\n")
+            _let_go(data, start, end)
         return SplitPlan(path, data[: first.start()], data[last_end:], tuple(parts))
 
 
-def _plain_text(data: mmap.mmap) -> bool:
+def _plain_text(data: mmap.mmap, size: int) -> bool:
     """Markup where `<Client` could be something other than a tag, or where lines are not
     counted by line feeds, makes the split doubtful."""
     head = data[:4]
@@ -151,9 +156,25 @@ def _plain_text(data: mmap.mmap) -> bool:
     declared = _DECLARED_ENCODING.match(data[:200].removeprefix(b"\xef\xbb\xbf"))
     if declared and declared[1].decode("ascii").lower() not in _ASCII_COMPATIBLE:
         return False
-    if data.find(b"<!") != -1 or data.find(b"<?", 1) != -1:
-        return False  # comments, CDATA, DOCTYPE; processing instructions after the declaration
-    return data.find(b"\r") == -1 or _LONE_CR.search(data) is None
+    for start in range(0, size, SCAN_WINDOW):
+        end = min(size, start + SCAN_WINDOW + 1)  # one byte more: two-byte patterns
+        if data.find(b"<!", start, end) != -1 or data.find(b"<?", max(1, start), end) != -1:
+            return False  # comments, CDATA, DOCTYPE; processing instructions after the first
+        if data.find(b"\r", start, end) != -1:
+            lone = _LONE_CR.search(data, start, min(size, end + 1))
+            if lone is not None and lone.start() < end:
+                return False
+        _let_go(data, start, end)
+    return True
+
+
+def _let_go(data: mmap.mmap, start: int, end: int) -> None:
+    """Drop scanned pages from this process (the file stays in the page cache)."""
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    start -= start % mmap.PAGESIZE
+    if end > start:
+        data.madvise(mmap.MADV_DONTNEED, start, end - start)
 
 
 def _last_client_end(data: mmap.mmap, size: int) -> int | None:
@@ -244,7 +265,7 @@ def read_part(plan: SplitPlan, part: Part, filename: str, bestand_id: int) -> Pa
     rows = _RowList()
     with xm.parse_message(document, filename=filename, pseudonymize=worker.pseudonymize) as message:
         header = message.header
-        checks = DeclarationChecks(filename, header, findings)
+        checks = DeclarationChecks(filename, header, findings, part=True)
         sink = DeclarationSink(
             rows,  # type: ignore[arg-type]
             bestand_id,
@@ -264,7 +285,7 @@ def read_part(plan: SplitPlan, part: Part, filename: str, bestand_id: int) -> Pa
     return PartResult(
         rows=rows.rows,
         findings=findings.pending,
-        checks=checks.state(),
+        checks=checks.state,
         unmapped=sink.unmapped,
         counts=sink.counts,
     )

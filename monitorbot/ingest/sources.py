@@ -455,6 +455,11 @@ class DeclarationSink:
             stats[2] = stats[2] or first_line
         self.counts.merge(part.counts)
 
+    def forget(self) -> None:
+        """Drop what parts added (a doubt sends the file back to be read whole)."""
+        self.unmapped = {}
+        self.counts = SinkCounts()
+
     def finish(self) -> None:
         self.writer.flush()
         self.counts.report_to(self.report)
@@ -578,30 +583,30 @@ class DeclarationMessage(Message):
     ) -> bool:
         """Read a large file on every core (see `parallel`); False: read it whole instead.
 
-        Rows are written as parts arrive, inside a savepoint; what the parts found is
-        merged only when every part was read, so a doubt leaves no trace behind.
+        Rows are written and counts merged as parts arrive, inside a savepoint; a doubt
+        rolls the rows back and forgets the counts, so it leaves no trace behind.
         """
         pool = ingestor.reader_pool()
         plan = None if pool is None or self.source.path is None else plan_split(self.source.path)
         if plan is None:
             return False
         savepoint = session.begin_nested()
-        parts: list[PartResult] = []
+        found: list[Finding] = []
         try:
             with declaration_writer(session) as writer:
                 for part in pool.read(plan, self.source.name, bestand_id):
                     writer.add_many(part.rows)
-                    part.rows = []
-                    parts.append(part)
+                    checks.merge(part.checks)
+                    sink.merge(part)
+                    found.extend(part.findings)
         except SplitDoubt as doubt:
             savepoint.rollback()
+            checks.forget()
+            sink.forget()
             log.info("%s wordt in één proces gelezen: %s", self.source.name, doubt)
             return False
         savepoint.commit()
-        for part in parts:
-            checks.merge(part.checks)
-            sink.findings.extend(part.findings)
-            sink.merge(part)
+        sink.findings.extend(found)
         return True
 
 
@@ -696,45 +701,54 @@ class ChecksState:
 
     declaratie: xm.DeclaratieHeader | None = None
     sum_cents: int = 0
-    references: dict[str, tuple[int, int]] = field(default_factory=dict)  # first (line, cents)
+    references: dict[str, int] = field(default_factory=dict)  # reference → its first line
     repeats: list[tuple[int, str, int]] = field(default_factory=list)  # (line, reference, cents)
     invalid_bsn_lines: list[int] = field(default_factory=list)
+    # A part's first amount per reference: it becomes a repeat when an earlier part had the
+    # reference. Kept only in parts, so the whole file's references stay one int each.
+    first_cents: dict[str, int] | None = None
 
 
 class DeclarationChecks:
     """The semantic checks on a 323: findings, never rejections."""
 
-    def __init__(self, name: str, header: xm.MessageHeader, findings: FindingCollector):
+    def __init__(
+        self,
+        name: str,
+        header: xm.MessageHeader,
+        findings: FindingCollector,
+        *,
+        part: bool = False,
+    ):
         self.name = name
         self.header = header
         self.findings = findings
-        self.declaratie: xm.DeclaratieHeader | None = None
-        self.sum_cents = 0
-        self.references: dict[str, tuple[int, int]] = {}
-        self.repeats: list[tuple[int, str, int]] = []
-        self.invalid_bsn_lines: list[int] = []
+        self.state = ChecksState(first_cents={} if part else None)
 
-    def state(self) -> ChecksState:
-        return ChecksState(
-            self.declaratie,
-            self.sum_cents,
-            self.references,
-            self.repeats,
-            self.invalid_bsn_lines,
-        )
+    @property
+    def declaratie(self) -> xm.DeclaratieHeader | None:
+        return self.state.declaratie
+
+    @declaratie.setter
+    def declaratie(self, header: xm.DeclaratieHeader) -> None:
+        self.state.declaratie = header
 
     def merge(self, part: ChecksState) -> None:
         """Add a later part of the same declaration: a reference its part saw first may
         already be known from an earlier part, and is then a repeat too."""
-        self.declaratie = self.declaratie or part.declaratie
-        self.sum_cents += part.sum_cents
-        references = part.references
-        for reference in references.keys() & self.references.keys():
-            line, cents = references.pop(reference)
-            self.repeats.append((line, reference, cents))
-        self.references.update(references)
-        self.repeats.extend(part.repeats)
-        self.invalid_bsn_lines.extend(part.invalid_bsn_lines)
+        state = self.state
+        state.declaratie = state.declaratie or part.declaratie
+        state.sum_cents += part.sum_cents
+        references, first_cents = part.references, part.first_cents or {}
+        for reference in references.keys() & state.references.keys():
+            state.repeats.append((references.pop(reference), reference, first_cents[reference]))
+        state.references.update(references)
+        state.repeats.extend(part.repeats)
+        state.invalid_bsn_lines.extend(part.invalid_bsn_lines)
+
+    def forget(self) -> None:
+        """Drop what parts added (a doubt sends the file back to be read whole)."""
+        self.state = ChecksState()
 
     def _add(self, soort: str, omschrijving: str, **fields: object) -> None:
         self.findings.add(
@@ -748,13 +762,16 @@ class DeclarationChecks:
         )  # type: ignore[arg-type]
 
     def prestatie(self, p: xm.Prestatie) -> None:
-        self.sum_cents += p.bedrag_cents
-        if p.productreferentie in self.references:
-            self.repeats.append((p.line, p.productreferentie, p.bedrag_cents))
+        state = self.state
+        state.sum_cents += p.bedrag_cents
+        if p.productreferentie in state.references:
+            state.repeats.append((p.line, p.productreferentie, p.bedrag_cents))
         else:
-            self.references[p.productreferentie] = (p.line, p.bedrag_cents)
+            state.references[p.productreferentie] = p.line
+            if state.first_cents is not None:
+                state.first_cents[p.productreferentie] = p.bedrag_cents
         if not p.bsn_valid:
-            self.invalid_bsn_lines.append(p.line)
+            state.invalid_bsn_lines.append(p.line)
         if (
             p.tarief_cents is not None
             and p.eenheid not in UNITS_WITHOUT_TARIFF_RULE
@@ -796,35 +813,36 @@ class DeclarationChecks:
             )
 
     def finish(self) -> None:
-        for line, reference, cents in sorted(self.repeats):
+        state = self.state
+        for line, reference, cents in sorted(state.repeats):
             self._add(
                 "dubbele_productreferentie",
-                f"ProductReferentie {reference} staat ook op regel {self.references[reference][0]}",
+                f"ProductReferentie {reference} staat ook op regel {state.references[reference]}",
                 regel=line,
                 element="ReferentieNummer",
                 waarde=reference,
                 bedrag_cents=cents,
             )
-        declaratie = self.declaratie
-        if declaratie is not None and declaratie.totaal_cents != self.sum_cents:
+        declaratie = state.declaratie
+        if declaratie is not None and declaratie.totaal_cents != state.sum_cents:
             self._add(
                 "totaal_mismatch",
                 f"TotaalIngediendBedrag € {euros_exact(declaratie.totaal_cents)}, som van de "
-                f"prestaties € {euros_exact(self.sum_cents)} "
-                f"(verschil € {euros_exact(declaratie.totaal_cents - self.sum_cents)})",
+                f"prestaties € {euros_exact(state.sum_cents)} "
+                f"(verschil € {euros_exact(declaratie.totaal_cents - state.sum_cents)})",
                 regel=declaratie.line,
                 element="TotaalIngediendBedrag",
                 waarde=str(declaratie.totaal_cents),
-                bedrag_cents=declaratie.totaal_cents - self.sum_cents,
+                bedrag_cents=declaratie.totaal_cents - state.sum_cents,
             )
-        if self.invalid_bsn_lines:
-            self.invalid_bsn_lines.sort()
-            lines = ", ".join(map(str, self.invalid_bsn_lines[:10]))
+        invalid = sorted(state.invalid_bsn_lines)
+        if invalid:
+            lines = ", ".join(map(str, invalid[:10]))
             self._add(
                 "bsn_11proef",
-                f"{len(self.invalid_bsn_lines)} prestatie(s) met een BSN dat niet aan de "
+                f"{len(invalid)} prestatie(s) met een BSN dat niet aan de "
                 f"11-proef voldoet (regel {lines}); de regels zijn bewaard",
-                regel=self.invalid_bsn_lines[0],
+                regel=invalid[0],
                 element="Bsn",
             )
 
