@@ -172,21 +172,38 @@ def backtest(
         f"{', '.join(map(str, years))}; 'definitief' = bekend op {known:%d-%m-%Y}"
     )
     console.print("Gemiddelde absolute fout (MAPE) van de jaarprognose per peilmaand;")
-    console.print("naïef = gedeclareerd tot en met de peilmaand × 12 / maand.")
+    console.print("naïef = gedeclareerd tot en met de peilmaand × 12 / maand;")
     console.print(
-        f"{'maand':>5}  {'n':>3}  {'model':>7}  {'naïef':>7}  {'ratio':>6}  {'80%-dekking':>11}"
+        "orakel = de maanden tot en met de peilmaand zoals ze definitief werden, opgehoogd "
+        "met hun aandeel in het jaar ervoor (beter kan een prognose op dat moment niet)."
+    )
+    console.print(
+        f"{'maand':>5}  {'n':>3}  {'model':>7}  {'naïef':>7}  {'ratio':>6}  {'orakel':>7}  "
+        f"{'×orakel':>7}  {'80%-dekking':>11}  {'95%-dekking':>11}"
     )
     for row in result.by_month():
-        naive = f"{row['mape_naief']:.1%}" if row["mape_naief"] is not None else "-"
-        ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "-"
         console.print(
-            f"{row['maand']:>5}  {row['n']:>3}  {row['mape_model']:>7.1%}  "
-            f"{naive:>7}  {ratio:>6}  {row['dekking_80']:>11.0%}"
+            f"{row['maand']:>5}  {row['n']:>3}  {_percent(row['mape_model']):>7}  "
+            f"{_percent(row['mape_naief']):>7}  {_factor(row['ratio']):>6}  "
+            f"{_percent(row['mape_orakel']):>7}  {_factor(row['ratio_orakel']):>7}  "
+            f"{format_percentage(row['dekking_80']):>11}  "
+            f"{format_percentage(row['dekking_95']):>11}"
         )
-    console.print(
-        f"80%-interval bevat de uitkomst in {result.coverage_80:.0%} van "
-        f"{len(result.replays)} herhalingen."
-    )
+    for label, months in (("maand 1–6", range(1, 7)), ("maand 7–12", range(7, 13))):
+        covered_80, covered_95, count = result.coverage(months)
+        if count:
+            console.print(
+                f"{label}: 80%-interval bevat de uitkomst in {format_percentage(covered_80)}, "
+                f"95%-interval in {format_percentage(covered_95)} van {count} herhalingen."
+            )
+
+
+def _percent(value: float | int | None) -> str:
+    return "-" if value is None else format_percentage(value, decimals=1)
+
+
+def _factor(value: float | int | None) -> str:
+    return "-" if value is None else f"{value:.2f}".replace(".", ",")
 
 
 @app.command("groei")
