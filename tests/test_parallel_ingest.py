@@ -66,6 +66,14 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _ingest(engine: Engine, config_dir: Path, folder: Path, processes: int, content: bytes):
+    """Ingest one declaration with `processes` reading processes."""
+    return _ingest_folder(engine, config_dir, folder, processes, {"declaratie.xml": content})
+
+
+def _ingest_folder(
+    engine: Engine, config_dir: Path, folder: Path, processes: int, files: dict[str, bytes]
+):  # type: ignore[no-untyped-def]
+    """Write `files` to an inbox under `folder` and ingest it with `processes` readers."""
     config = load_config(config_dir)
     deployment = config.deployment
     limits = deployment.invoer.model_copy(update={"processen": processes})
@@ -74,16 +82,17 @@ def _ingest(engine: Engine, config_dir: Path, folder: Path, processes: int, cont
     )
     with db.transaction(engine) as session:
         sync_config(session, config)
-    folder.mkdir(parents=True)
-    path = folder / "declaratie.xml"
-    path.write_bytes(content)
+    inbox = folder / "in"
+    inbox.mkdir(parents=True)
+    for name, content in files.items():
+        (inbox / name).write_bytes(content)
     ingestor = Ingestor(
         engine,
         config,
         pseudonymize=Pseudonymizer(DEMO_KEY),
         destinations=Destinations(quarantine=folder / "q", archive=folder / "a", move=False),
     )
-    return ingestor.run([path])
+    return ingestor.run([inbox])
 
 
 def _stored(engine: Engine) -> dict:
@@ -282,28 +291,6 @@ def _outcome(report) -> list:  # type: ignore[no-untyped-def]
         )
         for f in report.bestanden
     ]
-
-
-def _ingest_folder(engine, config_dir, folder: Path, processes: int, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
-    config = load_config(config_dir)
-    deployment = config.deployment
-    limits = deployment.invoer.model_copy(update={"processen": processes})
-    config = dataclasses.replace(
-        config, deployment=deployment.model_copy(update={"invoer": limits})
-    )
-    with db.transaction(engine) as session:
-        sync_config(session, config)
-    inbox = folder / "in"
-    inbox.mkdir(parents=True)
-    for name, content in files.items():
-        (inbox / name).write_bytes(content)
-    ingestor = Ingestor(
-        engine,
-        config,
-        pseudonymize=Pseudonymizer(DEMO_KEY),
-        destinations=Destinations(quarantine=folder / "q", archive=folder / "a", move=False),
-    )
-    return ingestor.run([inbox])
 
 
 def test_small_files_read_ahead_by_workers_load_as_read_one_by_one(

@@ -360,32 +360,8 @@ class DeclarationSink:
         begin, end = line.periode_begin, line.periode_eind
         if begin.year == end.year and begin.month == end.month:
             # The common case needs no split: one row, the whole amount.
-            iso = self._iso
-            self.writer.add(
-                (
-                    self.gemeente,
-                    self.bestand_id,
-                    line.client,
-                    line.toewijzingnummer,
-                    self.wet,
-                    line.productcategorie,
-                    line.productcode,
-                    perceel,
-                    self.aanbieder,
-                    iso[begin],
-                    iso[end],
-                    self._month_iso[begin],
-                    0,
-                    line.volume,
-                    line.eenheid,
-                    line.tarief_cents,
-                    line.bedrag_cents,
-                    line.debet_credit,
-                    iso[line.declaratiedatum],
-                    line.declaratienummer,
-                    line.productreferentie,
-                    line.vorig_referentienummer,
-                )
+            self._write(
+                line, perceel, begin, end, self._month_iso[begin], 0, line.volume, line.bedrag_cents
             )
         else:
             parts = split_by_month(begin, end, line.bedrag_cents, line.volume)
@@ -395,7 +371,7 @@ class DeclarationSink:
                     perceel,
                     part.begin,
                     part.end,
-                    part.zorgmaand,
+                    self._iso[part.zorgmaand],
                     index,
                     part.volume,
                     part.amount_cents,
@@ -414,11 +390,12 @@ class DeclarationSink:
         perceel: str,
         begin: date,
         end: date,
-        zorgmaand: date,
+        zorgmaand: str,  # ISO text, cached by the caller
         deel: int,
         volume: float | None,
         cents: int,
     ) -> None:
+        iso = self._iso
         self.writer.add(
             (
                 self.gemeente,
@@ -430,16 +407,16 @@ class DeclarationSink:
                 line.productcode,
                 perceel,
                 self.aanbieder,
-                self._iso[begin],
-                self._iso[end],
-                self._iso[zorgmaand],
+                iso[begin],
+                iso[end],
+                zorgmaand,
                 deel,
                 volume,
                 line.eenheid,
                 line.tarief_cents,
                 cents,
                 line.debet_credit,
-                self._iso[line.declaratiedatum],
+                iso[line.declaratiedatum],
                 line.declaratienummer,
                 line.productreferentie,
                 line.vorig_referentienummer,
