@@ -179,9 +179,20 @@ def allocation_301(
     aanbieder: str = "12345678",
     ident: str = "T301-1",
     reference: str | None = None,
+    omvang: tuple[int, str, str] | None = None,
+    budget: int | None = None,
 ) -> bytes:
+    """A 301 with one allocated product; `omvang` is (Volume, Eenheid, Frequentie)."""
     m = Message("jw", "301")
-    M = m.M
+    M, B = m.M, m.B
+    commitment = []
+    if omvang is not None:
+        volume, eenheid, frequentie = omvang
+        commitment.append(
+            M.Omvang(B.Volume(str(volume)), B.Eenheid(eenheid), B.Frequentie(frequentie))
+        )
+    if budget is not None:
+        commitment.append(M.Budget(str(budget)))
     client = M.Client(
         *m.person(bsn, full_name=True),
         M.Contactgegevens(M.Contact(M.Soort("01"))),
@@ -193,6 +204,7 @@ def allocation_301(
                 M.Toewijzingsdatum(allocated.isoformat()),
                 M.Toewijzingstijd("09:00:00"),
                 M.Ingangsdatum(allocated.isoformat()),
+                *commitment,
             )
         ),
     )

@@ -300,6 +300,50 @@ def test_allocation_and_start_make_waiting_time_a_query(ingestor_for, engine, tm
     ]
 
 
+def test_a_301_keeps_what_it_allocates_per_message(ingestor_for, engine, tmp_path):
+    """Omvang and Budget are stored with the 301 that said them: a later 301 that changes
+    the allocation adds its own, so what was allocated is known as of any peildatum."""
+    (tmp_path / "a.xml").write_bytes(
+        allocation_301(
+            bsn=BSN_A,
+            number="4711",
+            allocated=date(2024, 3, 1),
+            omvang=(6, "04", "2"),  # six hours a week
+            budget=1_250_000,
+        )
+    )
+    (tmp_path / "b.xml").write_bytes(
+        allocation_301(
+            bsn=BSN_A,
+            number="4711",
+            allocated=date(2024, 6, 1),
+            ident="T301-2",
+            omvang=(8, "04", "2"),
+        )
+    )
+    (tmp_path / "c.xml").write_bytes(
+        allocation_301(bsn=BSN_B, number="4712", allocated=date(2024, 3, 1), ident="T301-3")
+    )
+    report = ingestor_for().run([tmp_path / "a.xml", tmp_path / "b.xml", tmp_path / "c.xml"])
+    assert report.geweigerd == 0
+    bericht = models.ToewijzingBericht
+    with db.transaction(engine) as session:
+        rows = session.execute(
+            select(
+                bericht.bekend_op,
+                bericht.omvang_volume,
+                bericht.omvang_eenheid,
+                bericht.omvang_frequentie,
+                bericht.budget_cents,
+            ).order_by(bericht.bekend_op, bericht.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (date(2024, 3, 1), 6, "04", "2", 1_250_000),
+        (date(2024, 3, 1), None, None, None, None),  # a 301 without Omvang or Budget
+        (date(2024, 6, 1), 8, "04", "2", None),
+    ]
+
+
 def _allocations(engine, grens: date) -> list[tuple]:
     """(perceel, aanbieder, toegewezen, gestart, gestopt) as known before `grens`."""
     known = allocations_known("9999", grens, "Europe/Amsterdam")

@@ -159,6 +159,7 @@ class Lifecycle:
         reden: str | None = None,
         ingetrokken: bool = False,
         antwoord: str | None = None,
+        allocated: xm.Toewijzing | None = None,
     ) -> None:
         self.events.append(
             dict(
@@ -173,6 +174,10 @@ class Lifecycle:
                 reden=reden,
                 ingetrokken=ingetrokken,
                 antwoord=antwoord,
+                omvang_volume=allocated and allocated.omvang_volume,
+                omvang_eenheid=allocated and allocated.omvang_eenheid,
+                omvang_frequentie=allocated and allocated.omvang_frequentie,
+                budget_cents=allocated and allocated.budget_cents,
             )
         )
 
@@ -262,6 +267,7 @@ class Lifecycle:
             record.toewijzingsdatum,
             begindatum=record.ingangsdatum,
             einddatum=record.einddatum,
+            allocated=record,
         )
 
     def _update_allocation(self, known: _Known, record: xm.Toewijzing) -> None:

@@ -150,6 +150,12 @@ class Toewijzing:
     reden_wijziging: str | None
     age_band: str  # client's age band on the toewijzingsdatum
     line: int
+    # What is allocated: the Omvang (volume per unit and frequency) and, for some
+    # products, a Budget in cents; both optional in the standard.
+    omvang_volume: int | None = None
+    omvang_eenheid: str | None = None
+    omvang_frequentie: str | None = None
+    budget_cents: int | None = None
 
 
 @dataclass(slots=True)
@@ -982,6 +988,11 @@ def _number(text: str) -> str:
     return str(int(text))
 
 
+def _optional_int(values: dict[str, str], name: str) -> int | None:
+    text = values.get(name)
+    return None if text is None else int(text)
+
+
 def _optional_number(values: dict[str, str], name: str) -> str | None:
     text = values.get(name)
     return None if text is None else _number(text)
@@ -1115,6 +1126,10 @@ def _toewijzing(element: etree._Element, reader: _Reader) -> Toewijzing:
         reden_wijziging=_optional(values, "RedenWijziging"),
         age_band=age_band(birth, toewijzingsdatum) if birth is not None else "onbekend",
         line=element.sourceline,
+        omvang_volume=_optional_int(values, "Volume"),
+        omvang_eenheid=_optional(values, "Eenheid"),
+        omvang_frequentie=_optional(values, "Frequentie"),
+        budget_cents=_optional_int(values, "Budget"),
     )
 
 

@@ -303,6 +303,12 @@ class ToewijzingBericht(Base):
     reden: Mapped[str | None] = mapped_column(String(2))  # 307 reden, 315 verwijzer, 319 afwijzing
     antwoord: Mapped[str | None] = mapped_column(String(1))  # 319: 1 afgewezen, 2 in onderzoek
     ingetrokken: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A 301's Omvang and Budget: what this message allocates (a later 301 may change it,
+    # so it is kept per message and read as known at a peildatum).
+    omvang_volume: Mapped[int | None] = mapped_column(Integer)
+    omvang_eenheid: Mapped[str | None] = mapped_column(String(2))
+    omvang_frequentie: Mapped[str | None] = mapped_column(String(2))
+    budget_cents: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class WachtlijstRegel(Base):
