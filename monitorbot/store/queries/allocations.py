@@ -26,7 +26,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import (
+    BigInteger,
     Date,
+    Integer,
     Select,
     String,
     Subquery,
@@ -57,10 +59,15 @@ W = models.WachtlijstRegel
 F = models.Bronbestand
 
 
+#: What the latest 301 of an allocation says it allocates (see `ToewijzingBericht`).
+COMMITMENT_COLUMNS = ("omvang_volume", "omvang_eenheid", "omvang_frequentie", "budget_cents")
+
+
 def allocations_known(gemeente: str, grens: date, tijdzone: str) -> Subquery:
     """Per allocation known before `grens`: perceel_id, aanbieder_agb, client_pseudoniem
     (NULL for an export), toegewezen, gestart, gestopt, einde, aangevraagd (its 315),
-    afgewezen (a 319 that refused it) — dates, NULL where not known yet."""
+    afgewezen (a 319 that refused it) — dates, NULL where not known yet — and what its
+    latest 301 allocates: productcode, ingang and the `COMMITMENT_COLUMNS`."""
     return union_all(
         _from_messages(gemeente, grens), _from_export(gemeente, grens, tijdzone)
     ).subquery("toewijzingen")
@@ -95,6 +102,10 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             E.begindatum,
             E.einddatum,
             E.antwoord,
+            E.omvang_volume,
+            E.omvang_eenheid,
+            E.omvang_frequentie,
+            E.budget_cents,
             func.row_number()
             .over(
                 partition_by=(E.toewijzing_id, E.bericht),
@@ -124,6 +135,12 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
             func.max(of(Zorgbericht.STOP, ranked.c.begindatum, latest)).label("start_bij_stop"),
             func.max(of(Zorgbericht.STOP, ranked.c.datum, latest)).label("gestopt"),
             func.max(of(Zorgbericht.TOEWIJZING, ranked.c.einddatum, latest)).label("einde"),
+            # What the latest 301 allocates: from when, how much, or for what budget.
+            func.max(of(Zorgbericht.TOEWIJZING, ranked.c.begindatum, latest)).label("ingang"),
+            *(
+                func.max(of(Zorgbericht.TOEWIJZING, getattr(ranked.c, name), latest)).label(name)
+                for name in COMMITMENT_COLUMNS
+            ),
             func.min(
                 case(
                     (
@@ -155,6 +172,9 @@ def _from_messages(gemeente: str, grens: date):  # type: ignore[no-untyped-def]
         state.c.einde,
         state.c.aangevraagd,
         state.c.afgewezen,
+        T.productcode,
+        state.c.ingang,
+        *(getattr(state.c, name) for name in COMMITMENT_COLUMNS),
     ).join(state, state.c.toewijzing_id == T.id)
 
 
@@ -181,6 +201,13 @@ def _from_export(gemeente: str, grens: date, tijdzone: str):  # type: ignore[no-
         cast(null(), Date).label("einde"),
         cast(null(), Date).label("aangevraagd"),
         cast(null(), Date).label("afgewezen"),
+        # A waiting list says nothing about what is allocated.
+        cast(null(), String).label("productcode"),
+        cast(null(), Date).label("ingang"),
+        cast(null(), Integer).label("omvang_volume"),
+        cast(null(), String).label("omvang_eenheid"),
+        cast(null(), String).label("omvang_frequentie"),
+        cast(null(), BigInteger).label("budget_cents"),
     ).where(W.gemeente_code == gemeente, W.bestand_id == latest_export)
 
 
