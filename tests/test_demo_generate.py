@@ -485,12 +485,12 @@ def test_scenarios_change_youth_care_only(demo: Callable[[str], Demo]) -> None:
 
     baseline = wmo_side(demo("standaard"))
     assert len(baseline) > 10_000
-    for scenario in ("krimp", "trendbreuk"):
+    for scenario in ("krimp", "trendbreuk", "jaarwissel"):
         assert wmo_side(demo(scenario)) == baseline
 
 
 def test_unknown_scenario_is_refused_with_the_known_names(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="standaard, trendbreuk, late-aanbieder, krimp"):
+    with pytest.raises(ValueError, match="standaard, trendbreuk, jaarwissel, late-aanbieder, krimp"):
         generate_demo(tmp_path, scenario="paniek", vandaag=AS_OF)
 
 
@@ -776,6 +776,27 @@ def test_trendbreuk_jumps_growth_of_one_youth_perceel_from_july_2025(
 
     assert year_on_year(demo("trendbreuk")) >= 0.35
     assert year_on_year(demo("standaard")) <= 0.30
+
+
+def test_jaarwissel_steps_up_one_youth_perceel_from_january_2025(
+    demo: Callable[[str], Demo],
+) -> None:
+    breuk = demo("jaarwissel").manifest.trendbreuk
+    assert breuk is not None
+    assert breuk["perceel"] == "jeugd-ambulant" and breuk["vanaf"] == "2025-01"
+
+    def first_half_growth(current: Demo) -> float:
+        """January–June 2025 against January–June 2024: what a February prognosis misses."""
+        monthly: Counter[str] = Counter()
+        for line in current.youth_lines:
+            if perceel_of(line.wet, line.categorie, line.code) == "jeugd-ambulant":
+                monthly[line.care_month] += line.cents
+        after = sum(v for m, v in monthly.items() if "2025-01" <= m <= "2025-06")
+        before = sum(v for m, v in monthly.items() if "2024-01" <= m <= "2024-06")
+        return after / before
+
+    # Every other stream draws the same numbers, so the step is the scenario's own.
+    assert first_half_growth(demo("jaarwissel")) >= first_half_growth(demo("standaard")) * 1.10
 
 
 # --------------------------------------------------------------------------- dirty data

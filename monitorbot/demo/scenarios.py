@@ -1,4 +1,4 @@
-"""The demo scenarios: one baseline and three stories a monitor must notice.
+"""The demo scenarios: one baseline and four stories a monitor must notice.
 
 Every scenario changes youth care only, and every care stream draws from its
 own seeded random stream: the Wmo messages, the CSV export and the PGB files are
@@ -15,7 +15,7 @@ from monitorbot.demo.catalog import LATE_PROVIDER
 from monitorbot.demo.months import Month
 from monitorbot.demo.timeline import DemoCalendar
 
-SCENARIOS = ("standaard", "trendbreuk", "late-aanbieder", "krimp")
+SCENARIOS = ("standaard", "trendbreuk", "jaarwissel", "late-aanbieder", "krimp")
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,11 @@ def scenario_named(name: str, calendar: DemoCalendar) -> Scenario:
     Each story starts where it is visible in the data of that calendar (shown
     for vandaag 2026-11-10): the trend break in July of the year before the
     current one (2025-07), so a full year after it can be compared with the
-    year before; the late provider six months before the last complete month
-    (2026-04), so a monitor sees recent months go missing; the shrinkage from
-    the period's first month (2023-01), so it builds up over the whole period.
+    year before; the change at the turn of that year (2025-01), so a closed
+    year can be backtested from its first months; the late provider six months
+    before the last complete month (2026-04), so a monitor sees recent months go
+    missing; the shrinkage from the period's first month (2023-01), so it builds
+    up over the whole period.
     """
     if name == "standaard":
         return Scenario(name)
@@ -78,6 +80,20 @@ def scenario_named(name: str, calendar: DemoCalendar) -> Scenario:
                 volume_factor=1.10,
                 inflow_factor=1.12,
                 expected_yoy_growth=0.40,
+            ),
+        )
+    if name == "jaarwissel":
+        # A new contract from 1 January of the year before the current one (2025): each
+        # client costs 12 % more and 6 % more clients come in. A prognosis made early in
+        # that year that leans on the year before misses it; the allocations show it.
+        return Scenario(
+            name,
+            trendbreuk=Trendbreuk(
+                perceel="jeugd-ambulant",
+                vanaf=months.month_at(calendar.last_year - 1, 1),
+                volume_factor=1.12,
+                inflow_factor=1.06,
+                expected_yoy_growth=0.25,
             ),
         )
     if name == "late-aanbieder":
