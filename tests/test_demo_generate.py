@@ -490,7 +490,8 @@ def test_scenarios_change_youth_care_only(demo: Callable[[str], Demo]) -> None:
 
 
 def test_unknown_scenario_is_refused_with_the_known_names(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="standaard, trendbreuk, jaarwissel, late-aanbieder, krimp"):
+    known = "standaard, trendbreuk, jaarwissel, late-aanbieder, krimp"
+    with pytest.raises(ValueError, match=known):
         generate_demo(tmp_path, scenario="paniek", vandaag=AS_OF)
 
 
