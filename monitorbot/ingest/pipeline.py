@@ -353,7 +353,8 @@ class Ingestor:
         return report
 
     def reader_pool(self) -> ReaderPool | None:
-        """Worker processes for large declarations; None where one process reads all."""
+        """Worker processes that read large declarations in parts and small files ahead;
+        None where one process reads everything (`invoer.processen: 1`, no fork)."""
         processes = self.config.deployment.invoer.processen or default_processes()
         if processes < 2 or not can_fork():
             return None
