@@ -758,6 +758,16 @@ def test_krimp_loses_clients_while_each_costs_more(demo: Callable[[str], Demo]) 
     assert per_client["2025"] > per_client["2024"] * 1.10
 
 
+def ambulant_cost(current: Demo, first: str, last: str) -> int:
+    """Jeugd-ambulant cost of the care months `first` through `last` (YYYY-MM)."""
+    return sum(
+        line.cents
+        for line in current.youth_lines
+        if first <= line.care_month <= last
+        and perceel_of(line.wet, line.categorie, line.code) == "jeugd-ambulant"
+    )
+
+
 def test_trendbreuk_jumps_growth_of_one_youth_perceel_from_july_2025(
     demo: Callable[[str], Demo],
 ) -> None:
@@ -767,13 +777,8 @@ def test_trendbreuk_jumps_growth_of_one_youth_perceel_from_july_2025(
     assert demo("standaard").manifest.trendbreuk is None
 
     def year_on_year(current: Demo) -> float:
-        monthly: Counter[str] = Counter()
-        for line in current.youth_lines:
-            if perceel_of(line.wet, line.categorie, line.code) == "jeugd-ambulant":
-                monthly[line.care_month] += line.cents
-        after = sum(v for m, v in monthly.items() if "2025-07" <= m <= "2026-06")
-        before = sum(v for m, v in monthly.items() if "2024-07" <= m <= "2025-06")
-        return after / before - 1
+        after = ambulant_cost(current, "2025-07", "2026-06")
+        return after / ambulant_cost(current, "2024-07", "2025-06") - 1
 
     assert year_on_year(demo("trendbreuk")) >= 0.35
     assert year_on_year(demo("standaard")) <= 0.30
@@ -788,13 +793,8 @@ def test_jaarwissel_steps_up_one_youth_perceel_from_january_2025(
 
     def first_half_growth(current: Demo) -> float:
         """January–June 2025 against January–June 2024: what a February prognosis misses."""
-        monthly: Counter[str] = Counter()
-        for line in current.youth_lines:
-            if perceel_of(line.wet, line.categorie, line.code) == "jeugd-ambulant":
-                monthly[line.care_month] += line.cents
-        after = sum(v for m, v in monthly.items() if "2025-01" <= m <= "2025-06")
-        before = sum(v for m, v in monthly.items() if "2024-01" <= m <= "2024-06")
-        return after / before
+        after = ambulant_cost(current, "2025-01", "2025-06")
+        return after / ambulant_cost(current, "2024-01", "2024-06")
 
     # Every other stream draws the same numbers, so the step is the scenario's own.
     assert first_half_growth(demo("jaarwissel")) >= first_half_growth(demo("standaard")) * 1.10
