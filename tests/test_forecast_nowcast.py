@@ -154,6 +154,80 @@ def test_immature_months_are_completed_from_the_run_rate():
     assert last["verwacht_compleet"] == pytest.approx(100.0)
 
 
+def priced_triangle(as_of: pd.Timestamp, levels: dict[int, float]) -> pd.DataFrame:
+    """A provider declaring a month late (0 %, 70 %, 30 %) with constant volume: each
+    care month costs 100 at its year's price level."""
+    rows = []
+    for month in months_before(as_of, 24):
+        for lag, share in enumerate((0.0, 0.7, 0.3)):
+            if month + pd.DateOffset(months=lag) < as_of:
+                rows.append(
+                    {"zorgmaand": month, "lag": lag, "bedrag": 100 * levels[month.year] * share}
+                )
+    return pd.DataFrame(rows)
+
+
+def test_a_january_completed_from_the_run_rate_pays_the_new_year_price():
+    """January's tariffs rose 5 %: the run-rate of the months before (at last year's
+    prices) would make January look 5 % cheaper than it will be."""
+    as_of = pd.Timestamp("2025-02-01")
+    levels = {2023: 1.0, 2024: 1.0, 2025: 1.05}
+    lags = priced_triangle(as_of, levels)
+    pattern = estimate_pattern(lags, as_of, max_lag=2)
+    january = complete(lags, as_of, pattern, price_level=levels).iloc[-1]
+    assert january["methode"] == "bornhuetter_ferguson"
+    assert january["verwacht_compleet"] == pytest.approx(105.0)
+    unpriced = complete(lags, as_of, pattern).iloc[-1]
+    assert unpriced["verwacht_compleet"] == pytest.approx(100.0)
+
+
+def test_a_silent_provider_is_carried_at_the_new_year_price():
+    as_of = pd.Timestamp("2025-03-01")
+    levels = {2023: 1.0, 2024: 1.0, 2025: 1.04}
+    steady = priced_triangle(as_of, levels).assign(groep="11111111")
+    silent = priced_triangle(as_of, levels).assign(groep="22222222")
+    silent = silent[silent["zorgmaand"] + pd.to_timedelta(silent["lag"] * 31, "D") < "2024-11-01"]
+    lags = pd.concat([steady, silent], ignore_index=True)
+    patterns = estimate_group_patterns(lags, as_of, max_lag=2)
+    result = complete(lags, as_of, patterns, by_group=True, price_level=levels)
+    carried = result[(result["groep"] == "22222222") & result["achterstand"]]
+    by_month = carried.set_index("zorgmaand")["verwacht_compleet"]
+    assert by_month[pd.Timestamp("2024-12-01")] == pytest.approx(100.0)
+    assert by_month[pd.Timestamp("2025-01-01")] == pytest.approx(104.0)
+
+
+def seasonal_triangle(as_of: pd.Timestamp, season: dict[int, float]) -> pd.DataFrame:
+    """Declared a month late, as priced_triangle, with a quieter summer: 100 × season."""
+    rows = []
+    for month in months_before(as_of, 30):
+        for lag, share in enumerate((0.0, 0.7, 0.3)):
+            if month + pd.DateOffset(months=lag) < as_of:
+                amount = 100 * season.get(month.month, 1.0) * share
+                rows.append({"zorgmaand": month, "lag": lag, "bedrag": amount})
+    return pd.DataFrame(rows)
+
+
+def test_an_open_summer_month_gets_last_years_summer_dip():
+    """July was 20 % quieter last year: this July is completed at 80 of the run-rate of
+    100, not at 100 (the run-rate months' own season is taken out first)."""
+    as_of = pd.Timestamp("2025-08-01")
+    lags = seasonal_triangle(as_of, {7: 0.8, 8: 0.7, 12: 0.9})
+    pattern = estimate_pattern(lags, as_of, max_lag=2)
+    july = complete(lags, as_of, pattern).iloc[-1]
+    assert july["zorgmaand"] == pd.Timestamp("2025-07-01")
+    assert july["methode"] == "bornhuetter_ferguson"
+    assert july["verwacht_compleet"] == pytest.approx(80.0)
+
+
+def test_without_a_year_of_history_the_run_rate_has_no_season():
+    as_of = pd.Timestamp("2025-08-01")
+    lags = seasonal_triangle(as_of, {7: 0.8})
+    young = lags[lags["zorgmaand"] >= "2024-11-01"]
+    pattern = estimate_pattern(young, as_of, max_lag=2)
+    july = complete(young, as_of, pattern).iloc[-1]
+    assert july["verwacht_compleet"] == pytest.approx(100.0)
+
+
 # --------------------------------------------------------------------------- pooling
 
 

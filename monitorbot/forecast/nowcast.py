@@ -30,7 +30,14 @@ Method
   nothing arrives at lag 0, as for providers that declare a month after).
   Those months are completed Bornhuetter-Ferguson style:
   ``known + (1 - share) * run_rate``, with the run-rate of the recent
-  completed months as the a-priori expectation.
+  completed months as the a-priori expectation. The run-rate is taken at
+  constant prices and without season, and given the price level and season of
+  the month it fills: January's tariffs are indexed (with a ``price_level``
+  per year), and summer and December are quieter. The season is last year's:
+  the month's share of all groups together against the run-rate months' a
+  year earlier (bounded to 0,5-2; none without a year of history). Measured
+  on the demo, a January completed at December's prices and level came out
+  17 % low, a July from the months before it 14 % high.
 * Pooling: a provider or a small perceel has few months to estimate from.
   With a ``prior`` (the pattern of its parent: all providers of the perceel,
   or the whole wet) each factor is a credibility blend
@@ -62,6 +69,9 @@ import numpy as np
 import pandas as pd
 
 GROUP = "groep"
+SEASON_MONTHS = 12
+SEASON_BOUNDS = (0.5, 2.0)
+"""A run-rate prior's season is last year's, within these bounds (a start-up year says little)."""
 BF_BELOW_SHARE = 0.2
 """Below this known share a month is completed Bornhuetter-Ferguson style."""
 NEGLIGIBLE = 1e-9
@@ -242,6 +252,7 @@ def complete(
     *,
     by_group: bool = False,
     stop_rule: StopDeclaringRule | None = None,
+    price_level: Mapping[int, float] | None = None,
 ) -> pd.DataFrame:
     """Expected final amount per care month (and per group with ``by_group=True``).
 
@@ -260,20 +271,25 @@ def complete(
     `estimate_group_patterns`), and ``stop_rule`` (default
     `StopDeclaringRule()`) decides when a silent group is in arrears. A total
     over groups is the sum of their rows; its se is the root of the summed
-    squares (groups are completed independently).
+    squares (groups are completed independently). ``price_level`` (year ->
+    price level, e.g. the cumulative indexation) prices a run-rate prior at the
+    level of the month it fills; a year it does not name counts as 1.
     """
     cells = _observable_cells(lags, as_of)
+    levels = _PriorShape.of(cells, price_level or {})
     as_of_month = _month_number(as_of)
     if not by_group:
         if not isinstance(pattern, DevelopmentPattern):
             raise TypeError("without by_group, pattern must be one DevelopmentPattern")
-        return _complete_one(cells, as_of_month, pattern, None)
+        return _complete_one(cells, as_of_month, pattern, None, levels)
     if GROUP not in cells.columns:
         raise ValueError(f"by_group=True needs a {GROUP!r} column")
     rule = stop_rule or StopDeclaringRule()
     frames = []
     for name, group_cells in cells.groupby(GROUP, sort=True):
-        frame = _complete_one(group_cells, as_of_month, _pattern_for(pattern, str(name)), rule)
+        frame = _complete_one(
+            group_cells, as_of_month, _pattern_for(pattern, str(name)), rule, levels
+        )
         frames.append(frame.assign(**{GROUP: str(name)}))
     if not frames:
         return _empty_result(with_group=True)
@@ -497,30 +513,64 @@ def _complete_one(
     as_of_month: int,
     pattern: DevelopmentPattern,
     rule: StopDeclaringRule | None,
+    shape: _PriorShape,
 ) -> pd.DataFrame:
     """Complete one series (a total or one group) of care months."""
     if cells.empty:
         return _empty_result(with_group=False)
     max_lag = pattern.max_lag
     triangle = _build_triangle(cells, as_of_month, max_lag)
+    months = triangle.first_month + np.arange(len(triangle.ages))
     empty_tail = _empty_tail_length(triangle.active)
     if rule is not None and _stopped_declaring(triangle, pattern, empty_tail, rule):
         horizon = _last_declaration_month(cells) + 1
         reaged = _build_triangle(cells, horizon, max_lag, first_month=triangle.first_month)
         older = len(triangle.ages) - empty_tail
         ultimate, se, method = _chain_ladder_with_bf(
-            _slice(reaged, older), pattern, rule.run_rate_months
+            _slice(reaged, older), pattern, rule.run_rate_months, shape
         )
-        tail_mean, tail_se = _run_rate(ultimate, se, np.ones(older, bool), rule.run_rate_months)
-        ultimate = np.concatenate([ultimate, np.full(empty_tail, tail_mean)])
-        se = np.concatenate([se, np.full(empty_tail, tail_se)])
+        tail_mean, tail_se = _run_rate(
+            ultimate, se, rule.run_rate_months, shape, months[:older], months[older:]
+        )
+        ultimate = np.concatenate([ultimate, tail_mean])
+        se = np.concatenate([se, tail_se])
         method = np.concatenate([method, np.full(empty_tail, RUN_RATE, dtype=object)])
         backlog = np.arange(len(triangle.ages)) >= older
     else:
         run_rate_months = rule.run_rate_months if rule else StopDeclaringRule.run_rate_months
-        ultimate, se, method = _chain_ladder_with_bf(triangle, pattern, run_rate_months)
+        ultimate, se, method = _chain_ladder_with_bf(triangle, pattern, run_rate_months, shape)
         backlog = np.zeros(len(triangle.ages), dtype=bool)
     return _result_frame(triangle, pattern, ultimate, se, method, backlog)
+
+
+@dataclass(frozen=True)
+class _PriorShape:
+    """Price level per year and last year's season: what a run-rate prior is given for
+    the month it fills."""
+
+    price_level: Mapping[int, float]
+    real_totals: Mapping[int, float]  # month number -> all groups' amount at constant prices
+
+    @staticmethod
+    def of(cells: pd.DataFrame, price_level: Mapping[int, float]) -> _PriorShape:
+        totals = cells.groupby("month")["bedrag"].sum()
+        months = totals.index.to_numpy()
+        real = totals.to_numpy() / _PriorShape(price_level, {}).levels(months)
+        return _PriorShape(dict(price_level), dict(zip(months.tolist(), real, strict=True)))
+
+    def levels(self, months: np.ndarray) -> np.ndarray:
+        return np.array([self.price_level.get(int(m) // 12, 1.0) for m in months], dtype=float)
+
+    def season(self, months: np.ndarray, window: np.ndarray) -> np.ndarray:
+        """Each month's level relative to the `window` months, as it was a year earlier;
+        all ones where last year cannot say."""
+        base = [self.real_totals.get(int(m) - SEASON_MONTHS, 0.0) for m in window]
+        if not base or min(base) <= 0:
+            return np.ones(len(months))
+        mean = float(np.mean(base))
+        then = np.array([self.real_totals.get(int(m) - SEASON_MONTHS, 0.0) for m in months])
+        factors = np.where(then > 0, then / mean, 1.0)
+        return np.clip(factors, *SEASON_BOUNDS)
 
 
 def _slice(triangle: _Triangle, n_rows: int) -> _Triangle:
@@ -552,7 +602,7 @@ def _stopped_declaring(
 
 
 def _chain_ladder_with_bf(
-    triangle: _Triangle, pattern: DevelopmentPattern, run_rate_months: int
+    triangle: _Triangle, pattern: DevelopmentPattern, run_rate_months: int, shape: _PriorShape
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chain-ladder + Mack se; immature months Bornhuetter-Ferguson on the run-rate."""
     ages = np.minimum(triangle.ages, pattern.max_lag)
@@ -563,7 +613,15 @@ def _chain_ladder_with_bf(
     ultimate, se = _mack(triangle.known, ages, chain, pattern)
     method = np.where(developed, DEVELOPED, np.where(chain, CHAIN_LADDER, BORNHUETTER_FERGUSON))
     if immature.any():
-        prior_mean, prior_se = _run_rate(ultimate, se, ~immature, run_rate_months)
+        months = triangle.first_month + np.arange(len(triangle.ages))
+        prior_mean, prior_se = _run_rate(
+            ultimate[~immature],
+            se[~immature],
+            run_rate_months,
+            shape,
+            months[~immature],
+            months[immature],
+        )
         remaining = 1.0 - shares[immature]
         ultimate[immature] = triangle.known[immature] + remaining * prior_mean
         se[immature] = remaining * prior_se
@@ -591,21 +649,31 @@ def _mack(
 
 
 def _run_rate(
-    ultimate: np.ndarray, se: np.ndarray, eligible: np.ndarray, n_months: int
-) -> tuple[float, float]:
-    """Mean of the last `n_months` eligible completed months, and the se of one new month.
+    ultimate: np.ndarray,
+    se: np.ndarray,
+    n_months: int,
+    shape: _PriorShape,
+    months: np.ndarray,
+    targets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each of the `targets` (month numbers): the mean of the last `n_months` completed
+    months (`ultimate`, `se` per month of `months`) at constant prices and without
+    season, given the target's price level and season; and the se of one new month.
 
     se^2 = spread^2 * (1 + 1/n) + mean of the months' own se^2 / n: a new month
     varies like the recent ones, plus the uncertainty of their mean.
     """
-    chosen = np.flatnonzero(eligible)[-max(n_months, 1) :]
+    chosen = np.arange(len(ultimate))[-max(n_months, 1) :]
     if len(chosen) == 0:
-        return 0.0, 0.0
-    values = ultimate[chosen]
+        return np.zeros(len(targets)), np.zeros(len(targets))
+    window = months[chosen]
+    scale = shape.levels(window) * shape.season(window, window)
+    values = ultimate[chosen] / scale
     spread2 = float(np.var(values, ddof=1)) if len(values) > 1 else 0.0
     n = len(values)
-    variance = spread2 * (1 + 1 / n) + float(np.sum(se[chosen] ** 2)) / n**2
-    return float(values.mean()), float(np.sqrt(variance))
+    variance = spread2 * (1 + 1 / n) + float(np.sum((se[chosen] / scale) ** 2)) / n**2
+    target_scale = shape.levels(targets) * shape.season(targets, window)
+    return float(values.mean()) * target_scale, float(np.sqrt(variance)) * target_scale
 
 
 def _result_frame(

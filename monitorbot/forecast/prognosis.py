@@ -92,12 +92,15 @@ def completed_series(
     as_of: date,
     *,
     aanbieders: list[str] | None = None,
+    factors: dict[int, float] | None = None,
 ) -> CompletedSeries | None:
     """Declared and nowcast-completed cost per care month, provider by provider.
 
     Each provider is completed with its own development pattern, pooled towards
     the perceel's; a provider that went silent is carried at its run-rate
-    (nowcast's stop-declaring rule) instead of looking like a cost drop.
+    (nowcast's stop-declaring rule) instead of looking like a cost drop. A month
+    still too young for its pattern gets the run-rate of the months before it,
+    priced at its own year's index `factors`.
     """
     lags = series.declaration_lags(
         session,
@@ -111,7 +114,7 @@ def completed_series(
         return None
     as_of_ts = pd.Timestamp(as_of.replace(day=1))
     patterns = nowcast.estimate_group_patterns(lags, as_of_ts, min_months=MIN_PROVIDER_MONTHS)
-    done = nowcast.complete(lags, as_of_ts, patterns, by_group=True)
+    done = nowcast.complete(lags, as_of_ts, patterns, by_group=True, price_level=factors)
     if done.empty:
         return None  # only care months that have not ended yet: nothing to complete
     per_month = done.groupby("zorgmaand").agg(
@@ -208,14 +211,14 @@ def _perceel_outcome(
     None when the perceel has no data of its own (e.g. a parent that only sums its
     sub-percelen).
     """
+    factors = index_factors(config, gemeente, perceel, [year, as_of.year], year - 5)
     completed = (
-        completed_series(session, gemeente, [perceel.id], as_of)
+        completed_series(session, gemeente, [perceel.id], as_of, factors=factors)
         if perceel.regels
         else totals_series(session, gemeente, perceel.id, as_of, config.deployment.tijdzone)
     )
     if completed is None or not len(completed.verwacht):
         return None
-    factors = index_factors(config, gemeente, perceel, [year], year - 5)
     return completed, _year_prognosis(completed, year, factors, spec, perceel.id)
 
 
@@ -345,15 +348,17 @@ def slice_prognosis(
     provider's care spans percelen, so without exactly one perceel it follows the
     first perceel's default. None when the slice has no declarations yet.
     """
-    completed = completed_series(session, gemeente, percelen, as_of, aanbieders=aanbieders)
-    if completed is None or not len(completed.verwacht):
-        return None
     perceel = (
         config.percelen.get(percelen[0])
         if percelen is not None and len(percelen) == 1
         else config.percelen.percelen[0]
     )
-    factors = index_factors(config, gemeente, perceel, [year], year - 5)
+    factors = index_factors(config, gemeente, perceel, [year, as_of.year], year - 5)
+    completed = completed_series(
+        session, gemeente, percelen, as_of, aanbieders=aanbieders, factors=factors
+    )
+    if completed is None or not len(completed.verwacht):
+        return None
     return _year_prognosis(completed, year, factors, spec, key)
 
 
