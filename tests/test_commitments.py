@@ -78,6 +78,28 @@ def test_what_cannot_be_valued_is_counted_and_what_has_ended_commits_nothing():
     ]
 
 
+def test_clients_are_counted_once_also_when_rows_are_taken_together():
+    rows = summarize(
+        [
+            allocation(client="p1", budget_cents=365_000),
+            allocation(client="p1", productcode="45A02", budget_cents=365_000),
+            allocation(client="p2", budget_cents=365_000),
+            allocation(aanbieder="99999999", client="p1", budget_cents=365_000),
+            allocation(aanbieder="99999999", client=None, budget_cents=365_000),  # an export
+        ],
+        {},
+        START,
+        YEAR_END,
+    )
+    assert [(r.aanbieder, r.toewijzingen, r.clienten) for r in rows] == [
+        ("12345678", 3, 2),
+        ("99999999", 2, 1),
+    ]
+    both = Commitment.together("jeugd-ambulant", "samen", rows)
+    assert (both.toewijzingen, both.clienten) == (5, 2)
+    assert both.cents == pytest.approx(5 * 306_000)
+
+
 def test_commitments_are_read_as_known_at_the_peildatum(engine, ingest_files):
     """Three 301s (an Omvang in hours a week, a Budget, an Omvang in a unit never
     declared) and a 323 that shows the provider's tariff for hours of 45A01."""
@@ -131,3 +153,4 @@ def test_commitments_are_read_as_known_at_the_peildatum(engine, ingest_files):
             1,
         )
     ]
+    assert result[0].clienten == 3  # three clients, counted by pseudonym

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from pathlib import Path
@@ -331,3 +332,57 @@ def test_missing_specification_is_a_config_error(tmp_path):
 def test_duplicate_candidates_are_refused():
     with pytest.raises(ValueError, match="dubbel"):
         ForecastSpec(kandidaten=["ets", "ets"])
+
+
+# --------------------------------------------------------------------------- short series, sums
+
+
+def test_a_short_series_blends_in_last_years_months_times_their_growth():
+    """15 months: a year with a season, then three months 10 % above the same months a
+    year earlier. No candidate can learn the season from this: the chosen model's
+    forecast is averaged with last year's months × 1,1."""
+    first_year = PATTERN.copy()
+    y = monthly(np.concatenate([first_year, first_year[:3] * 1.1]))
+    blended = forecast_series(y, 9)
+    model, _, extra = blended.model.partition(" + ")
+    assert extra == "vorig jaar × groei"
+    alone = forecast_series(y, 9, spec=SeriesSpec(model=model))
+    assert alone.model == model
+    np.testing.assert_allclose(blended.mean, (alone.mean + first_year[3:12] * 1.1) / 2)
+    # the interval moves with the mean, its width stays the model's
+    np.testing.assert_allclose(blended.hi80 - blended.mean, alone.hi80 - alone.mean)
+
+
+def test_two_years_of_history_need_no_blend_and_two_months_are_too_few_to_compare():
+    assert " + " not in forecast_series(monthly(np.tile(PATTERN, 2)), 12).model
+    fourteen = monthly(np.concatenate([PATTERN, PATTERN[:2] * 1.1]))
+    assert " + " not in forecast_series(fourteen, 10).model
+
+
+def test_a_sum_of_months_adds_their_bands_by_how_their_errors_moved_together():
+    forecast = forecast_series(monthly(np.tile(PATTERN, 3)), 2)
+    one = {"mean": 100.0, "lo80": 90.0, "hi80": 110.0, "lo95": 80.0, "hi95": 120.0}
+    two = {"mean": 200.0, "lo80": 170.0, "hi80": 230.0, "lo95": 150.0, "hi95": 250.0}
+    months = {k: np.array([one[k], two[k]]) for k in one}
+
+    def summed(samenhang: float) -> dict[str, float]:
+        return dataclasses.replace(forecast, samenhang=samenhang, **months).summed()
+
+    assert summed(1.0) == pytest.approx(
+        {"mean": 300, "lo80": 260, "hi80": 340, "lo95": 230, "hi95": 370}
+    )
+    assert summed(0.0)["hi80"] == pytest.approx(300 + np.hypot(10, 30))
+    assert summed(0.5)["lo95"] == pytest.approx(300 - np.sqrt(0.5 * (20**2 + 50**2) + 0.5 * 70**2))
+    assert forecast.summed(np.array([False, True]))["mean"] == pytest.approx(forecast.mean[1])
+
+
+def test_level_shifts_move_months_together_and_noise_does_not():
+    rng = np.random.default_rng(11)
+    walk = monthly(1000 + np.cumsum(rng.normal(0, 30, 48)))
+    noise = monthly(1000 + rng.normal(0, 30, 48))
+    drifting = forecast_series(walk, 12, spec=SeriesSpec(model="drift"))
+    assert drifting.samenhang > 0.3
+    assert forecast_series(noise, 12, spec=SeriesSpec(model="mean")).samenhang < 0.2
+    mean_only = forecast_series(monthly(np.full(8, 100.0)), 4)  # no backtest: add them up
+    assert mean_only.selected_by == "fallback"
+    assert mean_only.samenhang == 1.0

@@ -19,7 +19,7 @@ as known at the peildatum.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -51,6 +51,7 @@ class RunningAllocation:
     eenheid: str | None
     frequentie: str | None
     budget_cents: int | None
+    client: str | None = None  # pseudonym, only to count clients; None for an export
 
 
 @dataclass
@@ -62,6 +63,24 @@ class Commitment:
     cents: float = 0.0
     toewijzingen: int = 0
     zonder_tarief: int = 0  # allocations with an Omvang but no declared tariff to value it
+    # The clients' pseudonyms, only to count them (and count them once when rows are
+    # taken together); they stay in memory and are never reported.
+    client_set: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    @property
+    def clienten(self) -> int:
+        return len(self.client_set)
+
+    @staticmethod
+    def together(perceel: str, aanbieder: str, parts: Iterable[Commitment]) -> Commitment:
+        """Several rows as one (e.g. the providers too small to show on their own)."""
+        total = Commitment(perceel, aanbieder)
+        for part in parts:
+            total.cents += part.cents
+            total.toewijzingen += part.toewijzingen
+            total.zonder_tarief += part.zonder_tarief
+            total.client_set |= part.client_set
+        return total
 
 
 def committed_cents(
@@ -100,6 +119,8 @@ def summarize(
         key = (allocation.perceel, allocation.aanbieder)
         commitment = by_key.setdefault(key, Commitment(*key))
         commitment.toewijzingen += 1
+        if allocation.client is not None:
+            commitment.client_set |= {allocation.client}
         tariff = tariffs.get((allocation.aanbieder, allocation.productcode, allocation.eenheid))
         cents = committed_cents(allocation, tariff, start, year_end)
         if cents is None:
@@ -125,6 +146,7 @@ def running_allocations(
             known.c.omvang_eenheid,
             known.c.omvang_frequentie,
             known.c.budget_cents,
+            known.c.client_pseudoniem,
         ).where(
             known.c.ingang.is_not(None),
             known.c.perceel_id.is_not(None),

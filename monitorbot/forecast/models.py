@@ -60,6 +60,18 @@ Intervals are normal, ``mean +/- z * sd_h``, so 95 % always contains 80 %:
   rejected: with 8 origins there are 8 one-step errors and a single
   eight-step error, and a 95 % quantile of so few numbers is noise; a single
   pooled ratio uses all of them.
+* Sums of months (a year's rest): each band's half-widths add with the
+  correlation the chosen model's backtest errors showed between months forecast
+  from the same origin (``Forecast.samenhang``): 1 adds them up, 0 in quadrature.
+
+Short series (``SEASON + SHORT_OVERLAP`` to ``SEASONAL_MIN_OBS`` months): no
+candidate can learn the season or a year's growth from one year and a few months,
+so the chosen model's forecast is averaged with last year's same months times the
+growth over the months both years have (up to a year), its interval moved along.
+On the demo's first year after the data start (15 months of history as known at
+the end of March), the year-end error at month 3 fell from 4,3 % to 2,9 %; with
+two years and more, the same blend did worse than the chosen model (its growth
+over twelve months lags a change), so it is kept to short series.
 
 Nowcast uncertainty (``exog_uncertainty``): the last months of ``y`` are
 estimates (see `monitorbot.forecast.nowcast`), with standard errors. Their
@@ -86,6 +98,9 @@ from monitorbot.forecast.spec import MODEL_NAMES, ModelName, SeriesSpec
 
 SEASON = 12
 SEASONAL_MIN_OBS = 24
+SHORT_OVERLAP = 3
+"""Months a short series needs to compare with a year earlier before last year's months
+are blended in (fewer, and the growth is one or two months still being declared)."""
 MIN_TRAIN = 12
 SHORT_TRAIN = 6
 MIN_ORIGINS = 3
@@ -112,7 +127,9 @@ class Forecast:
     a fallback or override was used; ``variant``: the ETS variant;
     ``interval_widening``: the factor the backtest applied to the model's own
     interval widths; ``n_warnings``: statsmodels warnings suppressed while
-    fitting (a debug aid: many warnings mean fragile fits).
+    fitting (a debug aid: many warnings mean fragile fits); ``samenhang``: how
+    strongly the backtest errors of the months after one origin moved together
+    (0-1; 1 without a backtest), which sets the band of a sum of months.
     """
 
     model: str
@@ -129,6 +146,22 @@ class Forecast:
     variant: str = ""
     interval_widening: float = 1.0
     n_warnings: int = 0
+    samenhang: float = 1.0
+
+    def summed(self, mask: np.ndarray | None = None) -> dict[str, float]:
+        """The sum of some months (all, or where `mask`) with its bands, per column of
+        `to_frame`: means add; each band's half-widths add as errors with the
+        backtest's `samenhang` (correlation) between months: 1 adds them, 0 in
+        quadrature."""
+        chosen = np.ones(len(self.mean), bool) if mask is None else np.asarray(mask, bool)
+        mean = float(self.mean[chosen].sum())
+        rho = self.samenhang
+        result = {"mean": mean}
+        for name in ("lo80", "hi80", "lo95", "hi95"):
+            half = np.abs(getattr(self, name)[chosen] - self.mean[chosen])
+            width = float(np.sqrt((1 - rho) * np.sum(half**2) + rho * np.sum(half) ** 2))
+            result[name] = mean - width if name.startswith("lo") else mean + width
+        return result
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -226,7 +259,7 @@ def forecast_series(
     else:
         reason = fallback_reason or "geen kandidaat-model kon worden geschat"
         choice = _Choice(_mean_candidate(values), "fallback", reason)
-    return _finish(choice, index, extra_se, counter)
+    return _finish(choice, values, index, extra_se, counter)
 
 
 # --------------------------------------------------------------------------- input
@@ -677,6 +710,35 @@ def _miscalibration(candidate: _Candidate, counter: _Warnings) -> float:
     return float(np.sqrt(np.mean(standardised[finite] ** 2))) if finite.any() else np.nan
 
 
+def _error_correlation(candidate: _Candidate, counter: _Warnings) -> float:
+    """Mean correlation between the standardised backtest errors of different months
+    forecast from the same origin, in [0, 1]; 1 (move together fully) when unknown.
+
+    A year's band is a sum of months: added as if fully correlated it was too wide
+    (the demo's 80 % year bands held 93 % of the outcomes), in quadrature too narrow
+    wherever a level shift persists. The backtest says how much they move together.
+    The chosen model's own errors: it is chosen for small errors, not for errors that
+    cancel, so unlike the widening there is no winner's curse to correct. Measured on
+    the demo's backtest (80 % year bands, months 1-6 / 7-12): own 80 % / 84 %;
+    shrunk halfway to the candidates' median 85 % / 84 %; the larger of the two 86 %.
+    """
+    errors = candidate.errors
+    if errors is None or errors.shape[1] < 2:
+        return 1.0
+    sd = counter.run(lambda: candidate.predict(errors.shape[1])).sd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = errors / sd[None, :]
+    z = np.where(np.isfinite(z), z, np.nan)
+    counts = np.sum(np.isfinite(z), axis=1)
+    sums, squares = np.nansum(z, axis=1), np.nansum(z**2, axis=1)
+    pairs = float(np.sum(counts * (counts - 1)))
+    if pairs == 0 or np.sum(squares) <= 0:
+        return 1.0
+    covariance = float(np.sum(sums**2 - squares)) / pairs
+    variance = float(np.sum(squares)) / float(np.sum(counts))
+    return float(np.clip(covariance / variance, 0.0, 1.0))
+
+
 def _widening(chosen: _Candidate, candidates: list[_Candidate], counter: _Warnings) -> float:
     """How much to widen the chosen model's intervals, from 1 up to ``MAX_WIDENING``.
 
@@ -694,17 +756,37 @@ def _widening(chosen: _Candidate, candidates: list[_Candidate], counter: _Warnin
     return min(max(widest, 1.0), MAX_WIDENING)
 
 
+def _last_year_grown(values: np.ndarray, horizon: int) -> np.ndarray | None:
+    """For a short series: last year's same months times the growth over the months both
+    years have; None for a series long enough for a seasonal model (or too short)."""
+    overlap = min(len(values) - SEASON, SEASON)
+    if len(values) >= SEASONAL_MIN_OBS or overlap < SHORT_OVERLAP or horizon > SEASON:
+        return None
+    before, now = values[-overlap - SEASON : -SEASON].sum(), values[-overlap:].sum()
+    if before <= 0 or now <= 0:
+        return None
+    start = len(values) - SEASON
+    return values[start : start + horizon] * (now / before)
+
+
 def _finish(
-    choice: _Choice, index: pd.DatetimeIndex, extra_se: np.ndarray, counter: _Warnings
+    choice: _Choice,
+    values: np.ndarray,
+    index: pd.DatetimeIndex,
+    extra_se: np.ndarray,
+    counter: _Warnings,
 ) -> Forecast:
     candidate = choice.candidate
     prediction = counter.run(lambda: candidate.predict(len(index)))
     model_sd = prediction.sd * choice.widening
     sd = np.sqrt(model_sd**2 + _exog_variance(candidate.exog_mode, extra_se, len(index)))
-    mean = prediction.mean
+    mean, name = prediction.mean, candidate.name
+    grown = _last_year_grown(values, len(index)) if choice.selected_by == "backtest" else None
+    if grown is not None:
+        mean, name = (mean + grown) / 2, f"{name} + vorig jaar × groei"
     own_score = choice.scores.get(candidate.name)
     return Forecast(
-        model=candidate.name,
+        model=name,
         index=index,
         mean=mean,
         lo80=mean - Z80 * sd,
@@ -718,6 +800,7 @@ def _finish(
         variant=candidate.variant,
         interval_widening=choice.widening,
         n_warnings=counter.count,
+        samenhang=_error_correlation(candidate, counter),
     )
 
 

@@ -188,11 +188,13 @@ def _year_prognosis(
     result = forecast_series(
         real, horizon, spec=spec.for_series(key), exog_uncertainty=completed.se / deflate
     )
-    frame = result.to_frame()
-    frame = frame[frame.index.year == year] * factors.get(year, 1.0)
+    in_this_year = result.index.year == year
+    frame = result.to_frame()[in_this_year] * factors.get(year, 1.0)
     # Forecast errors of consecutive months move together (a level shift persists),
-    # so the year's band is the sum of the monthly bands, not their quadrature.
-    rest = Interval(*(float(frame[c].sum()) for c in BANDS))
+    # as much as the model's backtest errors did: between the sum of the monthly
+    # bands and their quadrature.
+    summed = result.summed(in_this_year)
+    rest = Interval(*(summed[c] * factors.get(year, 1.0) for c in BANDS))
     path = pd.concat([history[in_year], frame["mean"]])
     return YearPrognosis(realised_part + rest, declared, realised, result.model, path, frame)
 
