@@ -25,6 +25,7 @@ from monitorbot.evaluate.snapshot import (
     Measurement,
     QuarantinedFile,
     Snapshot,
+    Verplichting,
     WaitingTime,
     metric_key,
 )
@@ -96,6 +97,8 @@ def budget_report() -> BudgetReport:
         "",
         Niveau.TOTAAL,
         begroting_cents=JEUGD_BEGROTING + WMO_BEGROTING,
+        gedeclareerd_cents=jeugd.gedeclareerd_cents + wmo.gedeclareerd_cents,
+        verwacht_compleet_cents=jeugd.verwacht_compleet_cents + wmo.verwacht_compleet_cents,
         model=jeugd.model + wmo.model,  # type: ignore[operator]
     )
     months = MonthlyPrognosis(
@@ -216,6 +219,28 @@ def snapshot() -> Snapshot:
                 ClientFigures(2025, 500_000_000, 480, 130_000_000, 1),
                 ClientFigures(2026, 598_000_000, 478, 160_000_000, 2),
                 3.8,
+            ),
+        ),
+        verplichtingen=(
+            Verplichting(
+                "jeugd-ambulant",
+                "Jeugd ambulant",
+                "98990102",
+                "Jeugdhulp De Knikkerbaan",
+                42,
+                40,
+                61_234_567.0,
+                2,
+            ),
+            Verplichting(
+                "jeugd-ambulant",
+                "Jeugd ambulant",
+                None,
+                "overige aanbieders (elk minder dan 10 cliënten)",
+                13,
+                12,
+                9_876_543.4,
+                0,
             ),
         ),
         metingen={

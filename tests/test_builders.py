@@ -8,9 +8,11 @@ of tests/snapshots.py and read what a person reads, to the character.
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 from openpyxl import load_workbook
 
+from monitorbot.core.calendar import Peildatum
 from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.notify.alerts import alert_messages
 from monitorbot.notify.digest import digest_message
@@ -116,6 +118,22 @@ def test_workbook_holds_the_snapshot_to_the_cent(tmp_path):
         160,
         56,
     )
+    sheet = book["Toewijzingen"]
+    assert "31-12-2026" in _header_text(sheet) and "minder dan 10" in sheet["A1"].value
+    commitments = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert commitments == [
+        ("Jeugd ambulant", "98990102", "Jeugdhulp De Knikkerbaan", 42, 40, 612345.67, 2),
+        (
+            "Jeugd ambulant",
+            None,
+            "overige aanbieders (elk minder dan 10 cliënten)",
+            13,
+            12,
+            98765.43,
+            0,
+        ),
+    ]
+    assert sheet.freeze_panes == "D3" and sheet["F3"].number_format.startswith('"€"')
     alerts = list(book["Signaleringen"].iter_rows(min_row=3, values_only=True))
     assert [a[0] for a in alerts] == ["actief", "actief"]
     files = [
@@ -208,3 +226,62 @@ def test_the_rejection_alert_says_why_in_the_snapshots_figures():
     assert fields["Afgewezen"] == "€ 2.500"
     assert fields["Declaratie-antwoorden"] == "3"
     assert fields["Meest voorkomende retourcodes"] == "0611 (4×), 8187 (1×)"
+
+
+def _header_text(sheet) -> str:
+    return " ".join(str(cell.value) for cell in sheet[2] if cell.value)
+
+
+def early_evaluation():
+    """The test snapshot as it would read at the end of February: most of the year's
+    figure is still forecast."""
+    evaluation = snapshots.evaluation()
+    snapshot = evaluation.snapshot
+    report = snapshot.begroting
+    peildatum = Peildatum.einde_maand(date(2026, 2, 1))
+    jeugd, wmo, jeugd_total, wmo_total, total = report.rows
+    jeugd = dataclasses.replace(
+        jeugd,
+        gedeclareerd_cents=80_000_000.0,
+        verwacht_compleet_cents=95_000_000.0,
+        children=["jeugd-ambulant"],
+    )
+    wmo = dataclasses.replace(
+        wmo, gedeclareerd_cents=20_000_000.0, verwacht_compleet_cents=22_000_000.0
+    )
+    total = dataclasses.replace(
+        total, gedeclareerd_cents=100_000_000.0, verwacht_compleet_cents=117_000_000.0
+    )
+    early_report = dataclasses.replace(
+        report, peildatum=peildatum, rows=[jeugd, wmo, jeugd_total, wmo_total, total]
+    )
+    early = dataclasses.replace(snapshot, peildatum=peildatum, begroting=early_report)
+    return dataclasses.replace(evaluation, peildatum=peildatum, snapshot=early)
+
+
+def test_early_in_the_year_the_kernteam_reads_what_the_figure_rests_on():
+    (section,) = alert_messages(early_evaluation())["kernteam"].sections
+    assert section.details[0] == (
+        "Vroeg in het jaar: de prognose van € 7.261.259 rust voor 11% op wat over januari t/m "
+        "februari is gedeclareerd, voor 2% op nadeclaraties die over die maanden nog worden "
+        "verwacht en voor 87% op de voorspelling voor maart t/m december, uit de maanden "
+        "ervoor en de indexatie van 2026. Lopende toewijzingen leggen voor de rest van 2026 al "
+        "€ 711.111 vast; voorspeld voor die maanden: € 6.311.259."
+    )
+    assert section.details[1].startswith("Waarom (")
+
+
+def test_early_in_the_year_the_budget_table_says_what_its_total_rests_on():
+    report = early_evaluation().snapshot.begroting
+    note = budget_table.footnotes(report)[-1]
+    assert note.startswith("* Vroeg in het jaar: de prognose van 8.741 rust voor 11% op wat ")
+    assert "voor 2% op nadeclaraties" in note and "voor 87% op de voorspelling voor maart" in note
+    assert note in budget_table.to_markdown(report)
+
+
+def test_later_in_the_year_no_sentence_on_what_the_figure_rests_on():
+    """In November most of the figure is declared: the table needs no such note."""
+    snapshot = snapshots.snapshot()
+    assert not any("Vroeg in het jaar" in n for n in budget_table.footnotes(snapshot.begroting))
+    (section,) = alert_messages(snapshots.evaluation())["kernteam"].sections
+    assert not any("Vroeg in het jaar" in d for d in section.details)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from monitorbot.evaluate.collect import fold_small_providers
 from monitorbot.forecast.commitments import (
     Commitment,
     RunningAllocation,
@@ -154,3 +155,41 @@ def test_commitments_are_read_as_known_at_the_peildatum(engine, ingest_files):
         )
     ]
     assert result[0].clienten == 3  # three clients, counted by pseudonym
+
+
+# --------------------------------------------------------------------------- small cells
+
+
+def clients(aanbieder: str, names: str, cents: float) -> Commitment:
+    """A provider's commitment to the clients named by the letters of `names`."""
+    return Commitment("jeugd-ambulant", aanbieder, cents, len(names), 0, frozenset(names))
+
+
+def test_providers_under_ten_clients_are_shown_together_and_never_alone():
+    big = clients("11111111", "abcdefghijklmnopqrst", 9_000.0)  # 20 clients
+    middle = clients("22222222", "ABCDEFGHIJKL", 5_000.0)  # 12
+    small = clients("33333333", "uvwxy", 700.0)  # 5
+    tiny = clients("44444444", "yz", 300.0)  # 2, one of them also with the small one
+    shown, together = fold_small_providers([small, big, tiny, middle])
+    # 5 + 2 clients are 6 people: too few together, so the smallest shown joins them
+    assert [r.aanbieder for r in shown] == ["11111111"]
+    assert together is not None
+    assert (together.clienten, together.toewijzingen) == (18, 19)
+    assert together.cents == pytest.approx(6_000.0)
+
+
+def test_enough_small_providers_together_are_shown_as_one_row():
+    small = [
+        clients(f"5555555{i}", "".join(chr(97 + 3 * i + k) for k in range(3)), 100.0)
+        for i in range(4)
+    ]
+    shown, together = fold_small_providers([clients("11111111", "ABCDEFGHIJ", 50.0), *small])
+    assert [r.aanbieder for r in shown] == ["11111111"]
+    assert together is not None and together.clienten == 12
+
+
+def test_a_perceel_with_fewer_than_ten_clients_is_left_out():
+    assert fold_small_providers([clients("1", "abc", 1.0), clients("2", "defg", 1.0)]) is None
+    assert fold_small_providers([]) is None
+    alone = fold_small_providers([clients("1", "abcdefghij", 1.0)])
+    assert alone is not None and alone[1] is None

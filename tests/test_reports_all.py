@@ -42,7 +42,15 @@ REPO = Path(__file__).resolve().parents[1]
 PEILDATUM = Peildatum.op(date(2026, 11, 10))
 AS_OF = PEILDATUM.grens
 DEMO_NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
-SHEETS = ["Begroting", "Maanden", "Aanbieders", "Wachttijden", "Datakwaliteit", "Signaleringen"]
+SHEETS = [
+    "Begroting",
+    "Maanden",
+    "Aanbieders",
+    "Toewijzingen",
+    "Wachttijden",
+    "Datakwaliteit",
+    "Signaleringen",
+]
 DATA_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 LONG_HEX = re.compile(r"[0-9a-f]{32}")
@@ -166,6 +174,7 @@ def test_every_sheet_has_its_title_headers_and_a_frozen_header(written):
     expected_headers = {
         "Maanden": ["perceel", "naam", "zorgmaand", "gedeclareerd", "verwacht compleet"],
         "Aanbieders": ["AGB", "aanbieder", "budgetindicatie 2026"],
+        "Toewijzingen": ["perceel", "AGB", "aanbieder", "lopende toewijzingen", "cliënten"],
         "Wachttijden": ["perceel", "aanbieder", "AGB", "gestart", "mediaan (dagen)"],
         "Datakwaliteit": ["soort", "betekenis", "aanbieder", "AGB", "aantal"],
         "Signaleringen": ["status", "ernst", "regel", "titel", "sinds", "bevestigd door"],
@@ -219,6 +228,27 @@ def test_providers_and_waiting_times(written, demo_database, config, spec):
     assert above, "the demo plants a provider far above its waiting-time norm"
     formulas = [rule.formula[0] for cf in waits.conditional_formatting for rule in cf.rules]
     assert any("E3>$G3" in formula for formula in formulas)
+
+
+def test_running_allocations_are_the_snapshots_and_no_row_is_about_fewer_than_ten(
+    written, collected
+):
+    """The demo's allocations carry an Omvang: valued at the tariffs declared, per perceel
+    and provider, small providers together."""
+    rows = [
+        r
+        for r in load_workbook(written.xlsx)["Toewijzingen"].iter_rows(min_row=3, values_only=True)
+    ]
+    assert collected.verplichtingen, "the demo's allocations run into 2027"
+    assert [(r[1], r[3], r[4]) for r in rows] == [
+        (v.agb, v.toewijzingen, v.clienten) for v in collected.verplichtingen
+    ]
+    assert all(r[4] >= 10 for r in rows)
+    assert all(
+        _cents(r[5]) == round(v.bedrag_cents)
+        for r, v in zip(rows, collected.verplichtingen, strict=True)
+    )
+    assert sum(v.bedrag_cents for v in collected.verplichtingen) > 0
 
 
 def test_data_quality_counts_without_raw_values(written, demo_database):

@@ -8,8 +8,8 @@ the workbook is the figure in the kernteam message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,10 @@ from monitorbot.evaluate.snapshot import (
     Groei,
     QuarantinedFile,
     Snapshot,
+    Verplichting,
     WaitingTime,
 )
+from monitorbot.forecast.commitments import Commitment, commitments
 from monitorbot.forecast.why import year_on_year
 from monitorbot.store.queries import outbox, quality
 from monitorbot.store.queries.alerts import LatestInputs
@@ -61,6 +63,7 @@ def collect_snapshot(
         aanbieders=tuple(ctx.providers),
         wachttijden=tuple(_waiting_times(ctx)),
         groei=tuple(_growth(ctx)),
+        verplichtingen=tuple(_commitments(ctx)),
         metingen=dict(ctx.measured),
         datakwaliteit=DataQuality(
             venster_dagen=quality.WINDOW.days,
@@ -131,6 +134,70 @@ def _growth(ctx: MetricContext) -> Iterable[Groei]:
             huidig=current,
             indexatie_pct=ctx.settings.indexatie_pct(ctx.year, perceel.id),
         )
+
+
+def _commitments(ctx: MetricContext) -> Iterable[Verplichting]:
+    """Per perceel (in config order) and provider (largest first): what the allocations
+    running at the peildatum commit through the end of the peildatum's year."""
+    found = commitments(
+        ctx.session, ctx.gemeente, ctx.as_of, ctx.config.deployment.tijdzone, date(ctx.year, 12, 31)
+    )
+    for perceel in ctx.config.percelen.percelen:
+        folded = fold_small_providers([c for c in found if c.perceel == perceel.id])
+        if folded is None:
+            continue
+        shown, together = folded
+        for row in shown:
+            yield _verplichting(
+                perceel.naam, row, row.aanbieder, ctx.settings.aanbieder_naam(row.aanbieder)
+            )
+        if together is not None:
+            naam = f"overige aanbieders (elk minder dan {MIN_CLIENTS} cliënten)"
+            yield _verplichting(perceel.naam, together, None, naam)
+
+
+def _verplichting(
+    perceel_naam: str, row: Commitment, agb: str | None, aanbieder: str
+) -> Verplichting:
+    return Verplichting(
+        perceel=row.perceel,
+        perceel_naam=perceel_naam,
+        agb=agb,
+        aanbieder=aanbieder,
+        toewijzingen=row.toewijzingen,
+        clienten=row.clienten,
+        bedrag_cents=row.cents,
+        zonder_tarief=row.zonder_tarief,
+    )
+
+
+def fold_small_providers(
+    rows: Sequence[Commitment],
+) -> tuple[list[Commitment], Commitment | None] | None:
+    """One perceel's providers as shown (largest amount first) and the rest taken together.
+
+    A provider with fewer than MIN_CLIENTS clients is not shown on its own; neither
+    may the providers taken together be about fewer (the perceel's total minus the
+    rows shown would give them away), so the smallest shown providers join them until
+    they are not. None when the perceel has fewer than MIN_CLIENTS clients in all.
+    Clients are counted once across providers (by pseudonym, in memory only).
+    """
+    if not rows:
+        return None
+    shown = [r for r in rows if r.clienten >= MIN_CLIENTS]
+    small = [r for r in rows if r.clienten < MIN_CLIENTS]
+
+    def together() -> Commitment:
+        return Commitment.together(rows[0].perceel, "", small)
+
+    while small and shown and together().clienten < MIN_CLIENTS:
+        smallest = min(shown, key=lambda r: (r.clienten, r.cents, r.aanbieder))
+        shown.remove(smallest)
+        small.append(smallest)
+    if small and together().clienten < MIN_CLIENTS:
+        return None
+    shown.sort(key=lambda r: (-r.cents, r.aanbieder))
+    return shown, (together() if small else None)
 
 
 def _finding_counts(ctx: MetricContext, before: datetime) -> Iterable[FindingCount]:

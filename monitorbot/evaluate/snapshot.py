@@ -11,7 +11,7 @@ of them; none of them queries or forecasts on its own.
 This module holds values only (no database, no frames), so reports and message
 builders can depend on it without reaching the data. The snapshot is stored
 with its evaluation as JSON (`to_json`/`from_json`) and room is left for what
-comes next (forecast sample paths, granted and rejected cost, commitments):
+comes next (forecast sample paths, granted and rejected cost):
 new fields get defaults, so older stored snapshots still read.
 """
 
@@ -83,6 +83,30 @@ class Groei:
     def periode(self) -> str:
         """'januari t/m oktober'."""
         return f"januari t/m {month_name(date(2000, self.tot_maand, 1)).split()[0]}"
+
+
+@dataclass(frozen=True)
+class Verplichting:
+    """What the allocations running at the peildatum commit from it to the end of the year,
+    for one perceel and provider: spending already decided, before any declaration.
+
+    Providers with fewer than 10 clients on a perceel are taken together (`agb` None),
+    with more where needed so that no row and no difference of rows is about fewer
+    than 10 clients; a perceel with fewer than 10 in all is left out.
+    """
+
+    perceel: str
+    perceel_naam: str
+    agb: str | None
+    aanbieder: str
+    toewijzingen: int
+    clienten: int
+    bedrag_cents: float
+    zonder_tarief: int  # allocations with an Omvang this provider declared no tariff for
+
+    @property
+    def samengenomen(self) -> bool:
+        return self.agb is None
 
 
 @dataclass(frozen=True)
@@ -172,6 +196,7 @@ class Snapshot:
     aanbieders: tuple[AanbiederPrognose, ...] = ()
     wachttijden: tuple[WaitingTime, ...] = ()
     groei: tuple[Groei, ...] = ()
+    verplichtingen: tuple[Verplichting, ...] = ()
     metingen: dict[str, tuple[Measurement, ...]] = field(default_factory=dict)
     datakwaliteit: DataQuality = DataQuality(31, 0, 0)
     bevindingen: tuple[FindingCount, ...] = ()

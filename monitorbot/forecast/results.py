@@ -49,6 +49,32 @@ class Interval:
         )
 
 
+#: Early in the year: the forecast for the months still to come is at least this share
+#: of the year figure, so a reader needs to know what it rests on.
+EARLY_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Grondslag:
+    """What a year figure rests on: declared so far, still expected for the months past
+    (late declarations, from the nowcast), and forecast for the months to come."""
+
+    gedeclareerd_cents: float
+    nog_verwacht_cents: float
+    voorspeld_cents: float
+
+    @property
+    def totaal_cents(self) -> float:
+        return self.gedeclareerd_cents + self.nog_verwacht_cents + self.voorspeld_cents
+
+    def aandeel(self, cents: float) -> float:
+        return cents / self.totaal_cents if self.totaal_cents else 0.0
+
+    @property
+    def vroeg(self) -> bool:
+        return self.totaal_cents > 0 and self.aandeel(self.voorspeld_cents) >= EARLY_SHARE
+
+
 @dataclass
 class PerceelPrognose:
     """One row of the budget table."""
@@ -74,6 +100,18 @@ class PerceelPrognose:
     @property
     def bron(self) -> str:
         return "correctie" if self.correctie is not None else "model"
+
+    @property
+    def grondslag(self) -> Grondslag | None:
+        """The model's figure split by what it rests on; None for a correction (it rests on
+        the controller's reason) or without a model."""
+        if self.correctie is not None or self.model is None:
+            return None
+        return Grondslag(
+            self.gedeclareerd_cents,
+            self.verwacht_compleet_cents - self.gedeclareerd_cents,
+            self.model.mid - self.verwacht_compleet_cents,
+        )
 
     @property
     def restant_cents(self) -> float | None:

@@ -24,6 +24,7 @@ from monitorbot.evaluate.lifecycle import AlertUpdate, Observation
 from monitorbot.evaluate.outcome import Evaluation
 from monitorbot.forecast.results import decompose
 from monitorbot.notify.message import Attachment, Message, MessageField, Section, Table
+from monitorbot.report import texts
 from monitorbot.report.chart import trend_chart
 
 CHART_METRICS = {"prognose_afwijking_pct", "prognose", "groei_boven_begroting_pct", "maandkosten"}
@@ -215,6 +216,22 @@ def _why(evaluation: Evaluation, perceel_id: str) -> list[str]:
     ]
 
 
+def _basis(evaluation: Evaluation, perceel_id: str) -> list[str]:
+    """Early in the year: what the perceel's figure rests on, beside the allocations
+    already running for the rest of the year."""
+    snapshot = evaluation.snapshot
+    row = snapshot.budget_row(perceel_id)
+    if row is None:
+        return []
+    sentence = texts.grondslag(
+        row,
+        snapshot.begroting.jaar,
+        snapshot.begroting.as_of,
+        toegewezen_cents=texts.toegewezen_cents(snapshot, row),
+    )
+    return [sentence] if sentence else []
+
+
 def _chart(evaluation: Evaluation, perceel_id: str) -> Attachment | None:
     snapshot = evaluation.snapshot
     path = snapshot.months_of(perceel_id)
@@ -235,8 +252,9 @@ def _section(evaluation: Evaluation, update: AlertUpdate) -> tuple[Section, Atta
     if rule is not None and perceel and firing:
         if metric in CHART_METRICS:
             chart = _chart(evaluation, perceel)
+            details = _basis(evaluation, perceel)
         if metric in WHY_METRICS:
-            details = _why(evaluation, perceel)
+            details += _why(evaluation, perceel)
     omschrijving, actie = _wording(update)
     text = " ".join(
         part

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from monitorbot.core.money import exact_euros, format_euros, format_percentage
 from monitorbot.forecast.results import BudgetReport, PerceelPrognose
+from monitorbot.report import texts
 from monitorbot.report.csv_text import CsvStijl, csv_text
 
 CSV_COLUMNS = [
@@ -99,7 +100,8 @@ def _cells(row: PerceelPrognose, indent: str = "  ") -> list[str]:
 
 
 def footnotes(report: BudgetReport, *, thousands: bool = True) -> list[str]:
-    """Each correction with who, when and why; amounts in the table's unit (see `title`)."""
+    """Each correction with who, when and why, and early in the year what the total rests
+    on; amounts in the table's unit (see `title`)."""
     amount = _k if thousands else lambda cents: f"€ {format_euros(round(cents))}"
     notes = []
     for row in report.body:
@@ -110,6 +112,10 @@ def footnotes(report: BudgetReport, *, thousands: bool = True) -> list[str]:
                 f"{row.correctie.door} ({row.correctie.datum:%d-%m-%Y}): "
                 f"{row.correctie.reden}{model}"
             )
+    total = report.rows[-1] if report.rows else None
+    early = texts.grondslag(total, report.jaar, report.as_of, amount=amount) if total else None
+    if early:
+        notes.append(f"* {early}")
     return notes
 
 

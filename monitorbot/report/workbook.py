@@ -30,7 +30,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from monitorbot.core.clock import local
-from monitorbot.evaluate.catalogue import BY_NAME, MIN_STARTS, WAIT_WINDOW
+from monitorbot.evaluate.catalogue import BY_NAME, MIN_CLIENTS, MIN_STARTS, WAIT_WINDOW
 from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.forecast.results import (
     BudgetReport,
@@ -397,6 +397,48 @@ def _write_providers_sheet(sheet: Worksheet, report: Snapshot) -> None:
     _layout(sheet, columns, freeze="C3")
 
 
+# --------------------------------------------------------------------------- Toewijzingen
+
+
+def _write_commitments_sheet(sheet: Worksheet, report: Snapshot) -> None:
+    jaar = report.jaar
+    columns = [
+        Column("perceel", 34),
+        Column("AGB", 11),
+        Column("aanbieder", 36),
+        Column("lopende toewijzingen", 12, COUNT),
+        Column("cliënten", 10, COUNT),
+        Column(f"toegewezen t/m 31-12-{jaar}", 16, EURO),
+        Column("zonder tarief", 11, COUNT),
+    ]
+    rows = (
+        [
+            v.perceel_naam,
+            v.agb,
+            v.aanbieder,
+            v.toewijzingen,
+            v.clienten,
+            _euros(v.bedrag_cents),
+            v.zonder_tarief,
+        ]
+        for v in report.verplichtingen
+    )
+    _table(
+        sheet,
+        f"Lopende toewijzingen, {report.peildatum.label}: zorg die al is toegewezen "
+        f"en tot het eind van {jaar} loopt, per perceel en aanbieder, nog vóór er iets van is "
+        "gedeclareerd. Bedrag: het Budget uit de toewijzing (301) waar die er een heeft, anders "
+        "de Omvang tegen het tarief dat de aanbieder voor dit product de laatste drie maanden "
+        "declareerde ('zonder tarief': toewijzingen met een Omvang maar zonder zo'n tarief, "
+        "geteld en niet gewaardeerd); een toewijzing zonder einddatum telt een jaar. "
+        f"Aanbieders met minder dan {MIN_CLIENTS} cliënten staan samen.",
+        columns,
+        rows,
+        empty="Geen lopende toewijzingen (of te weinig cliënten om te tonen).",
+    )
+    _layout(sheet, columns, freeze="D3")
+
+
 # --------------------------------------------------------------------------- Wachttijden
 
 
@@ -614,6 +656,7 @@ SHEETS = (
     ("Begroting", lambda sheet, report: write_budget_sheet(sheet, report.begroting)),
     ("Maanden", _write_months_sheet),
     ("Aanbieders", _write_providers_sheet),
+    ("Toewijzingen", _write_commitments_sheet),
     ("Wachttijden", _write_waits_sheet),
     ("Datakwaliteit", _write_quality_sheet),
     ("Signaleringen", _write_alerts_sheet),
