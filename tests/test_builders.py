@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 
 from monitorbot.core.calendar import Peildatum
@@ -17,7 +18,7 @@ from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.notify.alerts import alert_messages
 from monitorbot.notify.digest import digest_message
 from monitorbot.notify.render import to_text
-from monitorbot.report import budget_table, html_report, workbook
+from monitorbot.report import budget_table, chart, html_report, workbook
 from tests import snapshots
 
 
@@ -285,3 +286,17 @@ def test_later_in_the_year_no_sentence_on_what_the_figure_rests_on():
     assert not any("Vroeg in het jaar" in n for n in budget_table.footnotes(snapshot.begroting))
     (section,) = alert_messages(snapshots.evaluation())["kernteam"].sections
     assert not any("Vroeg in het jaar" in d for d in section.details)
+
+
+def test_the_charts_fan_ends_at_the_budget_tables_interval():
+    """The year's band is not the monthly bands added up (the months' errors do not move
+    together fully): the fan is scaled to end where the table's interval is."""
+    path = snapshots.snapshot().months_of("jeugd-zin")
+    assert path is not None and path.model is not None
+    fan = chart.cumulative_fan(path, 9, 598_000_000.0)
+    assert fan.x == [9, 10, 11]
+    assert fan.mid == pytest.approx([5_980_000, 6_620_629.5, 7_261_259])
+    assert (fan.lo80[-1], fan.hi80[-1]) == pytest.approx((7_061_259, 7_461_259))
+    assert (fan.lo95[-1], fan.hi95[-1]) == pytest.approx((6_961_259, 7_561_259))
+    # monthly bands of ± 40.000 added up give ± 80.000 in December, scaled to ± 200.000
+    assert fan.hi80[1] - fan.mid[1] == pytest.approx(40_000 * 200_000 / 80_000)

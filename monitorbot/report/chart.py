@@ -3,12 +3,13 @@
 Cumulative over the calendar year, because that is how the budget is read:
 as declared (grey), expected when complete (blue), the forecast with its 80 %
 and 95 % fan, and the begroting as a horizontal line. The year figure at the
-end of the fan is the prognosis in the budget table.
+end of the fan is the prognosis in the budget table, and so are its bands.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 # The object API (Figure, no pyplot): no global state, no screen, safe in a scheduler thread.
 from matplotlib.figure import Figure
@@ -25,6 +26,49 @@ def _thousands(value: float, _position: int) -> str:
     return format_euros(round(value * 100), thousands=True)
 
 
+BANDS = ("mid", "lo80", "hi80", "lo95", "hi95")
+
+
+@dataclass(frozen=True)
+class Fan:
+    """The cumulative forecast from the last month with data to December, in euros."""
+
+    x: list[int]
+    mid: list[float]
+    lo80: list[float]
+    hi80: list[float]
+    lo95: list[float]
+    hi95: list[float]
+
+
+def cumulative_fan(path: MonthlyPrognosis, start_index: int | None, start_cents: float) -> Fan:
+    """The months' forecasts added up from `start_cents` (expected complete so far).
+
+    Adding the monthly bands would treat the months' errors as moving together fully;
+    the year's interval (`path.model`, the budget table's) knows better how much they
+    do. So each band's spread is scaled to end at the year's band, and the fan ends
+    where the table's interval is.
+    """
+    x = [start_index] if start_index is not None else []
+    lines: dict[str, list[float]] = {b: [start_cents] if x else [] for b in BANDS}
+    running = dict.fromkeys(BANDS, start_cents)
+    for index, month in enumerate(path.maanden):
+        if month.prognose is None:
+            continue
+        for band in BANDS:
+            running[band] += getattr(month.prognose, band)
+            lines[band].append(running[band])
+        x.append(index)
+    if path.model is not None and len(x) > 1:
+        mid = lines["mid"]
+        for band in BANDS[1:]:
+            spread = lines[band][-1] - mid[-1]
+            target = getattr(path.model, band) - path.model.mid
+            scale = target / spread if spread else 1.0
+            lines[band] = [m + (v - m) * scale for m, v in zip(mid, lines[band], strict=True)]
+    return Fan(x, *([value / 100 for value in lines[band]] for band in BANDS))
+
+
 def trend_chart(path: MonthlyPrognosis, begroting_cents: int | None) -> bytes:
     """A PNG of the cumulative year path of one perceel (amounts in € × 1.000)."""
     declared, expected, months = [], [], []
@@ -38,29 +82,30 @@ def trend_chart(path: MonthlyPrognosis, begroting_cents: int | None) -> bytes:
         expected.append(total_expected / 100)
         months.append(index)
     # The fan starts where the data ends, so the two lines join.
-    fan_x = [months[-1]] if months else []
-    mid, lo80, hi80, lo95, hi95 = ([total_expected / 100] if months else [] for _ in range(5))
-    running = [total_expected] * 5
-    for index, month in enumerate(path.maanden):
-        if month.prognose is None:
-            continue
-        band = month.prognose
-        for k, value in enumerate((band.mid, band.lo80, band.hi80, band.lo95, band.hi95)):
-            running[k] += value
-        fan_x.append(index)
-        for series, value in zip((mid, lo80, hi80, lo95, hi95), running, strict=True):
-            series.append(value / 100)
+    fan = cumulative_fan(path, months[-1] if months else None, total_expected)
 
     figure = Figure(figsize=(8, 4.2), dpi=100)
     axis = figure.subplots()
-    if len(fan_x) > 1:
+    if len(fan.x) > 1:
         axis.fill_between(
-            fan_x, lo95, hi95, color=FORECAST, alpha=0.12, linewidth=0, label="95 %-interval"
+            fan.x,
+            fan.lo95,
+            fan.hi95,
+            color=FORECAST,
+            alpha=0.12,
+            linewidth=0,
+            label="95 %-interval",
         )
         axis.fill_between(
-            fan_x, lo80, hi80, color=FORECAST, alpha=0.25, linewidth=0, label="80 %-interval"
+            fan.x,
+            fan.lo80,
+            fan.hi80,
+            color=FORECAST,
+            alpha=0.25,
+            linewidth=0,
+            label="80 %-interval",
         )
-        axis.plot(fan_x, mid, color=FORECAST, linestyle="--", linewidth=2, label="prognose")
+        axis.plot(fan.x, fan.mid, color=FORECAST, linestyle="--", linewidth=2, label="prognose")
     if months:
         axis.plot(
             months,
