@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from monitorbot.cli.app import app
 from monitorbot.store import db, models
+from monitorbot.web.accounts import verify
 
 
 @pytest.mark.slow
@@ -40,9 +43,16 @@ def test_demo_runs_end_to_end_and_twice_is_safe(tmp_path, config_dir, monkeypatc
     with db.transaction(engine) as session:
         lines = session.execute(select(func.count()).select_from(models.Declaratieregel)).scalar()
 
+    login = re.search(r"account demo, wachtwoord (\S+)\)", first.output)
+    assert login, "the demo says how to open the console and with which login"
+    with db.transaction(engine) as session:
+        assert verify(session, "demo", login.group(1)) is not None
+
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "0 ingelezen" in second.output
+    again_login = re.search(r"account demo, wachtwoord (\S+)\)", second.output)
+    assert again_login and again_login.group(1) != login.group(1)  # renewed, not left lying
     with db.transaction(engine) as session:
         again = session.execute(select(func.count()).select_from(models.Declaratieregel)).scalar()
     assert again == lines > 50_000

@@ -670,25 +670,16 @@ def alerts_ack(
     nu: NowOption = None,
 ) -> None:
     """Bevestig een signalering: blijft zichtbaar in de digest, maar wordt niet herhaald."""
-    from monitorbot.store import db, models
+    from monitorbot.store import db
+    from monitorbot.store.queries.alerts import acknowledge
 
     runtime = runtime_of(ctx)
     _no_bsn(door, "--door")
     _no_bsn(notitie, "--notitie")
     with db.transaction(runtime.engine()) as session:
-        row = session.get(models.AlertState, alert_id)
-        if (
-            row is None
-            or row.gemeente_code != gemeente
-            or row.status
-            not in (
-                AlertStatus.FIRING,
-                AlertStatus.PENDING,
-            )
-        ):
+        if not acknowledge(session, gemeente, alert_id, door, notitie, use_now(runtime, nu)):
             err_console.print(f"Signalering #{alert_id} bestaat niet of is niet actief")
             raise typer.Exit(EXIT_USAGE)
-        row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, use_now(runtime, nu), notitie
     console.print(f"Signalering #{alert_id} bevestigd door {door}: {notitie}", markup=False)
 
 

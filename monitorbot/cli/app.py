@@ -60,6 +60,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "alerts": LazyCommand("monitorbot.cli.alerts_cmd:alerts_app"),
     "silence": LazyCommand("monitorbot.cli.alerts_cmd:silence_app"),
     "run": LazyCommand("monitorbot.cli.run_cmd:run"),
+    "web": LazyCommand("monitorbot.cli.web_cmd:web"),
+    "gebruikers": LazyCommand("monitorbot.cli.web_cmd:gebruikers_app"),
 }
 
 

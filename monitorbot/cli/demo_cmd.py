@@ -254,6 +254,29 @@ def _evaluate_and_notify(
     return result.evaluation.snapshot, result.delivery.ok
 
 
+#: The demo's console account: a controller of Demodorp, a new password every run.
+DEMO_ACCOUNT = "demo"
+
+
+def _demo_account(runtime: App, now: datetime) -> str:
+    """Create (or renew) the demo's console login; its password, for the demo's summary."""
+    import secrets
+
+    from monitorbot.core.states import Rol
+    from monitorbot.store import db
+    from monitorbot.store.queries.accounts import account
+    from monitorbot.web.accounts import create, set_password, set_role
+
+    password = secrets.token_urlsafe(12)
+    with db.transaction(runtime.engine()) as session:
+        if account(session, DEMO_ACCOUNT) is None:
+            create(session, DEMO_ACCOUNT, password, now)
+        else:
+            set_password(session, DEMO_ACCOUNT, password)
+        set_role(session, DEMO_ACCOUNT, Rol.CONTROLLER, DEMO_GEMEENTE, grant=True)
+    return password
+
+
 def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
     from monitorbot.cli.ingest_cmd import print_report
     from monitorbot.cli.report_cmd import write_snapshot_reports
@@ -326,6 +349,12 @@ def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
     for label, path in report_files:
         console.print(f"  {label:<13} {path}")
     console.print("  bevindingen:  monitorbot findings --gemeente " + DEMO_GEMEENTE)
+    password = _demo_account(runtime, moment)
+    console.print(
+        "  console:      monitorbot web, dan http://127.0.0.1:8080/ "
+        f"(account {DEMO_ACCOUNT}, wachtwoord {password})",
+        markup=False,
+    )
     if not delivered:
         err_console.print("Niet alle berichten zijn bezorgd (zie 'mislukt' hierboven).")
         raise typer.Exit(EXIT_REJECTED)

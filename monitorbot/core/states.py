@@ -157,3 +157,20 @@ class Bevindingsoort(Labeled):
         "maandtotaal_vervangen",
         "een nieuwe levering vervangt eerder ingelezen maandtotalen",
     )
+
+
+class Rol(Labeled):
+    """What a console account may do in one gemeente; each role includes the ones above it."""
+
+    LEZER = "lezer", "lezer (managers: alleen kijken)"
+    KERNTEAM = "kernteam", "kernteam (signaleringen bevestigen)"
+    CONTROLLER = "controller", "controller (stiltes, regels, correcties)"
+    BEHEERDER = "beheerder", "beheerder (accounts)"
+
+    @property
+    def rang(self) -> int:
+        return list(Rol).index(self)
+
+    def mag(self, nodig: Rol) -> bool:
+        """Whether this role includes `nodig` (a controller may do what the kernteam may)."""
+        return self.rang >= nodig.rang

@@ -589,3 +589,32 @@ class JobRun(Base):
     status: Mapped[str] = mapped_column(String(20))  # bezig, geslaagd, mislukt
     statistiek: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     fout: Mapped[str | None] = mapped_column(Text)
+
+
+class Gebruiker(Base):
+    """A console account: a name and an argon2 password hash (never the password).
+
+    An account without a hash logs in only through OpenID Connect.
+    """
+
+    __tablename__ = "gebruiker"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    naam: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    wachtwoord_hash: Mapped[str | None] = mapped_column(String(200))
+    actief: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class GebruikerRol(Base):
+    """One role of an account in one gemeente (`core.states.Rol`)."""
+
+    __tablename__ = "gebruiker_rol"
+    __table_args__ = (UniqueConstraint("gebruiker_id", "rol", "gemeente_code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gebruiker_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("gebruiker.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    rol: Mapped[str] = mapped_column(String(20), nullable=False)
+    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)

@@ -12,7 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitorbot.core.states import AlertStatus
 from monitorbot.store import models
+
+ACTIVE = (AlertStatus.FIRING, AlertStatus.PENDING)
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,63 @@ def latest_inputs(session: Session, gemeente: str) -> dict[int, LatestInputs]:
         alert_id: LatestInputs(str((invoer or {}).get("metric", "")), waarde, dict(invoer or {}))
         for alert_id, waarde, invoer in rows
     }
+
+
+def acknowledge(
+    session: Session, gemeente: str, alert_id: int, door: str, notitie: str, now: Any
+) -> bool:
+    """Mark an active (or pending) alert as discussed: it stays visible but is not repeated.
+    False when the alert is not this gemeente's or not active."""
+    row = session.get(models.AlertState, alert_id)
+    if row is None or row.gemeente_code != gemeente or row.status not in ACTIVE:
+        return False
+    row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, now, notitie
+    return True
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A stored snapshot's identity, without its content."""
+
+    id: int
+    peildatum: Any  # the grens
+    soort: str
+    berekend_op: Any
+
+
+def stored_snapshots(session: Session, gemeente: str, limit: int = 24) -> list[StoredSnapshot]:
+    """The latest stored snapshot per peildatum, newest peildatum first."""
+    snapshot = models.Momentopname
+    newest = (
+        select(func.max(snapshot.id))
+        .where(snapshot.gemeente_code == gemeente)
+        .group_by(snapshot.peildatum, snapshot.soort)
+    )
+    rows = session.execute(
+        select(snapshot.id, snapshot.peildatum, snapshot.soort, snapshot.berekend_op)
+        .where(snapshot.id.in_(newest))
+        .order_by(snapshot.peildatum.desc(), snapshot.id.desc())
+        .limit(limit)
+    ).all()
+    return [StoredSnapshot(*row) for row in rows]
+
+
+def snapshot_json(session: Session, gemeente: str, snapshot_id: int) -> str | None:
+    """One stored snapshot's content, only if it is this gemeente's."""
+    row = session.get(models.Momentopname, snapshot_id)
+    return row.inhoud if row is not None and row.gemeente_code == gemeente else None
+
+
+def alert_acknowledgements(
+    session: Session, gemeente: str
+) -> dict[int, tuple[str | None, Any, str | None]]:
+    """Per alert id: who acknowledged it, when, and the note, as it stands now."""
+    rows = session.execute(
+        select(
+            models.AlertState.id,
+            models.AlertState.bevestigd_door,
+            models.AlertState.bevestigd_op,
+            models.AlertState.bevestiging,
+        ).where(models.AlertState.gemeente_code == gemeente)
+    ).all()
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}

@@ -1,0 +1,164 @@
+"""`monitorbot web` (the console) and `monitorbot gebruikers` (its accounts)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+from monitorbot.cli.options import GemeenteOption
+from monitorbot.cli.runtime import EXIT_USAGE, console, err_console, runtime_of
+
+#: Signs the console's session cookies; without it every start makes a new one
+#: (sessions then end with the process).
+SECRET_ENV = "MONITORBOT_WEB_SECRET"
+
+gebruikers_app = typer.Typer(
+    help="Accounts voor de webconsole: aanmaken, rollen per gemeente, uitschakelen.",
+    no_args_is_help=True,
+)
+RolOption = Annotated[
+    str,
+    typer.Option("--rol", help="lezer, kernteam, controller of beheerder."),
+]
+
+
+def _rol(text: str):  # type: ignore[no-untyped-def]
+    from monitorbot.core.states import Rol
+
+    try:
+        return Rol(text.strip().lower())
+    except ValueError:
+        err_console.print(f"onbekende rol {text!r}: kies uit {', '.join(r.value for r in Rol)}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
+
+
+@gebruikers_app.command("toevoegen")
+def add_user(
+    ctx: typer.Context,
+    naam: Annotated[str, typer.Argument(help="Accountnaam, bv. j.jansen.")],
+    rol: RolOption,
+    gemeente: GemeenteOption,
+    wachtwoord_stdin: Annotated[
+        bool, typer.Option("--wachtwoord-stdin", help="Lees het wachtwoord van stdin.")
+    ] = False,
+) -> None:
+    """Maak een account met een rol in een gemeente; het wachtwoord wordt gevraagd."""
+    from monitorbot.store import db
+    from monitorbot.web.accounts import AccountError, create, set_role
+
+    runtime = runtime_of(ctx)
+    role = _rol(rol)
+    wachtwoord = _password(wachtwoord_stdin)
+    try:
+        with db.transaction(runtime.engine()) as session:
+            create(session, naam, wachtwoord, runtime.clock())
+            set_role(session, naam, role, gemeente, grant=True)
+    except AccountError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    console.print(f"Account {naam} aangemaakt: {role.value} in {gemeente}", markup=False)
+
+
+@gebruikers_app.command("rol")
+def change_role(
+    ctx: typer.Context,
+    naam: Annotated[str, typer.Argument(help="Accountnaam.")],
+    rol: RolOption,
+    gemeente: GemeenteOption,
+    weg: Annotated[
+        bool, typer.Option("--weg", help="Neem de rol af in plaats van te geven.")
+    ] = False,
+) -> None:
+    """Geef een account een rol in een gemeente (of neem die af met --weg)."""
+    from monitorbot.store import db
+    from monitorbot.web.accounts import AccountError, set_role
+
+    runtime = runtime_of(ctx)
+    role = _rol(rol)
+    try:
+        with db.transaction(runtime.engine()) as session:
+            set_role(session, naam, role, gemeente, grant=not weg)
+    except AccountError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    console.print(
+        f"{naam}: {role.value} in {gemeente} {'afgenomen' if weg else 'gegeven'}", markup=False
+    )
+
+
+@gebruikers_app.command("uitschakelen")
+def disable_user(
+    ctx: typer.Context,
+    naam: Annotated[str, typer.Argument(help="Accountnaam.")],
+    weer_aan: Annotated[bool, typer.Option("--weer-aan", help="Schakel weer in.")] = False,
+) -> None:
+    """Schakel een account uit: inloggen kan niet meer, een open sessie eindigt."""
+    from monitorbot.store import db
+    from monitorbot.web.accounts import AccountError, set_active
+
+    runtime = runtime_of(ctx)
+    try:
+        with db.transaction(runtime.engine()) as session:
+            set_active(session, naam, weer_aan)
+    except AccountError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    console.print(f"{naam} {'ingeschakeld' if weer_aan else 'uitgeschakeld'}", markup=False)
+
+
+@gebruikers_app.command("lijst")
+def list_users(ctx: typer.Context) -> None:
+    """Alle accounts met hun rollen per gemeente."""
+    from monitorbot.store import db
+    from monitorbot.store.queries import accounts
+
+    runtime = runtime_of(ctx)
+    with db.transaction(runtime.engine()) as session:
+        found = [(a, accounts.roles(session, a.id)) for a in accounts.accounts(session)]
+    if not found:
+        console.print("Geen accounts.")
+    for account, roles in found:
+        state = "" if account.actief else " (uitgeschakeld)"
+        rollen = ", ".join(f"{rol} in {gemeente}" for rol, gemeente in roles) or "geen rollen"
+        console.print(f"{account.naam}{state}: {rollen}", markup=False)
+
+
+def web(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Adres om op te luisteren.")] = "127.0.0.1",
+    poort: Annotated[int, typer.Option("--poort", help="Poort.")] = 8080,
+    https: Annotated[
+        bool,
+        typer.Option("--https", help="Cookies alleen over HTTPS (achter een TLS-proxy)."),
+    ] = False,
+) -> None:
+    """De webconsole: overzicht, signaleringen bevestigen (zie README)."""
+    import uvicorn
+
+    from monitorbot.web.app import Console, create_console
+
+    runtime = runtime_of(ctx)
+    config = runtime.config
+    secret = os.environ.get(SECRET_ENV)
+    if not secret:
+        err_console.print(f"{SECRET_ENV} is niet gezet: sessies gelden tot de console stopt.")
+        secret = secrets.token_urlsafe(32)
+    site = Console(
+        engine=runtime.engine(),
+        tijdzone=config.deployment.tijdzone,
+        gemeente_namen={code: g.naam for code, g in config.gemeenten.items()},
+        now=runtime.clock,
+    )
+    app = create_console(site, secret=secret, secure_cookies=https)
+    console.print(f"Console op http://{host}:{poort}/ (stoppen: Ctrl+C)", markup=False)
+    uvicorn.run(app, host=host, port=poort, log_level="warning", server_header=False)

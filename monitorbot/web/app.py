@@ -1,0 +1,343 @@
+"""The console's pages: FastAPI with Jinja2 templates (autoescape), server-rendered, no script.
+
+Every page reads a stored snapshot (the one the evaluation made and the messages
+were built from) and never computes a figure; the one live fact it adds is who
+acknowledged an alert since. Access: a session cookie (signed, HttpOnly,
+SameSite=Strict) names the user, whose roles are read again on every request; a
+gemeente the roles do not name is a 404, whatever the URL; every form carries a
+CSRF token bound to the session; every response carries a Content-Security-Policy
+without inline script and the usual hardening headers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from monitorbot.core.calendar import Peildatum, Soort
+from monitorbot.core.clock import shown
+from monitorbot.core.privacy import looks_like_bsn
+from monitorbot.core.states import AlertStatus, Ernst, Rol
+from monitorbot.evaluate.snapshot import Snapshot
+from monitorbot.report import budget_table, chart, texts
+from monitorbot.store import db
+from monitorbot.store.queries import alerts as stored
+from monitorbot.web.accounts import LoginBrake, User, user_of, verify
+
+HERE = Path(__file__).parent
+SESSION_HOURS = 8
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class LoginRequired(Exception):
+    """No (valid) session: the page sends the user to the login form."""
+
+
+class Refused(Exception):
+    """A request the user may not make: 403 (a missing right, a bad CSRF token) or 404."""
+
+    def __init__(self, status: int, text: str):
+        super().__init__(text)
+        self.status, self.text = status, text
+
+
+@dataclass(frozen=True)
+class Console:
+    """What the pages need: the database, the deployment's time zone and a clock."""
+
+    engine: Engine
+    tijdzone: str
+    gemeente_namen: dict[str, str]
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def create_console(
+    console: Console,
+    *,
+    secret: str,
+    secure_cookies: bool = False,
+    brake: LoginBrake | None = None,
+) -> FastAPI:
+    """The console app. `secret` signs the session cookie (MONITORBOT_WEB_SECRET)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="monitorbot_sessie",
+        max_age=SESSION_HOURS * 3600,
+        same_site="strict",
+        https_only=secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    guard = brake or LoginBrake()
+
+    @app.middleware("http")
+    async def harden(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response = await call_next(request)
+        response.headers.update(HEADERS)
+        return response
+
+    def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        values.setdefault("user", None)
+        html = templates.get_template(name).render(
+            csrf=_csrf_token(request), path=request.url.path, **values
+        )
+        return HTMLResponse(html, status_code=status)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?volgende={quote(request.url.path)}", status_code=303)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        titel = {404: "Niet gevonden", 400: "Niet verwerkt"}.get(exc.status, "Geweigerd")
+        return page(request, "geweigerd.html", exc.status, tekst=exc.text, titel=titel)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, _exc: Exception) -> Response:
+        return page(
+            request, "geweigerd.html", 404, tekst="Deze pagina bestaat niet.", titel="Niet gevonden"
+        )
+
+    def user(request: Request) -> User:
+        naam = request.session.get("gebruiker")
+        if not naam:
+            raise LoginRequired
+        with db.transaction(console.engine) as session:
+            found = user_of(session, naam)
+        if found is None:
+            request.session.clear()
+            raise LoginRequired
+        return found
+
+    def gemeente_of(request: Request, code: str, nodig: Rol = Rol.LEZER) -> User:
+        found = user(request)
+        if code not in found.rollen:
+            raise Refused(404, "Deze pagina bestaat niet.")  # another gemeente: as if absent
+        if not found.mag(code, nodig):
+            raise Refused(403, f"Hiervoor is de rol {nodig.value} nodig in deze gemeente.")
+        return found
+
+    def snapshot_of(code: str, momentopname: int | None) -> tuple[Snapshot | None, list[Any]]:
+        with db.transaction(console.engine) as session:
+            stored_list = stored.stored_snapshots(session, code)
+            chosen = momentopname or (stored_list[0].id if stored_list else None)
+            text = stored.snapshot_json(session, code, chosen) if chosen else None
+        if chosen is not None and text is None:
+            raise Refused(404, "Deze momentopname bestaat niet.")
+        return (Snapshot.from_json(text) if text else None), stored_list
+
+    # ------------------------------------------------------------------- login
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, volgende: str = "/") -> HTMLResponse:
+        return page(request, "login.html", volgende=_local_path(volgende), fout=None)
+
+    @app.post("/login")
+    def login(
+        request: Request,
+        naam: str = Form(""),
+        wachtwoord: str = Form(""),
+        csrf: str = Form(""),
+        volgende: str = Form("/"),
+    ) -> Response:
+        _check_csrf(request, csrf)
+        client = f"adres:{request.client.host if request.client else '-'}"
+        keys = (f"naam:{naam.strip().lower()}", client)
+        if guard.blocked(*keys):
+            return page(
+                request,
+                "login.html",
+                429,
+                volgende=_local_path(volgende),
+                fout="Te veel mislukte pogingen. Probeer het over enkele minuten opnieuw.",
+            )
+        with db.transaction(console.engine) as session:
+            found = verify(session, naam.strip(), wachtwoord)
+        if found is None:
+            guard.failed(*keys)
+            return page(
+                request,
+                "login.html",
+                401,
+                volgende=_local_path(volgende),
+                fout="Onbekende combinatie van account en wachtwoord.",
+            )
+        guard.succeeded(*keys)
+        request.session.clear()  # a new session at login: no fixation
+        request.session["gebruiker"] = found.naam
+        return RedirectResponse(_local_path(volgende), status_code=303)
+
+    @app.post("/uitloggen")
+    def logout(request: Request, csrf: str = Form("")) -> Response:
+        _check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    # ------------------------------------------------------------------- pages
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        found = user(request)
+        if len(found.gemeenten) == 1:
+            return RedirectResponse(f"/gemeente/{found.gemeenten[0]}", status_code=303)
+        return page(
+            request,
+            "start.html",
+            user=found,
+            titel="Gemeenten",
+            gemeenten=[(code, console.gemeente_namen.get(code, code)) for code in found.gemeenten],
+        )
+
+    @app.get("/gemeente/{code}", response_class=HTMLResponse)
+    def overview(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        snapshot, stored_list = snapshot_of(code, momentopname)
+        values: dict[str, Any] = {"user": found, "code": code, "snapshot": snapshot}
+        values["keuzes"] = [
+            (
+                s.id,
+                Peildatum(s.peildatum, Soort(s.soort)).label,
+                shown(s.berekend_op, console.tijdzone, time=True),
+            )
+            for s in stored_list
+        ]
+        values["naam"] = console.gemeente_namen.get(code, code)
+        if snapshot is not None:
+            report = snapshot.begroting
+            header, rows = budget_table.council_rows(report)
+            values.update(
+                titel=f"Overzicht {values['naam']}",
+                kop=budget_table.title(report),
+                header=header,
+                rijen=rows,
+                totaalrijen={
+                    i for i, r in enumerate(rows) if r[0].startswith(("Subtotaal", "Totaal"))
+                },
+                noten=budget_table.footnotes(report),
+                grafieken=[(m.perceel, m.naam) for m in snapshot.maanden],
+                gekozen=momentopname or (stored_list[0].id if stored_list else None),
+                berekend=shown(snapshot.berekend_op, snapshot.tijdzone, time=True),
+            )
+        else:
+            values["titel"] = f"Overzicht {values['naam']}"
+        return page(request, "overzicht.html", **values)
+
+    @app.get("/gemeente/{code}/grafiek/{snapshot_id}/{perceel}.png")
+    def chart_png(request: Request, code: str, snapshot_id: int, perceel: str) -> Response:
+        gemeente_of(request, code)
+        snapshot, _ = snapshot_of(code, snapshot_id)
+        path = snapshot.months_of(perceel) if snapshot else None
+        if snapshot is None or path is None:
+            raise Refused(404, "Deze grafiek bestaat niet.")
+        row = snapshot.budget_row(perceel)
+        png = chart.trend_chart(path, row.begroting_cents if row else None)
+        return Response(png, media_type="image/png")
+
+    @app.get("/gemeente/{code}/signaleringen", response_class=HTMLResponse)
+    def alerts(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        snapshot, _ = snapshot_of(code, momentopname)
+        with db.transaction(console.engine) as session:
+            acks = stored.alert_acknowledgements(session, code)
+        lines = []
+        for alert in snapshot.signaleringen if snapshot else ():
+            # who acknowledged it since the evaluation; else as the snapshot has it
+            door, op, notitie = acks.get(
+                alert.id or -1, (alert.bevestigd_door, alert.bevestigd_op, None)
+            )
+            lines.append(
+                {
+                    "id": alert.id,
+                    "titel": alert.titel,
+                    "status": AlertStatus.label_of(alert.status),
+                    "actief": alert.status in (AlertStatus.FIRING, AlertStatus.PENDING),
+                    "ernst": Ernst.label_of(alert.ernst) if alert.ernst else "",
+                    "sinds": shown(alert.sinds, console.tijdzone) if alert.sinds else "",
+                    "zin": texts.highlight(alert),
+                    "bevestigd": (
+                        f"{door}, {shown(op, console.tijdzone, time=True)}"
+                        + (f": {notitie}" if notitie else "")
+                        if op
+                        else None
+                    ),
+                }
+            )
+        return page(
+            request,
+            "signaleringen.html",
+            user=found,
+            code=code,
+            naam=console.gemeente_namen.get(code, code),
+            titel=f"Signaleringen {console.gemeente_namen.get(code, code)}",
+            snapshot=snapshot,
+            regels=lines,
+            mag_bevestigen=found.mag(code, Rol.KERNTEAM),
+            melding=request.session.pop("melding", None),
+        )
+
+    @app.post("/gemeente/{code}/signaleringen/{alert_id}/bevestigen")
+    def acknowledge(
+        request: Request,
+        code: str,
+        alert_id: int,
+        csrf: str = Form(""),
+        notitie: str = Form("besproken in kernteam"),
+    ) -> Response:
+        _check_csrf(request, csrf)
+        found = gemeente_of(request, code, Rol.KERNTEAM)
+        notitie = notitie.strip()[:500] or "besproken in kernteam"
+        if looks_like_bsn(notitie):
+            raise Refused(
+                400, "De notitie bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
+            )
+        with db.transaction(console.engine) as session:
+            done = stored.acknowledge(session, code, alert_id, found.naam, notitie, console.now())
+        if not done:
+            raise Refused(404, "Deze signalering bestaat niet of is niet actief.")
+        request.session["melding"] = f"Signalering #{alert_id} bevestigd: {notitie}"
+        return RedirectResponse(f"/gemeente/{code}/signaleringen", status_code=303)
+
+    return app
+
+
+def _csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _check_csrf(request: Request, token: str) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not token or not secrets.compare_digest(expected, token):
+        raise Refused(
+            403, "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw."
+        )
+
+
+def _local_path(target: str) -> str:
+    """Only a path on this site to return to after login (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"

@@ -1,0 +1,58 @@
+"""A console on a database holding the hand-made snapshot of tests/snapshots.py.
+
+Accounts: `anna` (controller in 0384), `kees` (kernteam in 0384), `bert` (lezer in
+0384), `olga` (controller in 0999 only). Alert #7 is active in 0384.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from monitorbot.core.states import Rol
+from monitorbot.store import db, models
+from monitorbot.web.accounts import create, set_role
+from monitorbot.web.app import Console
+from tests import snapshots
+
+PASSWORD = "een-lang-wachtwoord-1"
+ACCOUNTS = {
+    "anna": (Rol.CONTROLLER, "0384"),
+    "kees": (Rol.KERNTEAM, "0384"),
+    "bert": (Rol.LEZER, "0384"),
+    "olga": (Rol.CONTROLLER, "0999"),
+}
+NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
+
+
+def fill(engine: Engine) -> Console:
+    snapshot = snapshots.snapshot()
+    with db.transaction(engine) as session:
+        for naam, (rol, gemeente) in ACCOUNTS.items():
+            create(session, naam, PASSWORD, NOW)
+            set_role(session, naam, rol, gemeente, grant=True)
+        session.add(
+            models.Momentopname(
+                gemeente_code="0384",
+                peildatum=snapshot.peildatum.grens,
+                soort=snapshot.peildatum.soort.value,
+                berekend_op=snapshot.berekend_op,
+                inhoud=snapshot.to_json(),
+            )
+        )
+        session.add(
+            models.AlertState(
+                id=7,
+                gemeente_code="0384",
+                fingerprint="f7",
+                regel="perceel-prognose-boven-begroting",
+                labels={"perceel": "jeugd-zin"},
+                status="firing",
+                ernst="kritiek",
+                sinds=snapshot.berekend_op,
+                laatst_geevalueerd=snapshot.berekend_op,
+                titel="Jeugd zorg in natura (ZIN)",
+            )
+        )
+    return Console(engine, "Europe/Amsterdam", {"0384": "Testdorp", "0999": "Elders"}, lambda: NOW)

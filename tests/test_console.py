@@ -1,0 +1,244 @@
+"""The console over HTTP: sessions, CSRF, roles per gemeente, headers; on both databases.
+
+The browser walk and the accessibility check are in test_console_browser.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from monitorbot.store import db, models
+from monitorbot.web.accounts import LoginBrake
+from monitorbot.web.app import create_console
+from tests.console_site import PASSWORD, fill
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+PAGES = [
+    "/",
+    "/gemeente/0384",
+    "/gemeente/0384/signaleringen",
+    "/gemeente/0384/grafiek/1/jeugd-zin.png",
+]
+
+
+@pytest.fixture
+def site(engine):
+    return fill(engine)
+
+
+@pytest.fixture
+def client(site):
+    return TestClient(create_console(site, secret="test-geheim"), follow_redirects=False)
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    return CSRF.search(client.get(path).text).group(1)
+
+
+def login(client: TestClient, naam: str, password: str = PASSWORD):
+    return client.post(
+        "/login",
+        data={"naam": naam, "wachtwoord": password, "csrf": csrf_of(client), "volgende": "/"},
+    )
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_without_a_session_goes_to_the_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?volgende=")
+
+
+def test_a_controller_reads_the_table_from_the_stored_snapshot(client):
+    assert login(client, "anna").headers["location"] == "/"
+    assert client.get("/").headers["location"] == "/gemeente/0384"
+    page = client.get("/gemeente/0384")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    # the figures of the snapshot, as the digest and the workbook show them (× € 1.000)
+    assert "Jeugd zorg in natura (ZIN)</th>" in text
+    assert (
+        '<td class="getal">5.915</td><td class="getal">7.261</td><td class="getal">-1.346</td>'
+        in text
+    )
+    assert "stand 10-11-2026" in text
+    chart = client.get("/gemeente/0384/grafiek/1/jeugd-zin.png")
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+
+
+def test_another_gemeentes_pages_are_not_there(client):
+    login(client, "olga")
+    for path in PAGES[1:]:
+        assert client.get(path).status_code == 404, path
+    token = csrf_of(client, "/login")  # a token of olga's own session
+    refused = client.post(
+        "/gemeente/0384/signaleringen/7/bevestigen", data={"csrf": token, "notitie": "x"}
+    )
+    assert refused.status_code == 404
+
+
+def test_the_kernteam_acknowledges_with_a_note_and_the_author_is_recorded(client, site):
+    login(client, "kees")
+    page = client.get("/gemeente/0384/signaleringen")
+    assert "Bevestigen</button>" in page.text
+    token = CSRF.search(page.text).group(1)
+    done = client.post(
+        "/gemeente/0384/signaleringen/7/bevestigen",
+        data={"csrf": token, "notitie": "besproken in kernteam 12-11"},
+    )
+    assert done.status_code == 303
+    after = client.get("/gemeente/0384/signaleringen").text
+    assert "Bevestigd door kees, 12-11-2026 10:00: besproken in kernteam 12-11" in after
+    with db.transaction(site.engine) as session:
+        row = session.get(models.AlertState, 7)
+        assert (row.bevestigd_door, row.bevestiging) == ("kees", "besproken in kernteam 12-11")
+
+
+def test_a_lezer_can_look_but_not_acknowledge(client, site):
+    login(client, "bert")
+    page = client.get("/gemeente/0384/signaleringen")
+    assert page.status_code == 200 and "Bevestigen</button>" not in page.text
+    token = CSRF.search(page.text).group(1)
+    refused = client.post(
+        "/gemeente/0384/signaleringen/7/bevestigen", data={"csrf": token, "notitie": "x"}
+    )
+    assert refused.status_code == 403
+    with db.transaction(site.engine) as session:
+        assert session.get(models.AlertState, 7).bevestigd_op is None
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(client, site):
+    assert client.post("/login", data={"naam": "anna", "wachtwoord": PASSWORD}).status_code == 403
+    login(client, "anna")
+    for token in ("", "vervalst"):
+        refused = client.post(
+            "/gemeente/0384/signaleringen/7/bevestigen", data={"csrf": token, "notitie": "x"}
+        )
+        assert refused.status_code == 403
+    assert client.post("/uitloggen", data={}).status_code == 403
+    with db.transaction(site.engine) as session:
+        assert session.get(models.AlertState, 7).bevestigd_op is None
+
+
+def test_a_note_that_may_hold_a_bsn_is_refused(client):
+    login(client, "anna")
+    token = csrf_of(client, "/gemeente/0384/signaleringen")
+    refused = client.post(
+        "/gemeente/0384/signaleringen/7/bevestigen", data={"csrf": token, "notitie": "123456782"}
+    )
+    assert refused.status_code == 400
+    assert "123456782" not in refused.text
+
+
+def test_logging_out_ends_the_session(client):
+    login(client, "anna")
+    token = csrf_of(client, "/gemeente/0384")
+    assert client.post("/uitloggen", data={"csrf": token}).status_code == 303
+    assert client.get("/gemeente/0384").status_code == 303
+
+
+def test_wrong_passwords_are_braked_per_account_and_the_right_one_then_waits(site):
+    moment = [0.0]
+    brake = LoginBrake(max_failures=3, window=60, clock=lambda: moment[0])
+    client = TestClient(create_console(site, secret="s", brake=brake), follow_redirects=False)
+    for _ in range(3):
+        assert login(client, "anna", "fout-wachtwoord-99").status_code == 401
+    assert login(client, "anna").status_code == 429  # right, but too soon
+    assert login(client, "nobody-here", PASSWORD).status_code == 429  # same address
+    moment[0] = 61.0
+    assert login(client, "anna").status_code == 303
+
+
+def test_a_disabled_account_loses_its_open_session(client, site):
+    login(client, "anna")
+    assert client.get("/gemeente/0384").status_code == 200
+    with db.transaction(site.engine) as session:
+        account = session.scalars(
+            select(models.Gebruiker).where(models.Gebruiker.naam == "anna")
+        ).one()
+        account.actief = False
+    assert client.get("/gemeente/0384").status_code == 303
+
+
+def test_every_response_is_hardened_and_the_cookie_is_strict(client):
+    response = login(client, "anna")
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    page = client.get("/gemeente/0384")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "<script" not in page.text and " style=" not in page.text
+
+
+def test_no_page_holds_a_bsn_or_a_pseudonym(client):
+    login(client, "anna")
+    for path in PAGES[:3]:
+        text = client.get(path, follow_redirects=True).text
+        assert not re.search(r"(?<![\d.])\d{9}(?![\d.])", text), path
+        assert not re.search(r"[0-9a-f]{32}", text), path
+
+
+def test_the_password_is_stored_as_an_argon2_hash_only(site):
+    with db.transaction(site.engine) as session:
+        hashes = session.scalars(select(models.Gebruiker.wachtwoord_hash)).all()
+    assert hashes and all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
+
+
+def test_accounts_are_managed_from_the_command_line(database_url, config_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from monitorbot.cli.app import app
+
+    env = {"MONITORBOT_DATABASE_URL": database_url}
+    base = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "gebruikers"]
+
+    def run(*args: str, stdin: str | None = None):
+        return CliRunner().invoke(app, [*base, *args], env=env, input=stdin)
+
+    made = run(
+        "toevoegen",
+        "j.jansen",
+        "--rol",
+        "kernteam",
+        "--gemeente",
+        "9999",
+        "--wachtwoord-stdin",
+        stdin="een-lang-wachtwoord-9\n",
+    )
+    assert made.exit_code == 0, made.output
+    assert (
+        run(
+            "toevoegen",
+            "kort",
+            "--rol",
+            "lezer",
+            "--gemeente",
+            "9999",
+            "--wachtwoord-stdin",
+            stdin="kort\n",
+        ).exit_code
+        == 2
+    )
+    assert (
+        run(
+            "toevoegen",
+            "x",
+            "--rol",
+            "baas",
+            "--gemeente",
+            "9999",
+            "--wachtwoord-stdin",
+            stdin="een-lang-wachtwoord-9\n",
+        ).exit_code
+        == 2
+    )
+    assert run("rol", "j.jansen", "--rol", "controller", "--gemeente", "9999").exit_code == 0
+    assert run("uitschakelen", "j.jansen").exit_code == 0
+    listed = run("lijst").output
+    assert "j.jansen (uitgeschakeld): controller in 9999, kernteam in 9999" in listed
+    assert "een-lang-wachtwoord-9" not in listed

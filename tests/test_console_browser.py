@@ -1,0 +1,141 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright), checked by axe-core.
+
+A controller's visit: log in, read the table, open the alerts, acknowledge one
+with a note; a lezer sees no button and another gemeente's page is not there.
+Every page is checked with axe-core (WCAG 2.1 AA rules): no serious or critical
+violation. The console runs in a thread on a free port over the hand-made snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from monitorbot.store import db
+from monitorbot.web.app import create_console
+from tests.console_site import PASSWORD, fill
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str:
+    binary = shutil.which("chromium")
+    if binary is None:
+        message = "Chromium ontbreekt (Debian: apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + "; .ci/run installeert het")
+        pytest.skip(message)
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}")
+    db.upgrade(engine)
+    app = create_console(fill(engine), secret="browser-test")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "de console startte niet"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str):
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="nl-NL")
+    yield context.new_page()
+    context.close()
+
+
+def assert_accessible(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    serious = [
+        v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}
+    ]
+    assert not serious, f"{page.url}:\n" + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in serious
+    )
+
+
+def log_in(page, base_url: str, naam: str) -> None:
+    page.goto(f"{base_url}/gemeente/0384")
+    assert page.url.startswith(f"{base_url}/login")
+    page.get_by_label("Account").fill(naam)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
+    page.goto(f"{base_url}/login")
+    assert_accessible(page)
+    log_in(page, base_url, "anna")
+    page.wait_for_url(f"{base_url}/gemeente/0384")
+    assert "Testdorp (0384)" in page.get_by_role("table").inner_text()
+    row = page.get_by_role("row", name="Jeugd zorg in natura (ZIN)")
+    assert row.get_by_role("cell").all_inner_texts()[:3] == ["5.915", "7.261", "-1.346"]
+    assert page.get_by_role(
+        "img", name="Cumulatieve kosten Jeugd zorg in natura (ZIN) 2026"
+    ).first.is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Signaleringen").click()
+    page.wait_for_url(f"{base_url}/gemeente/0384/signaleringen")
+    alert = page.get_by_role("region", name="#7 Jeugd zorg in natura (ZIN)")
+    assert alert.is_visible()
+    assert_accessible(page)
+    alert.get_by_label("Notitie bij het bevestigen").fill("besproken in kernteam 12-11")
+    alert.get_by_role("button", name="Bevestigen").click()
+    page.wait_for_url(f"{base_url}/gemeente/0384/signaleringen")
+    assert page.get_by_role("status").inner_text() == (
+        "Signalering #7 bevestigd: besproken in kernteam 12-11"
+    )
+    assert "Bevestigd door anna" in page.inner_text("main")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url(f"{base_url}/login")
+
+
+def test_a_lezer_cannot_act_and_another_gemeente_is_not_there(page, base_url):
+    log_in(page, base_url, "bert")
+    page.wait_for_url(f"{base_url}/gemeente/0384")
+    page.goto(f"{base_url}/gemeente/0384/signaleringen")
+    assert page.get_by_role("button", name="Bevestigen").count() == 0
+    response = page.goto(f"{base_url}/gemeente/0999")
+    assert response is not None and response.status == 404
+    assert page.get_by_role("heading", name="Niet gevonden").is_visible()
+    assert_accessible(page)
