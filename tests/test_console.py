@@ -242,3 +242,57 @@ def test_accounts_are_managed_from_the_command_line(database_url, config_dir, tm
     listed = run("lijst").output
     assert "j.jansen (uitgeschakeld): controller in 9999, kernteam in 9999" in listed
     assert "een-lang-wachtwoord-9" not in listed
+
+
+def test_a_controller_sets_and_ends_a_silence_and_a_lezer_cannot(client, site):
+    login(client, "anna")
+    page = client.get("/gemeente/0384/stiltes")
+    assert "Stilte instellen</button>" in page.text
+    token = CSRF.search(page.text).group(1)
+    form = {"csrf": token, "regel": "wachttijd-boven-norm", "aanbieder": "98990102"}
+    made = client.post("/gemeente/0384/stiltes", data={**form, "dagen": "30", "reden": "contract"})
+    assert made.status_code == 303
+    listed = client.get("/gemeente/0384/stiltes").text
+    assert "Stilte #1 ingesteld voor 30 dagen." in listed
+    assert "regel = wachttijd-boven-norm, aanbieder = 98990102" in listed
+    assert "12-12-2026 10:00" in listed  # 30 days after 12-11 09:00 UTC, Amsterdam time
+    for bad, reason in (
+        ({"regel": "", "aanbieder": ""}, "minstens een regel"),
+        ({"aanbieder": "123"}, "8 cijfers"),
+        ({"dagen": "400"}, "1 tot 365"),
+        ({"reden": "cliënt 123456782"}, "BSN"),
+    ):
+        refused = client.post(
+            "/gemeente/0384/stiltes", data={**form, "dagen": "30", "reden": "r", **bad}
+        )
+        assert refused.status_code == 400 and reason in refused.text, bad
+    assert (
+        client.post("/gemeente/0384/stiltes/1/beeindigen", data={"csrf": token}).status_code == 303
+    )
+    assert "beëindigd" in client.get("/gemeente/0384/stiltes").text
+
+    client.post("/uitloggen", data={"csrf": token})
+    login(client, "kees")
+    page = client.get("/gemeente/0384/stiltes")
+    assert page.status_code == 200 and "Stilte instellen" not in page.text
+    token = CSRF.search(page.text).group(1)
+    refused = client.post("/gemeente/0384/stiltes", data={**form, "csrf": token, "reden": "x"})
+    assert refused.status_code == 403
+    with db.transaction(site.engine) as session:
+        assert len(session.scalars(select(models.Silence)).all()) == 1
+
+
+def test_data_quality_and_reports_come_from_the_snapshot(client):
+    login(client, "bert")
+    quality = client.get("/gemeente/0384/datakwaliteit").text
+    assert "jw323-kapot.xml" in quality and "regel 3: ongeldige datum" in quality
+    assert "Stichting Het Speelkwartier (98990103)" in quality
+    reports = client.get("/gemeente/0384/rapporten").text
+    assert "/gemeente/0384/rapporten/1/werkmap.xlsx" in reports
+    book = client.get("/gemeente/0384/rapporten/1/werkmap.xlsx")
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+    assert 'filename="monitorbot-0384-2026-11-10.xlsx"' in book.headers["content-disposition"]
+    csv = client.get("/gemeente/0384/rapporten/1/begroting.csv")
+    assert csv.content.startswith("\ufeff".encode()) and b";7261259,00;" in csv.content
+    assert client.get("/gemeente/0384/rapporten/1/geheim.txt").status_code == 404
+    assert client.get("/gemeente/0384/rapporten/99/werkmap.xlsx").status_code == 404

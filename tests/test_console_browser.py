@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's Chromium driven by Playwright), checked by axe-core.
 
 A controller's visit: log in, read the table, open the alerts, acknowledge one
-with a note; a lezer sees no button and another gemeente's page is not there.
+with a note, set a silence, read the data quality, download the workbook; a
+lezer sees no button and another gemeente's page is not there.
 Every page is checked with axe-core (WCAG 2.1 AA rules): no serious or critical
 violation. The console runs in a thread on a free port over the hand-made snapshot.
 """
@@ -125,6 +126,25 @@ def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
     )
     assert "Bevestigd door anna" in page.inner_text("main")
     assert_accessible(page)
+
+    page.get_by_role("link", name="Stiltes").click()
+    page.get_by_label("Regel (bv. wachttijd-boven-norm)").fill("wachttijd-boven-norm")
+    page.get_by_label("Aanbieder (AGB-code, 8 cijfers)").fill("98990102")
+    page.get_by_label("Reden").fill("nieuw contract per 1 januari")
+    page.get_by_role("button", name="Stilte instellen").click()
+    page.wait_for_url(f"{base_url}/gemeente/0384/stiltes")
+    assert page.get_by_role("status").inner_text().startswith("Stilte #")
+    assert "nieuw contract per 1 januari" in page.get_by_role("table").inner_text()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Datakwaliteit").click()
+    assert "jw323-kapot.xml" in page.inner_text("main")
+    assert_accessible(page)
+    page.get_by_role("link", name="Rapporten").click()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="werkmap stand 10-11-2026").click()
+    assert download.value.suggested_filename == "monitorbot-0384-2026-11-10.xlsx"
 
     page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(f"{base_url}/login")

@@ -478,7 +478,8 @@ def silence_add(
     nu: NowOption = None,
 ) -> None:
     """Zet meldingen die op alle matchers passen stil tot een vervaldatum."""
-    from monitorbot.store import db, models
+    from monitorbot.store import db
+    from monitorbot.store.queries import silences
 
     runtime = runtime_of(ctx)
     matchers = {}
@@ -489,20 +490,12 @@ def silence_add(
             raise typer.Exit(EXIT_USAGE)
         matchers[key.strip()] = value.strip()
     now = use_now(runtime, nu)
+    until = now + _duration(duur)
     with db.transaction(runtime.engine()) as session:
-        row = models.Silence(
-            gemeente_code=gemeente,
-            matchers=matchers,
-            door=door,
-            reden=reden,
-            vanaf=now,
-            tot=now + _duration(duur),
-        )
-        session.add(row)
-        session.flush()
-        console.print(
-            f"Stilte #{row.id} tot {_when(runtime, row.tot)}: {_labels(matchers)}", markup=False
-        )
+        silence_id = silences.add(session, gemeente, matchers, door, reden, now, until)
+    console.print(
+        f"Stilte #{silence_id} tot {_when(runtime, until)}: {_labels(matchers)}", markup=False
+    )
 
 
 @silence_app.command("list")
@@ -536,15 +529,14 @@ def silence_expire(
     nu: NowOption = None,
 ) -> None:
     """Beëindig een stilte nu."""
-    from monitorbot.store import db, models
+    from monitorbot.store import db
+    from monitorbot.store.queries import silences
 
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
-        row = session.get(models.Silence, silence_id)
-        if row is None or row.gemeente_code != gemeente:
+        if not silences.end(session, gemeente, silence_id, use_now(runtime, nu)):
             err_console.print(f"Stilte #{silence_id} bestaat niet voor gemeente {gemeente}")
             raise typer.Exit(EXIT_USAGE)
-        row.beeindigd_op = use_now(runtime, nu)
     console.print(f"Stilte #{silence_id} beëindigd.")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,12 +28,14 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from monitorbot.core.calendar import Peildatum, Soort
 from monitorbot.core.clock import shown
+from monitorbot.core.money import format_euros
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import AlertStatus, Ernst, Rol
 from monitorbot.evaluate.snapshot import Snapshot
-from monitorbot.report import budget_table, chart, texts
+from monitorbot.report import budget_table, chart, html_report, texts, workbook
 from monitorbot.store import db
 from monitorbot.store.queries import alerts as stored
+from monitorbot.store.queries import silences
 from monitorbot.web.accounts import LoginBrake, User, user_of, verify
 
 HERE = Path(__file__).parent
@@ -320,7 +322,182 @@ def create_console(
         request.session["melding"] = f"Signalering #{alert_id} bevestigd: {notitie}"
         return RedirectResponse(f"/gemeente/{code}/signaleringen", status_code=303)
 
+    # ------------------------------------------------------------------- silences
+
+    @app.get("/gemeente/{code}/stiltes", response_class=HTMLResponse)
+    def silence_page(request: Request, code: str) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        now = console.now()
+        with db.transaction(console.engine) as session:
+            rows = silences.listed(session, code)
+            lines = [
+                {
+                    "id": row.id,
+                    "over": ", ".join(f"{k} = {v}" for k, v in row.matchers.items()),
+                    "door": row.door,
+                    "reden": row.reden,
+                    "tot": shown(row.tot, console.tijdzone, time=True),
+                    "staat": _silence_state(row.vanaf, row.tot, row.beeindigd_op, now),
+                }
+                for row in rows
+            ]
+        naam = console.gemeente_namen.get(code, code)
+        return page(
+            request,
+            "stiltes.html",
+            user=found,
+            code=code,
+            naam=naam,
+            titel=f"Stiltes {naam}",
+            regels=lines,
+            mag_wijzigen=found.mag(code, Rol.CONTROLLER),
+            melding=request.session.pop("melding", None),
+        )
+
+    @app.post("/gemeente/{code}/stiltes")
+    def add_silence(
+        request: Request,
+        code: str,
+        csrf: str = Form(""),
+        regel: str = Form(""),
+        perceel: str = Form(""),
+        aanbieder: str = Form(""),
+        dagen: int = Form(14),
+        reden: str = Form(""),
+    ) -> Response:
+        _check_csrf(request, csrf)
+        found = gemeente_of(request, code, Rol.CONTROLLER)
+        matchers = {
+            key: value.strip()
+            for key, value in (("regel", regel), ("perceel", perceel), ("aanbieder", aanbieder))
+            if value.strip()
+        }
+        reden = reden.strip()
+        problem = _silence_problem(matchers, dagen, reden)
+        if problem:
+            raise Refused(400, problem)
+        now = console.now()
+        with db.transaction(console.engine) as session:
+            number = silences.add(
+                session, code, matchers, found.naam, reden, now, now + timedelta(days=dagen)
+            )
+        request.session["melding"] = f"Stilte #{number} ingesteld voor {dagen} dagen."
+        return RedirectResponse(f"/gemeente/{code}/stiltes", status_code=303)
+
+    @app.post("/gemeente/{code}/stiltes/{silence_id}/beeindigen")
+    def end_silence(request: Request, code: str, silence_id: int, csrf: str = Form("")) -> Response:
+        _check_csrf(request, csrf)
+        gemeente_of(request, code, Rol.CONTROLLER)
+        with db.transaction(console.engine) as session:
+            if not silences.end(session, code, silence_id, console.now()):
+                raise Refused(404, "Deze stilte bestaat niet.")
+        request.session["melding"] = f"Stilte #{silence_id} beëindigd."
+        return RedirectResponse(f"/gemeente/{code}/stiltes", status_code=303)
+
+    # ------------------------------------------------------------------- data quality, reports
+
+    @app.get("/gemeente/{code}/datakwaliteit", response_class=HTMLResponse)
+    def quality_page(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        snapshot, _ = snapshot_of(code, momentopname)
+        naam = console.gemeente_namen.get(code, code)
+        return page(
+            request,
+            "datakwaliteit.html",
+            user=found,
+            code=code,
+            naam=naam,
+            titel=f"Datakwaliteit {naam}",
+            snapshot=snapshot,
+            tijd=lambda moment: shown(moment, console.tijdzone, time=True),
+            euro=lambda cents: f"€ {format_euros(cents)}",
+        )
+
+    @app.get("/gemeente/{code}/rapporten", response_class=HTMLResponse)
+    def reports_page(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        _, stored_list = snapshot_of(code, momentopname)
+        naam = console.gemeente_namen.get(code, code)
+        keuzes = [
+            (
+                s.id,
+                Peildatum(s.peildatum, Soort(s.soort)).label,
+                shown(s.berekend_op, console.tijdzone, time=True),
+            )
+            for s in stored_list
+        ]
+        return page(
+            request,
+            "rapporten.html",
+            user=found,
+            code=code,
+            naam=naam,
+            titel=f"Rapporten {naam}",
+            keuzes=keuzes,
+        )
+
+    @app.get("/gemeente/{code}/rapporten/{snapshot_id}/{bestand}")
+    def report_file(request: Request, code: str, snapshot_id: int, bestand: str) -> Response:
+        gemeente_of(request, code)
+        snapshot, _ = snapshot_of(code, snapshot_id)
+        if snapshot is None or bestand not in REPORT_FILES:
+            raise Refused(404, "Dit rapport bestaat niet.")
+        media, make = REPORT_FILES[bestand]
+        name = f"{snapshot.stem}.{bestand.rpartition('.')[2]}"
+        return Response(
+            make(snapshot),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     return app
+
+
+def _workbook_bytes(snapshot: Snapshot) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = workbook.write_workbook(snapshot, Path(folder) / "werkmap.xlsx")
+        return path.read_bytes()
+
+
+#: The downloads per snapshot: what a controller opens in Excel or a browser.
+REPORT_FILES: dict[str, tuple[str, Callable[[Snapshot], bytes | str]]] = {
+    "werkmap.xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _workbook_bytes,
+    ),
+    "rapport.html": ("text/html; charset=utf-8", html_report.render_html),
+    "begroting.csv": (
+        "text/csv; charset=utf-8",
+        lambda snapshot: budget_table.to_csv(snapshot.begroting).encode("utf-8"),
+    ),
+}
+
+
+def _silence_state(vanaf: datetime, tot: datetime, ended: datetime | None, now: datetime) -> str:
+    if ended is not None:
+        return "beëindigd"
+    aware = [moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in (vanaf, tot)]
+    return (
+        "actief" if aware[0] <= now < aware[1] else ("verlopen" if now >= aware[1] else "gepland")
+    )
+
+
+def _silence_problem(matchers: dict[str, str], dagen: int, reden: str) -> str | None:
+    """Why a silence from the form cannot be set, in Dutch; None when it can."""
+    if not matchers:
+        return "Een stilte heeft minstens een regel, perceel of aanbieder."
+    agb = matchers.get("aanbieder")
+    if agb is not None and not (agb.isdigit() and len(agb) == 8):
+        return "Een aanbieder is een AGB-code van 8 cijfers."
+    if not 1 <= dagen <= 365:
+        return "Een stilte duurt 1 tot 365 dagen."
+    if not reden:
+        return "Geef een reden voor de stilte."
+    if any(looks_like_bsn(text) for text in (reden, *matchers.values())):
+        return "De tekst bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
+    return None
 
 
 def _csrf_token(request: Request) -> str:
