@@ -1,8 +1,9 @@
 """The architecture, as the code follows it: contracts that fail the build, not a reviewer.
 
 The layer rule (core → config → store → ingest | forecast → evaluate → report →
-notify → app → service → cli) and the snapshot rule (reports and message
-builders never reach the database) are written down as import-linter contracts
+notify → app → web → service → cli), the snapshot rule (reports and message
+builders never reach the database) and the console rule (the web pages compute
+no figure) are written down as import-linter contracts
 in pyproject.toml; this test runs them, so a backwards import fails CI with the
 import chain that caused it.
 """
@@ -24,7 +25,7 @@ def test_import_contracts_hold():
         [sys.executable, "-c", LINT], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "4 kept, 0 broken" in done.stdout
+    assert "5 kept, 0 broken" in done.stdout
 
 
 def test_a_backwards_import_is_caught(tmp_path):
@@ -43,6 +44,24 @@ def test_a_backwards_import_is_caught(tmp_path):
     )
     assert done.returncode != 0
     assert "monitorbot.report.probe -> monitorbot.store.db" in done.stdout
+
+
+def test_a_console_page_that_forecasts_is_caught(tmp_path):
+    """The console shows stored snapshots: a page that runs the forecast breaks the contract."""
+    shutil.copytree(REPO / "monitorbot", tmp_path / "monitorbot")
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    probe = tmp_path / "monitorbot" / "web" / "probe.py"
+    probe.write_text("import monitorbot.forecast.prognosis  # a page computing its own figure\n")
+    done = subprocess.run(
+        [sys.executable, "-c", LINT.replace("[]", "['--no-cache']")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "monitorbot.web.probe -> monitorbot.forecast.prognosis" in done.stdout
 
 
 def test_the_code_is_ruff_clean():
