@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's Chromium driven by Playwright), checked by axe-core.
 
 A controller's visit: log in, read the table, open the alerts, acknowledge one
-with a note, set a silence, read the data quality, download the workbook; a
+with a note, set a silence, read the data quality, download the workbook, add a
+correction (written to the begroting file); a
 lezer sees no button and another gemeente's page is not there.
 Every page is checked with axe-core (WCAG 2.1 AA rules): no serious or critical
 violation. The console runs in a thread on a free port over the hand-made snapshot.
@@ -15,12 +16,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import uvicorn
 
+from monitorbot.core.states import Rol
 from monitorbot.store import db
+from monitorbot.web.accounts import set_role
 from monitorbot.web.app import create_console
+from tests.conftest import CONFIG_DIR
 from tests.console_site import PASSWORD, fill
 
 pytestmark = pytest.mark.browser
@@ -44,9 +49,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}")
+    folder = tmp_path_factory.mktemp("console")
+    engine = db.make_engine(f"sqlite:///{folder / 'console.db'}")
     db.upgrade(engine)
-    app = create_console(fill(engine), secret="browser-test")
+    config = folder / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    site = replace(fill(engine), config_dir=config)
+    with db.transaction(engine) as session:
+        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True)
+    app = create_console(site, secret="browser-test")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -145,6 +156,16 @@ def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
     with page.expect_download() as download:
         page.get_by_role("link", name="werkmap stand 10-11-2026").click()
     assert download.value.suggested_filename == "monitorbot-0384-2026-11-10.xlsx"
+
+    # Demodorp's corrections are written to its begroting file (anna is its controller too)
+    page.goto(f"{base_url}/gemeente/9999/correcties")
+    page.get_by_label("Perceel").select_option("jeugd-zin")
+    page.get_by_label("Prognose 2026 in euro's (bv. 7.300.000)").fill("7.300.000")
+    page.get_by_label("Reden").fill("nieuw contract verblijf per 1 november")
+    page.get_by_role("button", name="Correctie vastleggen").click()
+    page.wait_for_url(f"{base_url}/gemeente/9999/correcties")
+    assert "€ 7.300.000" in page.get_by_role("table").inner_text()
+    assert_accessible(page)
 
     page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(f"{base_url}/login")

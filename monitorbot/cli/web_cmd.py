@@ -158,6 +158,7 @@ def web(
         tijdzone=config.deployment.tijdzone,
         gemeente_namen={code: g.naam for code, g in config.gemeenten.items()},
         now=runtime.clock,
+        config_dir=runtime.config_dir,
     )
     app = create_console(site, secret=secret, secure_cookies=https)
     console.print(f"Console op http://{host}:{poort}/ (stoppen: Ctrl+C)", markup=False)

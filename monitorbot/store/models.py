@@ -436,6 +436,7 @@ class ConfigWijziging(Base):
     inhoud: Mapped[str] = mapped_column(Text)
     diff: Mapped[str | None] = mapped_column(Text)
     geladen_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    door: Mapped[str | None] = mapped_column(String(100))  # the console's user; None: by hand
 
 
 # --------------------------------------------------------------------------- alerting

@@ -147,12 +147,17 @@ def _replace_begroting(session: Session, code: str, jaar: int, begroting) -> Non
 
 
 def record_file_changes(
-    session: Session, directory: Path, checksums: dict[str, str], *, now: datetime
+    session: Session,
+    directory: Path,
+    checksums: dict[str, str],
+    *,
+    now: datetime,
+    door: str | None = None,
 ) -> list[str]:
     """Store a new version of every file whose checksum differs from the last one seen.
 
     Files are named relative to the config folder, so a deployment that moves keeps
-    its history.
+    its history. `door`: the console user who made the change (None: by hand).
     """
     changed = []
     for path, sha in sorted(checksums.items()):
@@ -178,8 +183,25 @@ def record_file_changes(
             )
         session.add(
             models.ConfigWijziging(
-                bestand=file, sha256=sha, inhoud=content, diff=diff, geladen_op=now
+                bestand=file, sha256=sha, inhoud=content, diff=diff, geladen_op=now, door=door
             )
         )
         changed.append(file)
     return changed
+
+
+def file_history(
+    session: Session, bestand: str, limit: int = 10
+) -> list[tuple[datetime, str | None, str | None]]:
+    """The latest recorded versions of a config file: (when, by whom, diff), newest first."""
+    rows = session.execute(
+        select(
+            models.ConfigWijziging.geladen_op,
+            models.ConfigWijziging.door,
+            models.ConfigWijziging.diff,
+        )
+        .where(models.ConfigWijziging.bestand == bestand)
+        .order_by(models.ConfigWijziging.id.desc())
+        .limit(limit)
+    ).all()
+    return [(when, door, diff) for when, door, diff in rows]

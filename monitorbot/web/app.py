@@ -11,10 +11,11 @@ without inline script and the usual hardening headers.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,9 +27,11 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from monitorbot.config import load_config
+from monitorbot.config.edit import Edit, EditRefused, add_correction, end_correction
 from monitorbot.core.calendar import Peildatum, Soort
-from monitorbot.core.clock import shown
-from monitorbot.core.money import format_euros
+from monitorbot.core.clock import local, shown
+from monitorbot.core.money import MoneyError, euros_to_cents, format_euros
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import AlertStatus, Ernst, Rol
 from monitorbot.evaluate.snapshot import Snapshot
@@ -36,6 +39,7 @@ from monitorbot.report import budget_table, chart, html_report, texts, workbook
 from monitorbot.store import db
 from monitorbot.store.queries import alerts as stored
 from monitorbot.store.queries import silences
+from monitorbot.store.sync import file_history, record_file_changes
 from monitorbot.web.accounts import LoginBrake, User, user_of, verify
 
 HERE = Path(__file__).parent
@@ -72,6 +76,7 @@ class Console:
     tijdzone: str
     gemeente_namen: dict[str, str]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    config_dir: Path | None = None  # where corrections are written; None: read-only
 
 
 def create_console(
@@ -450,7 +455,134 @@ def create_console(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    # ------------------------------------------------------------------- corrections
+
+    def corrections_year(code: str) -> int:
+        snapshot, _ = snapshot_of(code, None)
+        return snapshot.jaar if snapshot else local(console.now(), console.tijdzone).year
+
+    @app.get("/gemeente/{code}/correcties", response_class=HTMLResponse)
+    def corrections_page(request: Request, code: str) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        naam = console.gemeente_namen.get(code, code)
+        jaar = corrections_year(code)
+        values: dict[str, Any] = {
+            "user": found,
+            "code": code,
+            "naam": naam,
+            "jaar": jaar,
+            "titel": f"Correcties {naam}",
+            "melding": request.session.pop("melding", None),
+            "mag_wijzigen": found.mag(code, Rol.CONTROLLER) and console.config_dir is not None,
+        }
+        if console.config_dir is not None:
+            config = load_config(console.config_dir)
+            begroting = config.begroting(code, jaar)
+            values["percelen"] = [(p.id, p.naam) for p in config.percelen.percelen]
+            values["correcties"] = [
+                {
+                    "perceel": config.percelen.get(c.perceel).naam,
+                    "id": c.perceel,
+                    "prognose": f"€ {format_euros(c.prognose)}",
+                    "reden": c.reden,
+                    "door": c.door,
+                    "datum": f"{c.datum:%d-%m-%Y}",
+                    "tot": f"{c.tot:%d-%m-%Y}" if c.tot else "",
+                }
+                for c in (begroting.prognose_correcties if begroting else [])
+            ]
+            values["begroting"] = begroting is not None
+            with db.transaction(console.engine) as session:
+                values["geschiedenis"] = [
+                    (shown(when, console.tijdzone, time=True), door or "met de hand", diff or "")
+                    for when, door, diff in file_history(session, f"begroting/{code}-{jaar}.yaml")
+                ]
+        return page(request, "correcties.html", **values)
+
+    def write_correction(
+        request: Request, code: str, jaar: int, change: Callable[[Path, str, date], Edit]
+    ) -> Response:
+        """Apply a change to the year's begroting file and record it with its author.
+
+        The file as found is recorded first (a no-op when it is known): a hand edit
+        since the last load shows up as such, and the console's diff is its own.
+        """
+        found = gemeente_of(request, code, Rol.CONTROLLER)
+        if console.config_dir is None:
+            raise Refused(403, "Deze console schrijft geen configuratie.")
+        path = console.config_dir / "begroting" / f"{code}-{jaar}.yaml"
+        if path.is_file():
+            with db.transaction(console.engine) as session:
+                record_file_changes(session, console.config_dir, _checksum(path), now=console.now())
+        today = local(console.now(), console.tijdzone).date()
+        try:
+            change(console.config_dir, found.naam, today)
+        except EditRefused as refusal:
+            raise Refused(400, str(refusal)) from None
+        with db.transaction(console.engine) as session:
+            record_file_changes(
+                session, console.config_dir, _checksum(path), now=console.now(), door=found.naam
+            )
+        return RedirectResponse(f"/gemeente/{code}/correcties", status_code=303)
+
+    @app.post("/gemeente/{code}/correcties")
+    def add_correction_form(
+        request: Request,
+        code: str,
+        csrf: str = Form(""),
+        perceel: str = Form(""),
+        prognose: str = Form(""),
+        reden: str = Form(""),
+    ) -> Response:
+        _check_csrf(request, csrf)
+        reden = reden.strip()
+        if len(reden) < 3 or looks_like_bsn(reden):
+            raise Refused(400, "Geef een reden (minstens 3 tekens, zonder cliëntgegevens).")
+        try:
+            cents = euros_to_cents(prognose.strip())
+        except MoneyError as problem:
+            raise Refused(400, f"Prognose: {problem}") from None
+        jaar = corrections_year(code)
+
+        def change(config_dir: Path, door: str, today: date) -> Edit:
+            return add_correction(
+                config_dir,
+                code,
+                jaar,
+                perceel=perceel,
+                prognose_cents=cents,
+                reden=reden,
+                door=door,
+                datum=today,
+            )
+
+        response = write_correction(request, code, jaar, change)
+        request.session["melding"] = (
+            f"Correctie op {perceel} vastgelegd in begroting/{code}-{jaar}.yaml; "
+            "ze telt mee vanaf de volgende evaluatie."
+        )
+        return response
+
+    @app.post("/gemeente/{code}/correcties/beeindigen")
+    def end_correction_form(
+        request: Request, code: str, csrf: str = Form(""), perceel: str = Form("")
+    ) -> Response:
+        _check_csrf(request, csrf)
+        jaar = corrections_year(code)
+
+        def change(config_dir: Path, _door: str, today: date) -> Edit:
+            return end_correction(config_dir, code, jaar, perceel=perceel, tot=today)
+
+        response = write_correction(request, code, jaar, change)
+        request.session["melding"] = f"Correctie op {perceel} beëindigd (laatste dag vandaag)."
+        return response
+
     return app
+
+
+def _checksum(path: Path) -> dict[str, str]:
+    """`record_file_changes`' input for one file (the loader's checksum: sha256 of the bytes)."""
+    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
 def _workbook_bytes(snapshot: Snapshot) -> bytes:

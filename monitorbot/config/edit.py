@@ -1,0 +1,156 @@
+"""Changing a config file from the console: validated first, written atomically, comments kept.
+
+The YAML files stay the source of truth, also when the console changes them: a
+change is made on the round-trip document (ruamel.yaml keeps comments, order
+and layout), the whole configuration is loaded with the changed file in a copy
+of the config folder (so every rule a hand edit must pass applies), and only
+then is the file replaced: a temporary file next to it, flushed, then renamed.
+The unified diff is handed back so the caller can record who changed what.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from monitorbot.config.loader import load_config
+from monitorbot.config.yaml_source import ConfigError
+
+
+class EditRefused(ValueError):
+    """A change the configuration's rules refuse, in Dutch, naming the real file."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A change made: the file (relative to the config folder) and its unified diff."""
+
+    bestand: str
+    diff: str
+
+
+def add_correction(
+    config_dir: Path,
+    gemeente: str,
+    jaar: int,
+    *,
+    perceel: str,
+    prognose_cents: int,
+    reden: str,
+    door: str,
+    datum: date,
+) -> Edit:
+    """A new prognosis correction in the year's begroting file, known from `datum`."""
+
+    def change(doc: CommentedMap) -> None:
+        entry = CommentedMap()
+        entry["perceel"] = perceel
+        entry["prognose"] = _euros(prognose_cents)
+        entry["reden"] = reden
+        entry["door"] = door
+        entry["datum"] = datum
+        _corrections(doc).append(entry)
+
+    return _apply(config_dir, _begroting_file(gemeente, jaar), change)
+
+
+def end_correction(config_dir: Path, gemeente: str, jaar: int, *, perceel: str, tot: date) -> Edit:
+    """End the perceel's running correction: `tot` is its last day (corrections are never
+    deleted; a replay must still see what was told)."""
+
+    def change(doc: CommentedMap) -> None:
+        running = [
+            entry
+            for entry in _corrections(doc)
+            if entry.get("perceel") == perceel and entry.get("tot") is None
+        ]
+        if not running:
+            raise EditRefused(f"geen lopende correctie voor {perceel}")
+        running[-1]["tot"] = tot
+
+    return _apply(config_dir, _begroting_file(gemeente, jaar), change)
+
+
+def _begroting_file(gemeente: str, jaar: int) -> str:
+    return f"begroting/{gemeente}-{jaar}.yaml"
+
+
+def _corrections(doc: CommentedMap) -> CommentedSeq:
+    found = doc.get("prognose_correcties")
+    if not isinstance(found, CommentedSeq) or not found:
+        block = CommentedSeq(list(found or []))
+        doc["prognose_correcties"] = block  # a flow `[]` becomes a block list
+        return block
+    return found
+
+
+def _euros(cents: int) -> Any:
+    """Whole euros as a number, else the exact amount as Dutch text ("1.234,56")."""
+    if cents % 100 == 0:
+        return cents // 100
+    value = Decimal(cents) / 100
+    whole, _, fraction = f"{abs(value):.2f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return DoubleQuotedScalarString(f"{'-' if value < 0 else ''}{grouped},{fraction}")
+
+
+def _apply(config_dir: Path, relative: str, change: Callable[[CommentedMap], None]) -> Edit:
+    path = Path(config_dir) / relative
+    if not path.is_file():
+        raise EditRefused(f"{relative} bestaat niet: er is geen begroting voor dat jaar")
+    before = path.read_text(encoding="utf-8")
+    yaml = YAML()  # round-trip: comments, order and quotes stay
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    doc = yaml.load(before)
+    change(doc)
+    buffer = io.StringIO()
+    yaml.dump(doc, buffer)
+    after = buffer.getvalue()
+    _validate(Path(config_dir), relative, after)
+    _replace(path, after)
+    diff = "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), relative, relative
+        )
+    )
+    return Edit(relative, diff)
+
+
+def _validate(config_dir: Path, relative: str, text: str) -> None:
+    """Load the whole configuration with the changed file; ConfigError when it breaks a rule."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "config"
+        shutil.copytree(config_dir, copy)
+        (copy / relative).write_text(text, encoding="utf-8")
+        try:
+            load_config(copy)
+        except ConfigError as problems:
+            raise EditRefused(str(problems).replace(str(copy), str(config_dir))) from None
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write next to the file, flush to disk, then rename over it: never half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
