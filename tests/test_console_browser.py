@@ -118,7 +118,12 @@ def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
     page.wait_for_url(f"{base_url}/gemeente/0384")
     assert "Testdorp (0384)" in page.get_by_role("table").inner_text()
     row = page.get_by_role("row", name="Jeugd zorg in natura (ZIN)")
-    assert row.get_by_role("cell").all_inner_texts()[:3] == ["5.915", "7.261", "-1.346"]
+    assert row.get_by_role("cell").all_inner_texts()[:4] == [
+        "5.915",
+        "7.261",
+        "7.061 – 7.461",
+        "-1.346",
+    ]
     assert page.get_by_role(
         "img", name="Cumulatieve kosten Jeugd zorg in natura (ZIN) 2026"
     ).first.is_visible()

@@ -176,6 +176,17 @@ def to_xlsx(report: BudgetReport, path: Path) -> None:
 ALIGN = ("l", "r", "r", "r", "c", "r")
 
 
+def council_intervals(report: BudgetReport) -> list[str]:
+    """Per row of `council_rows`, the model's 80 % interval × € 1.000 ("7.061 – 7.461");
+    empty for a corrected row (its figure is the controller's) or without a model."""
+    return [
+        f"{_k(row.model.lo80)} – {_k(row.model.hi80)}"
+        if row.model is not None and row.correctie is None
+        else ""
+        for row in _rows(report)
+    ]
+
+
 def council_rows(report: BudgetReport) -> tuple[list[str], list[list[str]]]:
     """Header and rows as chat, e-mail and HTML show them: the console's cells, × € 1.000."""
     rows = [[c.replace("**", "") for c in _cells(row)] for row in _rows(report)]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +45,7 @@ from monitorbot.store.sync import file_history, record_file_changes
 from monitorbot.web.accounts import LoginBrake, User, user_of, verify
 
 HERE = Path(__file__).parent
+CHART_CACHE = 256  # drawn charts kept in memory (about 40 kB each)
 SESSION_HOURS = 8
 HEADERS = {
     "Content-Security-Policy": (
@@ -103,7 +106,8 @@ def create_console(
     @app.middleware("http")
     async def harden(request: Request, call_next: Callable[[Request], Any]) -> Response:
         response = await call_next(request)
-        response.headers.update(HEADERS)
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)  # a route may allow caching
         return response
 
     def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -235,6 +239,9 @@ def create_console(
         if snapshot is not None:
             report = snapshot.begroting
             header, rows = budget_table.council_rows(report)
+            header = [*header[:3], "80%-interval prognose", *header[3:]]
+            intervals = budget_table.council_intervals(report)
+            rows = [[*r[:3], band, *r[3:]] for r, band in zip(rows, intervals, strict=True)]
             values.update(
                 titel=f"Overzicht {values['naam']}",
                 kop=budget_table.title(report),
@@ -252,16 +259,34 @@ def create_console(
             values["titel"] = f"Overzicht {values['naam']}"
         return page(request, "overzicht.html", **values)
 
+    charts: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
+    charts_lock = threading.Lock()  # pages are served from a thread pool
+
     @app.get("/gemeente/{code}/grafiek/{snapshot_id}/{perceel}.png")
     def chart_png(request: Request, code: str, snapshot_id: int, perceel: str) -> Response:
+        """A stored snapshot never changes, so neither does its chart: drawn once, then
+        served from memory and cached by the browser."""
         gemeente_of(request, code)
-        snapshot, _ = snapshot_of(code, snapshot_id)
-        path = snapshot.months_of(perceel) if snapshot else None
-        if snapshot is None or path is None:
-            raise Refused(404, "Deze grafiek bestaat niet.")
-        row = snapshot.budget_row(perceel)
-        png = chart.trend_chart(path, row.begroting_cents if row else None)
-        return Response(png, media_type="image/png")
+        key = (code, snapshot_id, perceel)
+        with charts_lock:
+            png = charts.get(key)
+        if png is None:
+            snapshot, _ = snapshot_of(code, snapshot_id)
+            path = snapshot.months_of(perceel) if snapshot else None
+            if snapshot is None or path is None:
+                raise Refused(404, "Deze grafiek bestaat niet.")
+            row = snapshot.budget_row(perceel)
+            png = chart.trend_chart(path, row.begroting_cents if row else None)
+        with charts_lock:
+            charts[key] = png
+            charts.move_to_end(key)
+            while len(charts) > CHART_CACHE:
+                charts.popitem(last=False)
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"Cache-Control": "private, max-age=86400, immutable"},
+        )
 
     @app.get("/gemeente/{code}/signaleringen", response_class=HTMLResponse)
     def alerts(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
