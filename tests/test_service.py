@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -576,3 +577,26 @@ def test_a_hostile_file_in_the_inbox_is_no_poison_pill(engine, service_env):
     assert [p.name for p in (data / "archief").rglob("*.xml")] == ["d1.xml"]
     quarantined = sorted(p.name for p in (data / "quarantaine").iterdir())
     assert "geheim.zip" in quarantined and "kapot.zip" in quarantined
+
+
+def test_run_serves_the_console_when_configured(engine, service_env, config_dir):
+    env, data = service_env
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        console_port = probe.getsockname()[1]
+    main = config_dir / "monitorbot.yaml"
+    text = main.read_text(encoding="utf-8")
+    main.write_text(
+        text.replace("console_poort: null", f"console_poort: {console_port}"), encoding="utf-8"
+    )
+    running = Running(env, data.parent, "console")
+    try:
+        running.port()
+        _wait_for(lambda: "console op" in running.out.read_text(encoding="utf-8"), "the console")
+        page = _get(console_port, "/login")[1]
+        assert "<h1>Inloggen</h1>" in page
+        assert _get(console_port, "/gemeente/9999")[1].count("Inloggen") >= 1  # redirected
+        assert running.stop() == 0
+    finally:
+        running.kill()
+    assert f"console op http://127.0.0.1:{console_port}/" in running.out.read_text(encoding="utf-8")

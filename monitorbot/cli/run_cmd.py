@@ -26,6 +26,7 @@ from monitorbot.cli.runtime import (
 
 if TYPE_CHECKING:
     from monitorbot.service.scheduler import Service
+    from monitorbot.web.serve import ConsoleServer
 
 # The service (APScheduler, the stages, prometheus-client) is imported when it starts.
 
@@ -86,6 +87,7 @@ def run(
     health.start()
     print(f"healthz en metrics op http://{metrics_host}:{health.port}/ (poort {health.port})")
     log.info("metrics gestart", extra={"poort": health.port})
+    web = _start_console(runtime)
     try:
         service.start()
         while not service.stop_event.wait(timeout=1.0):
@@ -93,7 +95,28 @@ def run(
     finally:
         service.shutdown()
         health.stop()
+        if web is not None:
+            web.stop()
     raise typer.Exit(EXIT_OK)
+
+
+def _start_console(runtime: App) -> ConsoleServer | None:
+    """The web console on 127.0.0.1:`console_poort` when configured (else None)."""
+    port = runtime.config.deployment.console_poort
+    if port is None:
+        return None
+    from monitorbot.cli.web_cmd import console_app
+    from monitorbot.web.serve import ConsoleServer
+
+    server = ConsoleServer(console_app(runtime), "127.0.0.1", port)
+    try:
+        server.start()
+    except OSError as exc:
+        log.error("console-poort niet beschikbaar", extra={"poort": port, "fout": str(exc)})
+        raise typer.Exit(EXIT_USAGE) from None
+    print(f"console op http://127.0.0.1:{port}/")
+    log.info("console gestart", extra={"poort": port})
+    return server
 
 
 def _check_can_ingest(runtime: App) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitorbot.cli.options import GemeenteOption
 from monitorbot.cli.runtime import EXIT_USAGE, console, err_console, runtime_of
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from monitorbot.app import App
 
 #: Signs the console's session cookies; without it every start makes a new one
 #: (sessions then end with the process).
@@ -133,21 +138,10 @@ def list_users(ctx: typer.Context) -> None:
         console.print(f"{account.naam}{state}: {rollen}", markup=False)
 
 
-def web(
-    ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Adres om op te luisteren.")] = "127.0.0.1",
-    poort: Annotated[int, typer.Option("--poort", help="Poort.")] = 8080,
-    https: Annotated[
-        bool,
-        typer.Option("--https", help="Cookies alleen over HTTPS (achter een TLS-proxy)."),
-    ] = False,
-) -> None:
-    """De webconsole: overzicht, signaleringen bevestigen (zie README)."""
-    import uvicorn
-
+def console_app(runtime: App, *, https: bool = False) -> FastAPI:
+    """The console for this deployment: its database, time zone, gemeenten and config folder."""
     from monitorbot.web.app import Console, create_console
 
-    runtime = runtime_of(ctx)
     config = runtime.config
     secret = os.environ.get(SECRET_ENV)
     if not secret:
@@ -160,6 +154,21 @@ def web(
         now=runtime.clock,
         config_dir=runtime.config_dir,
     )
-    app = create_console(site, secret=secret, secure_cookies=https)
+    return create_console(site, secret=secret, secure_cookies=https)
+
+
+def web(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Adres om op te luisteren.")] = "127.0.0.1",
+    poort: Annotated[int, typer.Option("--poort", help="Poort.")] = 8080,
+    https: Annotated[
+        bool,
+        typer.Option("--https", help="Cookies alleen over HTTPS (achter een TLS-proxy)."),
+    ] = False,
+) -> None:
+    """De webconsole: overzicht, signaleringen, stiltes, correcties (zie README)."""
+    import uvicorn
+
+    app = console_app(runtime_of(ctx), https=https)
     console.print(f"Console op http://{host}:{poort}/ (stoppen: Ctrl+C)", markup=False)
     uvicorn.run(app, host=host, port=poort, log_level="warning", server_header=False)

@@ -237,6 +237,9 @@ class Deployment(Strict):
     planning: Schedule = Field(default_factory=Schedule)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     metrics_poort: int = Field(default=9108, ge=0, le=65535)
+    # The console inside `monitorbot run`, on 127.0.0.1 (None: not started; `monitorbot web`
+    # serves it on its own).
+    console_poort: int | None = Field(default=None, ge=1, le=65535)
     hoge_kosten_grens: EuroCents = Field(default=25_000_000, ge=0, description="€250.000 per jaar")
     invoer: InputLimits = Field(default_factory=InputLimits)
 
