@@ -379,3 +379,12 @@ def test_a_correction_the_configuration_refuses_changes_nothing(writing_client, 
     )
     assert refused.status_code == 403
     assert (config_dir / "begroting" / "9999-2026.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example"])
+def test_after_login_only_a_path_on_this_site_is_followed(client, target):
+    response = client.post(
+        "/login",
+        data={"naam": "anna", "wachtwoord": PASSWORD, "csrf": csrf_of(client), "volgende": target},
+    )
+    assert response.headers["location"] == "/"

@@ -196,7 +196,7 @@ def create_console(
                 volgende=_local_path(volgende),
                 fout="Onbekende combinatie van account en wachtwoord.",
             )
-        guard.succeeded(*keys)
+        guard.succeeded(keys[0])  # the address keeps its count: no reset by a known account
         request.session.clear()  # a new session at login: no fixation
         request.session["gebruiker"] = found.naam
         return RedirectResponse(_local_path(volgende), status_code=303)
@@ -674,4 +674,5 @@ def _check_csrf(request: Request, token: str) -> None:
 
 def _local_path(target: str) -> str:
     """Only a path on this site to return to after login (no open redirect)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    safe = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if safe and "\\" not in target else "/"
