@@ -197,3 +197,14 @@ def ingest_files(engine, config_dir, tmp_path):
         return ingestor.run([folder / name for name in files])
 
     return run
+
+
+def chromium_binary() -> str:
+    """Debian's Chromium for browser tests: skipped without it, a failure with CI=true."""
+    binary = shutil.which("chromium")
+    if binary is None:
+        message = "Chromium ontbreekt (Debian: apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + "; .ci/run installeert het")
+        pytest.skip(message)
+    return binary

@@ -28,13 +28,12 @@ def test_import_contracts_hold():
     assert "5 kept, 0 broken" in done.stdout
 
 
-def test_a_backwards_import_is_caught(tmp_path):
-    """The contracts are not vacuous: a report module that reaches the database breaks them."""
+def _lint_with_probe(tmp_path, stage: str, line: str) -> subprocess.CompletedProcess[str]:
+    """The contracts run on a copy of the package with one extra module in `stage`."""
     shutil.copytree(REPO / "monitorbot", tmp_path / "monitorbot")
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
-    probe = tmp_path / "monitorbot" / "report" / "probe.py"
-    probe.write_text("import monitorbot.store.db  # a report that queries on its own\n")
-    done = subprocess.run(
+    (tmp_path / "monitorbot" / stage / "probe.py").write_text(line + "\n")
+    return subprocess.run(
         [sys.executable, "-c", LINT.replace("[]", "['--no-cache']")],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
@@ -42,24 +41,18 @@ def test_a_backwards_import_is_caught(tmp_path):
         text=True,
         check=False,
     )
+
+
+def test_a_backwards_import_is_caught(tmp_path):
+    """The contracts are not vacuous: a report module that reaches the database breaks them."""
+    done = _lint_with_probe(tmp_path, "report", "import monitorbot.store.db  # queries on its own")
     assert done.returncode != 0
     assert "monitorbot.report.probe -> monitorbot.store.db" in done.stdout
 
 
 def test_a_console_page_that_forecasts_is_caught(tmp_path):
     """The console shows stored snapshots: a page that runs the forecast breaks the contract."""
-    shutil.copytree(REPO / "monitorbot", tmp_path / "monitorbot")
-    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
-    probe = tmp_path / "monitorbot" / "web" / "probe.py"
-    probe.write_text("import monitorbot.forecast.prognosis  # a page computing its own figure\n")
-    done = subprocess.run(
-        [sys.executable, "-c", LINT.replace("[]", "['--no-cache']")],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _lint_with_probe(tmp_path, "web", "import monitorbot.forecast.prognosis")
     assert done.returncode != 0
     assert "monitorbot.web.probe -> monitorbot.forecast.prognosis" in done.stdout
 

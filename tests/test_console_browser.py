@@ -10,7 +10,6 @@ violation. The console runs in a thread on a free port over the hand-made snapsh
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -25,20 +24,10 @@ from monitorbot.core.states import Rol
 from monitorbot.store import db
 from monitorbot.web.accounts import set_role
 from monitorbot.web.app import create_console
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, chromium_binary
 from tests.console_site import PASSWORD, fill
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str:
-    binary = shutil.which("chromium")
-    if binary is None:
-        message = "Chromium ontbreekt (Debian: apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + "; .ci/run installeert het")
-        pytest.skip(message)
-    return binary
 
 
 def _free_port() -> int:
@@ -76,7 +65,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser(base_url: str):
     from playwright.sync_api import sync_playwright
 
-    executable = _chromium()
+    executable = chromium_binary()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield launched

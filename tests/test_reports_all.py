@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,7 +33,7 @@ from monitorbot.forecast.prognosis import build_budget_report, provider_prognose
 from monitorbot.forecast.spec import load_forecast_spec
 from monitorbot.report import html_report, workbook
 from monitorbot.store import db, models
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, chromium_binary
 
 REPO = Path(__file__).resolve().parents[1]
 # --as-of 2026-11-10: everything known on the demo's day (its files, findings and
@@ -375,20 +374,10 @@ def test_render_html_without_alerts_or_providers_still_reads(collected):
     assert "Geen aanbieder boven de wachttijdnorm" in page
 
 
-def _chromium() -> str:
-    binary = shutil.which("chromium")
-    if binary is None:
-        message = "Chromium ontbreekt (Debian: apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + "; .ci/run installeert het")
-        pytest.skip(message)
-    return binary
-
-
 def test_html_renders_in_headless_chromium(written, tmp_path):
     from PIL import Image
 
-    chromium = _chromium()
+    chromium = chromium_binary()
     shot = tmp_path / "rapport.png"
     result = subprocess.run(
         [

@@ -160,6 +160,33 @@ def create_console(
             raise Refused(404, "Deze momentopname bestaat niet.")
         return (Snapshot.from_json(text) if text else None), stored_list
 
+    def gemeente_page(
+        request: Request, template: str, found: User, code: str, onderwerp: str, **values: Any
+    ) -> HTMLResponse:
+        """A page of one gemeente: its menu, its name in the title, a message once."""
+        naam = console.gemeente_namen.get(code, code)
+        return page(
+            request,
+            template,
+            user=found,
+            code=code,
+            naam=naam,
+            titel=f"{onderwerp} {naam}",
+            melding=request.session.pop("melding", None),
+            **values,
+        )
+
+    def choices(stored_list: list[Any]) -> list[tuple[int, str, str]]:
+        """The stored snapshots to choose from: (id, peildatum, when computed)."""
+        return [
+            (
+                s.id,
+                Peildatum(s.peildatum, Soort(s.soort)).label,
+                shown(s.berekend_op, console.tijdzone, time=True),
+            )
+            for s in stored_list
+        ]
+
     # ------------------------------------------------------------------- login
 
     @app.get("/login", response_class=HTMLResponse)
@@ -226,16 +253,7 @@ def create_console(
     def overview(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
         found = gemeente_of(request, code)
         snapshot, stored_list = snapshot_of(code, momentopname)
-        values: dict[str, Any] = {"user": found, "code": code, "snapshot": snapshot}
-        values["keuzes"] = [
-            (
-                s.id,
-                Peildatum(s.peildatum, Soort(s.soort)).label,
-                shown(s.berekend_op, console.tijdzone, time=True),
-            )
-            for s in stored_list
-        ]
-        values["naam"] = console.gemeente_namen.get(code, code)
+        values: dict[str, Any] = {"snapshot": snapshot, "keuzes": choices(stored_list)}
         if snapshot is not None:
             report = snapshot.begroting
             header, rows = budget_table.council_rows(report)
@@ -243,7 +261,6 @@ def create_console(
             intervals = budget_table.council_intervals(report)
             rows = [[*r[:3], band, *r[3:]] for r, band in zip(rows, intervals, strict=True)]
             values.update(
-                titel=f"Overzicht {values['naam']}",
                 kop=budget_table.title(report),
                 header=header,
                 rijen=rows,
@@ -255,9 +272,7 @@ def create_console(
                 gekozen=momentopname or (stored_list[0].id if stored_list else None),
                 berekend=shown(snapshot.berekend_op, snapshot.tijdzone, time=True),
             )
-        else:
-            values["titel"] = f"Overzicht {values['naam']}"
-        return page(request, "overzicht.html", **values)
+        return gemeente_page(request, "overzicht.html", found, code, "Overzicht", **values)
 
     charts: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
     charts_lock = threading.Lock()  # pages are served from a thread pool
@@ -317,17 +332,15 @@ def create_console(
                     ),
                 }
             )
-        return page(
+        return gemeente_page(
             request,
             "signaleringen.html",
-            user=found,
-            code=code,
-            naam=console.gemeente_namen.get(code, code),
-            titel=f"Signaleringen {console.gemeente_namen.get(code, code)}",
+            found,
+            code,
+            "Signaleringen",
             snapshot=snapshot,
             regels=lines,
             mag_bevestigen=found.mag(code, Rol.KERNTEAM),
-            melding=request.session.pop("melding", None),
         )
 
     @app.post("/gemeente/{code}/signaleringen/{alert_id}/bevestigen")
@@ -371,17 +384,14 @@ def create_console(
                 }
                 for row in rows
             ]
-        naam = console.gemeente_namen.get(code, code)
-        return page(
+        return gemeente_page(
             request,
             "stiltes.html",
-            user=found,
-            code=code,
-            naam=naam,
-            titel=f"Stiltes {naam}",
+            found,
+            code,
+            "Stiltes",
             regels=lines,
             mag_wijzigen=found.mag(code, Rol.CONTROLLER),
-            melding=request.session.pop("melding", None),
         )
 
     @app.post("/gemeente/{code}/stiltes")
@@ -430,14 +440,12 @@ def create_console(
     def quality_page(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
         found = gemeente_of(request, code)
         snapshot, _ = snapshot_of(code, momentopname)
-        naam = console.gemeente_namen.get(code, code)
-        return page(
+        return gemeente_page(
             request,
             "datakwaliteit.html",
-            user=found,
-            code=code,
-            naam=naam,
-            titel=f"Datakwaliteit {naam}",
+            found,
+            code,
+            "Datakwaliteit",
             snapshot=snapshot,
             tijd=lambda moment: shown(moment, console.tijdzone, time=True),
             euro=lambda cents: f"€ {format_euros(cents)}",
@@ -447,23 +455,8 @@ def create_console(
     def reports_page(request: Request, code: str, momentopname: int | None = None) -> HTMLResponse:
         found = gemeente_of(request, code)
         _, stored_list = snapshot_of(code, momentopname)
-        naam = console.gemeente_namen.get(code, code)
-        keuzes = [
-            (
-                s.id,
-                Peildatum(s.peildatum, Soort(s.soort)).label,
-                shown(s.berekend_op, console.tijdzone, time=True),
-            )
-            for s in stored_list
-        ]
-        return page(
-            request,
-            "rapporten.html",
-            user=found,
-            code=code,
-            naam=naam,
-            titel=f"Rapporten {naam}",
-            keuzes=keuzes,
+        return gemeente_page(
+            request, "rapporten.html", found, code, "Rapporten", keuzes=choices(stored_list)
         )
 
     @app.get("/gemeente/{code}/rapporten/{snapshot_id}/{bestand}")
@@ -489,15 +482,9 @@ def create_console(
     @app.get("/gemeente/{code}/correcties", response_class=HTMLResponse)
     def corrections_page(request: Request, code: str) -> HTMLResponse:
         found = gemeente_of(request, code)
-        naam = console.gemeente_namen.get(code, code)
         jaar = corrections_year(code)
         values: dict[str, Any] = {
-            "user": found,
-            "code": code,
-            "naam": naam,
             "jaar": jaar,
-            "titel": f"Correcties {naam}",
-            "melding": request.session.pop("melding", None),
             "mag_wijzigen": found.mag(code, Rol.CONTROLLER) and console.config_dir is not None,
         }
         if console.config_dir is not None:
@@ -522,7 +509,7 @@ def create_console(
                     (shown(when, console.tijdzone, time=True), door or "met de hand", diff or "")
                     for when, door, diff in file_history(session, f"begroting/{code}-{jaar}.yaml")
                 ]
-        return page(request, "correcties.html", **values)
+        return gemeente_page(request, "correcties.html", found, code, "Correcties", **values)
 
     def write_correction(
         request: Request, code: str, jaar: int, change: Callable[[Path, str, date], Edit]
