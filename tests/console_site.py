@@ -6,7 +6,7 @@ Accounts: `anna` (controller in 0384), `kees` (kernteam in 0384), `bert` (lezer 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -55,4 +55,22 @@ def fill(engine: Engine) -> Console:
                 titel="Jeugd zorg in natura (ZIN)",
             )
         )
+        session.flush()
+        for month, value, when in (
+            (date(2026, 9, 1), -12.0, datetime(2026, 10, 1, 6, tzinfo=UTC)),
+            (date(2026, 10, 1), -22.76, snapshot.berekend_op),
+            (date(2026, 11, 1), -30.0, datetime(2026, 12, 1, 6, tzinfo=UTC)),  # after the snapshot
+        ):
+            session.add(
+                models.AlertEvaluatie(
+                    alert_id=7,
+                    gemeente_code="0384",
+                    geevalueerd_op=when,
+                    peilmaand=month,
+                    waarde=value,
+                    drempel=-15.0,
+                    voldaan=value < -15,
+                    invoer={},
+                )
+            )
     return Console(engine, "Europe/Amsterdam", {"0384": "Testdorp", "0999": "Elders"}, lambda: NOW)

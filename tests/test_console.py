@@ -85,6 +85,12 @@ def test_the_kernteam_acknowledges_with_a_note_and_the_author_is_recorded(client
     login(client, "kees")
     page = client.get("/gemeente/0384/signaleringen")
     assert "Bevestigen</button>" in page.text
+    # its history as known when the snapshot was made: not the evaluation after it
+    assert (
+        "Verloop per peilmaand: oktober 2026: -22,8 % (drempel -15,0 %); "
+        "september 2026: -12,0 % (drempel -15,0 %)</p>" in page.text
+    )
+    assert "november 2026:" not in page.text
     token = CSRF.search(page.text).group(1)
     done = client.post(
         "/gemeente/0384/signaleringen/7/bevestigen",

@@ -31,11 +31,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from monitorbot.config import load_config
 from monitorbot.config.edit import Edit, EditRefused, add_correction, end_correction
-from monitorbot.core.calendar import Peildatum, Soort
+from monitorbot.core.calendar import Peildatum, Soort, month_name
 from monitorbot.core.clock import local, shown
 from monitorbot.core.money import MoneyError, euros_to_cents, format_euros
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import AlertStatus, Ernst, Rol
+from monitorbot.evaluate.catalogue import format_value
 from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.report import budget_table, chart, html_report, texts, workbook
 from monitorbot.store import db
@@ -309,6 +310,9 @@ def create_console(
         snapshot, _ = snapshot_of(code, momentopname)
         with db.transaction(console.engine) as session:
             acks = stored.alert_acknowledgements(session, code)
+            history = (
+                stored.evaluation_history(session, code, snapshot.berekend_op) if snapshot else {}
+            )
         lines = []
         for alert in snapshot.signaleringen if snapshot else ():
             # who acknowledged it since the evaluation; else as the snapshot has it
@@ -324,6 +328,11 @@ def create_console(
                     "ernst": Ernst.label_of(alert.ernst) if alert.ernst else "",
                     "sinds": shown(alert.sinds, console.tijdzone) if alert.sinds else "",
                     "zin": texts.highlight(alert),
+                    "verloop": [
+                        f"{month_name(peilmaand)}: {format_value(alert.metric, waarde)}"
+                        + (f" (drempel {format_value(alert.metric, drempel)})" if drempel else "")
+                        for peilmaand, waarde, drempel in history.get(alert.id or -1, [])
+                    ],
                     "bevestigd": (
                         f"{door}, {shown(op, console.tijdzone, time=True)}"
                         + (f": {notitie}" if notitie else "")

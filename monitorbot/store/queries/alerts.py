@@ -105,3 +105,22 @@ def alert_acknowledgements(
         ).where(models.AlertState.gemeente_code == gemeente)
     ).all()
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def evaluation_history(
+    session: Session, gemeente: str, known_at: Any, per_alert: int = 6
+) -> dict[int, list[tuple[Any, float | None, float | None]]]:
+    """Per alert: its latest evaluation per peilmaand as known at `known_at` (peilmaand,
+    value, threshold), newest first, at most `per_alert` months."""
+    evaluation = models.AlertEvaluatie
+    rows = session.execute(
+        select(evaluation.alert_id, evaluation.peilmaand, evaluation.waarde, evaluation.drempel)
+        .where(evaluation.gemeente_code == gemeente, evaluation.geevalueerd_op <= known_at)
+        .order_by(evaluation.alert_id, evaluation.peilmaand.desc(), evaluation.id.desc())
+    ).all()
+    found: dict[int, list[tuple[Any, float | None, float | None]]] = {}
+    for alert_id, peilmaand, waarde, drempel in rows:
+        months = found.setdefault(alert_id, [])
+        if len(months) < per_alert and (not months or months[-1][0] != peilmaand):
+            months.append((peilmaand, waarde, drempel))
+    return found
