@@ -526,6 +526,7 @@ def silence_expire(
     ctx: typer.Context,
     gemeente: GemeenteOption,
     silence_id: Annotated[int, typer.Argument(help="Nummer van de stilte.")],
+    door: Annotated[str, typer.Option("--door", help="Wie de stilte beëindigt.")] = "opdrachtregel",
     nu: NowOption = None,
 ) -> None:
     """Beëindig een stilte nu."""
@@ -534,8 +535,9 @@ def silence_expire(
 
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
-        if not silences.end(session, gemeente, silence_id, use_now(runtime, nu)):
-            err_console.print(f"Stilte #{silence_id} bestaat niet voor gemeente {gemeente}")
+        refused = silences.end(session, gemeente, silence_id, use_now(runtime, nu), door)
+        if refused:
+            err_console.print(refused, markup=False)
             raise typer.Exit(EXIT_USAGE)
     console.print(f"Stilte #{silence_id} beëindigd.")
 
@@ -669,8 +671,9 @@ def alerts_ack(
     _no_bsn(door, "--door")
     _no_bsn(notitie, "--notitie")
     with db.transaction(runtime.engine()) as session:
-        if not acknowledge(session, gemeente, alert_id, door, notitie, use_now(runtime, nu)):
-            err_console.print(f"Signalering #{alert_id} bestaat niet of is niet actief")
+        refused = acknowledge(session, gemeente, alert_id, door, notitie, use_now(runtime, nu))
+        if refused:
+            err_console.print(refused, markup=False)
             raise typer.Exit(EXIT_USAGE)
     console.print(f"Signalering #{alert_id} bevestigd door {door}: {notitie}", markup=False)
 

@@ -11,11 +11,15 @@ The unified diff is handed back so the caller can record who changed what.
 from __future__ import annotations
 
 import difflib
+import fcntl
 import io
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -139,18 +143,41 @@ def _validate(config_dir: Path, relative: str, text: str) -> None:
         try:
             load_config(copy)
         except ConfigError as problems:
-            raise EditRefused(str(problems).replace(str(copy), str(config_dir))) from None
+            # named relative to the config folder: a page shows it, not the server's layout
+            raise EditRefused(str(problems).replace(f"{copy}{os.sep}", "")) from None
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write next to the file, flush to disk, then rename over it: never half a file."""
+    """Write next to the file with its permissions, flush to disk, then rename over it (and
+    flush the folder): never half a file, and still readable by whoever could read it."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """One writer at a time for `path`, across threads and processes (an flock on a lock
+    file beside it): two controllers saving at once must not lose one change."""
+    with _THREADS, (path.parent / f".{path.name}.lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+_THREADS = threading.Lock()

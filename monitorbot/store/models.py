@@ -531,6 +531,7 @@ class Silence(Base):
     vanaf: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tot: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     beeindigd_op: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    beeindigd_door: Mapped[str | None] = mapped_column(String(200))  # migration 0014
 
 
 # --------------------------------------------------------------------------- notification
@@ -605,6 +606,9 @@ class Gebruiker(Base):
     wachtwoord_hash: Mapped[str | None] = mapped_column(String(200))
     actief: Mapped[bool] = mapped_column(Boolean, nullable=False)
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Raised at every logout: a session cookie carries the version it was made under, so
+    # logging out ends every session of the account, also a copied cookie.
+    sessie_versie: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 class GebruikerRol(Base):

@@ -10,8 +10,9 @@ the password would have been right (so a guesser learns nothing).
 
 from __future__ import annotations
 
+import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,10 +37,11 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class User:
-    """A logged-in account: its name and its highest role per gemeente."""
+    """A logged-in account: its name, its highest role per gemeente and its session version."""
 
     naam: str
     rollen: dict[str, Rol]
+    sessie_versie: int = 0
 
     @property
     def gemeenten(self) -> list[str]:
@@ -79,6 +81,13 @@ def set_role(session: Session, naam: str, rol: Rol, gemeente: str, *, grant: boo
     (rows.grant if grant else rows.revoke)(session, found.id, rol.value, gemeente)
 
 
+def end_sessions(session: Session, naam: str) -> None:
+    """Every session of the account ends (logout ends copies of the cookie too)."""
+    found = rows.account(session, naam)
+    if found is not None:
+        found.sessie_versie += 1
+
+
 def set_active(session: Session, naam: str, actief: bool) -> None:
     found = rows.account(session, naam)
     if found is None:
@@ -96,7 +105,7 @@ def user_of(session: Session, naam: str) -> User | None:
         role = Rol(rol)
         if gemeente not in highest or role.mag(highest[gemeente]):
             highest[gemeente] = role
-    return User(found.naam, highest)
+    return User(found.naam, highest, found.sessie_versie)
 
 
 def verify(session: Session, naam: str, wachtwoord: str) -> User | None:
@@ -116,27 +125,49 @@ _DUMMY = _HASHER.hash("geen-account-hier")
 
 @dataclass
 class LoginBrake:
-    """Failed attempts per key (account name, client address) within the window."""
+    """Attempts per key (account name, client address) within the window.
+
+    An attempt is counted before the password is checked, under a lock: parallel
+    requests cannot slip past the limit while argon2 runs. A right password takes
+    back the account's count (not the address's). Keys without recent attempts are
+    dropped, and at most `max_keys` are kept (the oldest go first).
+    """
 
     max_failures: int = MAX_FAILURES
     window: float = WINDOW
     clock: object = time.monotonic
-    _failures: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    max_keys: int = 10_000
+    _attempts: dict[str, deque[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self.clock()  # type: ignore[operator]
-        seen = self._failures[key]
+    def _recent(self, key: str, now: float) -> deque[float]:
+        seen = self._attempts.get(key, deque())
         while seen and now - seen[0] > self.window:
             seen.popleft()
+        if not seen:
+            self._attempts.pop(key, None)
         return seen
 
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(key)) >= self.max_failures for key in keys)
+    def begin(self, *keys: str) -> bool:
+        """Count an attempt for every key; False (and nothing counted) when one is held."""
+        with self._lock:
+            now = self.clock()  # type: ignore[operator]
+            if any(len(self._recent(key, now)) >= self.max_failures for key in keys):
+                return False
+            for key in keys:
+                self._attempts.setdefault(key, deque()).append(now)
+                self._attempts[key] = self._attempts.pop(key)  # most recent last
+            while len(self._attempts) > self.max_keys:
+                self._attempts.pop(next(iter(self._attempts)))
+            return True
 
-    def failed(self, *keys: str) -> None:
-        for key in keys:
-            self._recent(key).append(self.clock())  # type: ignore[operator]
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+    def succeeded(self, account: str, address: str) -> None:
+        """A right password: the account's count goes, the address's attempt is taken back
+        (colleagues behind one address log in all day)."""
+        with self._lock:
+            self._attempts.pop(account, None)
+            seen = self._attempts.get(address)
+            if seen:
+                seen.pop()
+                if not seen:
+                    self._attempts.pop(address, None)

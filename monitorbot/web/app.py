@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from monitorbot.config import load_config
-from monitorbot.config.edit import Edit, EditRefused, add_correction, end_correction
+from monitorbot.config.edit import Edit, EditRefused, add_correction, end_correction, locked
 from monitorbot.core.calendar import Peildatum, Soort, month_name
 from monitorbot.core.clock import local, shown
 from monitorbot.core.money import MoneyError, euros_to_cents, format_euros
@@ -43,7 +43,7 @@ from monitorbot.store import db
 from monitorbot.store.queries import alerts as stored
 from monitorbot.store.queries import silences
 from monitorbot.store.sync import file_history, record_file_changes
-from monitorbot.web.accounts import LoginBrake, User, user_of, verify
+from monitorbot.web.accounts import LoginBrake, User, end_sessions, user_of, verify
 
 HERE = Path(__file__).parent
 CHART_CACHE = 256  # drawn charts kept in memory (about 40 kB each)
@@ -124,7 +124,9 @@ def create_console(
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
-        titel = {404: "Niet gevonden", 400: "Niet verwerkt"}.get(exc.status, "Geweigerd")
+        titel = {404: "Niet gevonden", 400: "Niet verwerkt", 409: "Niet verwerkt"}.get(
+            exc.status, "Geweigerd"
+        )
         return page(request, "geweigerd.html", exc.status, tekst=exc.text, titel=titel)
 
     @app.exception_handler(404)
@@ -139,8 +141,8 @@ def create_console(
             raise LoginRequired
         with db.transaction(console.engine) as session:
             found = user_of(session, naam)
-        if found is None:
-            request.session.clear()
+        if found is None or request.session.get("versie") != found.sessie_versie:
+            request.session.clear()  # switched off, or logged out elsewhere
             raise LoginRequired
         return found
 
@@ -155,7 +157,8 @@ def create_console(
     def snapshot_of(code: str, momentopname: int | None) -> tuple[Snapshot | None, list[Any]]:
         with db.transaction(console.engine) as session:
             stored_list = stored.stored_snapshots(session, code)
-            chosen = momentopname or (stored_list[0].id if stored_list else None)
+            latest = stored_list[0].id if stored_list else None
+            chosen = momentopname if momentopname is not None else latest
             text = stored.snapshot_json(session, code, chosen) if chosen else None
         if chosen is not None and text is None:
             raise Refused(404, "Deze momentopname bestaat niet.")
@@ -205,7 +208,7 @@ def create_console(
         _check_csrf(request, csrf)
         client = f"adres:{request.client.host if request.client else '-'}"
         keys = (f"naam:{naam.strip().lower()}", client)
-        if guard.blocked(*keys):
+        if not guard.begin(*keys):
             return page(
                 request,
                 "login.html",
@@ -216,7 +219,6 @@ def create_console(
         with db.transaction(console.engine) as session:
             found = verify(session, naam.strip(), wachtwoord)
         if found is None:
-            guard.failed(*keys)
             return page(
                 request,
                 "login.html",
@@ -224,14 +226,19 @@ def create_console(
                 volgende=_local_path(volgende),
                 fout="Onbekende combinatie van account en wachtwoord.",
             )
-        guard.succeeded(keys[0])  # the address keeps its count: no reset by a known account
+        guard.succeeded(*keys)
         request.session.clear()  # a new session at login: no fixation
         request.session["gebruiker"] = found.naam
+        request.session["versie"] = found.sessie_versie
         return RedirectResponse(_local_path(volgende), status_code=303)
 
     @app.post("/uitloggen")
     def logout(request: Request, csrf: str = Form("")) -> Response:
         _check_csrf(request, csrf)
+        naam = request.session.get("gebruiker")
+        if naam:
+            with db.transaction(console.engine) as session:
+                end_sessions(session, naam)
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -301,7 +308,7 @@ def create_console(
         return Response(
             png,
             media_type="image/png",
-            headers={"Cache-Control": "private, max-age=86400, immutable"},
+            headers={"Cache-Control": "private, max-age=300"},  # not for days on a shared PC
         )
 
     @app.get("/gemeente/{code}/signaleringen", response_class=HTMLResponse)
@@ -368,9 +375,11 @@ def create_console(
                 400, "De notitie bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
             )
         with db.transaction(console.engine) as session:
-            done = stored.acknowledge(session, code, alert_id, found.naam, notitie, console.now())
-        if not done:
-            raise Refused(404, "Deze signalering bestaat niet of is niet actief.")
+            refused = stored.acknowledge(
+                session, code, alert_id, found.naam, notitie, console.now()
+            )
+        if refused:
+            raise Refused(409, refused)
         request.session["melding"] = f"Signalering #{alert_id} bevestigd: {notitie}"
         return RedirectResponse(f"/gemeente/{code}/signaleringen", status_code=303)
 
@@ -436,10 +445,11 @@ def create_console(
     @app.post("/gemeente/{code}/stiltes/{silence_id}/beeindigen")
     def end_silence(request: Request, code: str, silence_id: int, csrf: str = Form("")) -> Response:
         _check_csrf(request, csrf)
-        gemeente_of(request, code, Rol.CONTROLLER)
+        found = gemeente_of(request, code, Rol.CONTROLLER)
         with db.transaction(console.engine) as session:
-            if not silences.end(session, code, silence_id, console.now()):
-                raise Refused(404, "Deze stilte bestaat niet.")
+            refused = silences.end(session, code, silence_id, console.now(), found.naam)
+        if refused:
+            raise Refused(409, refused)
         request.session["melding"] = f"Stilte #{silence_id} beëindigd."
         return RedirectResponse(f"/gemeente/{code}/stiltes", status_code=303)
 
@@ -532,18 +542,20 @@ def create_console(
         if console.config_dir is None:
             raise Refused(403, "Deze console schrijft geen configuratie.")
         path = console.config_dir / "begroting" / f"{code}-{jaar}.yaml"
-        if path.is_file():
+        if not path.is_file():
+            raise Refused(400, f"Er is geen begroting {jaar} voor deze gemeente.")
+        today = local(console.now(), console.tijdzone).date()
+        with locked(path):  # one writer: no change lost, every diff under its own author
             with db.transaction(console.engine) as session:
                 record_file_changes(session, console.config_dir, _checksum(path), now=console.now())
-        today = local(console.now(), console.tijdzone).date()
-        try:
-            change(console.config_dir, found.naam, today)
-        except EditRefused as refusal:
-            raise Refused(400, str(refusal)) from None
-        with db.transaction(console.engine) as session:
-            record_file_changes(
-                session, console.config_dir, _checksum(path), now=console.now(), door=found.naam
-            )
+            try:
+                change(console.config_dir, found.naam, today)
+            except EditRefused as refusal:
+                raise Refused(400, str(refusal)) from None
+            with db.transaction(console.engine) as session:
+                record_file_changes(
+                    session, console.config_dir, _checksum(path), now=console.now(), door=found.naam
+                )
         return RedirectResponse(f"/gemeente/{code}/correcties", status_code=303)
 
     @app.post("/gemeente/{code}/correcties")
@@ -554,16 +566,17 @@ def create_console(
         perceel: str = Form(""),
         prognose: str = Form(""),
         reden: str = Form(""),
+        jaar: int = Form(0),
     ) -> Response:
         _check_csrf(request, csrf)
+        gemeente_of(request, code, Rol.CONTROLLER)  # before any work: another gemeente is a 404
         reden = reden.strip()
-        if len(reden) < 3 or looks_like_bsn(reden):
-            raise Refused(400, "Geef een reden (minstens 3 tekens, zonder cliëntgegevens).")
+        if not 3 <= len(reden) <= 500 or looks_like_bsn(reden):
+            raise Refused(400, "Geef een reden (3 tot 500 tekens, zonder cliëntgegevens).")
         try:
             cents = euros_to_cents(prognose.strip())
         except MoneyError as problem:
             raise Refused(400, f"Prognose: {problem}") from None
-        jaar = corrections_year(code)
 
         def change(config_dir: Path, door: str, today: date) -> Edit:
             return add_correction(
@@ -586,10 +599,14 @@ def create_console(
 
     @app.post("/gemeente/{code}/correcties/beeindigen")
     def end_correction_form(
-        request: Request, code: str, csrf: str = Form(""), perceel: str = Form("")
+        request: Request,
+        code: str,
+        csrf: str = Form(""),
+        perceel: str = Form(""),
+        jaar: int = Form(0),
     ) -> Response:
         _check_csrf(request, csrf)
-        jaar = corrections_year(code)
+        gemeente_of(request, code, Rol.CONTROLLER)
 
         def change(config_dir: Path, _door: str, today: date) -> Edit:
             return end_correction(config_dir, code, jaar, perceel=perceel, tot=today)
@@ -646,8 +663,8 @@ def _silence_problem(matchers: dict[str, str], dagen: int, reden: str) -> str | 
         return "Een aanbieder is een AGB-code van 8 cijfers."
     if not 1 <= dagen <= 365:
         return "Een stilte duurt 1 tot 365 dagen."
-    if not reden:
-        return "Geef een reden voor de stilte."
+    if not reden or len(reden) > 500:
+        return "Geef een reden voor de stilte (hoogstens 500 tekens)."
     if any(looks_like_bsn(text) for text in (reden, *matchers.values())):
         return "De tekst bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
     return None

@@ -49,14 +49,19 @@ def latest_inputs(session: Session, gemeente: str) -> dict[int, LatestInputs]:
 
 def acknowledge(
     session: Session, gemeente: str, alert_id: int, door: str, notitie: str, now: Any
-) -> bool:
+) -> str | None:
     """Mark an active (or pending) alert as discussed: it stays visible but is not repeated.
-    False when the alert is not this gemeente's or not active."""
+
+    None when done; else why not, in Dutch: not this gemeente's, not active, or already
+    acknowledged (the first acknowledgement stays, with its author and note).
+    """
     row = session.get(models.AlertState, alert_id)
     if row is None or row.gemeente_code != gemeente or row.status not in ACTIVE:
-        return False
+        return f"Signalering #{alert_id} bestaat niet of is niet actief"
+    if row.bevestigd_op is not None:
+        return f"Signalering #{alert_id} is al bevestigd door {row.bevestigd_door}"
     row.bevestigd_door, row.bevestigd_op, row.bevestiging = door, now, notitie
-    return True
+    return None
 
 
 @dataclass(frozen=True)

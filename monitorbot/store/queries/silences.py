@@ -28,13 +28,15 @@ def add(
     return row.id
 
 
-def end(session: Session, gemeente: str, silence_id: int, now: datetime) -> bool:
-    """End a silence now; False when it is not this gemeente's."""
+def end(session: Session, gemeente: str, silence_id: int, now: datetime, door: str) -> str | None:
+    """End a silence now, recording who ended it. None when done; else why not (in Dutch)."""
     row = session.get(models.Silence, silence_id)
     if row is None or row.gemeente_code != gemeente:
-        return False
-    row.beeindigd_op = now
-    return True
+        return f"Stilte #{silence_id} bestaat niet voor gemeente {gemeente}"
+    if row.beeindigd_op is not None:
+        return f"Stilte #{silence_id} is al beëindigd door {row.beeindigd_door or 'onbekend'}"
+    row.beeindigd_op, row.beeindigd_door = now, door
+    return None
 
 
 def listed(session: Session, gemeente: str) -> list[models.Silence]:

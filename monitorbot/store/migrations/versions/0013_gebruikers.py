@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("wachtwoord_hash", sa.String(length=200), nullable=True),
         sa.Column("actief", sa.Boolean(), nullable=False),
         sa.Column("aangemaakt_op", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sessie_versie", sa.Integer(), nullable=False, server_default="0"),
     )
     op.create_table(
         "gebruiker_rol",

@@ -1,4 +1,5 @@
-"""config_wijziging.door: who changed a config file from the console (NULL: by hand)
+"""config_wijziging.door and silence.beeindigd_door: who changed a config file from the
+console (NULL: by hand), who ended a silence
 
 Revision ID: 0014
 Revises: 0013
@@ -18,8 +19,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("config_wijziging", sa.Column("door", sa.String(length=100), nullable=True))
+    op.add_column("silence", sa.Column("beeindigd_door", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("silence", schema=None) as batch_op:
+        batch_op.drop_column("beeindigd_door")
     with op.batch_alter_table("config_wijziging", schema=None) as batch_op:
         batch_op.drop_column("door")
