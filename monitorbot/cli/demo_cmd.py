@@ -351,7 +351,7 @@ def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
     console.print("  bevindingen:  monitorbot findings --gemeente " + DEMO_GEMEENTE)
     password = _demo_account(runtime, moment)
     console.print(
-        "  console:      monitorbot web, dan http://127.0.0.1:8080/ "
+        "  webconsole:   monitorbot web, dan http://127.0.0.1:8080/ "
         f"(account {DEMO_ACCOUNT}, wachtwoord {password})",
         markup=False,
     )
