@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +16,7 @@ from monitorbot.cli.runtime import EXIT_USAGE, console, err_console, runtime_of
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from sqlalchemy.orm import Session
 
     from monitorbot.app import App
 
@@ -41,6 +44,20 @@ def _rol(text: str):  # type: ignore[no-untyped-def]
         raise typer.Exit(EXIT_USAGE) from None
 
 
+@contextmanager
+def _account_change(runtime: App) -> Iterator[Session]:
+    """One account change in one transaction; a refusal is printed and exits 2."""
+    from monitorbot.store import db
+    from monitorbot.web.accounts import AccountError
+
+    try:
+        with db.transaction(runtime.engine()) as session:
+            yield session
+    except AccountError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -58,19 +75,14 @@ def add_user(
     ] = False,
 ) -> None:
     """Maak een account met een rol in een gemeente; het wachtwoord wordt gevraagd."""
-    from monitorbot.store import db
-    from monitorbot.web.accounts import AccountError, create, set_role
+    from monitorbot.web.accounts import create, set_role
 
     runtime = runtime_of(ctx)
     role = _rol(rol)
     wachtwoord = _password(wachtwoord_stdin)
-    try:
-        with db.transaction(runtime.engine()) as session:
-            create(session, naam, wachtwoord, runtime.clock())
-            set_role(session, naam, role, gemeente, grant=True)
-    except AccountError as exc:
-        err_console.print(str(exc))
-        raise typer.Exit(EXIT_USAGE) from None
+    with _account_change(runtime) as session:
+        create(session, naam, wachtwoord, runtime.clock())
+        set_role(session, naam, role, gemeente, grant=True)
     console.print(f"Account {naam} aangemaakt: {role.value} in {gemeente}", markup=False)
 
 
@@ -85,17 +97,12 @@ def change_role(
     ] = False,
 ) -> None:
     """Geef een account een rol in een gemeente (of neem die af met --weg)."""
-    from monitorbot.store import db
-    from monitorbot.web.accounts import AccountError, set_role
+    from monitorbot.web.accounts import set_role
 
     runtime = runtime_of(ctx)
     role = _rol(rol)
-    try:
-        with db.transaction(runtime.engine()) as session:
-            set_role(session, naam, role, gemeente, grant=not weg)
-    except AccountError as exc:
-        err_console.print(str(exc))
-        raise typer.Exit(EXIT_USAGE) from None
+    with _account_change(runtime) as session:
+        set_role(session, naam, role, gemeente, grant=not weg)
     console.print(
         f"{naam}: {role.value} in {gemeente} {'afgenomen' if weg else 'gegeven'}", markup=False
     )
@@ -108,16 +115,10 @@ def disable_user(
     weer_aan: Annotated[bool, typer.Option("--weer-aan", help="Schakel weer in.")] = False,
 ) -> None:
     """Schakel een account uit: inloggen kan niet meer, een open sessie eindigt."""
-    from monitorbot.store import db
-    from monitorbot.web.accounts import AccountError, set_active
+    from monitorbot.web.accounts import set_active
 
-    runtime = runtime_of(ctx)
-    try:
-        with db.transaction(runtime.engine()) as session:
-            set_active(session, naam, weer_aan)
-    except AccountError as exc:
-        err_console.print(str(exc))
-        raise typer.Exit(EXIT_USAGE) from None
+    with _account_change(runtime_of(ctx)) as session:
+        set_active(session, naam, weer_aan)
     console.print(f"{naam} {'ingeschakeld' if weer_aan else 'uitgeschakeld'}", markup=False)
 
 

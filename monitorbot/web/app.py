@@ -41,7 +41,7 @@ from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.report import budget_table, chart, html_report, texts, workbook
 from monitorbot.store import db
 from monitorbot.store.queries import alerts as stored
-from monitorbot.store.queries import silences
+from monitorbot.store.queries import silences, snapshots
 from monitorbot.store.sync import file_history, record_file_changes
 from monitorbot.web.accounts import LoginBrake, User, end_sessions, user_of, verify
 
@@ -156,10 +156,10 @@ def create_console(
 
     def snapshot_of(code: str, momentopname: int | None) -> tuple[Snapshot | None, list[Any]]:
         with db.transaction(console.engine) as session:
-            stored_list = stored.stored_snapshots(session, code)
+            stored_list = snapshots.stored_snapshots(session, code)
             latest = stored_list[0].id if stored_list else None
             chosen = momentopname if momentopname is not None else latest
-            text = stored.snapshot_json(session, code, chosen) if chosen else None
+            text = snapshots.snapshot_json(session, code, chosen) if chosen else None
         if chosen is not None and text is None:
             raise Refused(404, "Deze momentopname bestaat niet.")
         return (Snapshot.from_json(text) if text else None), stored_list
