@@ -110,8 +110,9 @@ class App:
             sorted({n for g in config.gemeenten.values() for n in g.kanalen}) if config else None
         )
         percelen = config.percelen.ids if config else None
+        gemeenten = sorted(config.gemeenten) if config else None
         for load in (
-            lambda: load_rules([self.settings.alerts_dir], channels, percelen),
+            lambda: load_rules([self.settings.alerts_dir], channels, percelen, gemeenten),
             lambda: load_forecast_spec(self.settings.forecasts_dir),
         ):
             try:
@@ -149,7 +150,10 @@ class App:
         from monitorbot.evaluate.rules import load_rules
 
         return load_rules(
-            files or [self.settings.alerts_dir], self.channels, self.config.percelen.ids
+            files or [self.settings.alerts_dir],
+            self.channels,
+            self.config.percelen.ids,
+            sorted(self.config.gemeenten),
         )
 
     def pseudonym_key(self, *, demo: bool = False) -> bytes:

@@ -49,7 +49,6 @@ rules_app = typer.Typer(help="Signaleringsregels controleren en testen.", no_arg
 silence_app = typer.Typer(help="Meldingen tijdelijk stilzetten.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Signaleringen bekijken en bevestigen.", no_args_is_help=True)
 
-MATERIAL_OVERRUN_CENTS = 2_500_000
 # --------------------------------------------------------------------------- rules
 
 
@@ -64,10 +63,12 @@ def check(
     runtime = runtime_of(ctx)
     rules = runtime.rules(files)
     console.print(f"{len(rules.rules)} regels in {len(rules.files)} bestand(en) in orde:")
-    for rule in rules.rules:
+    for entry in rules.placed:
+        rule = entry.rule
         thresholds = ", ".join(f"{e} {c.tekst}" for e, c in rule.drempels.items())
+        voor = f" (alleen {', '.join(sorted(entry.gemeenten))})" if entry.gemeenten else ""
         console.print(
-            f"  {rule.naam}: {rule.metric} per {rule.scope}; {thresholds} → {rule.kanaal}",
+            f"  {rule.naam}{voor}: {rule.metric} per {rule.scope}; {thresholds} → {rule.kanaal}",
             markup=False,
         )
 
@@ -114,7 +115,7 @@ def test(
         months.append(first)
         first = shift_months(first, 1)
     console.print(
-        f"Herhaling van {len(rules.rules)} regels voor {runtime.gemeente(gemeente).naam} "
+        f"Herhaling van {len(rules.voor(gemeente))} regels voor {runtime.gemeente(gemeente).naam} "
         f"({gemeente}), peilmaanden {months[0]:%Y-%m} t/m {months[-1]:%Y-%m}; elke maand "
         "geëvalueerd met wat aan het eind van die maand bekend was (stiltes en bevestigingen "
         "tellen niet mee)."
@@ -204,13 +205,6 @@ def _print_totals(replays: list[ReplayMonth]) -> None:
         )
 
 
-def _row_key(labels: dict[str, str]) -> str:
-    """Which budget-table row an alert is about: its perceel, domain or the total."""
-    return labels.get("perceel") or (
-        f"domein:{labels['domein']}" if "domein" in labels else labels.get("totaal", "")
-    )
-
-
 def _print_lead_times(
     session: Session,
     runtime: App,
@@ -220,67 +214,33 @@ def _print_lead_times(
     today: date,
 ) -> None:
     """For budget rules: how many months before the year end the first alert came."""
-    from monitorbot.core.calendar import Peildatum
-    from monitorbot.evaluate.catalogue import BUDGET_METRICS, format_value
-    from monitorbot.forecast.prognosis import build_budget_report
+    from monitorbot.evaluate.catalogue import format_value
+    from monitorbot.evaluate.trial import MATERIAL_OVERRUN_CENTS, basis, material_overruns
 
-    first_alert: dict[tuple[int, str], tuple[date, str, dict]] = {}
-    for entry in replays:
-        month = entry.evaluation.cyclus
-        for update in entry.evaluation.firing:
-            rule = update.rule
-            if (
-                rule is None
-                or rule.metric not in BUDGET_METRICS
-                or "aanbieder" in update.after.labels
-            ):
-                continue
-            key = (month.year, _row_key(update.after.labels))
-            inputs = update.observation.measurement.invoer if update.observation else {}
-            first_alert.setdefault(key, (month, update.after.regel, inputs))
+    steps = [(entry.evaluation.cyclus, entry.evaluation.step) for entry in replays]
+    overruns = material_overruns(session, runtime.config, spec, gemeente, {"": steps}, today)
     start = replays[0].evaluation.cyclus
-    years = sorted({m.evaluation.cyclus.year for m in replays})
-    now = Peildatum.op(today)
     console.print(
         "\nBegrotingsregels: hoe vroeg kwam de eerste melding? (overschrijdingen vanaf "
         f"{format_value('prognose', MATERIAL_OVERRUN_CENTS)})"
     )
-    for year in years:
-        closed = now.year_closed(year)
-        report = build_budget_report(session, runtime.config, spec, gemeente, year, now)
-        word = "uitkomst" if closed else "prognose nu (jaar nog niet afgesloten)"
-        for row in report.rows:
-            if row.niveau == "onderdeel" or row.restant_cents is None or row.v_n != "N":
-                continue
-            if -row.restant_cents < MATERIAL_OVERRUN_CENTS:
-                continue
-            overrun = format_value("prognose", -row.restant_cents)
-            head = f"  {year} {row.naam}: {word} {overrun} boven begroting; "
-            alert = first_alert.get((year, row.perceel))
-            if alert is None:
-                console.print(head + "geen melding", markup=False)
-                continue
-            month, regel, inputs = alert
-            note = " (de eerste maand van deze herhaling: het kan eerder)" if month == start else ""
-            console.print(
-                head + f"eerste melding ({regel}) bij peilmaand {month:%Y-%m}, "
-                f"{12 - month.month} maand(en) voor het jaareinde{note}; {_basis(inputs)}",
-                markup=False,
-            )
-
-
-def _basis(inputs: dict) -> str:
-    """What the first alert rested on: the figure as known then, and whose figure it was."""
-    from monitorbot.evaluate.catalogue import format_value
-
-    prognose, begroting = inputs.get("prognose_cents"), inputs.get("begroting_cents")
-    if prognose is None or begroting is None:
-        return "figuur van toen onbekend"
-    bron = "correctie controller" if inputs.get("bron") == "correctie" else "model"
-    return (
-        f"toen: prognose {format_value('prognose', prognose)} ({bron}) tegen begroting "
-        f"{format_value('prognose', begroting)}"
-    )
+    for overrun in overruns:
+        word = "uitkomst" if overrun.afgesloten else "prognose nu (jaar nog niet afgesloten)"
+        head = (
+            f"  {overrun.jaar} {overrun.naam}: {word} "
+            f"{format_value('prognose', overrun.overschrijding_cents)} boven begroting; "
+        )
+        first = overrun.eerste[""]
+        if first is None:
+            console.print(head + "geen melding", markup=False)
+            continue
+        month = first.peilmaand
+        note = " (de eerste maand van deze herhaling: het kan eerder)" if month == start else ""
+        console.print(
+            head + f"eerste melding ({first.regel}) bij peilmaand {month:%Y-%m}, "
+            f"{overrun.lead_months('')} maand(en) voor het jaareinde{note}; {basis(first.invoer)}",
+            markup=False,
+        )
 
 
 # --------------------------------------------------------------------------- evaluate

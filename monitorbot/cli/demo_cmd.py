@@ -238,8 +238,8 @@ def _evaluate_and_notify(
     )
     firing = result.evaluation.firing
     console.print(
-        f"{len(rules.rules)} regels geëvalueerd: {len(firing)} signalering(en) actief, "
-        f"{result.queued} bericht(en) klaargezet."
+        f"{len(rules.voor(DEMO_GEMEENTE))} regels geëvalueerd: {len(firing)} signalering(en) "
+        f"actief, {result.queued} bericht(en) klaargezet."
     )
     if result.queued == 0:
         console.print("Niets nieuws te melden: deze maandcyclus is al eerder gemeld.")

@@ -34,6 +34,9 @@ from monitorbot.config.loader import load_config
 from monitorbot.config.yaml_source import ConfigError
 
 
+NEW_FILE_MODE = 0o644  # a new config file: readable like the files beside it
+
+
 class EditRefused(ValueError):
     """A change the configuration's rules refuse, in Dutch, naming the real file."""
 
@@ -93,12 +96,7 @@ def _begroting_file(gemeente: str, jaar: int) -> str:
 
 
 def _corrections(doc: CommentedMap) -> CommentedSeq:
-    found = doc.get("prognose_correcties")
-    if not isinstance(found, CommentedSeq) or not found:
-        block = CommentedSeq(list(found or []))
-        doc["prognose_correcties"] = block  # a flow `[]` becomes a block list
-        return block
-    return found
+    return block_list(doc, "prognose_correcties")
 
 
 def _euros(cents: int) -> Any:
@@ -112,19 +110,40 @@ def _euros(cents: int) -> Any:
 
 
 def _apply(config_dir: Path, relative: str, change: Callable[[CommentedMap], None]) -> Edit:
-    path = Path(config_dir) / relative
-    if not path.is_file():
-        raise EditRefused(f"{relative} bestaat niet: er is geen begroting voor dat jaar")
-    before = path.read_text(encoding="utf-8")
-    yaml = YAML()  # round-trip: comments, order and quotes stay
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    doc = yaml.load(before)
+    return apply_edit(
+        config_dir,
+        relative,
+        change,
+        load_config,
+        missing=f"{relative} bestaat niet: er is geen begroting voor dat jaar",
+    )
+
+
+def apply_edit(
+    root: Path,
+    relative: str,
+    change: Callable[[CommentedMap], None],
+    validate: Callable[[Path], object],
+    *,
+    missing: str = "",
+    new: str | None = None,
+) -> Edit:
+    """Change `root/relative` on its round-trip document, check it, then replace it.
+
+    `validate` loads a copy of `root` with the changed file and raises ConfigError
+    when the change breaks a rule. A missing file is refused with `missing`, or
+    started from `new` (a controller's first own rule file).
+    """
+    path = Path(root) / relative
+    if not path.is_file() and new is None:
+        raise EditRefused(missing or f"{relative} bestaat niet")
+    before = path.read_text(encoding="utf-8") if path.is_file() else ""
+    doc = round_trip().load(before or new)
     change(doc)
     buffer = io.StringIO()
-    yaml.dump(doc, buffer)
+    round_trip().dump(doc, buffer)
     after = buffer.getvalue()
-    _validate(Path(config_dir), relative, after)
+    _validate(Path(root), relative, after, validate)
     _replace(path, after)
     diff = "".join(
         difflib.unified_diff(
@@ -134,16 +153,34 @@ def _apply(config_dir: Path, relative: str, change: Callable[[CommentedMap], Non
     return Edit(relative, diff)
 
 
-def _validate(config_dir: Path, relative: str, text: str) -> None:
-    """Load the whole configuration with the changed file; ConfigError when it breaks a rule."""
+def round_trip() -> YAML:
+    """A YAML reader/writer that keeps comments, order and quotes, indented as our files are."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def block_list(doc: CommentedMap, key: str) -> CommentedSeq:
+    """`doc[key]` as a list to append to; an absent or flow `[]` list becomes a block list."""
+    found = doc.get(key)
+    if not isinstance(found, CommentedSeq) or not found:
+        block = CommentedSeq(list(found or []))
+        doc[key] = block
+        return block
+    return found
+
+
+def _validate(root: Path, relative: str, text: str, validate: Callable[[Path], object]) -> None:
+    """Load a copy of `root` with the changed file; EditRefused when it breaks a rule."""
     with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "config"
-        shutil.copytree(config_dir, copy)
+        copy = Path(scratch) / root.name
+        shutil.copytree(root, copy)
         (copy / relative).write_text(text, encoding="utf-8")
         try:
-            load_config(copy)
+            validate(copy)
         except ConfigError as problems:
-            # named relative to the config folder: a page shows it, not the server's layout
+            # named relative to the folder: a page shows it, not the server's layout
             raise EditRefused(str(problems).replace(f"{copy}{os.sep}", "")) from None
 
 
@@ -156,7 +193,8 @@ def _replace(path: Path, text: str) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else NEW_FILE_MODE
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -10,7 +10,7 @@ evaluation with `collect_snapshot`, the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -305,7 +305,7 @@ def evaluate(
     cyclus = cycle_peilmaand(now, config) if peildatum is None else peildatum.peilmaand
     peildatum = peildatum or Peildatum.nu(now, config.deployment.tijdzone)
     ctx = MetricContext(session, config, spec, gemeente, peildatum)
-    observed = observations(ctx, rules.rules)
+    observed = observations(ctx, rules.voor(gemeente))
     states = load_states(session, gemeente)
     step = advance(
         states,
@@ -390,24 +390,12 @@ def replay(
     end of that month. Silences and acknowledgements are ignored, so the replay
     shows what the rules themselves would have done.
     """
-    states: dict[str, AlertState] = {}
     result = []
-    zone = ZoneInfo(config.deployment.tijdzone)
-    for month in months:
-        peildatum = Peildatum.einde_maand(month)
-        now = datetime.combine(peildatum.grens, time(7), zone).astimezone(UTC)
-        ctx = MetricContext(session, config, spec, gemeente, peildatum)
-        observed = observations(ctx, rules.rules)
-        step = advance(
-            states,
-            observed.observations,
-            observed.evaluated,
-            gemeente=gemeente,
-            now=now,
-            peilmaand=month,
-            silences=[],
-        )
-        states = states | {u.after.fingerprint: u.after for u in step.updates}
+    for month, ctx, steps in replay_steps(
+        session, config, spec, gemeente, months, {"": rules.voor(gemeente)}
+    ):
+        step, states, observed = steps[""]
+        peildatum, now = ctx.peildatum, _replay_moment(ctx.peildatum, config)
         alerts = alert_entries(states.values(), _observed(step, peildatum), {})
         snapshot = collect_snapshot(ctx, now=now, alerts=alerts)
         evaluation = Evaluation(gemeente, peildatum, now, step, observed.problems, month, snapshot)
@@ -416,3 +404,48 @@ def replay(
         if on_month is not None:
             on_month(entry)
     return result
+
+
+ReplayedStep = tuple[Step, dict[str, AlertState], Observed]
+
+
+def replay_steps(
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    gemeente: str,
+    months: list[date],
+    variants: dict[str, tuple[Rule, ...]],
+) -> Iterator[tuple[date, MetricContext, dict[str, ReplayedStep]]]:
+    """The lifecycle month by month for several versions of the rules side by side.
+
+    The versions share each month's metric context, so the forecasts behind
+    them are computed once: trying a threshold costs one replay, not two. Each
+    version keeps its own alert states in memory; nothing is written.
+    """
+    states: dict[str, dict[str, AlertState]] = {name: {} for name in variants}
+    for month in months:
+        peildatum = Peildatum.einde_maand(month)
+        now = _replay_moment(peildatum, config)
+        ctx = MetricContext(session, config, spec, gemeente, peildatum)
+        steps: dict[str, ReplayedStep] = {}
+        for name, rules in variants.items():
+            observed = observations(ctx, rules)
+            step = advance(
+                states[name],
+                observed.observations,
+                observed.evaluated,
+                gemeente=gemeente,
+                now=now,
+                peilmaand=month,
+                silences=[],
+            )
+            states[name] = states[name] | {u.after.fingerprint: u.after for u in step.updates}
+            steps[name] = (step, states[name], observed)
+        yield month, ctx, steps
+
+
+def _replay_moment(peildatum: Peildatum, config: Config) -> datetime:
+    """When a replayed month is evaluated: 07:00 local on its peildatum."""
+    zone = ZoneInfo(config.deployment.tijdzone)
+    return datetime.combine(peildatum.grens, time(7), zone).astimezone(UTC)

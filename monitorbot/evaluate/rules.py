@@ -428,7 +428,28 @@ def _as_condition(value: Any) -> Any:
 
 
 class RuleFile(_Strict):
+    """A rule file. Without `gemeenten` its rules apply to every municipality (the shared
+    standard set, the beheerder's); with it only to those named, where a rule of the same
+    name replaces the shared one (a controller's own threshold for their municipality)."""
+
+    gemeenten: list[str] | None = None
     regels: list[Rule] = Field(default_factory=list)
+
+    @field_validator("gemeenten")
+    @classmethod
+    def _known_gemeenten(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("noem minstens één gemeente (CBS-code), of laat 'gemeenten' weg")
+        known: list[str] | None = (info.context or {}).get("gemeenten")
+        wrong = [code for code in value if known is not None and code not in known]
+        if wrong:
+            raise ValueError(
+                f"onbekende gemeente {', '.join(map(repr, wrong))}; geconfigureerd: "
+                f"{', '.join(sorted(known or []))}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _unique_names(self) -> RuleFile:
@@ -441,10 +462,37 @@ class RuleFile(_Strict):
 
 
 @dataclass(frozen=True)
+class Placed:
+    """A rule with where it was read and for whom it holds (None: every municipality)."""
+
+    rule: Rule
+    bestand: Path
+    gemeenten: frozenset[str] | None
+
+    def geldt_voor(self, gemeente: str) -> bool:
+        return self.gemeenten is None or gemeente in self.gemeenten
+
+
+@dataclass(frozen=True)
 class RuleSet:
-    rules: tuple[Rule, ...]
+    placed: tuple[Placed, ...]
     files: tuple[Path, ...]
     checksums: dict[str, str]  # path → sha256, to record when a threshold changed
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule in the files, shared and per municipality (for listing and checks)."""
+        return tuple(entry.rule for entry in self.placed)
+
+    def effective(self, gemeente: str) -> tuple[Placed, ...]:
+        """The rules that hold for one municipality: its own replace shared ones by name."""
+        own = {e.rule.naam: e for e in self.placed if e.gemeenten and gemeente in e.gemeenten}
+        shared = [e for e in self.placed if e.gemeenten is None and e.rule.naam not in own]
+        return (*shared, *own.values())
+
+    def voor(self, gemeente: str) -> tuple[Rule, ...]:
+        """What an evaluation of `gemeente` runs."""
+        return tuple(entry.rule for entry in self.effective(gemeente))
 
     def channels(self) -> set[str]:
         return {rule.kanaal for rule in self.rules}
@@ -455,9 +503,16 @@ def rule_files(folder: Path) -> list[Path]:
 
 
 def load_rules(
-    paths: list[Path], channels: list[str] | None = None, percelen: list[str] | None = None
+    paths: list[Path],
+    channels: list[str] | None = None,
+    percelen: list[str] | None = None,
+    gemeenten: list[str] | None = None,
 ) -> RuleSet:
-    """Load rule files (or every `*.yaml` in a folder); all problems reported at once."""
+    """Load rule files (or every `*.yaml` in a folder); all problems reported at once.
+
+    A name is unique among the rules that can hold for one municipality: two shared
+    files, or two files naming the same gemeente, may not both define it.
+    """
     files: list[Path] = []
     problems: list[ConfigProblem] = []
     for path in paths:
@@ -465,34 +520,44 @@ def load_rules(
             problems.append(ConfigProblem(path, None, "", None, "bestand of map bestaat niet"))
             continue
         files.extend(rule_files(path) if path.is_dir() else [path])
-    rules: list[Rule] = []
-    where: dict[str, Path] = {}
-    context = {"kanalen": channels, "percelen": percelen}
+    placed: list[Placed] = []
+    context = {"kanalen": channels, "percelen": percelen, "gemeenten": gemeenten}
     for file in files:
         try:
             loaded = load_model_file(file, RuleFile, context)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
+        scope = frozenset(loaded.gemeenten) if loaded.gemeenten is not None else None
         for rule in loaded.regels:
-            if rule.naam in where:
+            clash = next((e for e in placed if _clash(e, rule.naam, scope)), None)
+            if clash is not None:
                 problems.append(
                     ConfigProblem(
-                        file, None, "naam", rule.naam, f"regel staat ook in {where[rule.naam]}"
+                        file, None, "naam", rule.naam, f"regel staat ook in {clash.bestand}"
                     )
                 )
-            where[rule.naam] = file
-            rules.append(rule)
+            placed.append(Placed(rule, file, scope))
     if problems:
         raise ConfigError(problems)
     checksums = {str(file): hashlib.sha256(file.read_bytes()).hexdigest() for file in files}
-    return RuleSet(tuple(rules), tuple(files), checksums)
+    return RuleSet(tuple(placed), tuple(files), checksums)
+
+
+def _clash(entry: Placed, naam: str, scope: frozenset[str] | None) -> bool:
+    """Two rules of one name that would both hold for some municipality."""
+    if entry.rule.naam != naam:
+        return False
+    if entry.gemeenten is None or scope is None:
+        return entry.gemeenten is None and scope is None
+    return bool(entry.gemeenten & scope)
 
 
 __all__ = [
     "SCOPES",
     "Condition",
     "Ernst",
+    "Placed",
     "Rule",
     "RuleFile",
     "RuleSet",
