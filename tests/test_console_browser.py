@@ -2,7 +2,8 @@
 
 A controller's visit: log in, read the table, open the alerts, acknowledge one
 with a note, set a silence, read the data quality, download the workbook, add a
-correction (written to the begroting file); a
+correction (written to the begroting file), try a threshold change on history and
+save it (written to the gemeente's own rule file); a
 lezer sees no button and another gemeente's page is not there.
 Every page is checked with axe-core (WCAG 2.1 AA rules): no serious or critical
 violation. The console runs in a thread on a free port over the hand-made snapshot.
@@ -24,8 +25,10 @@ from monitorbot.core.states import Rol
 from monitorbot.store import db
 from monitorbot.web.accounts import set_role
 from monitorbot.web.app import create_console
+from monitorbot.web.trials import TrialJobs
 from tests.conftest import CONFIG_DIR, chromium_binary
 from tests.console_site import PASSWORD, fill
+from tests.test_console_rules import HandMadeReplay
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +46,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db.upgrade(engine)
     config = folder / "config"
     shutil.copytree(CONFIG_DIR, config)
-    site = replace(fill(engine), config_dir=config)
+    alerts = folder / "alerts"
+    shutil.copytree(CONFIG_DIR.parent / "alerts", alerts)
+    site = replace(
+        fill(engine), config_dir=config, alerts_dir=alerts, trials=TrialJobs(HandMadeReplay())
+    )
     with db.transaction(engine) as session:
         set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True)
     app = create_console(site, secret="browser-test")
@@ -159,6 +166,22 @@ def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
     page.get_by_role("button", name="Correctie vastleggen").click()
     page.wait_for_url(f"{base_url}/gemeente/9999/correcties")
     assert "€ 7.300.000" in page.get_by_role("table").inner_text()
+    assert_accessible(page)
+
+    # a threshold change, tried on history in the background, then saved for Demodorp only
+    page.get_by_role("link", name="Regels").click()
+    page.wait_for_url(f"{base_url}/gemeente/9999/regels")
+    assert_accessible(page)
+    page.get_by_role("link", name="perceel-prognose-boven-begroting").click()
+    assert_accessible(page)
+    page.get_by_label("Drempel kritiek (leeg: geen)").fill("< -25 %")
+    page.get_by_role("button", name="Proberen op de geschiedenis").click()
+    page.get_by_role("button", name="Voorstel opslaan").wait_for(timeout=15_000)  # refreshes
+    assert "oktober 2026 (2 mnd vooraf)" in page.get_by_role("table").nth(1).inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Voorstel opslaan").click()
+    assert "opgeslagen in alerts/gemeente-9999.yaml" in page.get_by_role("status").inner_text()
+    assert "Bestand: eigen (gemeente-9999.yaml)" in page.inner_text("main")
     assert_accessible(page)
 
     page.get_by_role("button", name="Uitloggen").click()

@@ -460,6 +460,40 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
     )
 
 
+def test_trying_a_rule_change_replays_both_versions_on_the_demo(demo_database, setup):
+    """Critical at -15 % fired on the youth-care overrun (−23 %); at -30 % it only warns,
+    and both warned about the year's overrun from the first month."""
+    from monitorbot.core.states import Ernst
+    from monitorbot.evaluate.rule_edit import RuleChange, RuleContext, changed_rule
+    from monitorbot.evaluate.trial import try_rule
+
+    if demo_database.engine.dialect.name != "sqlite":
+        pytest.skip("the replay runs on both databases in the tests above")
+    config, spec, rules = setup
+    (current,) = [r for r in rules.voor("9999") if r.naam == "perceel-prognose-boven-begroting"]
+    change = RuleChange({Ernst.WAARSCHUWING: "< -5 %", Ernst.KRITIEK: "< -30 %"}, 1, "€ 50.000")
+    changed = changed_rule(current, change, RuleContext.of(config))
+    done: list[int] = []
+    with db.transaction(demo_database.engine) as session:
+        trial = try_rule(
+            session, config, spec, "9999", current, changed,
+            [date(2026, 9, 1), date(2026, 10, 1)], date(2026, 11, 10), on_month=done.append,
+        )  # fmt: skip
+        session.rollback()
+    assert done == [1, 2]
+    zin = "Jeugd zorg in natura (ZIN)"
+    for month in trial.maanden:
+        now = {f.onderwerp: f.ernst for f in month.huidig}
+        tried = {f.onderwerp: f.ernst for f in month.voorstel}
+        assert now[zin] == Ernst.KRITIEK and tried[zin] == Ernst.WAARSCHUWING
+        assert set(now) == set(tried)  # the same rows; only the severity differs
+    assert [f.nieuw for f in trial.maanden[0].huidig if f.onderwerp == zin] == [True]
+    assert trial.begrotingsregel
+    (overrun,) = [o for o in trial.overschrijdingen if o.naam == zin]
+    assert overrun.jaar == 2026 and not overrun.afgesloten
+    assert overrun.lead_months("huidig") == overrun.lead_months("voorstel") == 3
+
+
 def test_a_replay_never_sees_a_correction_from_after_its_peildatum(demo_database):
     """January 2025 knew the model's figure; the controller's correction came in July."""
     if demo_database.engine.dialect.name != "sqlite":

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from monitorbot.app import App
+    from monitorbot.evaluate.outcome import Trial
+    from monitorbot.evaluate.rules import Rule
 
 #: Signs the console's session cookies; without it every start makes a new one
 #: (sessions then end with the process).
@@ -140,8 +145,9 @@ def list_users(ctx: typer.Context) -> None:
 
 
 def console_app(runtime: App, *, https: bool = False) -> FastAPI:
-    """The console for this deployment: its database, time zone, gemeenten and config folder."""
+    """The console for this deployment: its database, time zone, gemeenten, config and rules."""
     from monitorbot.web.app import Console, create_console
+    from monitorbot.web.trials import TrialJobs
 
     config = runtime.config
     secret = os.environ.get(SECRET_ENV)
@@ -154,8 +160,42 @@ def console_app(runtime: App, *, https: bool = False) -> FastAPI:
         gemeente_namen={code: g.naam for code, g in config.gemeenten.items()},
         now=runtime.clock,
         config_dir=runtime.config_dir,
+        alerts_dir=runtime.settings.alerts_dir,
+        trials=TrialJobs(partial(replay_rule, runtime)),
     )
     return create_console(site, secret=secret, secure_cookies=https)
+
+
+def replay_rule(
+    runtime: App,
+    gemeente: str,
+    current: Rule,
+    changed: Rule,
+    months: list[date],
+    progress: Callable[[int], None],
+) -> Trial:
+    """A console trial: both versions replayed on the configuration as it is now (with the
+    corrections saved since the console started), nothing written."""
+    from monitorbot.config import load_config
+    from monitorbot.evaluate.trial import try_rule
+    from monitorbot.store import db
+
+    config = load_config(runtime.config_dir)
+    today = runtime.clock().astimezone(ZoneInfo(config.deployment.tijdzone)).date()
+    with db.transaction(runtime.engine()) as session:
+        trial = try_rule(
+            session,
+            config,
+            runtime.forecast_spec(),
+            gemeente,
+            current,
+            changed,
+            months,
+            today,
+            on_month=progress,
+        )
+        session.rollback()
+    return trial
 
 
 def web(

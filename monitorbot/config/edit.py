@@ -33,7 +33,6 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from monitorbot.config.loader import load_config
 from monitorbot.config.yaml_source import ConfigError
 
-
 NEW_FILE_MODE = 0o644  # a new config file: readable like the files beside it
 
 

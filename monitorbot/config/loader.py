@@ -107,7 +107,7 @@ DUTCH_MESSAGES: dict[str, str] = {
 }
 
 
-def _dutch_message(item: dict) -> str:
+def dutch_message(item: dict) -> str:
     template = DUTCH_MESSAGES.get(item["type"])
     if template is None:
         return item["msg"].removeprefix("Value error, ")
@@ -132,7 +132,7 @@ def _problems_from_validation(doc: YamlDocument, error: ValidationError) -> list
     problems = []
     for item in error.errors():
         loc = _clean_loc(tuple(item["loc"]))
-        message = _dutch_message(item)
+        message = dutch_message(item)
         if item["type"] == "extra_forbidden":
             message = "onbekende sleutel (tikfout?)"
         allowed = None

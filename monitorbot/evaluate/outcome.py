@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from monitorbot.core.calendar import Peildatum
-from monitorbot.core.states import AlertStatus
+from monitorbot.core.states import AlertStatus, Ernst
 from monitorbot.evaluate.lifecycle import AlertUpdate, Step
 from monitorbot.evaluate.snapshot import Snapshot
 
@@ -47,3 +47,63 @@ class ReplayMonth:
     @property
     def peildatum(self) -> Peildatum:
         return self.evaluation.peildatum
+
+
+# --------------------------------------------------------------------------- trying a rule
+
+CURRENT, CHANGED = "huidig", "voorstel"  # the two versions of a rule a trial compares
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One alert firing in one month of a replay."""
+
+    onderwerp: str
+    ernst: Ernst | None
+    waarde: str
+    nieuw: bool  # a new or more severe alert this month: a message would have gone out
+
+
+@dataclass(frozen=True)
+class TrialMonth:
+    peilmaand: date
+    huidig: tuple[Fired, ...]
+    voorstel: tuple[Fired, ...]
+
+
+@dataclass(frozen=True)
+class FirstAlert:
+    """The first month a budget rule fired for a row of a year, and what it rested on."""
+
+    peilmaand: date
+    regel: str
+    invoer: dict
+
+
+@dataclass(frozen=True)
+class Overrun:
+    """A material overrun of a year and, per version of the rule, its first alert."""
+
+    jaar: int
+    naam: str
+    overschrijding_cents: int
+    afgesloten: bool  # the year is over: the outcome, not a prognosis
+    eerste: dict[str, FirstAlert | None]
+
+    def lead_months(self, version: str) -> int | None:
+        """Months between the first alert and the year end (None: no alert)."""
+        first = self.eerste.get(version)
+        return None if first is None else 12 - first.peilmaand.month
+
+
+@dataclass(frozen=True)
+class Trial:
+    maanden: tuple[TrialMonth, ...]
+    overschrijdingen: tuple[Overrun, ...]
+    begrotingsregel: bool  # whether the rule is about the budget (lead times apply)
+
+    def count(self, version: str, *, new_only: bool = False) -> int:
+        """Alerts firing summed over the months (or only those that were told)."""
+        return sum(
+            sum(1 for f in getattr(m, version) if f.nieuw or not new_only) for m in self.maanden
+        )

@@ -15,12 +15,15 @@ import copy
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from monitorbot.config import Config
 from monitorbot.config.edit import Edit, EditRefused, apply_edit, block_list, round_trip
+from monitorbot.config.loader import dutch_message
 from monitorbot.core.states import Ernst
-from monitorbot.evaluate.rules import Placed, RuleSet, load_rules
+from monitorbot.evaluate.rules import Placed, Rule, RuleSet, load_rules
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,35 @@ class RuleContext:
 
     def load(self, folder: Path) -> RuleSet:
         return load_rules([folder], self.kanalen, self.percelen, self.gemeenten)
+
+    @classmethod
+    def of(cls, config: Config) -> RuleContext:
+        return cls(
+            sorted({name for g in config.gemeenten.values() for name in g.kanalen}),
+            config.percelen.ids,
+            sorted(config.gemeenten),
+        )
+
+
+def changed_rule(rule: Rule, change: RuleChange, context: RuleContext) -> Rule:
+    """The rule with `change` applied, checked as a rule file would be; EditRefused says
+    what is wrong in the words of the rule file."""
+    data = {
+        **dict(rule),
+        "drempels": {ernst.value: text for ernst, text in change.drempels.items()},
+        "voor": change.voor,
+        "minimale_impact": change.minimale_impact,
+    }
+    try:
+        return Rule.model_validate(
+            data, context={"kanalen": context.kanalen, "percelen": context.percelen}
+        )
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(map(str, item['loc'])) or 'regel'}: {dutch_message(item)}"
+            for item in exc.errors()
+        ]
+        raise EditRefused("; ".join(problems)) from None
 
 
 def own_file(gemeente: str) -> str:
@@ -78,9 +110,9 @@ def change_rule(
 ) -> Edit:
     """Write `change` to rule `naam` as it holds for `gemeente` (None: for everyone)."""
     rules = context.load(alerts_dir)
-    entries = rules.effective(gemeente) if gemeente else [
-        e for e in rules.placed if e.gemeenten is None
-    ]
+    entries = (
+        rules.effective(gemeente) if gemeente else [e for e in rules.placed if e.gemeenten is None]
+    )
     placed = next((e for e in entries if e.rule.naam == naam), None)
     if placed is None:
         raise EditRefused(f"regel {naam} bestaat niet" + (f" voor {gemeente}" if gemeente else ""))

@@ -172,10 +172,10 @@ def record_file_changes(
             continue
         content = Path(path).read_text(encoding="utf-8")
         diff = None
-        if last is not None:
+        if last is not None or door is not None:  # a file the console made: all of it is new
             diff = "".join(
                 difflib.unified_diff(
-                    last.inhoud.splitlines(keepends=True),
+                    (last.inhoud if last else "").splitlines(keepends=True),
                     content.splitlines(keepends=True),
                     fromfile=f"{file} (vorige)",
                     tofile=file,

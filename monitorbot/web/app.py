@@ -15,7 +15,8 @@ import hashlib
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from monitorbot.config import load_config
@@ -36,14 +38,20 @@ from monitorbot.core.clock import local, shown
 from monitorbot.core.money import MoneyError, euros_to_cents, format_euros
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import AlertStatus, Ernst, Rol
-from monitorbot.evaluate.catalogue import format_value
+from monitorbot.evaluate.catalogue import BY_NAME, format_value
+from monitorbot.evaluate.outcome import CHANGED, CURRENT
+from monitorbot.evaluate.rule_edit import RuleContext, change_rule, changed_rule
+from monitorbot.evaluate.rule_edit import target_file as rule_edit_target
+from monitorbot.evaluate.rules import Placed
 from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.report import budget_table, chart, html_report, texts, workbook
 from monitorbot.store import db
 from monitorbot.store.queries import alerts as stored
 from monitorbot.store.queries import silences, snapshots
 from monitorbot.store.sync import file_history, record_file_changes
+from monitorbot.web import rules_view
 from monitorbot.web.accounts import LoginBrake, User, end_sessions, user_of, verify
+from monitorbot.web.trials import TrialJob, TrialJobs, TrialState
 
 HERE = Path(__file__).parent
 CHART_CACHE = 256  # drawn charts kept in memory (about 40 kB each)
@@ -81,6 +89,8 @@ class Console:
     gemeente_namen: dict[str, str]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     config_dir: Path | None = None  # where corrections are written; None: read-only
+    alerts_dir: Path | None = None  # the rule files; None: no Regels pages
+    trials: TrialJobs | None = None  # replays rule changes; None: rules are read-only
 
 
 def create_console(
@@ -91,7 +101,14 @@ def create_console(
     brake: LoginBrake | None = None,
 ) -> FastAPI:
     """The console app. `secret` signs the session cookie (MONITORBOT_WEB_SECRET)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if console.trials is not None:
+            await run_in_threadpool(console.trials.shutdown)
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -113,6 +130,7 @@ def create_console(
 
     def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         values.setdefault("user", None)
+        values.setdefault("regels_menu", console.alerts_dir is not None)
         html = templates.get_template(name).render(
             csrf=_csrf_token(request), path=request.url.path, **values
         )
@@ -614,6 +632,205 @@ def create_console(
         response = write_correction(request, code, jaar, change)
         request.session["melding"] = f"Correctie op {perceel} beëindigd (laatste dag vandaag)."
         return response
+
+    # ------------------------------------------------------------------- rules
+
+    def rule_setup() -> tuple[Path, RuleContext]:
+        if console.alerts_dir is None or console.config_dir is None:
+            raise Refused(404, "Deze console toont geen regels.")
+        return console.alerts_dir, RuleContext.of(load_config(console.config_dir))
+
+    def placed_rule(code: str, naam: str) -> Placed:
+        alerts_dir, context = rule_setup()
+        for entry in context.load(alerts_dir).effective(code):
+            if entry.rule.naam == naam:
+                return entry
+        raise Refused(404, "Deze regel bestaat niet.")
+
+    def may_change_rules(found: User, code: str) -> bool:
+        return console.trials is not None and found.mag(code, Rol.CONTROLLER)
+
+    def may_change_shared(found: User) -> bool:
+        """The shared file holds for every municipality: its beheerder's, in all of them."""
+        return all(found.mag(code, Rol.BEHEERDER) for code in console.gemeente_namen)
+
+    def rule_file_label(entry: Placed) -> str:
+        return (
+            f"gedeeld ({entry.bestand.name})"
+            if entry.gemeenten is None
+            else f"eigen ({entry.bestand.name})"
+        )
+
+    @app.get("/gemeente/{code}/regels", response_class=HTMLResponse)
+    def rules_page(request: Request, code: str) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        alerts_dir, context = rule_setup()
+        entries = sorted(context.load(alerts_dir).effective(code), key=lambda e: e.rule.naam)
+        lines = [
+            {
+                "naam": e.rule.naam,
+                "omschrijving": e.rule.tekst()[0],
+                "woorden": rules_view.in_words(e.rule),
+                "bestand": rule_file_label(e),
+            }
+            for e in entries
+        ]
+        return gemeente_page(request, "regels.html", found, code, "Regels", regels=lines)
+
+    @app.get("/gemeente/{code}/regels/{naam}", response_class=HTMLResponse)
+    def rule_page(request: Request, code: str, naam: str) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        entry = placed_rule(code, naam)
+        snapshot, _ = snapshot_of(code, None)
+        last = (
+            snapshot.peildatum.peilmaand
+            if snapshot
+            else local(console.now(), console.tijdzone).date()
+        )
+        van, tot = rules_view.default_months(last.replace(day=1))
+        alerts_root = rule_setup()[0].parent
+        with db.transaction(console.engine) as session:
+            history = [
+                (shown(when, console.tijdzone, time=True), door or "met de hand", diff or "")
+                for when, door, diff in file_history(
+                    session, str(entry.bestand.relative_to(alerts_root))
+                )
+            ]
+        trials = console.trials.of_rule(code, naam) if console.trials else []
+        return gemeente_page(
+            request,
+            "regel.html",
+            found,
+            code,
+            f"Regel {naam} –",
+            regel=entry.rule,
+            woorden=rules_view.in_words(entry.rule),
+            bestand=rule_file_label(entry),
+            waarden=rules_view.form_values(entry.rule),
+            impact=BY_NAME[entry.rule.metric].impact,
+            van=van,
+            tot=tot,
+            proeven=[
+                (t.id, shown(t.started, console.tijdzone, time=True), t.door, t.state.value)
+                for t in trials
+            ],
+            geschiedenis=history,
+            mag_wijzigen=may_change_rules(found, code),
+        )
+
+    @app.post("/gemeente/{code}/regels/{naam}/proberen")
+    def try_rule_form(
+        request: Request,
+        code: str,
+        naam: str,
+        csrf: str = Form(""),
+        waarschuwing: str = Form(""),
+        kritiek: str = Form(""),
+        voor: str = Form("1"),
+        minimale_impact: str = Form(""),
+        van: str = Form(""),
+        tot: str = Form(""),
+    ) -> Response:
+        _check_csrf(request, csrf)
+        found = gemeente_of(request, code, Rol.CONTROLLER)
+        if console.trials is None:
+            raise Refused(403, "Deze console probeert geen regels.")
+        entry = placed_rule(code, naam)
+        _, context = rule_setup()
+        try:
+            change = rules_view.change_from_form(
+                entry.rule, waarschuwing, kritiek, voor, minimale_impact
+            )
+            candidate = changed_rule(entry.rule, change, context)
+            months = rules_view.months_from_form(van, tot)
+        except EditRefused as refusal:
+            raise Refused(400, str(refusal)) from None
+        job = console.trials.start(
+            gemeente=code,
+            door=found.naam,
+            change=change,
+            current=entry.rule,
+            changed=candidate,
+            months=months,
+            now=console.now(),
+        )
+        return RedirectResponse(f"/gemeente/{code}/regels/{naam}/proef/{job.id}", status_code=303)
+
+    def trial_of(code: str, naam: str, job_id: str) -> TrialJob:
+        job = console.trials.get(code, job_id) if console.trials else None
+        if job is None or job.regel != naam:
+            raise Refused(404, "Deze proef bestaat niet (meer).")
+        return job
+
+    @app.get("/gemeente/{code}/regels/{naam}/proef/{job_id}", response_class=HTMLResponse)
+    def trial_page(request: Request, code: str, naam: str, job_id: str) -> HTMLResponse:
+        found = gemeente_of(request, code)
+        job = trial_of(code, naam, job_id)
+        values: dict[str, Any] = {
+            "job": job,
+            "klaar": job.state == TrialState.DONE,
+            "bezig": job.state in (TrialState.WAITING, TrialState.RUNNING),
+            "maanden": len(job.months),
+            "periode": f"{month_name(job.months[0])} t/m {month_name(job.months[-1])}",
+            "huidig": rules_view.in_words(job.current),
+            "voorstel": rules_view.in_words(job.changed),
+            "mag_opslaan": may_change_rules(found, code),
+            "mag_gedeeld": may_change_shared(found),
+        }
+        if job.result is not None:
+            values.update(
+                rijen=rules_view.trial_rows(job.result),
+                doorloop=rules_view.lead_rows(job.result),
+                begrotingsregel=job.result.begrotingsregel,
+                totalen={
+                    version: (job.result.count(version), job.result.count(version, new_only=True))
+                    for version in (CURRENT, CHANGED)
+                },
+            )
+        return gemeente_page(request, "proef.html", found, code, f"Proef {naam} –", **values)
+
+    @app.post("/gemeente/{code}/regels/{naam}/proef/{job_id}/opslaan")
+    def save_rule(
+        request: Request,
+        code: str,
+        naam: str,
+        job_id: str,
+        csrf: str = Form(""),
+        voor_wie: str = Form("gemeente"),
+    ) -> Response:
+        """Save what was tried: to this gemeente's own file, or (beheerder) the shared one."""
+        _check_csrf(request, csrf)
+        found = gemeente_of(request, code, Rol.CONTROLLER)
+        job = trial_of(code, naam, job_id)
+        shared = voor_wie == "iedereen"
+        if shared and not may_change_shared(found):
+            raise Refused(403, "Het gedeelde regelbestand is van de beheerder van alle gemeenten.")
+        alerts_dir, context = rule_setup()
+        entry = placed_rule(code, naam)
+        try:
+            relative = rule_edit_target(entry, None if shared else code)
+            path = alerts_dir / relative
+            with locked(path):
+                record_rule_file(alerts_dir, path, door=None)  # a hand edit shows as such
+                edit = change_rule(
+                    alerts_dir, context, naam, job.change, gemeente=None if shared else code
+                )
+                record_rule_file(alerts_dir, path, door=found.naam)
+        except EditRefused as refusal:
+            raise Refused(400, str(refusal)) from None
+        request.session["melding"] = (
+            f"Regel {naam} opgeslagen in alerts/{edit.bestand}; "
+            "de nieuwe drempels gelden vanaf de volgende evaluatie."
+        )
+        return RedirectResponse(f"/gemeente/{code}/regels/{naam}", status_code=303)
+
+    def record_rule_file(alerts_dir: Path, path: Path, *, door: str | None) -> None:
+        if not path.is_file():
+            return  # a new own file: its first version is recorded with its author
+        with db.transaction(console.engine) as session:
+            record_file_changes(
+                session, alerts_dir.parent, _checksum(path), now=console.now(), door=door
+            )
 
     return app
 
