@@ -468,3 +468,41 @@ def test_no_page_or_download_holds_a_bsn_or_a_pseudonym(client):
         text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", client.get(path).text)
         assert not re.search(r"(?<![\d.])\d{9}(?![\d.])", text), path
         assert not re.search(r"[0-9a-f]{32}", text), path
+
+
+def test_alerts_resolved_in_the_last_three_months_are_listed_apart(client, site):
+    """As the evaluation knew them: resolved ones apart from the open, older ones left out."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from monitorbot.core.states import AlertStatus
+    from tests import snapshots
+
+    snapshot = snapshots.snapshot()
+    open_alert = snapshot.signaleringen[0]
+    resolved = [
+        replace(open_alert, id=id_, titel=titel, status=AlertStatus.RESOLVED, opgelost_op=when)
+        for id_, titel, when in (
+            (11, "Wmo huishoudelijke hulp", datetime(2026, 9, 30, 22, tzinfo=UTC)),
+            (12, "Jeugd met verblijf", datetime(2026, 10, 2, 6, tzinfo=UTC)),
+            (13, "Wmo vervoer", datetime(2026, 5, 1, 6, tzinfo=UTC)),  # long ago
+        )
+    ]
+    later = replace(snapshot, signaleringen=(open_alert, *resolved))
+    with db.transaction(site.engine) as session:
+        session.add(
+            models.Momentopname(
+                gemeente_code="0384",
+                peildatum=later.peildatum.grens,
+                soort=later.peildatum.soort.value,
+                berekend_op=later.berekend_op,
+                inhoud=later.to_json(),
+            )
+        )
+    login(client, "kees")
+    page = re.sub(r"\s+", " ", client.get("/gemeente/0384/signaleringen").text)
+    head, _, tail = page.partition("Opgelost in de 3 maanden voor deze evaluatie</h2>")
+    assert "#7 Jeugd zorg in natura (ZIN)</h2>" in head and "Wmo" not in head
+    rows = re.findall(r'<th scope="row">#(\d+) [^<]+</th>.*?<td>([\d-]+)</td></tr>', tail)
+    assert rows == [("12", "02-10-2026"), ("11", "01-10-2026")]  # newest first, local dates
+    assert "Wmo vervoer" not in tail

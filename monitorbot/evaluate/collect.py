@@ -272,6 +272,7 @@ def alert_entries(
                 metric=metric,
                 waarde=waarde,
                 invoer=invoer,
+                opgelost_op=state.opgelost_op,
             )
         )
     return entries

@@ -149,6 +149,7 @@ class AlertLogEntry:
     metric: str
     waarde: float | None
     invoer: dict[str, Any] = field(default_factory=dict)
+    opgelost_op: datetime | None = None  # when a resolved alert stopped holding
 
     @property
     def bevestigd(self) -> bool:

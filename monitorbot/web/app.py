@@ -56,6 +56,7 @@ from monitorbot.web.trials import TrialJob, TrialJobs, TrialState
 HERE = Path(__file__).parent
 CHART_CACHE = 256  # drawn charts kept in memory (about 40 kB each)
 SESSION_HOURS = 8
+RESOLVED_MONTHS = 3  # resolved alerts shown on Signaleringen
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
@@ -339,7 +340,21 @@ def create_console(
                 stored.evaluation_history(session, code, snapshot.berekend_op) if snapshot else {}
             )
         lines = []
+        resolved = []
         for alert in snapshot.signaleringen if snapshot else ():
+            if alert.status == AlertStatus.RESOLVED:
+                if snapshot and _resolved_lately(alert.opgelost_op, snapshot.berekend_op):
+                    resolved.append(
+                        {
+                            "op": alert.opgelost_op,
+                            "id": alert.id,
+                            "titel": alert.titel,
+                            "regel": alert.regel,
+                            "sinds": shown(alert.sinds, console.tijdzone) if alert.sinds else "",
+                            "opgelost": shown(alert.opgelost_op, console.tijdzone),
+                        }
+                    )
+                continue
             # who acknowledged it since the evaluation; else as the snapshot has it
             door, op, notitie = acks.get(
                 alert.id or -1, (alert.bevestigd_door, alert.bevestigd_op, None)
@@ -374,6 +389,8 @@ def create_console(
             "Signaleringen",
             snapshot=snapshot,
             regels=lines,
+            opgelost=sorted(resolved, key=lambda r: r["op"], reverse=True),
+            maanden_opgelost=RESOLVED_MONTHS,
             mag_bevestigen=found.mag(code, Rol.KERNTEAM),
         )
 
@@ -860,6 +877,15 @@ REPORT_FILES: dict[str, tuple[str, Callable[[Snapshot], bytes | str]]] = {
         lambda snapshot: budget_table.to_csv(snapshot.begroting).encode("utf-8"),
     ),
 }
+
+
+def _resolved_lately(opgelost_op: datetime | None, berekend_op: datetime) -> bool:
+    """Resolved in the RESOLVED_MONTHS before the evaluation: what the kernteam still
+    remembers discussing, not every alert since the start."""
+    if opgelost_op is None:
+        return False
+    aware = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in (opgelost_op, berekend_op)]
+    return aware[1] - timedelta(days=31 * RESOLVED_MONTHS) <= aware[0] <= aware[1]
 
 
 def _silence_state(vanaf: datetime, tot: datetime, ended: datetime | None, now: datetime) -> str:
