@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from monitorbot.app import App
+    from monitorbot.config.models import OidcSettings
     from monitorbot.evaluate.outcome import Trial
     from monitorbot.evaluate.rules import Rule
+    from monitorbot.web.oidc import OidcLogin
 
 #: Signs the console's session cookies; without it every start makes a new one
 #: (sessions then end with the process).
@@ -162,8 +164,25 @@ def console_app(runtime: App, *, https: bool = False) -> FastAPI:
         config_dir=runtime.config_dir,
         alerts_dir=runtime.settings.alerts_dir,
         trials=TrialJobs(partial(replay_rule, runtime)),
+        oidc=_oidc(config.deployment.console_oidc),
     )
     return create_console(site, secret=secret, secure_cookies=https)
+
+
+def _oidc(settings: OidcSettings | None) -> OidcLogin | None:
+    """The identity provider when configured; its client secret must be in the environment."""
+    if settings is None:
+        return None
+    from monitorbot.web.oidc import SECRET_ENV as OIDC_SECRET
+    from monitorbot.web.oidc import OidcLogin
+
+    client_secret = os.environ.get(OIDC_SECRET)
+    if not client_secret:
+        err_console.print(
+            f"console_oidc is ingesteld in monitorbot.yaml, maar {OIDC_SECRET} is niet gezet"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return OidcLogin(settings, client_secret)
 
 
 def replay_rule(

@@ -229,9 +229,32 @@ def load_config(directory: Path) -> Config:
         directory / "begroting", problems, checksums, context, gemeenten, percelen, broken
     )
 
+    problems.extend(_unknown_oidc_gemeenten(deployment_file, deployment, gemeenten, broken))
     if problems or percelen is None:
         raise ConfigError(problems)
     return Config(directory, deployment, percelen, gemeenten, begrotingen, checksums)
+
+
+def _unknown_oidc_gemeenten(
+    file: Path, deployment: Deployment, gemeenten: dict[str, GemeenteConfig], broken: set[str]
+) -> list[ConfigProblem]:
+    """A group mapped to a gemeente that is not configured would give a role in nothing."""
+    if deployment.console_oidc is None:
+        return []
+    known = sorted(gemeenten)
+    return [
+        ConfigProblem(
+            file,
+            None,
+            f"console_oidc.groepen.{group}.gemeente",
+            grant.gemeente,
+            "gemeente niet geconfigureerd in config/gemeenten",
+            ", ".join(known),
+        )
+        for group, grants in deployment.console_oidc.groepen.items()
+        for grant in grants
+        if grant.gemeente not in gemeenten and grant.gemeente not in broken
+    ]
 
 
 def _load_gemeenten(

@@ -225,6 +225,26 @@ class InputLimits(Strict):
     processen: Geheel | None = Field(default=None, ge=1, le=64)
 
 
+class RoleGrant(Strict):
+    """A role in a gemeente that members of an identity provider's group get."""
+
+    rol: Literal["lezer", "kernteam", "controller", "beheerder"]
+    gemeente: str = Field(pattern=r"^[0-9]{4}$")
+
+
+class OidcSettings(Strict):
+    """Console login through OpenID Connect (Entra ID, for a municipality): the client
+    secret comes from MONITORBOT_OIDC_CLIENT_SECRET, never from this file. Roles come
+    only from `groepen`: a group the mapping does not name gives nothing."""
+
+    naam: str = Field(default="Entra ID", min_length=1, max_length=40)  # on the button
+    issuer: str = Field(pattern=r"^https?://[^\s]+$")
+    client_id: str = Field(min_length=1)
+    account_claim: str = "preferred_username"  # the account name shown and recorded
+    groepen_claim: str = "groups"
+    groepen: dict[str, list[RoleGrant]] = Field(min_length=1)
+
+
 class Deployment(Strict):
     """`config/monitorbot.yaml`: where files go and when things run."""
 
@@ -240,6 +260,7 @@ class Deployment(Strict):
     # The console inside `monitorbot run`, on 127.0.0.1 (None: not started; `monitorbot web`
     # serves it on its own).
     console_poort: int | None = Field(default=None, ge=1, le=65535)
+    console_oidc: OidcSettings | None = None
     hoge_kosten_grens: EuroCents = Field(default=25_000_000, ge=0, description="€250.000 per jaar")
     invoer: InputLimits = Field(default_factory=InputLimits)
 

@@ -108,6 +108,34 @@ def user_of(session: Session, naam: str) -> User | None:
     return User(found.naam, highest, found.sessie_versie)
 
 
+def sync_external(
+    session: Session, naam: str, grants: set[tuple[Rol, str]], now: datetime
+) -> User | None:
+    """An identity provider's user: created without a password at the first login, its
+    roles replaced by what its groups give now. None when a beheerder switched it off.
+    A local account (one with a password) of the same name is refused, never taken over."""
+    naam = naam.strip()
+    if not naam or len(naam) > 100 or looks_like_bsn(naam):
+        raise AccountError("de accountnaam van de identiteitsprovider is onbruikbaar")
+    found = rows.account(session, naam)
+    if found is None:
+        found = rows.add_account(session, naam, None, now)
+    elif found.wachtwoord_hash is not None:
+        raise AccountError(
+            f"{naam!r} is een lokaal account van monitorbot; log in met het wachtwoord"
+        )
+    if not found.actief:
+        return None
+    wanted = {(rol.value, gemeente) for rol, gemeente in grants}
+    have = set(rows.roles(session, found.id))
+    for rol, gemeente in have - wanted:
+        rows.revoke(session, found.id, rol, gemeente)
+    for rol, gemeente in wanted - have:
+        rows.grant(session, found.id, rol, gemeente)
+    session.flush()
+    return user_of(session, naam)
+
+
 def verify(session: Session, naam: str, wachtwoord: str) -> User | None:
     """The user when the password is right, else None (also for an unknown account: the
     hash is still computed so timing does not tell which accounts exist)."""

@@ -50,7 +50,16 @@ from monitorbot.store.queries import alerts as stored
 from monitorbot.store.queries import silences, snapshots
 from monitorbot.store.sync import file_history, record_file_changes
 from monitorbot.web import rules_view
-from monitorbot.web.accounts import LoginBrake, User, end_sessions, user_of, verify
+from monitorbot.web.accounts import (
+    AccountError,
+    LoginBrake,
+    User,
+    end_sessions,
+    sync_external,
+    user_of,
+    verify,
+)
+from monitorbot.web.oidc import OAuthError, OidcLogin, grants_of
 from monitorbot.web.trials import TrialJob, TrialJobs, TrialState
 
 HERE = Path(__file__).parent
@@ -92,6 +101,7 @@ class Console:
     config_dir: Path | None = None  # where corrections are written; None: read-only
     alerts_dir: Path | None = None  # the rule files; None: no Regels pages
     trials: TrialJobs | None = None  # replays rule changes; None: rules are read-only
+    oidc: OidcLogin | None = None  # login through the municipality's identity provider
 
 
 def create_console(
@@ -131,6 +141,7 @@ def create_console(
 
     def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         values.setdefault("user", None)
+        values.setdefault("oidc", console.oidc.naam if console.oidc else None)
         values.setdefault("regels_menu", console.alerts_dir is not None)
         html = templates.get_template(name).render(
             csrf=_csrf_token(request), path=request.url.path, **values
@@ -250,6 +261,59 @@ def create_console(
         request.session["gebruiker"] = found.naam
         request.session["versie"] = found.sessie_versie
         return RedirectResponse(_local_path(volgende), status_code=303)
+
+    @app.post("/login/oidc")
+    async def login_oidc(request: Request) -> Response:
+        """To the identity provider (a form, so the CSRF token guards it like every other)."""
+        form = await request.form()
+        _check_csrf(request, str(form.get("csrf", "")))
+        if console.oidc is None:
+            raise Refused(404, "Inloggen via een identiteitsprovider is niet ingesteld.")
+        request.session["oidc_volgende"] = _local_path(str(form.get("volgende", "/")))
+        return await console.oidc.redirect(request, str(request.url_for("oidc_callback")))
+
+    @app.get("/login/oidc/terug", name="oidc_callback")
+    async def oidc_callback(request: Request) -> Response:
+        if console.oidc is None:
+            raise Refused(404, "Inloggen via een identiteitsprovider is niet ingesteld.")
+        volgende = request.session.get("oidc_volgende", "/")
+        try:
+            claims = await console.oidc.claims(request)
+        except OAuthError:
+            return page(
+                request,
+                "login.html",
+                401,
+                volgende=volgende,
+                fout=f"Inloggen via {console.oidc.naam} is niet gelukt. Probeer het opnieuw.",
+            )
+        grants = grants_of(console.oidc.settings, claims)
+        if not grants:
+            return page(
+                request,
+                "login.html",
+                403,
+                volgende=volgende,
+                fout="Uw account heeft geen rol in monitorbot: vraag de beheerder om een groep.",
+            )
+        naam = console.oidc.account_name(claims)
+
+        def sync() -> User | None:
+            with db.transaction(console.engine) as session:
+                return sync_external(session, naam, grants, console.now())
+
+        try:
+            found = await run_in_threadpool(sync)
+        except AccountError as refusal:
+            return page(request, "login.html", 403, volgende=volgende, fout=str(refusal) + ".")
+        if found is None:
+            return page(
+                request, "login.html", 403, volgende=volgende, fout="Dit account is uitgeschakeld."
+            )
+        request.session.clear()  # a new session at login: no fixation
+        request.session["gebruiker"] = found.naam
+        request.session["versie"] = found.sessie_versie
+        return RedirectResponse(volgende, status_code=303)
 
     @app.post("/uitloggen")
     def logout(request: Request, csrf: str = Form("")) -> Response:
