@@ -30,8 +30,8 @@ def fill(engine: Engine) -> Console:
     snapshot = snapshots.snapshot()
     with db.transaction(engine) as session:
         for naam, (rol, gemeente) in ACCOUNTS.items():
-            create(session, naam, PASSWORD, NOW)
-            set_role(session, naam, rol, gemeente, grant=True)
+            create(session, naam, PASSWORD, NOW, door="test")
+            set_role(session, naam, rol, gemeente, grant=True, door="test", now=NOW)
         session.add(
             models.Momentopname(
                 gemeente_code="0384",

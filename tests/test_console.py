@@ -14,7 +14,7 @@ from sqlalchemy import select
 from monitorbot.store import db, models
 from monitorbot.web.accounts import LoginBrake
 from monitorbot.web.app import create_console
-from tests.console_site import PASSWORD, fill
+from tests.console_site import NOW, PASSWORD, fill
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PAGES = [
@@ -331,8 +331,8 @@ def writing_client(engine, config_dir):
 
     site = replace(fill(engine), config_dir=config_dir)
     with db.transaction(engine) as session:
-        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True)
-        set_role(session, "kees", Rol.KERNTEAM, "9999", grant=True)
+        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True, door="test", now=NOW)
+        set_role(session, "kees", Rol.KERNTEAM, "9999", grant=True, door="test", now=NOW)
     return TestClient(create_console(site, secret="s"), follow_redirects=False)
 
 

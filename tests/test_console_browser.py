@@ -27,7 +27,7 @@ from monitorbot.web.accounts import set_role
 from monitorbot.web.app import create_console
 from monitorbot.web.trials import TrialJobs
 from tests.conftest import CONFIG_DIR, chromium_binary
-from tests.console_site import PASSWORD, fill
+from tests.console_site import NOW, PASSWORD, fill
 from tests.test_console_rules import HandMadeReplay
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         fill(engine), config_dir=config, alerts_dir=alerts, trials=TrialJobs(HandMadeReplay())
     )
     with db.transaction(engine) as session:
-        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True)
+        set_role(session, "anna", Rol.BEHEERDER, "9999", grant=True, door="test", now=NOW)
     app = create_console(site, secret="browser-test")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -182,6 +182,16 @@ def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
     page.get_by_role("button", name="Voorstel opslaan").click()
     assert "opgeslagen in alerts/gemeente-9999.yaml" in page.get_by_role("status").inner_text()
     assert "Bestand: eigen (gemeente-9999.yaml)" in page.inner_text("main")
+    assert_accessible(page)
+
+    # anna is Demodorp's beheerder too: she gives a colleague a role there
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_label("Accountnaam").fill("piet")
+    page.get_by_label("Rol in 9999").select_option("kernteam")
+    page.get_by_label("Tijdelijk wachtwoord").fill("een-tijdelijk-wachtwoord")
+    page.get_by_role("button", name="Toevoegen").click()
+    page.wait_for_url(f"{base_url}/gemeente/9999/accounts")
+    assert page.get_by_role("status").inner_text() == "piet: kernteam in deze gemeente."
     assert_accessible(page)
 
     page.get_by_role("button", name="Uitloggen").click()

@@ -21,7 +21,7 @@ from monitorbot.store.queries import accounts
 from monitorbot.web.accounts import set_active
 from monitorbot.web.app import create_console
 from monitorbot.web.oidc import OidcLogin, grants_of
-from tests.console_site import PASSWORD, fill
+from tests.console_site import NOW, PASSWORD, fill
 from tests.test_console import CSRF, login
 
 GROUPS = {
@@ -120,7 +120,7 @@ def test_a_local_account_is_never_taken_over_and_a_switched_off_one_stays_off(
     sub = "weg@testdorp.nl"
     via_provider(client, provider, sub, {"preferred_username": sub, "groups": ["g-managers"]})
     with db.transaction(engine) as session:
-        set_active(session, sub, False)
+        set_active(session, sub, False, door="test", now=NOW)
     client.cookies.clear()
     off = via_provider(client, provider, sub, {"preferred_username": sub, "groups": ["g-managers"]})
     assert off.status_code == 403 and "uitgeschakeld" in off.text

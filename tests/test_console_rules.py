@@ -26,7 +26,7 @@ from monitorbot.store import db, models
 from monitorbot.web.accounts import set_role
 from monitorbot.web.app import create_console
 from monitorbot.web.trials import TrialJobs
-from tests.console_site import fill
+from tests.console_site import NOW, fill
 from tests.test_console import CSRF, csrf_of, login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,9 +81,9 @@ def rules_client(engine, config_dir, tmp_path, replayed):
     site = replace(fill(engine), config_dir=config_dir, alerts_dir=alerts)
     site = replace(site, trials=TrialJobs(replayed), gemeente_namen={"9999": "Demodorp"})
     with db.transaction(engine) as session:
-        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True)
-        set_role(session, "kees", Rol.KERNTEAM, "9999", grant=True)
-        set_role(session, "bert", Rol.LEZER, "9999", grant=True)
+        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True, door="test", now=NOW)
+        set_role(session, "kees", Rol.KERNTEAM, "9999", grant=True, door="test", now=NOW)
+        set_role(session, "bert", Rol.LEZER, "9999", grant=True, door="test", now=NOW)
     return TestClient(create_console(site, secret="s"), follow_redirects=False)
 
 
@@ -211,7 +211,7 @@ def test_only_a_controller_tries_and_saves_and_only_a_beheerder_of_all_the_share
     assert (tmp_path / "alerts" / "standaard.yaml").read_bytes() == before
     # a beheerder of every configured gemeente may change the shared file
     with db.transaction(engine) as session:
-        set_role(session, "kees", Rol.BEHEERDER, "9999", grant=True)
+        set_role(session, "kees", Rol.BEHEERDER, "9999", grant=True, door="test", now=NOW)
     rules_client.post("/uitloggen", data={"csrf": token})
     login(rules_client, "kees")
     location = tried(rules_client).headers["location"]

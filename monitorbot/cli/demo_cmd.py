@@ -270,10 +270,12 @@ def _demo_account(runtime: App, now: datetime) -> str:
     password = secrets.token_urlsafe(12)
     with db.transaction(runtime.engine()) as session:
         if account(session, DEMO_ACCOUNT) is None:
-            create(session, DEMO_ACCOUNT, password, now)
+            create(session, DEMO_ACCOUNT, password, now, door="demo")
         else:
-            set_password(session, DEMO_ACCOUNT, password)
-        set_role(session, DEMO_ACCOUNT, Rol.CONTROLLER, DEMO_GEMEENTE, grant=True)
+            set_password(session, DEMO_ACCOUNT, password, door="demo", now=now)
+        set_role(
+            session, DEMO_ACCOUNT, Rol.CONTROLLER, DEMO_GEMEENTE, grant=True, door="demo", now=now
+        )
     return password
 
 

@@ -35,6 +35,9 @@ gebruikers_app = typer.Typer(
     help="Accounts voor de webconsole: aanmaken, rollen per gemeente, uitschakelen.",
     no_args_is_help=True,
 )
+#: The author of an account change made with `monitorbot gebruikers`.
+COMMAND_LINE = "opdrachtregel"
+
 RolOption = Annotated[
     str,
     typer.Option("--rol", help="lezer, kernteam, controller of beheerder."),
@@ -88,8 +91,9 @@ def add_user(
     role = _rol(rol)
     wachtwoord = _password(wachtwoord_stdin)
     with _account_change(runtime) as session:
-        create(session, naam, wachtwoord, runtime.clock())
-        set_role(session, naam, role, gemeente, grant=True)
+        now = runtime.clock()
+        create(session, naam, wachtwoord, now, door=COMMAND_LINE)
+        set_role(session, naam, role, gemeente, grant=True, door=COMMAND_LINE, now=now)
     console.print(f"Account {naam} aangemaakt: {role.value} in {gemeente}", markup=False)
 
 
@@ -109,7 +113,9 @@ def change_role(
     runtime = runtime_of(ctx)
     role = _rol(rol)
     with _account_change(runtime) as session:
-        set_role(session, naam, role, gemeente, grant=not weg)
+        set_role(
+            session, naam, role, gemeente, grant=not weg, door=COMMAND_LINE, now=runtime.clock()
+        )
     console.print(
         f"{naam}: {role.value} in {gemeente} {'afgenomen' if weg else 'gegeven'}", markup=False
     )
@@ -124,8 +130,9 @@ def disable_user(
     """Schakel een account uit: inloggen kan niet meer, een open sessie eindigt."""
     from monitorbot.web.accounts import set_active
 
-    with _account_change(runtime_of(ctx)) as session:
-        set_active(session, naam, weer_aan)
+    runtime = runtime_of(ctx)
+    with _account_change(runtime) as session:
+        set_active(session, naam, weer_aan, door=COMMAND_LINE, now=runtime.clock())
     console.print(f"{naam} {'ingeschakeld' if weer_aan else 'uitgeschakeld'}", markup=False)
 
 

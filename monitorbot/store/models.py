@@ -611,6 +611,20 @@ class Gebruiker(Base):
     sessie_versie: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+class GebruikerWijziging(Base):
+    """One account change and who made it: a console beheerder, the command line, or the
+    identity provider at a login (`gemeente_code` NULL: the account as a whole)."""
+
+    __tablename__ = "gebruiker_wijziging"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gebruiker: Mapped[str] = mapped_column(String(100), index=True, nullable=False)
+    gemeente_code: Mapped[str | None] = mapped_column(String(4), index=True)
+    wat: Mapped[str] = mapped_column(String(200), nullable=False)
+    door: Mapped[str] = mapped_column(String(100), nullable=False)
+    op: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 class GebruikerRol(Base):
     """One role of an account in one gemeente (`core.states.Rol`)."""
 

@@ -58,27 +58,47 @@ def hash_password(wachtwoord: str) -> str:
     return _HASHER.hash(wachtwoord)
 
 
-def create(session: Session, naam: str, wachtwoord: str | None, now: datetime) -> None:
+#: Who made a change outside the console (recorded with every account change).
+IDENTITY_PROVIDER = "identiteitsprovider"
+
+
+def create(
+    session: Session, naam: str, wachtwoord: str | None, now: datetime, *, door: str
+) -> None:
     naam = naam.strip()
     if not naam or len(naam) > 100 or looks_like_bsn(naam):
         raise AccountError("een accountnaam is 1-100 tekens en bevat geen BSN")
     if rows.account(session, naam) is not None:
         raise AccountError(f"account {naam!r} bestaat al")
     rows.add_account(session, naam, hash_password(wachtwoord) if wachtwoord else None, now)
+    rows.record(session, naam, None, "account aangemaakt", door, now)
 
 
-def set_password(session: Session, naam: str, wachtwoord: str) -> None:
-    found = rows.account(session, naam)
-    if found is None:
-        raise AccountError(f"account {naam!r} bestaat niet")
+def set_password(session: Session, naam: str, wachtwoord: str, *, door: str, now: datetime) -> None:
+    found = _existing(session, naam)
     found.wachtwoord_hash = hash_password(wachtwoord)
+    found.sessie_versie += 1  # a new password ends the sessions made with the old one
+    rows.record(session, naam, None, "wachtwoord gewijzigd", door, now)
 
 
-def set_role(session: Session, naam: str, rol: Rol, gemeente: str, *, grant: bool) -> None:
-    found = rows.account(session, naam)
-    if found is None:
-        raise AccountError(f"account {naam!r} bestaat niet")
+def set_role(
+    session: Session,
+    naam: str,
+    rol: Rol,
+    gemeente: str,
+    *,
+    grant: bool,
+    door: str,
+    now: datetime,
+) -> None:
+    found = _existing(session, naam)
+    have = (rol.value, gemeente) in rows.roles(session, found.id)
+    if have == grant:
+        return  # nothing changes, nothing recorded
     (rows.grant if grant else rows.revoke)(session, found.id, rol.value, gemeente)
+    rows.record(
+        session, naam, gemeente, f"rol {rol.value} {'gegeven' if grant else 'afgenomen'}", door, now
+    )
 
 
 def end_sessions(session: Session, naam: str) -> None:
@@ -88,11 +108,19 @@ def end_sessions(session: Session, naam: str) -> None:
         found.sessie_versie += 1
 
 
-def set_active(session: Session, naam: str, actief: bool) -> None:
+def set_active(session: Session, naam: str, actief: bool, *, door: str, now: datetime) -> None:
+    found = _existing(session, naam)
+    if found.actief == actief:
+        return
+    found.actief = actief
+    rows.record(session, naam, None, "ingeschakeld" if actief else "uitgeschakeld", door, now)
+
+
+def _existing(session: Session, naam: str):  # type: ignore[no-untyped-def]
     found = rows.account(session, naam)
     if found is None:
         raise AccountError(f"account {naam!r} bestaat niet")
-    found.actief = actief
+    return found
 
 
 def user_of(session: Session, naam: str) -> User | None:
@@ -120,6 +148,7 @@ def sync_external(
     found = rows.account(session, naam)
     if found is None:
         found = rows.add_account(session, naam, None, now)
+        rows.record(session, naam, None, "account aangemaakt", IDENTITY_PROVIDER, now)
     elif found.wachtwoord_hash is not None:
         raise AccountError(
             f"{naam!r} is een lokaal account van monitorbot; log in met het wachtwoord"
@@ -128,10 +157,12 @@ def sync_external(
         return None
     wanted = {(rol.value, gemeente) for rol, gemeente in grants}
     have = set(rows.roles(session, found.id))
-    for rol, gemeente in have - wanted:
+    for rol, gemeente in sorted(have - wanted):
         rows.revoke(session, found.id, rol, gemeente)
-    for rol, gemeente in wanted - have:
+        rows.record(session, naam, gemeente, f"rol {rol} afgenomen", IDENTITY_PROVIDER, now)
+    for rol, gemeente in sorted(wanted - have):
         rows.grant(session, found.id, rol, gemeente)
+        rows.record(session, naam, gemeente, f"rol {rol} gegeven", IDENTITY_PROVIDER, now)
     session.flush()
     return user_of(session, naam)
 

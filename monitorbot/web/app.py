@@ -46,6 +46,7 @@ from monitorbot.evaluate.rules import Placed
 from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.report import budget_table, chart, html_report, texts, workbook
 from monitorbot.store import db
+from monitorbot.store.queries import accounts as account_rows
 from monitorbot.store.queries import alerts as stored
 from monitorbot.store.queries import silences, snapshots
 from monitorbot.store.sync import file_history, record_file_changes
@@ -54,7 +55,10 @@ from monitorbot.web.accounts import (
     AccountError,
     LoginBrake,
     User,
+    create,
     end_sessions,
+    set_active,
+    set_role,
     sync_external,
     user_of,
     verify,
@@ -207,6 +211,7 @@ def create_console(
             naam=naam,
             titel=f"{onderwerp} {naam}",
             melding=request.session.pop("melding", None),
+            beheerder=found.mag(code, Rol.BEHEERDER),
             **values,
         )
 
@@ -714,6 +719,142 @@ def create_console(
         request.session["melding"] = f"Correctie op {perceel} beëindigd (laatste dag vandaag)."
         return response
 
+    # ------------------------------------------------------------------- accounts
+
+    @app.get("/gemeente/{code}/accounts", response_class=HTMLResponse)
+    def accounts_page(request: Request, code: str) -> HTMLResponse:
+        found = gemeente_of(request, code, Rol.BEHEERDER)
+        with db.transaction(console.engine) as session:
+            listed = []
+            for row in account_rows.holding_roles_in(session, code):
+                roles = account_rows.roles(session, row.id)
+                here = max(
+                    (Rol(rol) for rol, gemeente in roles if gemeente == code),
+                    key=lambda r: r.rang,
+                )
+                listed.append(
+                    {
+                        "naam": row.naam,
+                        "rol": here.value,
+                        "bron": "wachtwoord" if row.wachtwoord_hash else "identiteitsprovider",
+                        "actief": row.actief,
+                        "elders": sorted({g for _, g in roles if g != code}),
+                        "mag_schakelen": row.naam != found.naam
+                        and all(found.mag(g, Rol.BEHEERDER) for _, g in roles),
+                        "eigen": row.naam == found.naam,
+                        "extern": row.wachtwoord_hash is None,
+                    }
+                )
+            history = [
+                (shown(c.op, console.tijdzone, time=True), c.gebruiker, c.wat, c.door)
+                for c in account_rows.changes(session, code, [a["naam"] for a in listed])
+            ]
+        return gemeente_page(
+            request,
+            "accounts.html",
+            found,
+            code,
+            "Accounts",
+            accounts=listed,
+            rollen=[r.value for r in Rol],
+            geschiedenis=history,
+        )
+
+    def account_change(request: Request, code: str, change: Callable[[Any, User], str]) -> Response:
+        """One account change by a beheerder of `code`, in one transaction, with its author."""
+        found = gemeente_of(request, code, Rol.BEHEERDER)
+        try:
+            with db.transaction(console.engine) as session:
+                done = change(session, found)
+        except AccountError as refusal:
+            raise Refused(400, str(refusal)) from None
+        request.session["melding"] = done
+        return RedirectResponse(f"/gemeente/{code}/accounts", status_code=303)
+
+    @app.post("/gemeente/{code}/accounts")
+    def add_account(
+        request: Request,
+        code: str,
+        csrf: str = Form(""),
+        naam: str = Form(""),
+        rol: str = Form("lezer"),
+        wachtwoord: str = Form(""),
+    ) -> Response:
+        """A new local account with a role here, or a role here for an existing one."""
+        _check_csrf(request, csrf)
+        role = _role_of(rol)
+        naam = naam.strip()
+
+        def change(session: Any, found: User) -> str:
+            now = console.now()
+            existing = account_rows.account(session, naam)
+            if existing is None:
+                if not wachtwoord:
+                    raise AccountError("geef een nieuw account een (tijdelijk) wachtwoord")
+                create(session, naam, wachtwoord, now, door=found.naam)
+            elif existing.wachtwoord_hash is None:
+                raise AccountError(
+                    f"de rollen van {naam} komen van de identiteitsprovider (zijn groepen)"
+                )
+            set_role(session, naam, role, code, grant=True, door=found.naam, now=now)
+            return f"{naam}: {role.value} in deze gemeente."
+
+        return account_change(request, code, change)
+
+    @app.post("/gemeente/{code}/accounts/rol")
+    def change_account_role(
+        request: Request, code: str, csrf: str = Form(""), naam: str = Form(""), rol: str = Form("")
+    ) -> Response:
+        """The account's role here becomes `rol` ('geen': no role here any more)."""
+        _check_csrf(request, csrf)
+        role = None if rol == "geen" else _role_of(rol)
+
+        def change(session: Any, found: User) -> str:
+            if naam == found.naam:
+                raise AccountError("uw eigen rol wijzigt een andere beheerder")
+            existing = account_rows.account(session, naam)
+            roles = account_rows.roles(session, existing.id) if existing else []
+            if existing is None or not any(g == code for _, g in roles):
+                raise AccountError(f"{naam} heeft geen rol in deze gemeente")
+            if existing.wachtwoord_hash is None:
+                raise AccountError(
+                    f"de rollen van {naam} komen van de identiteitsprovider (zijn groepen)"
+                )
+            now = console.now()
+            for held, gemeente in roles:
+                if gemeente == code and (role is None or held != role.value):
+                    set_role(session, naam, Rol(held), code, grant=False, door=found.naam, now=now)
+            if role is not None:
+                set_role(session, naam, role, code, grant=True, door=found.naam, now=now)
+            return f"{naam}: {role.value if role else 'geen rol meer'} in deze gemeente."
+
+        return account_change(request, code, change)
+
+    @app.post("/gemeente/{code}/accounts/actief")
+    def switch_account(
+        request: Request, code: str, csrf: str = Form(""), naam: str = Form(""), aan: str = Form("")
+    ) -> Response:
+        """Switch an account off (its sessions end) or on: only for a beheerder of every
+        gemeente it has a role in, and never oneself."""
+        _check_csrf(request, csrf)
+
+        def change(session: Any, found: User) -> str:
+            existing = account_rows.account(session, naam)
+            roles = account_rows.roles(session, existing.id) if existing else []
+            if existing is None or not any(g == code for _, g in roles):
+                raise AccountError(f"{naam} heeft geen rol in deze gemeente")
+            if naam == found.naam:
+                raise AccountError("uw eigen account schakelt een andere beheerder uit")
+            if not all(found.mag(g, Rol.BEHEERDER) for _, g in roles):
+                raise AccountError(
+                    f"{naam} heeft ook rollen in gemeenten waar u geen beheerder bent"
+                )
+            on = aan == "1"
+            set_active(session, naam, on, door=found.naam, now=console.now())
+            return f"{naam} {'ingeschakeld' if on else 'uitgeschakeld'}."
+
+        return account_change(request, code, change)
+
     # ------------------------------------------------------------------- rules
 
     def rule_setup() -> tuple[Path, RuleContext]:
@@ -975,6 +1116,13 @@ def _silence_problem(matchers: dict[str, str], dagen: int, reden: str) -> str | 
     if any(looks_like_bsn(text) for text in (reden, *matchers.values())):
         return "De tekst bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
     return None
+
+
+def _role_of(text: str) -> Rol:
+    try:
+        return Rol(text)
+    except ValueError:
+        raise Refused(400, f"Onbekende rol; kies uit {', '.join(r.value for r in Rol)}.") from None
 
 
 def _csrf_token(request: Request) -> str:

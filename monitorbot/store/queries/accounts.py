@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitorbot.store.models import Gebruiker, GebruikerRol
+from monitorbot.store.models import Gebruiker, GebruikerRol, GebruikerWijziging
 
 
 def account(session: Session, naam: str) -> Gebruiker | None:
@@ -50,3 +50,47 @@ def revoke(session: Session, gebruiker_id: int, rol: str, gemeente: str) -> None
 
 def accounts(session: Session) -> list[Gebruiker]:
     return list(session.scalars(select(Gebruiker).order_by(Gebruiker.naam)))
+
+
+def record(
+    session: Session, naam: str, gemeente: str | None, wat: str, door: str, now: datetime
+) -> None:
+    session.add(
+        GebruikerWijziging(gebruiker=naam, gemeente_code=gemeente, wat=wat, door=door, op=now)
+    )
+
+
+def changes(
+    session: Session, gemeente: str, names: list[str], limit: int = 50
+) -> list[GebruikerWijziging]:
+    """The latest account changes in a gemeente, and account-wide changes (switched off, a
+    new password) of the accounts named; newest first."""
+    return list(
+        session.scalars(
+            select(GebruikerWijziging)
+            .where(
+                (GebruikerWijziging.gemeente_code == gemeente)
+                | (
+                    GebruikerWijziging.gemeente_code.is_(None)
+                    & GebruikerWijziging.gebruiker.in_(names)
+                )
+            )
+            .order_by(GebruikerWijziging.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def holding_roles_in(session: Session, gemeente: str) -> list[Gebruiker]:
+    """Accounts with any role in a gemeente."""
+    return list(
+        session.scalars(
+            select(Gebruiker)
+            .where(
+                Gebruiker.id.in_(
+                    select(GebruikerRol.gebruiker_id).where(GebruikerRol.gemeente_code == gemeente)
+                )
+            )
+            .order_by(Gebruiker.naam)
+        )
+    )
