@@ -23,12 +23,24 @@ The corrected resend of a rejected line is an ordinary new line of a later 323.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from monitorbot.config.codes import RETOURCODES_ZONDER_AFKEURING
@@ -251,6 +263,25 @@ def _declared_on(session: Session, bestand_id: int, answer: models.DeclaratieAnt
     return declared or answer.bekend_op
 
 
+@functools.cache
+def _waiting_answers() -> Select[tuple[int]]:
+    """The ids of answers that arrived before their declaration, in the order they became
+    known; built once: on a small file building the expression costs more than running it,
+    and most declarations have none (ids only, no objects to build)."""
+    return (
+        select(ANSWER.id)
+        .where(
+            ANSWER.gemeente_code == bindparam("gemeente"),
+            ANSWER.aanbieder_agb == bindparam("aanbieder"),
+            ANSWER.wet == bindparam("wet"),
+            ANSWER.declaratie_identificatie == bindparam("identificatie"),
+            ANSWER.declaratie_dagtekening == bindparam("dagtekening"),
+            ANSWER.declaratie_bestand_id.is_(None),
+        )
+        .order_by(ANSWER.bekend_op, ANSWER.id)
+    )
+
+
 def apply_waiting_answers(
     session: Session,
     bestand_id: int,
@@ -261,18 +292,19 @@ def apply_waiting_answers(
     """A declaration just ingested (its file row is written after this): apply the
     answers that arrived before it."""
     db.serialize(session, "declaratie", header.afzender, header.bericht_identificatie)
-    waiting = session.scalars(
-        select(ANSWER)
-        .where(
-            ANSWER.gemeente_code == header.ontvanger,
-            ANSWER.aanbieder_agb == header.afzender,
-            ANSWER.wet == header.wet,
-            ANSWER.declaratie_identificatie == header.bericht_identificatie,
-            ANSWER.declaratie_dagtekening == header.dagtekening,
-            ANSWER.declaratie_bestand_id.is_(None),
-        )
-        .order_by(ANSWER.bekend_op, ANSWER.id)
+    ids = session.scalars(
+        _waiting_answers(),
+        {
+            "gemeente": header.ontvanger,
+            "aanbieder": header.afzender,
+            "wet": header.wet,
+            "identificatie": header.bericht_identificatie,
+            "dagtekening": header.dagtekening,
+        },
     ).all()
+    if not ids:
+        return  # the common case: no answer came before its declaration
+    waiting = [session.get_one(ANSWER, answer_id) for answer_id in ids]
     declared = report.bedrag_cents  # before any answer takes lines out
     for answer in waiting:
         declaration = _Declaration(

@@ -293,10 +293,12 @@ class SinkCounts:
     bedrag_cents: int = 0
     van: date = date.max
     tot: date = date.min
+    credits: int = 0  # credit lines: only a file with some needs the reversal check
 
     def merge(self, other: SinkCounts) -> None:
         self.regels += other.regels
         self.bedrag_cents += other.bedrag_cents
+        self.credits += other.credits
         self.van = min(self.van, other.van)
         self.tot = max(self.tot, other.tot)
 
@@ -379,6 +381,8 @@ class DeclarationSink:
         counts = self.counts
         counts.regels += 1
         counts.bedrag_cents += line.bedrag_cents
+        if line.debet_credit == "C":
+            counts.credits += 1
         if begin < counts.van:
             counts.van = begin
         if end > counts.tot:
@@ -544,7 +548,8 @@ class DeclarationMessage(Message):
                         sink.add(line_from_prestatie(record, checks.declaratie))
                 sink.finish()
             checks.finish()
-            check_credits(session, bestand.id, header.ontvanger, header.afzender, findings)
+            if sink.counts.credits:  # most files credit nothing: no query for them
+                check_credits(session, bestand.id, header.ontvanger, header.afzender, findings)
         from monitorbot.ingest.answers import apply_waiting_answers
 
         apply_waiting_answers(session, bestand.id, header, findings, report)
