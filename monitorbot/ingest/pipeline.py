@@ -468,7 +468,7 @@ class Ingestor:
             )
             yield self._refuse_whole(path, run_id, reason, read=False)
             return
-        if zipfile.is_zipfile(path) and path.suffix.lower() == ".zip":
+        if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):  # name first: no read
             yield from self._ingest_zip(path, run_id)
             return
         source = SourceFile(
