@@ -598,6 +598,29 @@ def create_console(
 
     # ------------------------------------------------------------------- corrections
 
+    def recorded_edit(root: Path, path: Path, door: str, change: Callable[[], Edit]) -> Edit:
+        """A console change of a config or rule file, recorded with its author.
+
+        One writer at a time (a lock beside the file). The file as found is recorded
+        first (a no-op when it is known), so a hand edit since the last load shows up
+        as such and the console's diff is its own; a file the change creates has no
+        earlier version to record.
+        """
+
+        def record(by: str | None) -> None:
+            if path.is_file():
+                with db.transaction(console.engine) as session:
+                    record_file_changes(session, root, _checksum(path), now=console.now(), door=by)
+
+        with locked(path):
+            record(None)
+            try:
+                edit = change()
+            except EditRefused as refusal:
+                raise Refused(400, str(refusal)) from None
+            record(door)
+        return edit
+
     def corrections_year(code: str) -> int:
         snapshot, _ = snapshot_of(code, None)
         return snapshot.jaar if snapshot else local(console.now(), console.tijdzone).year
@@ -637,11 +660,7 @@ def create_console(
     def write_correction(
         request: Request, code: str, jaar: int, change: Callable[[Path, str, date], Edit]
     ) -> Response:
-        """Apply a change to the year's begroting file and record it with its author.
-
-        The file as found is recorded first (a no-op when it is known): a hand edit
-        since the last load shows up as such, and the console's diff is its own.
-        """
+        """Apply a change to the year's begroting file, recorded with its author."""
         found = gemeente_of(request, code, Rol.CONTROLLER)
         if console.config_dir is None:
             raise Refused(403, "Deze console schrijft geen configuratie.")
@@ -649,17 +668,12 @@ def create_console(
         if not path.is_file():
             raise Refused(400, f"Er is geen begroting {jaar} voor deze gemeente.")
         today = local(console.now(), console.tijdzone).date()
-        with locked(path):  # one writer: no change lost, every diff under its own author
-            with db.transaction(console.engine) as session:
-                record_file_changes(session, console.config_dir, _checksum(path), now=console.now())
-            try:
-                change(console.config_dir, found.naam, today)
-            except EditRefused as refusal:
-                raise Refused(400, str(refusal)) from None
-            with db.transaction(console.engine) as session:
-                record_file_changes(
-                    session, console.config_dir, _checksum(path), now=console.now(), door=found.naam
-                )
+        recorded_edit(
+            console.config_dir,
+            path,
+            found.naam,
+            lambda: change(console.config_dir, found.naam, today),
+        )
         return RedirectResponse(f"/gemeente/{code}/correcties", status_code=303)
 
     @app.post("/gemeente/{code}/correcties")
@@ -1029,30 +1043,22 @@ def create_console(
             raise Refused(403, "Het gedeelde regelbestand is van de beheerder van alle gemeenten.")
         alerts_dir, context = rule_setup()
         entry = placed_rule(code, naam)
+        gemeente = None if shared else code
         try:
-            relative = rule_edit_target(entry, None if shared else code)
-            path = alerts_dir / relative
-            with locked(path):
-                record_rule_file(alerts_dir, path, door=None)  # a hand edit shows as such
-                edit = change_rule(
-                    alerts_dir, context, naam, job.change, gemeente=None if shared else code
-                )
-                record_rule_file(alerts_dir, path, door=found.naam)
+            path = alerts_dir / rule_edit_target(entry, gemeente)
         except EditRefused as refusal:
             raise Refused(400, str(refusal)) from None
+        edit = recorded_edit(
+            alerts_dir.parent,
+            path,
+            found.naam,
+            lambda: change_rule(alerts_dir, context, naam, job.change, gemeente=gemeente),
+        )
         request.session["melding"] = (
             f"Regel {naam} opgeslagen in alerts/{edit.bestand}; "
             "de nieuwe drempels gelden vanaf de volgende evaluatie."
         )
         return RedirectResponse(f"/gemeente/{code}/regels/{naam}", status_code=303)
-
-    def record_rule_file(alerts_dir: Path, path: Path, *, door: str | None) -> None:
-        if not path.is_file():
-            return  # a new own file: its first version is recorded with its author
-        with db.transaction(console.engine) as session:
-            record_file_changes(
-                session, alerts_dir.parent, _checksum(path), now=console.now(), door=door
-            )
 
     return app
 
