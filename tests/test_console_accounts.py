@@ -47,9 +47,7 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def test_a_beheerder_adds_an_account_changes_a_role_and_every_change_is_recorded(
-    client, engine
-):
+def test_a_beheerder_adds_an_account_changes_a_role_and_every_change_is_recorded(client, engine):
     login(client, "bea")
     page = client.get(PAGE)
     assert page.status_code == 200 and ">Accounts</a>" in page.text
