@@ -67,7 +67,7 @@ def test_a_beheerder_adds_an_account_changes_a_role_and_every_change_is_recorded
     client.post(f"{PAGE}/rol", data={"csrf": token, "naam": "kees", "rol": "geen"})
     assert roles(engine, "kees") == set()
     text = flat(client.get(PAGE).text)
-    assert "piet: geen rol" not in text
+    assert '<th scope="row">kees</th><td>kernteam' not in text  # no role here: not listed
     for wie, wat in (
         ("piet", "account aangemaakt"),
         ("piet", "rol kernteam gegeven"),
@@ -121,18 +121,16 @@ def test_only_a_beheerder_of_this_gemeente_manages_it(client, engine):
 
 def test_an_identity_provider_account_gets_its_roles_from_its_groups_only(client, engine):
     with db.transaction(engine) as session:
-        sync_external(session, "ext@testdorp.nl", {(Rol.LEZER, "0384")}, NOW)
+        sync_external(session, "idp|ext", "ext@testdorp.nl", {(Rol.LEZER, "0384")}, NOW)
     login(client, "bea")
     token = csrf_of(client, PAGE)
     text = flat(client.get(PAGE).text)
     assert '<th scope="row">ext@testdorp.nl</th><td>lezer</td><td>identiteitsprovider</td>' in text
     assert "<td>rol lezer gegeven</td><td>identiteitsprovider</td>" in text
-    for path, form in (
-        (PAGE, {"naam": "ext@testdorp.nl", "rol": "controller"}),
-        (f"{PAGE}/rol", {"naam": "ext@testdorp.nl", "rol": "controller"}),
-    ):
-        refused = client.post(path, data={"csrf": token, **form})
-        assert refused.status_code == 400 and "identiteitsprovider" in refused.text
+    for path, reason in ((PAGE, "bestaat al een account"), (f"{PAGE}/rol", "identiteitsprovider")):
+        form = {"csrf": token, "naam": "ext@testdorp.nl", "rol": "controller"}
+        refused = client.post(path, data=form)
+        assert refused.status_code == 400 and reason in refused.text
     assert roles(engine, "ext@testdorp.nl") == {("lezer", "0384")}
 
 
@@ -162,3 +160,39 @@ def test_the_command_line_is_recorded_as_the_author(database_url, config_dir, tm
         ("rol lezer gegeven", "opdrachtregel"),
         ("account aangemaakt", "opdrachtregel"),
     ]
+
+
+def test_a_beheerder_cannot_take_over_an_account_that_is_not_wholly_theirs(client, engine):
+    """Account names are shared: bob (beheerder in 0999) may not give himself p.jansen,
+    whose only role bea took away, nor anna, who has a role in 0384."""
+    with db.transaction(engine) as session:
+        from monitorbot.web.accounts import create
+
+        create(session, "bob", PASSWORD, NOW, door="test")
+        set_role(session, "bob", Rol.BEHEERDER, "0999", grant=True, door="test", now=NOW)
+    login(client, "bea")
+    token = csrf_of(client, PAGE)
+    form = {"csrf": token, "naam": "p.jansen", "rol": "lezer", "wachtwoord": "wachtwoord-van-bea"}
+    assert client.post(PAGE, data=form).status_code == 303
+    client.post(f"{PAGE}/rol", data={"csrf": token, "naam": "p.jansen", "rol": "geen"})
+    assert roles(engine, "p.jansen") == set()
+    client.cookies.clear()
+    login(client, "bob")
+    token = csrf_of(client, "/gemeente/0999/accounts")
+    for naam in ("p.jansen", "anna"):
+        refused = client.post(
+            "/gemeente/0999/accounts",
+            data={"csrf": token, "naam": naam, "rol": "controller", "wachtwoord": "van-bob-123456"},
+        )
+        assert refused.status_code == 400 and "bestaat al een account" in refused.text
+    assert roles(engine, "p.jansen") == set()
+    assert roles(engine, "anna") == {("controller", "0384")}
+    page = client.get("/gemeente/0999/accounts").text
+    assert "0384" not in page  # bob sees nothing of another gemeente
+
+
+def test_an_unknown_switch_or_target_is_refused(client):
+    login(client, "bea")
+    token = csrf_of(client, PAGE)
+    refused = client.post(f"{PAGE}/actief", data={"csrf": token, "naam": "bert", "aan": "ja"})
+    assert refused.status_code == 400

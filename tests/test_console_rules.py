@@ -150,7 +150,8 @@ def test_a_controller_tries_a_change_in_the_background_and_saves_it(
     assert totals in page
     assert (
         f'<th scope="row">{ZIN}</th><td class="getal">€ 1.346.000 (prognose nu)</td>'
-        "<td>september 2026 (3 mnd vooraf)</td><td>oktober 2026 (2 mnd vooraf)</td>" in page
+        "<td>september 2026 (3 mnd vooraf; eerste maand van de proef, het kan eerder)</td>"
+        "<td>oktober 2026 (2 mnd vooraf)</td>" in page
     )
     assert "Alle gemeenten (gedeeld bestand)" not in page  # anna is no beheerder of all
     token = CSRF.search(page).group(1)
@@ -275,3 +276,42 @@ def test_a_stopping_console_ends_a_running_trial_after_its_month():
     assert (job.state, job.error) == (TrialState.FAILED, "console gestopt")
     assert 0 < job.done < 500
     assert waiting.state == TrialState.WAITING  # never started
+
+
+def test_only_a_finished_trial_of_the_rule_as_it_is_now_is_saved(engine, config_dir, tmp_path):
+    gate = threading.Event()
+    replayed = HandMadeReplay()
+
+    def held(*args):
+        gate.wait(10)
+        return replayed(*args)
+
+    alerts = tmp_path / "alerts"
+    shutil.copytree(ROOT / "alerts", alerts)
+    site = replace(fill(engine), config_dir=config_dir, alerts_dir=alerts, trials=TrialJobs(held))
+    with db.transaction(engine) as session:
+        set_role(session, "anna", Rol.CONTROLLER, "9999", grant=True, door="test", now=NOW)
+    client = TestClient(create_console(site, secret="s"), follow_redirects=False)
+    login(client, "anna")
+    location = tried(client).headers["location"]
+    token = csrf_of(client, BASE)
+    assert client.post(f"{location}/opslaan", data={"csrf": token}).status_code == 409
+    second = tried(client)
+    assert second.status_code == 429 and "vorige proef loopt nog" in second.text
+    gate.set()
+    finished(client, location)
+    # the rule changed by hand since the trial began: what was tried is not what is there
+    standard = alerts / "standaard.yaml"
+    standard.write_text(standard.read_text().replace('kritiek: "< -15 %"', 'kritiek: "< -16 %"', 1))
+    stale = client.post(f"{location}/opslaan", data={"csrf": token})
+    assert stale.status_code == 409 and "gewijzigd sinds deze proef" in stale.text
+    assert not (alerts / "gemeente-9999.yaml").exists()
+    odd = client.post(f"{location}/opslaan", data={"csrf": token, "voor_wie": "iedereen!"})
+    assert odd.status_code == 400
+
+
+def test_a_broken_rule_file_is_said_in_dutch(rules_client, tmp_path):
+    login(rules_client, "anna")
+    (tmp_path / "alerts" / "kapot.yaml").write_text("regels: [{naam: x}]\n")
+    page = rules_client.get("/gemeente/9999/regels")
+    assert page.status_code == 503 and "monitorbot config check" in page.text

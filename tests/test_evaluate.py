@@ -489,8 +489,10 @@ def test_trying_a_rule_change_replays_both_versions_on_the_demo(demo_database, s
         assert set(now) == set(tried)  # the same rows; only the severity differs
     assert [f.nieuw for f in trial.maanden[0].huidig if f.onderwerp == zin] == [True]
     assert trial.begrotingsregel
+    # a perceel rule: the perceel rows only, not the subtotals or the total
+    assert not [o for o in trial.overschrijdingen if o.naam.startswith(("Subtotaal", "Totaal"))]
     (overrun,) = [o for o in trial.overschrijdingen if o.naam == zin]
-    assert overrun.jaar == 2026 and not overrun.afgesloten
+    assert (overrun.jaar, overrun.afgesloten) == (2026, False)
     assert overrun.lead_months("huidig") == overrun.lead_months("voorstel") == 3
 
 

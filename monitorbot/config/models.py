@@ -238,7 +238,10 @@ class OidcSettings(Strict):
     only from `groepen`: a group the mapping does not name gives nothing."""
 
     naam: str = Field(default="Entra ID", min_length=1, max_length=40)  # on the button
-    issuer: str = Field(pattern=r"^https?://[^\s]+$")
+    # https, except a provider on this machine (a test or development stand-in)
+    issuer: str = Field(
+        pattern=r"^(https://[^\s]+|http://(localhost|127\.0\.0\.1)(:[0-9]+)?(/[^\s]*)?)$"
+    )
     client_id: str = Field(min_length=1)
     account_claim: str = "preferred_username"  # the account name shown and recorded
     groepen_claim: str = "groups"

@@ -92,12 +92,14 @@ def target_file(placed: Placed, gemeente: str | None) -> str:
                 f"{', '.join(sorted(placed.gemeenten))} geldt"
             )
         return placed.bestand.name
-    if placed.gemeenten is not None and placed.gemeenten != {gemeente}:
+    if placed.gemeenten is None:
+        return own_file(gemeente)
+    if placed.gemeenten != {gemeente}:
         raise EditRefused(
             f"regel {placed.rule.naam} staat in {placed.bestand.name}, dat voor meer gemeenten "
             "geldt; de beheerder wijzigt dat bestand"
         )
-    return own_file(gemeente)
+    return placed.bestand.name  # already this gemeente's own rule, in whichever file
 
 
 def change_rule(
@@ -117,6 +119,7 @@ def change_rule(
     if placed is None:
         raise EditRefused(f"regel {naam} bestaat niet" + (f" voor {gemeente}" if gemeente else ""))
     relative = target_file(placed, gemeente)
+    _check_scope(alerts_dir / relative, gemeente)
     source = _rule_mapping(placed.bestand, naam)
 
     def edit(doc: CommentedMap) -> None:
@@ -130,6 +133,21 @@ def change_rule(
     return apply_edit(
         alerts_dir, relative, edit, context.load, new=_new_own_file(gemeente) if gemeente else None
     )
+
+
+def _check_scope(path: Path, gemeente: str | None) -> None:
+    """The file written must hold for exactly the municipalities the change is for: a
+    controller's change may not reach a gemeente a hand edit added to their own file."""
+    if not path.is_file():
+        return
+    scope = round_trip().load(path.read_text(encoding="utf-8")).get("gemeenten")
+    wanted = None if gemeente is None else [gemeente]
+    if (list(scope) if scope is not None else None) != wanted:
+        raise EditRefused(
+            f"{path.name} geldt niet (alleen) voor "
+            f"{'alle gemeenten' if gemeente is None else gemeente}; de beheerder wijzigt dat "
+            "bestand"
+        )
 
 
 def _rule_mapping(path: Path, naam: str) -> CommentedMap:

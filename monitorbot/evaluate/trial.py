@@ -67,7 +67,11 @@ def try_rule(
         if on_month is not None:
             on_month(done)
     budget = current.metric in BUDGET_METRICS
-    overruns = material_overruns(session, config, spec, gemeente, history, today) if budget else []
+    overruns = (
+        material_overruns(session, config, spec, gemeente, history, today, niveau=current.scope)
+        if budget
+        else []
+    )
     return Trial(tuple(result), tuple(overruns), budget)
 
 
@@ -124,9 +128,12 @@ def material_overruns(
     gemeente: str,
     versions: dict[str, list[tuple[date, Step]]],
     today: date,
+    *,
+    niveau: str | None = None,
 ) -> list[Overrun]:
     """Every year's material overrun (outcome, or prognosis now) with each version's first
-    alert on it."""
+    alert on it; with `niveau` (a rule's scope: perceel, domein, totaal) only the rows that
+    rule can fire on."""
     firsts = {version: first_alerts(steps) for version, steps in versions.items()}
     years = sorted({month.year for steps in versions.values() for month, _ in steps})
     now = Peildatum.op(today)
@@ -135,6 +142,8 @@ def material_overruns(
         report = build_budget_report(session, config, spec, gemeente, year, now)
         for row in report.rows:
             if row.niveau == "onderdeel" or row.restant_cents is None or row.v_n != "N":
+                continue
+            if niveau is not None and row.niveau != niveau:
                 continue
             if -row.restant_cents < MATERIAL_OVERRUN_CENTS:
                 continue

@@ -604,6 +604,8 @@ class Gebruiker(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     naam: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
     wachtwoord_hash: Mapped[str | None] = mapped_column(String(200))
+    # The identity provider's subject (issuer + sub): stable where a display name is not.
+    extern_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     actief: Mapped[bool] = mapped_column(Boolean, nullable=False)
     aangemaakt_op: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     # Raised at every logout: a session cookie carries the version it was made under, so

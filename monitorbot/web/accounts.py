@@ -137,22 +137,29 @@ def user_of(session: Session, naam: str) -> User | None:
 
 
 def sync_external(
-    session: Session, naam: str, grants: set[tuple[Rol, str]], now: datetime
+    session: Session,
+    extern_id: str,
+    naam: str,
+    grants: set[tuple[Rol, str]],
+    now: datetime,
 ) -> User | None:
-    """An identity provider's user: created without a password at the first login, its
-    roles replaced by what its groups give now. None when a beheerder switched it off.
-    A local account (one with a password) of the same name is refused, never taken over."""
+    """An identity provider's user, known by its stable subject (`extern_id`): created
+    without a password at the first login under the name it had then, its roles replaced
+    by what its groups give now. None when a beheerder switched it off. A name that is
+    already another account's (a local one, or another subject's) is refused, never taken
+    over; a later rename at the provider keeps the account and its history."""
     naam = naam.strip()
     if not naam or len(naam) > 100 or looks_like_bsn(naam):
         raise AccountError("de accountnaam van de identiteitsprovider is onbruikbaar")
-    found = rows.account(session, naam)
+    found = rows.account_by_extern_id(session, extern_id)
     if found is None:
-        found = rows.add_account(session, naam, None, now)
+        if rows.account(session, naam) is not None:
+            raise AccountError(
+                f"{naam!r} is al een ander account in monitorbot; vraag de beheerder"
+            )
+        found = rows.add_account(session, naam, None, now, extern_id=extern_id)
         rows.record(session, naam, None, "account aangemaakt", IDENTITY_PROVIDER, now)
-    elif found.wachtwoord_hash is not None:
-        raise AccountError(
-            f"{naam!r} is een lokaal account van monitorbot; log in met het wachtwoord"
-        )
+    naam = found.naam
     if not found.actief:
         return None
     wanted = {(rol.value, gemeente) for rol, gemeente in grants}

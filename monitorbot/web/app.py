@@ -3,7 +3,7 @@
 Every page reads a stored snapshot (the one the evaluation made and the messages
 were built from) and never computes a figure; the one live fact it adds is who
 acknowledged an alert since. Access: a session cookie (signed, HttpOnly,
-SameSite=Strict) names the user, whose roles are read again on every request; a
+SameSite=Lax) names the user, whose roles are read again on every request; a
 gemeente the roles do not name is a 404, whatever the URL; every form carries a
 CSRF token bound to the session; every response carries a Content-Security-Policy
 without inline script and the usual hardening headers.
@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
-from monitorbot.config import load_config
+from monitorbot.config import ConfigError, load_config
 from monitorbot.config.edit import Edit, EditRefused, add_correction, end_correction, locked
 from monitorbot.core.calendar import Peildatum, Soort, month_name
 from monitorbot.core.clock import local, shown
@@ -70,6 +70,10 @@ HERE = Path(__file__).parent
 CHART_CACHE = 256  # drawn charts kept in memory (about 40 kB each)
 SESSION_HOURS = 8
 RESOLVED_MONTHS = 3  # resolved alerts shown on Signaleringen
+BROKEN_FILES = (
+    "De configuratie of de regelbestanden bevatten nu een fout; `monitorbot config check` "
+    "zegt welke. Tot die hersteld is, toont en wijzigt de console geen regels."
+)
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
@@ -129,7 +133,10 @@ def create_console(
         secret_key=secret,
         session_cookie="monitorbot_sessie",
         max_age=SESSION_HOURS * 3600,
-        same_site="strict",
+        # Lax, not Strict: the identity provider sends the user back with a cross-site
+        # navigation, which must carry the session holding the login's state and nonce.
+        # Cross-site POSTs still carry no cookie, and every form has a CSRF token.
+        same_site="lax",
         https_only=secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -158,9 +165,13 @@ def create_console(
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
-        titel = {404: "Niet gevonden", 400: "Niet verwerkt", 409: "Niet verwerkt"}.get(
-            exc.status, "Geweigerd"
-        )
+        titel = {
+            404: "Niet gevonden",
+            400: "Niet verwerkt",
+            409: "Niet verwerkt",
+            429: "Even geduld",
+            503: "Niet beschikbaar",
+        }.get(exc.status, "Geweigerd")
         return page(request, "geweigerd.html", exc.status, tekst=exc.text, titel=titel)
 
     @app.exception_handler(404)
@@ -302,10 +313,11 @@ def create_console(
                 fout="Uw account heeft geen rol in monitorbot: vraag de beheerder om een groep.",
             )
         naam = console.oidc.account_name(claims)
+        subject = console.oidc.subject(claims)
 
         def sync() -> User | None:
             with db.transaction(console.engine) as session:
-                return sync_external(session, naam, grants, console.now())
+                return sync_external(session, subject, naam, grants, console.now())
 
         try:
             found = await run_in_threadpool(sync)
@@ -752,9 +764,7 @@ def create_console(
                         "rol": here.value,
                         "bron": "wachtwoord" if row.wachtwoord_hash else "identiteitsprovider",
                         "actief": row.actief,
-                        "elders": sorted({g for _, g in roles if g != code}),
-                        "mag_schakelen": row.naam != found.naam
-                        and all(found.mag(g, Rol.BEHEERDER) for _, g in roles),
+                        "mag_schakelen": row.naam != found.naam and _wholly_managed(found, roles),
                         "eigen": row.naam == found.naam,
                         "extern": row.wachtwoord_hash is None,
                     }
@@ -794,7 +804,9 @@ def create_console(
         rol: str = Form("lezer"),
         wachtwoord: str = Form(""),
     ) -> Response:
-        """A new local account with a role here, or a role here for an existing one."""
+        """A new local account with a role here, or a role here for an account this beheerder
+        already manages. An account that is not wholly theirs (roles elsewhere, or none) is
+        not theirs to hand out: account names are shared by every gemeente."""
         _check_csrf(request, csrf)
         role = _role_of(rol)
         naam = naam.strip()
@@ -806,9 +818,17 @@ def create_console(
                 if not wachtwoord:
                     raise AccountError("geef een nieuw account een (tijdelijk) wachtwoord")
                 create(session, naam, wachtwoord, now, door=found.naam)
-            elif existing.wachtwoord_hash is None:
+                set_role(session, naam, role, code, grant=True, door=found.naam, now=now)
+                return f"Account {naam} aangemaakt: {role.value} in deze gemeente."
+            roles = account_rows.roles(session, existing.id)
+            if existing.wachtwoord_hash is None or not _wholly_managed(found, roles):
                 raise AccountError(
-                    f"de rollen van {naam} komen van de identiteitsprovider (zijn groepen)"
+                    f"er bestaat al een account {naam} dat niet (alleen) onder uw gemeenten "
+                    "valt; kies een andere naam of vraag de beheerder van monitorbot"
+                )
+            if wachtwoord:
+                raise AccountError(
+                    f"{naam} bestaat al: laat het wachtwoord leeg om alleen een rol te geven"
                 )
             set_role(session, naam, role, code, grant=True, door=found.naam, now=now)
             return f"{naam}: {role.value} in deze gemeente."
@@ -859,10 +879,12 @@ def create_console(
                 raise AccountError(f"{naam} heeft geen rol in deze gemeente")
             if naam == found.naam:
                 raise AccountError("uw eigen account schakelt een andere beheerder uit")
-            if not all(found.mag(g, Rol.BEHEERDER) for _, g in roles):
+            if not _wholly_managed(found, roles):
                 raise AccountError(
                     f"{naam} heeft ook rollen in gemeenten waar u geen beheerder bent"
                 )
+            if aan not in ("0", "1"):
+                raise AccountError("kies inschakelen of uitschakelen")
             on = aan == "1"
             set_active(session, naam, on, door=found.naam, now=console.now())
             return f"{naam} {'ingeschakeld' if on else 'uitgeschakeld'}."
@@ -874,11 +896,20 @@ def create_console(
     def rule_setup() -> tuple[Path, RuleContext]:
         if console.alerts_dir is None or console.config_dir is None:
             raise Refused(404, "Deze console toont geen regels.")
-        return console.alerts_dir, RuleContext.of(load_config(console.config_dir))
+        try:
+            return console.alerts_dir, RuleContext.of(load_config(console.config_dir))
+        except ConfigError:
+            raise Refused(503, BROKEN_FILES) from None
+
+    def effective_rules(code: str) -> tuple[Placed, ...]:
+        alerts_dir, context = rule_setup()
+        try:
+            return context.load(alerts_dir).effective(code)
+        except ConfigError:
+            raise Refused(503, BROKEN_FILES) from None
 
     def placed_rule(code: str, naam: str) -> Placed:
-        alerts_dir, context = rule_setup()
-        for entry in context.load(alerts_dir).effective(code):
+        for entry in effective_rules(code):
             if entry.rule.naam == naam:
                 return entry
         raise Refused(404, "Deze regel bestaat niet.")
@@ -900,8 +931,7 @@ def create_console(
     @app.get("/gemeente/{code}/regels", response_class=HTMLResponse)
     def rules_page(request: Request, code: str) -> HTMLResponse:
         found = gemeente_of(request, code)
-        alerts_dir, context = rule_setup()
-        entries = sorted(context.load(alerts_dir).effective(code), key=lambda e: e.rule.naam)
+        entries = sorted(effective_rules(code), key=lambda e: e.rule.naam)
         lines = [
             {
                 "naam": e.rule.naam,
@@ -981,6 +1011,8 @@ def create_console(
             months = rules_view.months_from_form(van, tot)
         except EditRefused as refusal:
             raise Refused(400, str(refusal)) from None
+        if console.trials.waiting_for(found.naam):
+            raise Refused(429, "Uw vorige proef loopt nog; wacht tot die klaar is.")
         job = console.trials.start(
             gemeente=code,
             door=found.naam,
@@ -1038,11 +1070,21 @@ def create_console(
         _check_csrf(request, csrf)
         found = gemeente_of(request, code, Rol.CONTROLLER)
         job = trial_of(code, naam, job_id)
+        if voor_wie not in ("gemeente", "iedereen"):
+            raise Refused(400, "Kies voor wie de regel geldt: deze gemeente of alle gemeenten.")
         shared = voor_wie == "iedereen"
         if shared and not may_change_shared(found):
             raise Refused(403, "Het gedeelde regelbestand is van de beheerder van alle gemeenten.")
+        if job.state != TrialState.DONE:
+            raise Refused(409, "Sla een voorstel op als de proef klaar is.")
         alerts_dir, context = rule_setup()
         entry = placed_rule(code, naam)
+        if entry.rule != job.current:
+            raise Refused(
+                409,
+                "De regel is gewijzigd sinds deze proef begon; probeer het voorstel opnieuw op "
+                "de regel zoals die nu is.",
+            )
         gemeente = None if shared else code
         try:
             path = alerts_dir / rule_edit_target(entry, gemeente)
@@ -1122,6 +1164,12 @@ def _silence_problem(matchers: dict[str, str], dagen: int, reden: str) -> str | 
     if any(looks_like_bsn(text) for text in (reden, *matchers.values())):
         return "De tekst bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
     return None
+
+
+def _wholly_managed(beheerder: User, roles: list[tuple[str, str]]) -> bool:
+    """An account whose every role lies in gemeenten this beheerder manages (and that has
+    one): only such an account is theirs to switch off or to give another role."""
+    return bool(roles) and all(beheerder.mag(g, Rol.BEHEERDER) for _, g in roles)
 
 
 def _role_of(text: str) -> Rol:

@@ -56,10 +56,19 @@ class OidcLogin:
         claim is not in the token (providers put large group lists there).
         """
         token = await self._client.authorize_access_token(request)
-        claims = dict(token.get("userinfo") or {})
-        if self.settings.groepen_claim not in claims:
-            claims |= dict(await self._client.userinfo(token=token))
+        claims = dict(token.get("userinfo") or {})  # the ID token's, signature checked
+        group = self.settings.groepen_claim
+        if group not in claims:
+            extra = dict(await self._client.userinfo(token=token))
+            if extra.get("sub") != claims.get("sub"):
+                raise OAuthError(description="userinfo hoort bij een ander subject")
+            if group in extra:
+                claims[group] = extra[group]  # only the groups: the rest stays the token's
         return claims
+
+    def subject(self, claims: dict[str, Any]) -> str:
+        """The account's stable key: issuer and subject (a display name can change)."""
+        return f"{self.settings.issuer.rstrip('/')}|{claims.get('sub', '')}"
 
     def account_name(self, claims: dict[str, Any]) -> str:
         return str(claims.get(self.settings.account_claim) or claims.get("sub") or "").strip()

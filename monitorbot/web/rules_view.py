@@ -122,6 +122,7 @@ def _told(fired: tuple) -> list[str]:
 def lead_rows(trial: Trial) -> list[dict]:
     """Per material overrun: when each version first warned, months before the year end."""
     rows = []
+    start = trial.maanden[0].peilmaand if trial.maanden else None
     for overrun in trial.overschrijdingen:
         row = {
             "jaar": overrun.jaar,
@@ -131,10 +132,14 @@ def lead_rows(trial: Trial) -> list[dict]:
         }
         for version in (CURRENT, CHANGED):
             first = overrun.eerste.get(version)
-            row[version] = (
-                f"{month_name(first.peilmaand)} ({overrun.lead_months(version)} mnd vooraf)"
-                if first
-                else "geen melding"
+            if first is None:
+                row[version] = "geen melding"
+                continue
+            # the replay starts without history: an alert in its first month may be older
+            caveat = (
+                "; eerste maand van de proef, het kan eerder" if first.peilmaand == start else ""
             )
+            lead = overrun.lead_months(version)
+            row[version] = f"{month_name(first.peilmaand)} ({lead} mnd vooraf{caveat})"
         rows.append(row)
     return rows

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: (gemeente, current rule, changed rule, months, progress callback) → the trial.
 Replay = Callable[[str, Rule, Rule, list[date], Callable[[int], None]], Trial]
-KEPT = 50  # finished trials kept in memory
+KEPT = 50  # finished trials kept in memory (unfinished ones are never dropped)
 
 
 class TrialStopped(Exception):
@@ -87,10 +87,24 @@ class TrialJobs:
         )  # fmt: skip
         with self._lock:
             self._jobs[job.id] = job
-            while len(self._jobs) > KEPT:
-                self._jobs.popitem(last=False)
+            finished = [
+                key
+                for key, kept in self._jobs.items()
+                if kept.state in (TrialState.DONE, TrialState.FAILED)
+            ]
+            for key in finished[: max(0, len(self._jobs) - KEPT)]:
+                del self._jobs[key]
         self._pool.submit(self._run, job)
         return job
+
+    def waiting_for(self, door: str) -> bool:
+        """Whether this user has a trial waiting or running: one at a time each, so nobody
+        fills the queue (the console refuses a second)."""
+        with self._lock:
+            return any(
+                job.door == door and job.state in (TrialState.WAITING, TrialState.RUNNING)
+                for job in self._jobs.values()
+            )
 
     def get(self, gemeente: str, job_id: str) -> TrialJob | None:
         """A trial of this gemeente (another gemeente's trial is as good as absent)."""
@@ -119,9 +133,9 @@ class TrialJobs:
         except TrialStopped:
             job.error = "console gestopt"
             job.state = TrialState.FAILED
-        except Exception as exc:  # the page says it failed; the log has the trace
+        except Exception:  # the page says it failed; the log has the trace
             log.exception("regelproef %s (%s) mislukt", job.regel, job.gemeente)
-            job.error = type(exc).__name__
+            job.error = "onverwachte fout bij het herhalen"
             job.state = TrialState.FAILED
 
     def shutdown(self) -> None:

@@ -14,10 +14,24 @@ def account(session: Session, naam: str) -> Gebruiker | None:
     return session.scalars(select(Gebruiker).where(Gebruiker.naam == naam)).first()
 
 
+def account_by_extern_id(session: Session, extern_id: str) -> Gebruiker | None:
+    return session.scalars(select(Gebruiker).where(Gebruiker.extern_id == extern_id)).first()
+
+
 def add_account(
-    session: Session, naam: str, wachtwoord_hash: str | None, now: datetime
+    session: Session,
+    naam: str,
+    wachtwoord_hash: str | None,
+    now: datetime,
+    extern_id: str | None = None,
 ) -> Gebruiker:
-    row = Gebruiker(naam=naam, wachtwoord_hash=wachtwoord_hash, actief=True, aangemaakt_op=now)
+    row = Gebruiker(
+        naam=naam,
+        wachtwoord_hash=wachtwoord_hash,
+        actief=True,
+        aangemaakt_op=now,
+        extern_id=extern_id,
+    )
     session.add(row)
     session.flush()
     return row

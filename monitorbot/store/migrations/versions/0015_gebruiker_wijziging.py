@@ -1,5 +1,5 @@
 """gebruiker_wijziging: every account change with its author (console, command line or the
-identity provider)
+identity provider); gebruiker.extern_id: the identity provider's stable subject of an account
 
 Revision ID: 0015
 Revises: 0014
@@ -18,6 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("gebruiker", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("extern_id", sa.String(length=200), nullable=True))
+        batch_op.create_unique_constraint("uq_gebruiker_extern_id", ["extern_id"])
     op.create_table(
         "gebruiker_wijziging",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
@@ -31,3 +34,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("gebruiker_wijziging")
+    with op.batch_alter_table("gebruiker", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_gebruiker_extern_id", type_="unique")
+        batch_op.drop_column("extern_id")
