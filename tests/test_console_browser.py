@@ -1,12 +1,13 @@
 """The console in a real browser (Debian's Chromium driven by Playwright), checked by axe-core.
 
-A controller's visit: log in, read the table, open the alerts, acknowledge one
-with a note, set a silence, read the data quality, download the workbook, add a
-correction (written to the begroting file), try a threshold change on history and
-save it (written to the gemeente's own rule file); a
-lezer sees no button and another gemeente's page is not there.
-Every page is checked with axe-core (WCAG 2.1 AA rules): no serious or critical
-violation. The console runs in a thread on a free port over the hand-made snapshot.
+A controller's visit (anna: controller of Testdorp, beheerder of Demodorp): log in,
+read the table, open the alerts, acknowledge one with a note, set a silence, read the
+data quality, download the workbook, add a correction (written to the begroting file),
+try a threshold change on history and save it (written to the gemeente's own rule
+file), give a colleague a role; a lezer sees no button and another gemeente's page is
+not there. Every page is checked with axe-core (WCAG 2.1 AA rules): no serious or
+critical violation. The console runs in a thread on a free port over the hand-made
+snapshot.
 """
 
 from __future__ import annotations
@@ -191,7 +192,9 @@ def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
     page.get_by_label("Tijdelijk wachtwoord").fill("een-tijdelijk-wachtwoord")
     page.get_by_role("button", name="Toevoegen").click()
     page.wait_for_url(f"{base_url}/gemeente/9999/accounts")
-    assert page.get_by_role("status").inner_text() == "piet: kernteam in deze gemeente."
+    assert page.get_by_role("status").inner_text() == (
+        "Account piet aangemaakt: kernteam in deze gemeente."
+    )
     assert_accessible(page)
 
     page.get_by_role("button", name="Uitloggen").click()
