@@ -954,12 +954,12 @@ def create_console(
             else local(console.now(), console.tijdzone).date()
         )
         van, tot = rules_view.default_months(last.replace(day=1))
-        alerts_root = rule_setup()[0].parent
+        alerts_root = rule_setup()[0].resolve().parent
         with db.transaction(console.engine) as session:
             history = [
                 (shown(when, console.tijdzone, time=True), door or "met de hand", diff or "")
                 for when, door, diff in file_history(
-                    session, str(entry.bestand.relative_to(alerts_root))
+                    session, entry.bestand.resolve().relative_to(alerts_root).as_posix()
                 )
             ]
         trials = console.trials.of_rule(code, naam) if console.trials else []
