@@ -22,10 +22,12 @@ from dataclasses import replace
 import pytest
 import uvicorn
 
+from monitorbot.config.models import OidcSettings
 from monitorbot.core.states import Rol
 from monitorbot.store import db
 from monitorbot.web.accounts import set_role
 from monitorbot.web.app import create_console
+from monitorbot.web.oidc import OidcLogin
 from monitorbot.web.trials import TrialJobs
 from tests.conftest import CONFIG_DIR, chromium_binary
 from tests.console_site import NOW, PASSWORD, fill
@@ -41,7 +43,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def provider() -> Iterator[str]:
+    """A real local OpenID provider on `localhost`: another site than the console's
+    127.0.0.1, so its redirect back is a cross-site navigation, as with Entra ID."""
+    import oidc_provider_mock
+
+    with oidc_provider_mock.run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("console")
     engine = db.make_engine(f"sqlite:///{folder / 'console.db'}")
     db.upgrade(engine)
@@ -49,8 +61,20 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(CONFIG_DIR, config)
     alerts = folder / "alerts"
     shutil.copytree(CONFIG_DIR.parent / "alerts", alerts)
+    oidc = OidcLogin(
+        OidcSettings(
+            issuer=provider,
+            client_id="monitorbot",
+            groepen={"g-managers": [{"rol": "lezer", "gemeente": "0384"}]},
+        ),
+        "geheim-van-de-client",
+    )
     site = replace(
-        fill(engine), config_dir=config, alerts_dir=alerts, trials=TrialJobs(HandMadeReplay())
+        fill(engine),
+        config_dir=config,
+        alerts_dir=alerts,
+        trials=TrialJobs(HandMadeReplay()),
+        oidc=oidc,
     )
     with db.transaction(engine) as session:
         set_role(session, "anna", Rol.BEHEERDER, "9999", grant=True, door="test", now=NOW)
@@ -105,7 +129,7 @@ def log_in(page, base_url: str, naam: str) -> None:
     assert page.url.startswith(f"{base_url}/login")
     page.get_by_label("Account").fill(naam)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("button", name="Inloggen", exact=True).click()
 
 
 def test_a_controller_reads_the_table_and_acknowledges_an_alert(page, base_url):
@@ -210,3 +234,24 @@ def test_a_lezer_cannot_act_and_another_gemeente_is_not_there(page, base_url):
     assert response is not None and response.status == 404
     assert page.get_by_role("heading", name="Niet gevonden").is_visible()
     assert_accessible(page)
+
+
+def test_a_manager_logs_in_through_the_identity_provider_in_a_real_browser(
+    page, base_url, provider
+):
+    """The whole round in Chromium: the button, the provider's page, the cross-site way
+    back (the session cookie must come along with the login's state), a lezer's page."""
+    import httpx
+
+    claims = {"preferred_username": "m.devries@testdorp.nl", "groups": ["g-managers"]}
+    assert httpx.put(f"{provider}/users/m.devries", json=claims).status_code == 204
+    page.goto(f"{base_url}/gemeente/0384/signaleringen")
+    assert_accessible(page)
+    page.get_by_role("button", name="Inloggen met Entra ID").click()
+    page.wait_for_url(f"{provider}/**")
+    page.get_by_placeholder("sub").fill("m.devries")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{base_url}/gemeente/0384/signaleringen")
+    assert page.get_by_role("heading", name="Signaleringen Testdorp").is_visible()
+    assert page.get_by_role("button", name="Bevestigen").count() == 0  # a lezer
+    assert "m.devries@testdorp.nl" in page.inner_text("header")

@@ -195,3 +195,11 @@ def test_a_plain_http_issuer_is_only_for_this_machine():
         OidcSettings(issuer=issuer, client_id="c", groepen=GROUPS)
     with pytest.raises(ValidationError):
         OidcSettings(issuer="http://idp.example", client_id="c", groepen=GROUPS)
+
+
+def test_the_login_form_may_lead_to_the_provider_and_nowhere_else(client, provider):
+    """CSP form-action also governs the redirect after a form: the provider's origin is
+    allowed there (found by the browser test), no other site."""
+    csp = client.get("/login").headers["content-security-policy"]
+    assert f"form-action 'self' {provider};" in csp
+    assert "script-src 'none'" in csp

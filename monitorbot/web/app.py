@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -143,10 +143,12 @@ def create_console(
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     guard = brake or LoginBrake()
 
+    headers = _headers(console.oidc)
+
     @app.middleware("http")
     async def harden(request: Request, call_next: Callable[[Request], Any]) -> Response:
         response = await call_next(request)
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)  # a route may allow caching
         return response
 
@@ -1164,6 +1166,19 @@ def _silence_problem(matchers: dict[str, str], dagen: int, reden: str) -> str | 
     if any(looks_like_bsn(text) for text in (reden, *matchers.values())):
         return "De tekst bevat een nummer dat een BSN kan zijn; laat cliëntgegevens weg."
     return None
+
+
+def _headers(oidc: OidcLogin | None) -> dict[str, str]:
+    """The hardening headers; with an identity provider, the login form may lead there
+    (CSP form-action also governs the redirect that follows a form)."""
+    if oidc is None:
+        return HEADERS
+    parts = urlsplit(oidc.settings.issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    csp = HEADERS["Content-Security-Policy"].replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+    return HEADERS | {"Content-Security-Policy": csp}
 
 
 def _wholly_managed(beheerder: User, roles: list[tuple[str, str]]) -> bool:
