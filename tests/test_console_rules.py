@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from monitorbot.core.calendar import Peildatum
 from monitorbot.core.states import Ernst, Rol
 from monitorbot.evaluate.outcome import Fired, FirstAlert, Overrun, Trial, TrialMonth
 from monitorbot.evaluate.rules import load_rules
@@ -57,7 +58,7 @@ class HandMadeReplay:
                     2026,
                     ZIN,
                     134_600_000,
-                    False,
+                    Peildatum.einde_maand(date(2026, 10, 1)),
                     {
                         "huidig": FirstAlert(date(2026, 9, 1), RULE, {}),
                         "voorstel": FirstAlert(date(2026, 10, 1), RULE, {}),
@@ -149,7 +150,8 @@ def test_a_controller_tries_a_change_in_the_background_and_saves_it(
     totals = "signaleringen opgeteld over de maanden (waarvan gemeld)</th><td>2 (1)</td><td>1 (1)"
     assert totals in page
     assert (
-        f'<th scope="row">{ZIN}</th><td class="getal">€ 1.346.000 (prognose nu)</td>'
+        f'<th scope="row">{ZIN}</th><td class="getal">€ 1.346.000 '
+        "(prognose stand eind oktober 2026)</td>"
         "<td>september 2026 (3 mnd vooraf; eerste maand van de proef, het kan eerder)</td>"
         "<td>oktober 2026 (2 mnd vooraf)</td>" in page
     )

@@ -452,7 +452,7 @@ def test_rules_test_replays_months_on_the_demo(demo_database):
         in september
     )
     assert re.search(
-        r"2026 Jeugd zorg in natura \(ZIN\): prognose nu .* eerste melding "
+        r"2026 Jeugd zorg in natura \(ZIN\): prognose stand eind oktober 2026 .* eerste melding "
         r"\(perceel-prognose-boven-begroting\) bij peilmaand 2026-08, 4 maand\(en\) voor het "
         r"jaareinde \(de eerste maand van deze herhaling: het kan eerder\); toen: prognose "
         r"€ [0-9.]+ \(model\) tegen begroting € 5\.915\.000",

@@ -218,16 +218,19 @@ def _print_lead_times(
     from monitorbot.evaluate.trial import MATERIAL_OVERRUN_CENTS, basis, material_overruns
 
     steps = [(entry.evaluation.cyclus, entry.evaluation.step) for entry in replays]
-    overruns = material_overruns(session, runtime.config, spec, gemeente, {"": steps}, today)
+    known = {
+        entry.peildatum.jaar: (entry.peildatum, entry.evaluation.snapshot.begroting)
+        for entry in replays
+    }  # each year's last replayed month: the figure its snapshot shows
+    overruns = material_overruns(session, runtime.config, spec, gemeente, {"": steps}, known, today)
     start = replays[0].evaluation.cyclus
     console.print(
         "\nBegrotingsregels: hoe vroeg kwam de eerste melding? (overschrijdingen vanaf "
         f"{format_value('prognose', MATERIAL_OVERRUN_CENTS)})"
     )
     for overrun in overruns:
-        word = "uitkomst" if overrun.afgesloten else "prognose nu (jaar nog niet afgesloten)"
         head = (
-            f"  {overrun.jaar} {overrun.naam}: {word} "
+            f"  {overrun.jaar} {overrun.naam}: {overrun.soort} "
             f"{format_value('prognose', overrun.overschrijding_cents)} boven begroting; "
         )
         first = overrun.eerste[""]

@@ -87,8 +87,20 @@ class Overrun:
     jaar: int
     naam: str
     overschrijding_cents: int
-    afgesloten: bool  # the year is over: the outcome, not a prognosis
+    #: The peildatum of the prognosis the overrun is measured on: the replay's last month
+    #: of the year, so it reads as the stored evaluation of that month did; None for a
+    #: closed year, whose outcome is the truth.
+    stand: Peildatum | None
     eerste: dict[str, FirstAlert | None]
+
+    @property
+    def afgesloten(self) -> bool:
+        return self.stand is None
+
+    @property
+    def soort(self) -> str:
+        """'uitkomst', or 'prognose stand eind oktober 2026'."""
+        return "uitkomst" if self.stand is None else f"prognose {self.stand.label}"
 
     def lead_months(self, version: str) -> int | None:
         """Months between the first alert and the year end (None: no alert)."""

@@ -32,6 +32,7 @@ from monitorbot.evaluate.outcome import (
 )
 from monitorbot.evaluate.rules import Rule
 from monitorbot.forecast.prognosis import build_budget_report
+from monitorbot.forecast.results import BudgetReport
 from monitorbot.forecast.spec import ForecastSpec
 
 #: An overrun worth asking "when did we know?" about (€ 25.000).
@@ -52,13 +53,17 @@ def try_rule(
 ) -> Trial:
     """Replay both versions of one rule over `months`; `on_month` gets the months done."""
     history: dict[str, list[tuple[date, Step]]] = {CURRENT: [], CHANGED: []}
+    budget = current.metric in BUDGET_METRICS
+    known: dict[int, tuple[Peildatum, BudgetReport]] = {}
     result = []
     replayed = replay_steps(
         session, config, spec, gemeente, months, {CURRENT: (current,), CHANGED: (changed,)}
     )
-    for done, (month, _ctx, steps) in enumerate(replayed, start=1):
+    for done, (month, ctx, steps) in enumerate(replayed, start=1):
         for version, (step, _states, _observed) in steps.items():
             history[version].append((month, step))
+        if budget:  # the report the budget rule was measured on (computed once, cached)
+            known[ctx.peildatum.jaar] = (ctx.peildatum, ctx.budget)
         result.append(
             TrialMonth(
                 month, _fired(steps[CURRENT][0], current), _fired(steps[CHANGED][0], changed)
@@ -66,9 +71,10 @@ def try_rule(
         )
         if on_month is not None:
             on_month(done)
-    budget = current.metric in BUDGET_METRICS
     overruns = (
-        material_overruns(session, config, spec, gemeente, history, today, niveau=current.scope)
+        material_overruns(
+            session, config, spec, gemeente, history, known, today, niveau=current.scope
+        )
         if budget
         else []
     )
@@ -127,19 +133,29 @@ def material_overruns(
     spec: ForecastSpec,
     gemeente: str,
     versions: dict[str, list[tuple[date, Step]]],
+    known: dict[int, tuple[Peildatum, BudgetReport]],
     today: date,
     *,
     niveau: str | None = None,
 ) -> list[Overrun]:
-    """Every year's material overrun (outcome, or prognosis now) with each version's first
-    alert on it; with `niveau` (a rule's scope: perceel, domein, totaal) only the rows that
-    rule can fire on."""
+    """Every year's material overrun with each version's first alert on it; with `niveau`
+    (a rule's scope: perceel, domein, totaal) only the rows that rule can fire on.
+
+    A closed year is measured on its outcome (the data as known `today`); a year still
+    open on the prognosis of its last replayed month (`known`: the report that month's
+    evaluation computed), so the figure is the one the stored evaluation of that month
+    shows in every output, not a second prognosis made today.
+    """
     firsts = {version: first_alerts(steps) for version, steps in versions.items()}
-    years = sorted({month.year for steps in versions.values() for month, _ in steps})
     now = Peildatum.op(today)
     found = []
-    for year in years:
-        report = build_budget_report(session, config, spec, gemeente, year, now)
+    for year, (peildatum, last_known) in sorted(known.items()):
+        closed = now.year_closed(year)
+        report = (
+            build_budget_report(session, config, spec, gemeente, year, now)
+            if closed
+            else last_known
+        )
         for row in report.rows:
             if row.niveau == "onderdeel" or row.restant_cents is None or row.v_n != "N":
                 continue
@@ -151,8 +167,8 @@ def material_overruns(
                 Overrun(
                     jaar=year,
                     naam=row.naam,
-                    overschrijding_cents=-row.restant_cents,
-                    afgesloten=now.year_closed(year),
+                    overschrijding_cents=round(-row.restant_cents),
+                    stand=None if closed else peildatum,
                     eerste={v: first.get((year, row.perceel)) for v, first in firsts.items()},
                 )
             )

@@ -128,7 +128,7 @@ def lead_rows(trial: Trial) -> list[dict]:
             "jaar": overrun.jaar,
             "naam": overrun.naam,
             "bedrag": f"€ {format_euros(overrun.overschrijding_cents)}",
-            "soort": "uitkomst" if overrun.afgesloten else "prognose nu",
+            "soort": overrun.soort,
         }
         for version in (CURRENT, CHANGED):
             first = overrun.eerste.get(version)
