@@ -33,8 +33,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from monitorbot.config import ConfigError, load_config
 from monitorbot.config.edit import Edit, EditRefused, add_correction, end_correction, locked
-from monitorbot.core.calendar import Peildatum, Soort, month_name
-from monitorbot.core.clock import local, shown
+from monitorbot.core.calendar import Peildatum, Soort, month_name, shift_months
+from monitorbot.core.clock import aware, local, shown
 from monitorbot.core.money import MoneyError, euros_to_cents, format_euros
 from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import AlertStatus, Ernst, Rol
@@ -1139,17 +1139,17 @@ def _resolved_lately(opgelost_op: datetime | None, berekend_op: datetime) -> boo
     remembers discussing, not every alert since the start."""
     if opgelost_op is None:
         return False
-    aware = [m if m.tzinfo else m.replace(tzinfo=UTC) for m in (opgelost_op, berekend_op)]
-    return aware[1] - timedelta(days=31 * RESOLVED_MONTHS) <= aware[0] <= aware[1]
+    resolved, computed = aware(opgelost_op), aware(berekend_op)
+    return shift_months(computed.date(), -RESOLVED_MONTHS) <= resolved.date() and (
+        resolved <= computed
+    )
 
 
 def _silence_state(vanaf: datetime, tot: datetime, ended: datetime | None, now: datetime) -> str:
     if ended is not None:
         return "beëindigd"
-    aware = [moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in (vanaf, tot)]
-    return (
-        "actief" if aware[0] <= now < aware[1] else ("verlopen" if now >= aware[1] else "gepland")
-    )
+    start, end = aware(vanaf), aware(tot)
+    return "actief" if start <= now < end else ("verlopen" if now >= end else "gepland")
 
 
 def _silence_problem(matchers: dict[str, str], dagen: int, reden: str) -> str | None:

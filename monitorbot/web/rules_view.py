@@ -81,7 +81,9 @@ def months_from_form(van: str, tot: str) -> list[date]:
     try:
         first, last = (date.fromisoformat(f"{text.strip()}-01") for text in (van, tot))
     except ValueError:
-        raise EditRefused("Kies de maanden als JJJJ-MM, bv. 2026-01.") from None
+        raise EditRefused(
+            f"Kies de maanden als JJJJ-MM, bv. 2026-01 (niet {van!r} en {tot!r})."
+        ) from None
     if last < first:
         raise EditRefused("De laatste maand ligt voor de eerste.")
     months = [first]
