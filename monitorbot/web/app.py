@@ -63,7 +63,7 @@ from monitorbot.web.accounts import (
     user_of,
     verify,
 )
-from monitorbot.web.oidc import OAuthError, OidcLogin, grants_of
+from monitorbot.web.oidc import LoginFailed, OidcLogin, grants_of
 from monitorbot.web.trials import TrialJob, TrialJobs, TrialState
 
 HERE = Path(__file__).parent
@@ -297,7 +297,7 @@ def create_console(
         volgende = request.session.get("oidc_volgende", "/")
         try:
             claims = await console.oidc.claims(request)
-        except OAuthError:
+        except LoginFailed:
             return page(
                 request,
                 "login.html",

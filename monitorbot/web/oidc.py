@@ -11,9 +11,9 @@ a beheerder can still switch an OIDC account off in monitorbot.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,13 +23,24 @@ from monitorbot.core.states import Rol
 #: MONITORBOT_OIDC_CLIENT_SECRET: the client secret registered at the identity provider.
 SECRET_ENV = "MONITORBOT_OIDC_CLIENT_SECRET"
 
-__all__ = ["SECRET_ENV", "OAuthError", "OidcLogin", "grants_of"]
+__all__ = ["SECRET_ENV", "LoginFailed", "OidcLogin", "grants_of"]
+
+
+class LoginFailed(Exception):
+    """The provider's answer does not hold: a wrong state, a bad token, another subject."""
 
 
 class OidcLogin:
-    """One configured identity provider."""
+    """One configured identity provider. authlib is imported here, not with the console:
+    a deployment without a provider never loads it (nor prints its start-up warning)."""
 
     def __init__(self, settings: OidcSettings, client_secret: str):
+        with warnings.catch_warnings():
+            # authlib announces its own move to another HTTP client: nothing to act on here
+            warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+            from authlib.integrations.starlette_client import OAuth, OAuthError
+
+        self._error = OAuthError
         self.settings = settings
         oauth = OAuth()
         oauth.register(
@@ -50,18 +61,21 @@ class OidcLogin:
         return await self._client.authorize_redirect(request, callback)
 
     async def claims(self, request: Request) -> dict[str, Any]:
-        """The checked claims after the provider sent the user back (OAuthError if not).
+        """The checked claims after the provider sent the user back (LoginFailed if not).
 
         The ID token's claims, completed from the userinfo endpoint when the group
         claim is not in the token (providers put large group lists there).
         """
-        token = await self._client.authorize_access_token(request)
+        try:
+            token = await self._client.authorize_access_token(request)
+        except self._error as problem:
+            raise LoginFailed(str(problem)) from None
         claims = dict(token.get("userinfo") or {})  # the ID token's, signature checked
         group = self.settings.groepen_claim
         if group not in claims:
             extra = dict(await self._client.userinfo(token=token))
             if extra.get("sub") != claims.get("sub"):
-                raise OAuthError(description="userinfo hoort bij een ander subject")
+                raise LoginFailed("userinfo hoort bij een ander subject")
             if group in extra:
                 claims[group] = extra[group]  # only the groups: the rest stays the token's
         return claims
