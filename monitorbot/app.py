@@ -83,6 +83,12 @@ class App:
                 db.upgrade(self._engine)
         return self._engine
 
+    def close(self) -> None:
+        """Give the database connections back (a worker process ends with its App)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def gemeente(self, code: str) -> GemeenteConfig:
         """A configured municipality; an unknown code is refused with the configured ones."""
         if code not in self.config.gemeenten:

@@ -64,6 +64,15 @@ def config_dir(tmp_path: Path) -> Path:
     return target
 
 
+def only_demodorp(config_dir: Path) -> None:
+    """Leave Demodorp as the one configured municipality: no region, no neighbours (for
+    tests of what a deployment of one gemeente does every month)."""
+    shutil.rmtree(config_dir / "regio", ignore_errors=True)
+    for path in (config_dir / "gemeenten").glob("*.yaml"):
+        if not path.name.startswith("9999-"):
+            path.unlink()
+
+
 def _engine(kind: str, folder: Path) -> Iterator[Engine]:
     if kind == "sqlite":
         yield from _sqlite_engine(folder)

@@ -155,7 +155,7 @@ def test_the_mapping_names_only_configured_gemeenten(config_dir):
         + "  groepen:\n    g1: [{rol: controller, gemeente: '0363'}]\n",
         encoding="utf-8",
     )
-    wrong = r"console_oidc.groepen.g1.gemeente: waarde '0363'.*toegestaan: 9999"
+    wrong = r"console_oidc.groepen.g1.gemeente: waarde '0363'.*toegestaan: 9991, 9992, .*, 9999"
     with pytest.raises(ConfigError, match=wrong):
         load_config(config_dir)
 

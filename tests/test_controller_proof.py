@@ -176,7 +176,8 @@ def test_every_command_refuses_an_unknown_gemeente_the_same_way(config_dir, tmp_
     for command in commands:
         result = cli(config_dir, tmp_path / "data", *command, "--gemeente", "0000")
         assert result.exit_code == 2, (command, result.output)
-        assert "--gemeente '0000' is niet geconfigureerd; bekend: 9999" in result.output, command
+        known = "bekend: 9991, 9992, 9993, 9994, 9995, 9996, 9999"
+        assert f"--gemeente '0000' is niet geconfigureerd; {known}" in result.output, command
         assert "Traceback" not in result.output
 
 

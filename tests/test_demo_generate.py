@@ -26,6 +26,7 @@ import pytest
 import yaml
 from lxml import etree
 
+from monitorbot.config import load_config
 from monitorbot.demo import months
 from monitorbot.demo.budget import demo_budget
 from monitorbot.demo.catalog import (
@@ -870,7 +871,8 @@ def test_pgb_and_eigen_bijdrage_totals(demo: Callable[[str], Demo]) -> None:
     pgb = read_totals(folder / "pgb-maandtotalen.csv")
     assert {perceel for _, perceel, _ in pgb} == {"jeugd-pgb", "wmo-begeleiding-pgb", "wmo-hh-pgb"}
     assert len(pgb) == 46 * 3
-    assert (folder / "pgb-maandtotalen.csv").read_bytes().startswith(b"maand;perceel;bedrag\r\n")
+    header = b"maand;gemeente;perceel;bedrag\r\n"
+    assert (folder / "pgb-maandtotalen.csv").read_bytes().startswith(header)
     eigen = read_totals(folder / "eigen-bijdrage.csv")
     per_year = sum(cents for maand, _, cents in eigen if maand.startswith("2024"))
     assert all(cents < 0 for _, _, cents in eigen)
@@ -892,9 +894,10 @@ def test_demodorp_config_uses_known_percelen_and_the_generated_providers() -> No
     ids = {p["id"] for p in percelen_config()["percelen"]}
     gemeente = load_yaml(CONFIG / "gemeenten" / "9999-demodorp.yaml")
     assert gemeente["code"] == "9999"
-    assert {a["agb"]: a["naam"] for a in gemeente["aanbieders"]} == {
-        p.agb: p.naam for p in PROVIDERS
-    }
+    # Demodorp buys from the region's contracts: it knows every generated provider by name.
+    assert "aanbieders" not in gemeente
+    loaded = load_config(CONFIG).gemeente("9999")
+    assert {a.agb: a.naam for a in loaded.aanbieders} == {p.agb: p.naam for p in PROVIDERS}
     used = [n["perceel"] for n in gemeente["wachttijdnormen"]]
     used += [k["perceel"] for k in gemeente["kpi_doelen"] if "perceel" in k]
     used += [p for per_year in gemeente["indexatie"].values() for p in per_year if p != "standaard"]

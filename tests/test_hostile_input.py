@@ -263,7 +263,11 @@ def test_an_amount_beyond_what_the_standard_allows_is_refused(tmp_path, content,
 
 
 def test_the_same_export_saved_with_other_line_endings_is_not_read_twice(ingest, tmp_path):
-    rows = ["maand;perceel;bedrag", "2026-01;jeugd-pgb;2.750,00", "2026-02;jeugd-pgb;2.800,00"]
+    rows = [
+        "maand;gemeente;perceel;bedrag",
+        "2026-01;9999;jeugd-pgb;2.750,00",
+        "2026-02;9999;jeugd-pgb;2.800,00",
+    ]
     unix = tmp_path / "in" / "pgb.csv"
     unix.write_bytes(("\n".join(rows) + "\n").encode())
     first = ingest(unix)
@@ -496,11 +500,13 @@ def test_a_later_delivery_of_monthly_totals_replaces_them_and_says_by_how_much(
 
     first = tmp_path / "in" / "pgb-1.csv"
     first.write_text(
-        "maand;perceel;bedrag\n2026-01;jeugd-pgb;2.750,00\n2026-02;jeugd-pgb;2.800,00\n"
+        "maand;gemeente;perceel;bedrag\n2026-01;9999;jeugd-pgb;2.750,00\n"
+        "2026-02;9999;jeugd-pgb;2.800,00\n"
     )
     later = tmp_path / "in" / "pgb-2.csv"
     later.write_text(
-        "maand;perceel;bedrag\n2026-02;jeugd-pgb;3.000,00\n2026-03;jeugd-pgb;2.900,00\n"
+        "maand;gemeente;perceel;bedrag\n2026-02;9999;jeugd-pgb;3.000,00\n"
+        "2026-03;9999;jeugd-pgb;2.900,00\n"
     )
     ingest(first)
     report = ingest(later)

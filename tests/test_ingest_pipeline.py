@@ -559,17 +559,17 @@ def test_a_start_with_an_unknown_number_waits_for_its_own_allocation(
 
 def test_the_waiting_list_export_known_at_the_peildatum_is_the_list(ingestor_for, engine, tmp_path):
     """Each export is the whole list on its day; a later one replaces it from then on only."""
-    header = "toewijzingsdatum;startdatum;aanbieder;perceel\n"
+    header = "gemeente;toewijzingsdatum;startdatum;aanbieder;perceel\n"
     first = tmp_path / "wachtlijst-1.csv"
     first.write_text(
-        header + "01-03-2025;;12345678;jeugd-ambulant\n"
-        "01-02-2025;15-03-2025;12345678;jeugd-ambulant\n",
+        header + "9999;01-03-2025;;12345678;jeugd-ambulant\n"
+        "9999;01-02-2025;15-03-2025;12345678;jeugd-ambulant\n",
         encoding="utf-8",
     )
     second = tmp_path / "wachtlijst-2.csv"
     second.write_text(
-        header + "01-03-2025;20-04-2025;12345678;jeugd-ambulant\n"
-        "01-02-2025;15-03-2025;12345678;jeugd-ambulant\n",
+        header + "9999;01-03-2025;20-04-2025;12345678;jeugd-ambulant\n"
+        "9999;01-02-2025;15-03-2025;12345678;jeugd-ambulant\n",
         encoding="utf-8",
     )
     ingestor = ingestor_for()

@@ -73,3 +73,21 @@ def test_display_with_cents_is_exact(cents):
 )
 def test_percentages_as_in_council_tables(fraction, decimals, text):
     assert format_percentage(fraction, decimals=decimals) == text
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_a_stored_correction_reads_back_to_the_same_cents(cents):
+    """A snapshot stores a correction as JSON and the console reads it back: the amount must
+    come back as the same cents, not as cents read as euros (a hundred times too much)."""
+    from datetime import date
+
+    from pydantic import TypeAdapter
+
+    from monitorbot.config.models import PrognoseCorrectie
+
+    adapter = TypeAdapter(PrognoseCorrectie)
+    correction = adapter.validate_python(
+        {"perceel": "jeugd-zin", "prognose": 0, "reden": "abc", "door": "xy",
+         "datum": date(2026, 10, 1)}
+    ).model_copy(update={"prognose": cents})  # fmt: skip
+    assert adapter.validate_json(adapter.dump_json(correction)).prognose == cents

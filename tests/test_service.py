@@ -33,6 +33,7 @@ from monitorbot.service.locks import claimed_run
 from monitorbot.service.logs import JsonFormatter
 from monitorbot.service.scheduler import JOB_DEFAULTS, JOB_FUNC, Service, job_triggers
 from monitorbot.store import db, models
+from tests.conftest import only_demodorp
 from tests.fakes import FakeSlackApi
 from tests.messages import declaration_323
 
@@ -65,7 +66,9 @@ wachttijdnormen:"""
 
 
 def _prepare_config(config_dir: Path, scan_minutes: float) -> None:
-    """Short scan interval, kernteam only to Slack, and category 41 mapped to no perceel."""
+    """Demodorp alone, short scan interval, kernteam only to Slack, and category 41 mapped
+    to no perceel."""
+    only_demodorp(config_dir)
     main = config_dir / "monitorbot.yaml"
     text = main.read_text(encoding="utf-8")
     main.write_text(

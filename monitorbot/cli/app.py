@@ -59,6 +59,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "deliver": LazyCommand("monitorbot.cli.alerts_cmd:deliver_command"),
     "alerts": LazyCommand("monitorbot.cli.alerts_cmd:alerts_app"),
     "silence": LazyCommand("monitorbot.cli.alerts_cmd:silence_app"),
+    "regio": LazyCommand("monitorbot.cli.regio_cmd:app"),
     "run": LazyCommand("monitorbot.cli.run_cmd:run"),
     "web": LazyCommand("monitorbot.cli.web_cmd:web"),
     "gebruikers": LazyCommand("monitorbot.cli.web_cmd:gebruikers_app"),

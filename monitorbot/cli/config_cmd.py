@@ -26,6 +26,8 @@ def check(ctx: typer.Context) -> None:
         jaren = sorted(j for (c, j) in config.begrotingen if c == code)
         jaren_tekst = ", ".join(map(str, jaren)) or "geen"
         console.print(f"  gemeente {code} {gemeente.naam}: begrotingen {jaren_tekst}")
+    for naam, regio in sorted(config.regios.items()):
+        console.print(f"  regio {naam} {regio.naam}: leden {', '.join(regio.leden)}")
     rules = runtime.rules()
     console.print(f"  {len(rules.rules)} signaleringsregels in {runtime.settings.alerts_dir}")
     console.print(f"  voorspelspecificatie in {runtime.settings.forecasts_dir}")

@@ -30,7 +30,7 @@ from monitorbot.demo.scenarios import SCENARIOS
 #: The generated folders that hold input (the manifest beside them is not input).
 DEMO_INPUT_FOLDERS = ("berichten", "exports", "pgb")
 #: Marks a budget file the demo wrote (it never touches one a person wrote).
-GENERATED = "# Gegenereerd door `monitorbot demo`: de primitieve begroting van Demodorp"
+GENERATED = "# Gegenereerd door `monitorbot demo`: de primitieve begroting van "
 
 app = typer.Typer(
     help="De demogemeente Demodorp: genereren en de hele keten draaien.",
@@ -83,16 +83,38 @@ def generate(
     seed: SeedOption = 2026,
     scenario: ScenarioOption = "standaard",
     vandaag: VandaagOption = None,
+    lid: Annotated[
+        str | None,
+        typer.Option(
+            "--lid",
+            help="Eén gemeente van de demoregio (CBS-code, bv. 9996) in plaats van Demodorp.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Genereer de demogemeente: berichten (301/305/307/315/323), exports en PGB-totalen."""
     from monitorbot.demo.generate import generate_demo
+    from monitorbot.demo.regio import DEMODORP, LEDEN
 
     _check_scenario(scenario)
+    profile = DEMODORP
+    if lid is not None:
+        profile = next((m for m in LEDEN if m.code == lid), None)  # type: ignore[assignment]
+        if profile is None:
+            codes = ", ".join(m.code for m in LEDEN)
+            err_console.print(f"--lid {lid!r} is geen gemeente van de demoregio; kies uit {codes}")
+            raise typer.Exit(EXIT_USAGE)
+        if scenario != "standaard":
+            err_console.print(
+                "--lid speelt in het eigen scenario van die gemeente; laat --scenario weg."
+            )
+            raise typer.Exit(EXIT_USAGE)
+        scenario = profile.scenario
     day = _vandaag(runtime_of(ctx), vandaag)
     started = perf_counter()
-    manifest = generate_demo(out, seed=seed, scenario=scenario, vandaag=day)
+    manifest = generate_demo(out, seed=seed, scenario=scenario, vandaag=day, lid=profile)
     console.print(
-        f"Demodata ({scenario}, seed {seed}) geschreven naar {out} "
+        f"Demodata {profile.naam} ({scenario}, seed {seed}) geschreven naar {out} "
         f"in {perf_counter() - started:.1f} s:"
     )
     _print_counts(manifest.to_dict().get("counts", {}))
@@ -104,6 +126,14 @@ def demo(
     seed: SeedOption = 2026,
     scenario: ScenarioOption = "standaard",
     vandaag: VandaagOption = None,
+    regio: Annotated[
+        bool,
+        typer.Option(
+            "--regio",
+            help="De demoregio: Demodorp en zes buurgemeenten (10.000 tot 90.000 inwoners) "
+            "met gedeelde aanbieders, naast elkaar en opgeteld. Duurt enkele minuten.",
+        ),
+    ] = False,
 ) -> None:
     """Draai de hele keten op de demogemeente (SQLite tenzij MONITORBOT_DATABASE_URL).
 
@@ -114,7 +144,14 @@ def demo(
         return
     _check_scenario(scenario)
     runtime = runtime_of(ctx)
-    run_demo(runtime, seed=seed, scenario=scenario, vandaag=_vandaag(runtime, vandaag))
+    day = _vandaag(runtime, vandaag)
+    if regio:
+        if scenario != "standaard":
+            err_console.print("--regio speelt elk lid in zijn eigen scenario; laat --scenario weg.")
+            raise typer.Exit(EXIT_USAGE)
+        run_regio_demo(runtime, seed=seed, vandaag=day)
+        return
+    run_demo(runtime, seed=seed, scenario=scenario, vandaag=day)
 
 
 def _demo_input(runtime: App, seed: int, scenario: str, vandaag: date) -> tuple[Path, dict]:
@@ -124,15 +161,31 @@ def _demo_input(runtime: App, seed: int, scenario: str, vandaag: date) -> tuple[
     day of the same year only adds files, so the same database takes them. A
     database filled for another period would mix two Demodorps: refused.
     """
-    from monitorbot.app import Refused
-    from monitorbot.demo.generate import generate_demo
-
     folder = runtime.data_dir / "demo" / f"{scenario}-{seed}-{vandaag.isoformat()}"
+    manifest = _generated(folder, seed, scenario, vandaag, None)
+    _same_period(runtime, seed, scenario, manifest)
+    return folder, manifest
+
+
+def _generated(folder: Path, seed: int, scenario: str, vandaag: date, lid: str | None) -> dict:
+    """The manifest of the input in `folder`, generated first where it is not there yet;
+    `lid` is a member of the demo region (None: Demodorp as the single demo has it)."""
+    from monitorbot.demo.generate import generate_demo
+    from monitorbot.demo.regio import DEMODORP
+    from monitorbot.demo.regio import lid as member
+
     manifest_file = folder / "manifest.json"
     if manifest_file.exists():
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    else:
-        manifest = generate_demo(folder, seed=seed, scenario=scenario, vandaag=vandaag).to_dict()
+        return json.loads(manifest_file.read_text(encoding="utf-8"))
+    profile = DEMODORP if lid is None else member(lid)
+    return generate_demo(
+        folder, seed=seed, scenario=scenario, vandaag=vandaag, lid=profile
+    ).to_dict()
+
+
+def _same_period(runtime: App, seed: int, scenario: str, manifest: dict) -> None:
+    from monitorbot.app import Refused
+
     marker = runtime.data_dir / "demo" / "periode.txt"
     period = f"{scenario} {seed} vanaf {manifest['period'][0]}"
     if marker.exists() and marker.read_text(encoding="utf-8").strip() != period:
@@ -142,7 +195,6 @@ def _demo_input(runtime: App, seed: int, scenario: str, vandaag: date) -> tuple[
             "een lege datamap (--data-dir) of verwijder de oude."
         )
     marker.write_text(period + "\n", encoding="utf-8")
-    return folder, manifest
 
 
 def _write_missing_budgets(runtime: App, manifest: dict) -> list[Path]:
@@ -152,15 +204,17 @@ def _write_missing_budgets(runtime: App, manifest: dict) -> list[Path]:
     shows. Files a person wrote are never touched; written ones say so on top.
     """
     folder = runtime.config_dir / "begroting"
+    code = manifest["gemeente"]
+    naam = runtime.config.gemeente(code).naam
     written = []
     for year, amounts in sorted(manifest.get("begrotingen_cents", {}).items()):
-        path = folder / f"{DEMO_GEMEENTE}-{year}.yaml"
+        path = folder / f"{code}-{year}.yaml"
         if path.exists():
             continue
         lines = [
-            GENERATED,
+            GENERATED + naam,
             "# (jaarrekening twee jaar eerder + indexatie + verwachte groei); pas gerust aan.",
-            f'gemeente: "{DEMO_GEMEENTE}"',
+            f'gemeente: "{code}"',
             f"jaar: {year}",
             "versies:",
             '  - versie: "primitieve begroting"',
@@ -258,8 +312,9 @@ def _evaluate_and_notify(
 DEMO_ACCOUNT = "demo"
 
 
-def _demo_account(runtime: App, now: datetime) -> str:
-    """Create (or renew) the demo's console login; its password, for the demo's summary."""
+def _demo_account(runtime: App, now: datetime, gemeenten: list[str] | None = None) -> str:
+    """Create (or renew) the demo's console login, a controller of Demodorp (or of every
+    gemeente in `gemeenten`); its password, for the demo's summary."""
     import secrets
 
     from monitorbot.core.states import Rol
@@ -273,9 +328,10 @@ def _demo_account(runtime: App, now: datetime) -> str:
             create(session, DEMO_ACCOUNT, password, now, door="demo")
         else:
             set_password(session, DEMO_ACCOUNT, password, door="demo", now=now)
-        set_role(
-            session, DEMO_ACCOUNT, Rol.CONTROLLER, DEMO_GEMEENTE, grant=True, door="demo", now=now
-        )
+        for gemeente in gemeenten or [DEMO_GEMEENTE]:
+            set_role(
+                session, DEMO_ACCOUNT, Rol.CONTROLLER, gemeente, grant=True, door="demo", now=now
+            )
     return password
 
 
@@ -359,4 +415,132 @@ def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
     )
     if not delivered:
         err_console.print("Niet alle berichten zijn bezorgd (zie 'mislukt' hierboven).")
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _region_inputs(runtime: App, seed: int, vandaag: date) -> list[tuple[Path, dict]]:
+    """Every member's input, generated two at a time (a process per member) or reused."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from monitorbot.demo.regio import LEDEN
+
+    root = runtime.data_dir / "demo" / f"regio-{seed}-{vandaag.isoformat()}"
+    folders = [root / lid.map for lid in LEDEN]
+    workers = max(1, min(os.cpu_count() or 1, len(LEDEN)))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        manifests = list(
+            pool.map(
+                _generated,
+                folders,
+                [seed] * len(LEDEN),
+                [lid.scenario for lid in LEDEN],
+                [vandaag] * len(LEDEN),
+                [lid.code for lid in LEDEN],
+            )
+        )
+    return list(zip(folders, manifests, strict=True))
+
+
+def _check_demo_region(runtime: App) -> None:
+    """The region and its members must be configured as the shipped config/ has them."""
+    from monitorbot.demo.regio import DEMOREGIO, LEDEN
+
+    config = runtime.config
+    wanted = {lid.code for lid in LEDEN}
+    if DEMOREGIO not in config.regios or set(config.regios[DEMOREGIO].leden) != wanted:
+        err_console.print(
+            f"De demoregio staat niet (zo) in {runtime.config_dir}/regio/{DEMOREGIO}.yaml "
+            f"met de leden {', '.join(sorted(wanted))}; gebruik de meegeleverde config/ map."
+        )
+        raise typer.Exit(EXIT_USAGE)
+
+
+def run_regio_demo(runtime: App, *, seed: int, vandaag: date) -> None:
+    """The demo region end to end: generate, ingest, every member's cycle, the region."""
+    from monitorbot.cli.ingest_cmd import print_report
+    from monitorbot.cli.regio_cmd import run_regio_cycle
+    from monitorbot.core.calendar import Peildatum
+    from monitorbot.demo.regio import DEMOREGIO, LEDEN
+    from monitorbot.report import regio_table
+    from monitorbot.store import db
+    from monitorbot.store.sync import sync_config
+
+    started = perf_counter()
+    _check_demo_region(runtime)
+    engine = runtime.engine()
+    regio = runtime.config.regio(DEMOREGIO)
+    console.print(f"[bold]monitorbot demo --regio[/] — {regio.naam}, {len(LEDEN)} gemeenten")
+    console.print(
+        f"Database: {engine.url.render_as_string(hide_password=True)} "
+        f"(schema {db.current_revision(engine)})"
+    )
+    inputs = _region_inputs(runtime, seed, vandaag)
+    _same_period(runtime, seed, "standaard", inputs[0][1])
+    root = inputs[0][0].parent
+    console.print(f"Invoer gegenereerd in {root} ({perf_counter() - started:.0f} s):", markup=False)
+    for _, manifest in inputs:
+        counts = manifest.get("counts", {})
+        lines = counts.get("declaratieregels", {})
+        naam = runtime.config.gemeente(manifest["gemeente"]).naam
+        written = _write_missing_budgets(runtime, manifest)
+        budgets = (
+            f"; begroting {', '.join(p.stem[-4:] for p in written)} geschreven" if written else ""
+        )
+        console.print(
+            f"  {naam} ({manifest['gemeente']}): {sum(lines.values())} declaratieregels, "
+            f"{sum(counts.get('berichten', {}).values())} berichten{budgets}",
+            markup=False,
+        )
+    config = runtime.reload_config()
+    with db.transaction(engine) as session:
+        summary = sync_config(session, config)
+    console.print(
+        f"Configuratie: {summary.gemeenten} gemeenten, {summary.percelen} percelen, "
+        f"{summary.begrotingen} begrotingen uit {runtime.config_dir}"
+    )
+
+    as_of = date.fromisoformat(inputs[0][1]["as_of"])
+    moment = demo_moment(as_of, config.deployment.tijdzone)
+    ingest_started = perf_counter()
+    ingestor = runtime.ingestor(demo=True, sync=False, clock=lambda: moment)
+    folders = [f / name for f, _ in inputs for name in DEMO_INPUT_FOLDERS if (f / name).exists()]
+    report = ingestor.run(folders, job="demo-ingest")
+    print_report(report, per_file=False)
+    console.print(f"Ingelezen in {perf_counter() - ingest_started:.0f} s.")
+
+    console.print()
+    console.rule("Maandcyclus van de regio")
+    result = run_regio_cycle(
+        runtime, DEMOREGIO, Peildatum.op(as_of), moment, skip_unconfigured=True
+    )
+    folder = runtime.data_path(config.deployment.rapporten)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    if result.snapshot is not None:
+        stem = result.snapshot.stem
+        files = [folder / f"{stem}.xlsx", folder / f"{stem}.csv", folder / f"{stem}.md"]
+        regio_table.to_xlsx(result.snapshot, files[0])
+        files[1].write_text(regio_table.to_csv(result.snapshot), encoding="utf-8")
+        files[2].write_text(regio_table.to_markdown(result.snapshot), encoding="utf-8")
+    password = _demo_account(runtime, moment, [lid.code for lid in LEDEN])
+    console.print()
+    console.print(f"Klaar in {perf_counter() - started:.0f} s. Waar alles staat:")
+    console.print(f"  database:     {engine.url.render_as_string(hide_password=True)}")
+    console.print(f"  invoer:       {inputs[0][0].parent}", markup=False)
+    for path in files:
+        console.print(f"  regiotabel:   {path}", markup=False)
+    console.print(
+        f"  opnieuw:      monitorbot regio tabel --regio {DEMOREGIO} --as-of {as_of.isoformat()}",
+        markup=False,
+    )
+    console.print(
+        "  webconsole:   monitorbot web, dan http://127.0.0.1:8080/ "
+        f"(account {DEMO_ACCOUNT}, wachtwoord {password})",
+        markup=False,
+    )
+    if result.mislukt or any(m.niet_bezorgd for m in result.leden):
+        err_console.print("Niet elke gemeente is geëvalueerd of bezorgd (zie hierboven).")
         raise typer.Exit(EXIT_REJECTED)

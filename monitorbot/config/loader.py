@@ -5,6 +5,7 @@ Layout (owned by admins and controllers):
   percelen.yaml                      perceel definitions and mapping rules
   gemeenten/<code>-<naam>.yaml       one file per municipality
   begroting/<code>-<jaar>.yaml       one budget per municipality per year
+  regio/<naam>.yaml                  a region: member municipalities and shared contracts
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from monitorbot.config.models import Begroting, Deployment, GemeenteConfig, PercelenConfig
+from monitorbot.config.models import (
+    Begroting,
+    Deployment,
+    GemeenteConfig,
+    PercelenConfig,
+    RegioConfig,
+)
 from monitorbot.config.yaml_source import (
     ConfigError,
     ConfigProblem,
@@ -30,6 +37,7 @@ from monitorbot.config.yaml_source import (
 GEMEENTE_FILE = re.compile(r"^(?P<code>[0-9]{4})-(?P<naam>[a-z0-9-]+)\.ya?ml$")
 M = TypeVar("M", bound=BaseModel)
 BEGROTING_FILE = re.compile(r"^(?P<code>[0-9]{4})-(?P<jaar>[0-9]{4})\.ya?ml$")
+REGIO_FILE = re.compile(r"^(?P<naam>[a-z0-9]+(-[a-z0-9]+)*)\.ya?ml$")
 
 
 @dataclass
@@ -42,6 +50,8 @@ class Config:
     gemeenten: dict[str, GemeenteConfig]
     begrotingen: dict[tuple[str, int], Begroting]
     checksums: dict[str, str] = field(default_factory=dict)
+    regios: dict[str, RegioConfig] = field(default_factory=dict)
+    """By the name of their file (`regio/<naam>.yaml`)."""
 
     def gemeente(self, code: str) -> GemeenteConfig:
         try:
@@ -63,6 +73,27 @@ class Config:
 
     def begroting(self, code: str, jaar: int) -> Begroting | None:
         return self.begrotingen.get((code, jaar))
+
+    def regio(self, naam: str) -> RegioConfig:
+        try:
+            return self.regios[naam]
+        except KeyError:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        self.directory / "regio",
+                        None,
+                        "naam",
+                        naam,
+                        "regio is niet geconfigureerd",
+                        ", ".join(sorted(self.regios)) or "geen",
+                    )
+                ]
+            ) from None
+
+    def regios_van(self, gemeente: str) -> list[str]:
+        """The regions this gemeente is a member of, by name."""
+        return sorted(n for n, r in self.regios.items() if gemeente in r.leden)
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -229,10 +260,69 @@ def load_config(directory: Path) -> Config:
         directory / "begroting", problems, checksums, context, gemeenten, percelen, broken
     )
 
+    regios = _load_regios(directory / "regio", problems, checksums, gemeenten, broken)
+    gemeenten = _with_regional_contracts(gemeenten, regios)
+
     problems.extend(_unknown_oidc_gemeenten(deployment_file, deployment, gemeenten, broken))
     if problems or percelen is None:
         raise ConfigError(problems)
-    return Config(directory, deployment, percelen, gemeenten, begrotingen, checksums)
+    return Config(directory, deployment, percelen, gemeenten, begrotingen, checksums, regios)
+
+
+def _load_regios(
+    folder: Path,
+    problems: list[ConfigProblem],
+    checksums: dict[str, str],
+    gemeenten: dict[str, GemeenteConfig],
+    broken: set[str],
+) -> dict[str, RegioConfig]:
+    """Valid region files by name; a member that is not configured is named."""
+    regios: dict[str, RegioConfig] = {}
+    for file in yaml_files(folder):
+        name = REGIO_FILE.match(file.name)
+        if not name:
+            problems.append(
+                ConfigProblem(
+                    file,
+                    None,
+                    "",
+                    file.name,
+                    "bestandsnaam moet <naam>.yaml zijn (kleine letters, cijfers, streepjes)",
+                    "bv. holland-rijnland.yaml",
+                )
+            )
+            continue
+        doc = _load(file, problems, checksums)
+        regio = _validate(doc, RegioConfig, problems) if doc else None
+        if regio is None:
+            continue
+        unknown = [c for c in regio.leden if c not in gemeenten and c not in broken]
+        for code in unknown:
+            problems.append(
+                ConfigProblem(
+                    file,
+                    doc.line_of(("leden", regio.leden.index(code))),
+                    "leden",
+                    code,
+                    "gemeente is niet geconfigureerd in gemeenten/",
+                    ", ".join(sorted(gemeenten)) or "geen",
+                )
+            )
+        if not unknown:
+            regios[name["naam"]] = regio
+    return regios
+
+
+def _with_regional_contracts(
+    gemeenten: dict[str, GemeenteConfig], regios: dict[str, RegioConfig]
+) -> dict[str, GemeenteConfig]:
+    """Every member knows the providers its regions contract by name."""
+    merged = dict(gemeenten)
+    for regio in regios.values():
+        for code in regio.leden:
+            if code in merged:
+                merged[code] = merged[code].met_contracten(regio.aanbieders)
+    return merged
 
 
 def _unknown_oidc_gemeenten(

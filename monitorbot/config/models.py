@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -43,8 +44,15 @@ def _to_cents(value: Any) -> int:
 #: No amount in config reaches € 10 miljard: a bigger one is a typo, and it would
 #: overflow sums later (BIGINT cents).
 MAX_CENTS = 10**12
-EuroCents = Annotated[int, BeforeValidator(_to_cents), Field(ge=-MAX_CENTS, le=MAX_CENTS)]
-"""A euro amount in config, held as integer cents."""
+EuroCents = Annotated[
+    int,
+    BeforeValidator(_to_cents),
+    Field(ge=-MAX_CENTS, le=MAX_CENTS),
+    PlainSerializer(lambda cents: cents / 100, return_type=float, when_used="json"),
+]
+"""A euro amount in config, held as integer cents. As JSON (a stored snapshot) it is
+written in euros again, so reading it back through the same validator gives the same
+cents: a float of at most 13 digits with two decimals survives the trip exactly."""
 Getal = Annotated[float, BeforeValidator(dutch_number)]
 """Any other number in config: a YAML number, or Dutch text ("1.500", "2,5")."""
 Geheel = Annotated[int, BeforeValidator(dutch_number)]
@@ -412,12 +420,30 @@ def _known_perceel_or_standaard(value: str, info: ValidationInfo) -> str:
     return value if value == "standaard" else _known_perceel(value, info)
 
 
+class Bevolking(Strict):
+    """Inhabitants and youths (0–17) on 1 January of a year (CBS): what comparisons
+    between municipalities are per 1.000 of."""
+
+    inwoners: Geheel = Field(gt=0, le=20_000_000)
+    jeugdigen: Geheel = Field(gt=0, le=5_000_000)
+
+    @model_validator(mode="after")
+    def _youths_among_inhabitants(self) -> Bevolking:
+        if self.jeugdigen >= self.inwoners:
+            raise ValueError(
+                f"jeugdigen ({self.jeugdigen}) moeten minder zijn dan inwoners ({self.inwoners})"
+            )
+        return self
+
+
 class GemeenteConfig(Strict):
     """`config/gemeenten/<code>-<naam>.yaml`."""
 
     code: GemeenteCode
     naam: str
-    inwoners: Geheel | None = Field(default=None, gt=0, le=10_000_000)
+    bevolking: dict[Annotated[int, Field(ge=2015, le=2100)], Bevolking] = Field(
+        default_factory=dict
+    )
     aanbieders: list[Aanbieder] = Field(default_factory=list)
     kanalen: dict[str, list[Channel]] = Field(default_factory=dict)
     digest_kanaal: str = "managers"  # which channel name receives the manager digest
@@ -445,6 +471,19 @@ class GemeenteConfig(Strict):
             raise ValueError(f"aanbieder(s) {', '.join(doubles)} staan er meer dan eens in")
         return self
 
+    def bevolking_in(self, jaar: int) -> Bevolking | None:
+        """The population of `jaar`, else of the latest year before it that is known
+        (CBS publishes a year's figure months later); None before the first."""
+        known = [j for j in self.bevolking if j <= jaar]
+        return self.bevolking[max(known)] if known else None
+
+    def met_contracten(self, regionaal: list[Aanbieder]) -> GemeenteConfig:
+        """This gemeente with the providers its region contracts for it added: a member
+        knows the region's providers by name without listing them itself."""
+        own = {a.agb for a in self.aanbieders}
+        extra = [a for a in regionaal if a.agb not in own]
+        return self.model_copy(update={"aanbieders": [*self.aanbieders, *extra]}) if extra else self
+
     def aanbieder_naam(self, agb: str) -> str:
         for aanbieder in self.aanbieders:
             if aanbieder.agb == agb:
@@ -465,6 +504,52 @@ class GemeenteConfig(Strict):
         """The best-known indexation percentage (actual, else budgeted, else 0)."""
         entry = self.indexatie_voor(jaar, perceel, parent)
         return entry.best_bekend if entry is not None else 0.0
+
+
+class RegioConfig(Strict):
+    """`config/regio/<naam>.yaml`: municipalities that buy care together and compare
+    themselves with each other every month.
+
+    `aanbieders` are the contracts the members share: every member knows them by
+    name. `kanalen` and `digest_kanaal` route the regional digest, as a gemeente's do.
+    """
+
+    naam: str = Field(min_length=2)
+    leden: list[GemeenteCode] = Field(min_length=2)
+    aanbieders: list[Aanbieder] = Field(default_factory=list)
+    kanalen: dict[str, list[Channel]] = Field(default_factory=dict)
+    digest_kanaal: str = "regio"
+
+    @field_validator("leden", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        if isinstance(value, list) and any(isinstance(v, int) for v in value):
+            raise ValueError('zet gemeentecodes tussen aanhalingstekens, bv. ["0399", "0400"]')
+        return value
+
+    @model_validator(mode="after")
+    def _members_once(self) -> RegioConfig:
+        doubles = sorted({c for c in self.leden if self.leden.count(c) > 1})
+        if doubles:
+            raise ValueError(f"lid/leden {', '.join(doubles)} staan er meer dan eens in")
+        return self
+
+    @model_validator(mode="after")
+    def _digest_channel_exists(self) -> RegioConfig:
+        if self.digest_kanaal not in self.kanalen:
+            raise ValueError(
+                f"digest_kanaal {self.digest_kanaal!r} staat niet bij kanalen; "
+                f"toegestaan: {', '.join(self.kanalen) or 'geen (voeg kanalen toe)'}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _providers_unique(self) -> RegioConfig:
+        agbs = [a.agb for a in self.aanbieders]
+        doubles = sorted({a for a in agbs if agbs.count(a) > 1})
+        if doubles:
+            raise ValueError(f"aanbieder(s) {', '.join(doubles)} staan er meer dan eens in")
+        return self
 
 
 # --------------------------------------------------------------------------- begroting

@@ -64,6 +64,11 @@ def cents_to_euros(cents: int) -> Decimal:
     return Decimal(cents) / CENTS_PER_EURO
 
 
+def whole_cents(cents: float) -> int:
+    """A prognosis's unrounded float cents as the whole cents every table shows (half-up)."""
+    return int(Decimal(repr(cents)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
 def exact_euros(cents: float | None) -> Decimal | None:
     """Euros with two decimals as an exact Decimal (``Decimal('1234.50')``), for CSV.
 
@@ -71,7 +76,7 @@ def exact_euros(cents: float | None) -> Decimal | None:
     """
     if cents is None:
         return None
-    return (Decimal(repr(cents)) / CENTS_PER_EURO).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return (Decimal(whole_cents(cents)) / CENTS_PER_EURO).quantize(Decimal("0.01"))
 
 
 def _group_thousands(integer_digits: str) -> str:

@@ -93,7 +93,7 @@ def plan_answers(
     and return one answer per answered declaration."""
     credited = {r.referentie for b in batches for r in b.rows if r.debet_credit == "C"}
     rejected: dict[int, list[tuple[Row, str]]] = {}
-    resends: dict[tuple[str, months.Month, date], list[Row]] = {}
+    resends: dict[tuple[str, months.Month, date, str], list[Row]] = {}
     for batch in list(batches):
         if not answered(batch):
             continue
@@ -109,7 +109,8 @@ def plan_answers(
                 chosen.append((row, TARIEF_FOUT))
                 if resend_on is not None:  # beyond the simulated submissions: never known
                     resend = replace(row, referentie=f"{row.referentie}H")
-                    resends.setdefault((row.agb, row.care_month, resend_on), []).append(resend)
+                    key = (row.agb, row.care_month, resend_on, batch.ontvanger)
+                    resends.setdefault(key, []).append(resend)
             if rng.random() < WRONG_LINE_SHARE:
                 wrong = replace(row, referentie=f"{row.referentie}F")
                 batch.rows.append(wrong)
@@ -124,17 +125,19 @@ def plan_answers(
 
 
 def _add_resends(
-    batches: list[Batch], resends: dict[tuple[str, months.Month, date], list[Row]]
+    batches: list[Batch], resends: dict[tuple[str, months.Month, date, str], list[Row]]
 ) -> None:
-    """Each resend joins the provider's declaration of that care month on that day, or
-    becomes one of its own."""
-    by_key = {(b.provider.agb, b.care_month, b.submitted): b for b in batches if answered(b)}
-    for (agb, care_month, day), rows in sorted(resends.items()):
-        target = by_key.get((agb, care_month, day))
+    """Each resend joins the provider's declaration of that care month on that day to the
+    same municipality, or becomes one of its own."""
+    by_key = {
+        (b.provider.agb, b.care_month, b.submitted, b.ontvanger): b for b in batches if answered(b)
+    }
+    for (agb, care_month, day, ontvanger), rows in sorted(resends.items()):
+        target = by_key.get((agb, care_month, day, ontvanger))
         if target is None:
-            target = Batch(PROVIDER_BY_AGB[agb], care_month, day, [])
+            target = Batch(PROVIDER_BY_AGB[agb], care_month, day, [], ontvanger=ontvanger)
             batches.append(target)
-            by_key[(agb, care_month, day)] = target
+            by_key[(agb, care_month, day, ontvanger)] = target
         submit_month = months.month_of(day)
         target.rows.extend(replace(row, submit_month=submit_month) for row in rows)
     batches.sort(key=lambda b: (b.submitted, b.provider.agb, b.care_month))

@@ -90,14 +90,19 @@ def write_exports(
 
 
 def write_totals(
-    amounts: dict[tuple[Month, str], int], percelen: Iterable[str], last: Month, path: Path
+    amounts: dict[tuple[Month, str], int],
+    percelen: Iterable[str],
+    last: Month,
+    path: Path,
+    gemeente: str,
 ) -> None:
-    """`maand;perceel;bedrag` for the given percelen up to and including `last`."""
+    """`maand;gemeente;perceel;bedrag` for the given percelen up to and including `last`."""
     wanted = set(percelen)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding=ENCODING, newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-        writer.writerow(("maand", "perceel", "bedrag"))
+        writer.writerow(("maand", "gemeente", "perceel", "bedrag"))
         for (month, perceel), cents in sorted(amounts.items()):
             if perceel in wanted and month <= last:
-                writer.writerow((months.label(month), perceel, format_euros(cents, decimals=2)))
+                label = months.label(month)
+                writer.writerow((label, gemeente, perceel, format_euros(cents, decimals=2)))

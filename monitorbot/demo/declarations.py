@@ -287,28 +287,44 @@ def build_rows(
     return list(RowFactory(seed, scenario, window).rows_for(trajectories))
 
 
-def build_batches(rows: Iterable[Row], dates: dict[tuple[str, Month], date]) -> list[Batch]:
+def build_batches(
+    rows: Iterable[Row], dates: dict[tuple[str, Month], date], ontvanger: str = DEMO_GEMEENTE
+) -> list[Batch]:
     """Bundle rows per provider, care month and submission month, in date order."""
     grouped: dict[tuple[str, Month, Month], list[Row]] = defaultdict(list)
     for row in rows:
         grouped[row.agb, row.care_month, row.submit_month].append(row)
     batches = [
-        Batch(PROVIDER_BY_AGB[agb], care_month, dates[agb, submit_month], batch_rows)
+        Batch(
+            PROVIDER_BY_AGB[agb],
+            care_month,
+            dates[agb, submit_month],
+            batch_rows,
+            ontvanger=ontvanger,
+        )
         for (agb, care_month, submit_month), batch_rows in grouped.items()
     ]
     batches.sort(key=lambda b: (b.submitted, b.provider.agb, b.care_month))
     return batches
 
 
-def number_batches(batches: list[Batch]) -> None:
-    """DeclaratieNummer: last four AGB digits, submission yyyymm, sequence (12 characters)."""
-    sequence: dict[tuple[str, Month], int] = defaultdict(int)
+MEMBER_SEQUENCES = 14
+"""Sequence numbers a member has per provider and month; member n starts after n × 14."""
+
+
+def number_batches(batches: list[Batch], nummer: int = 0) -> None:
+    """DeclaratieNummer: last four AGB digits, submission yyyymm, sequence (12 characters).
+
+    A provider numbers its declarations to all members of the region in one series:
+    member `nummer` takes its own block of sequence numbers.
+    """
+    sequence: dict[tuple[str, Month], int] = defaultdict(lambda: MEMBER_SEQUENCES * nummer)
     for batch in sorted(
         batches, key=lambda b: (b.submitted, b.provider.agb, b.care_month, b.dirty_kind or "")
     ):
         key = (batch.provider.agb, months.month_of(batch.submitted))
         sequence[key] += 1
-        if sequence[key] > 99:
-            raise ValueError(f"meer dan 99 declaraties van {key[0]} in één maand")
+        if sequence[key] > MEMBER_SEQUENCES * (nummer + 1):
+            raise ValueError(f"meer dan {MEMBER_SEQUENCES} declaraties van {key[0]} in één maand")
         yyyymm = months.label(key[1]).replace("-", "")
         batch.declaratienummer = f"{batch.provider.agb[-4:]}{yyyymm}{sequence[key]:02d}"

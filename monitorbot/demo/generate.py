@@ -21,7 +21,6 @@ from monitorbot.demo.answers import Answer, plan_answers
 from monitorbot.demo.budget import JAARREKENING_LAG, demo_budget
 from monitorbot.demo.catalog import (
     CSV_PROVIDER,
-    DEMO_GEMEENTE,
     EIGEN_BIJDRAGE,
     PGB_SERIES,
     PRODUCT_BY_CODE,
@@ -49,6 +48,7 @@ from monitorbot.demo.population import (
     Trajectory,
     simulate_population,
 )
+from monitorbot.demo.regio import DEMODORP, DemoLid
 from monitorbot.demo.scenarios import Scenario, scenario_named
 from monitorbot.demo.timeline import DemoCalendar, calendar_for
 from monitorbot.demo.xml_writer import (
@@ -105,8 +105,9 @@ def care_message_dates(trajectory: Trajectory, open_end: date) -> CareMessageDat
 
 @dataclass
 class Simulation:
-    """Everything that happened in Demodorp, before any file is written."""
+    """Everything that happened in one member (Demodorp alone), before any file is written."""
 
+    lid: DemoLid
     calendar: DemoCalendar
     trajectories: list[Trajectory]
     rows: list[Row]
@@ -148,7 +149,12 @@ class Written:
 
 
 def generate_demo(
-    out_dir: Path, *, seed: int = 2026, scenario: str = "standaard", vandaag: date
+    out_dir: Path,
+    *,
+    seed: int = 2026,
+    scenario: str = "standaard",
+    vandaag: date,
+    lid: DemoLid = DEMODORP,
 ) -> DemoManifest:
     """Write the demo for one scenario, as it looks on `vandaag`, to `out_dir`.
 
@@ -156,12 +162,13 @@ def generate_demo(
     plays on (see `timeline.calendar_for`), and a default would quietly tie it
     to one year again. Only the generator's own outputs (berichten/, exports/,
     pgb/, manifest.json) are replaced; anything else in `out_dir` is left alone.
+    `lid` is the member of the demo region to generate (Demodorp by default).
     Returns what was planted.
     """
     calendar = calendar_for(vandaag)
     settings = scenario_named(scenario, calendar)
     out_dir = Path(out_dir)
-    simulation = simulate(seed, settings, calendar)
+    simulation = simulate(seed, settings, calendar, lid)
     _clear_previous_output(out_dir)
     written = write_outputs(simulation, out_dir)
     manifest = build_manifest(simulation, written, seed, settings)
@@ -169,24 +176,36 @@ def generate_demo(
     return manifest
 
 
-def simulate(seed: int, settings: Scenario, calendar: DemoCalendar) -> Simulation:
-    """Population, declarations, submissions and planted defects for one scenario."""
-    trajectories = simulate_population(seed, settings, calendar)
+def simulate(
+    seed: int, settings: Scenario, calendar: DemoCalendar, lid: DemoLid = DEMODORP
+) -> Simulation:
+    """Population, declarations, submissions and planted defects for one scenario.
+
+    Only Demodorp has planted defects: the other members show the region clean.
+    """
+    seed += lid.seed_offset
+    trajectories = simulate_population(seed, settings, calendar, lid)
     rows = build_rows(seed, settings, trajectories, calendar.care_months)
     dates = submission_dates(seed, calendar.care_months)
-    batches = build_batches(rows, dates)
-    defects = plant_defects(batches, dates, _foreign_bsn(seed, trajectories), calendar)
+    batches = build_batches(rows, dates, lid.code)
+    defects = []
+    if lid.is_demodorp:
+        defects = plant_defects(batches, dates, _foreign_bsn(seed, trajectories), calendar)
     batches = [b for b in batches if b.rows]
     answers = plan_answers(seed, batches, dates)
-    number_batches(batches)
+    number_batches(batches, lid.nummer)
     received = [b for b in batches if b.submitted <= calendar.as_of]
-    pgb = pgb_amounts(seed, calendar.care_months, origin=calendar.period_first)
-    earlier = _earlier_totals(seed, settings, calendar, trajectories)
-    return Simulation(calendar, trajectories, rows, received, defects, pgb, earlier, answers)
+    pgb = pgb_amounts(seed, calendar.care_months, origin=calendar.period_first, schaal=lid.schaal)
+    earlier = _earlier_totals(seed, settings, calendar, trajectories, lid)
+    return Simulation(lid, calendar, trajectories, rows, received, defects, pgb, earlier, answers)
 
 
 def _earlier_totals(
-    seed: int, settings: Scenario, calendar: DemoCalendar, trajectories: list[Trajectory]
+    seed: int,
+    settings: Scenario,
+    calendar: DemoCalendar,
+    trajectories: list[Trajectory],
+    lid: DemoLid,
 ) -> dict[str, dict[str, int]]:
     """The complete cost of the years before the period that its first budgets start from.
 
@@ -195,7 +214,7 @@ def _earlier_totals(
     """
     window = range(months.month_at(calendar.first_year - JAARREKENING_LAG), calendar.period_first)
     rows = build_rows(seed, settings, trajectories, window)
-    pgb = pgb_amounts(seed, window, origin=calendar.period_first)
+    pgb = pgb_amounts(seed, window, origin=calendar.period_first, schaal=lid.schaal)
     return _totals(rows, pgb, last=window.stop - 1)
 
 
@@ -204,18 +223,19 @@ def write_outputs(simulation: Simulation, out_dir: Path) -> Written:
     written = Written()
     calendar = simulation.calendar
     folders = MonthFolders(out_dir / "berichten")
-    _write_declarations(simulation.received, folders, written)
+    exporting = simulation.lid.is_demodorp  # only Demodorp's export format is configured
+    _write_declarations(simulation.received, folders, written, exporting)
     for answer in simulation.known_answers:
         _count(written, write_answer(answer, folders.for_day(answer.dagtekening)))
     _write_care_messages(simulation.trajectories, calendar, folders, written)
     voorletters = {t.client.bsn: t.client.voorletters for t in simulation.trajectories}
-    exported = [b for b in simulation.received if b.provider.agb == CSV_PROVIDER]
-    written.exports = len(write_exports(exported, voorletters, out_dir / "exports"))
-    pgb, last = out_dir / "pgb", calendar.period_last
-    write_totals(
-        simulation.pgb, [s.perceel for s in PGB_SERIES], last, pgb / "pgb-maandtotalen.csv"
-    )
-    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], last, pgb / "eigen-bijdrage.csv")
+    if exporting:
+        exported = [b for b in simulation.received if b.provider.agb == CSV_PROVIDER]
+        written.exports = len(write_exports(exported, voorletters, out_dir / "exports"))
+    pgb, last, code = out_dir / "pgb", calendar.period_last, simulation.lid.code
+    pgb_percelen = [s.perceel for s in PGB_SERIES]
+    write_totals(simulation.pgb, pgb_percelen, last, pgb / "pgb-maandtotalen.csv", code)
+    write_totals(simulation.pgb, [EIGEN_BIJDRAGE.perceel], last, pgb / "eigen-bijdrage.csv", code)
     return written
 
 
@@ -229,7 +249,7 @@ def build_manifest(
     )
     truth = _totals(simulation.rows, simulation.pgb, last=calendar.simulation_last)
     return DemoManifest(
-        gemeente=DEMO_GEMEENTE,
+        gemeente=simulation.lid.code,
         seed=seed,
         scenario=settings.name,
         period=(months.label(calendar.period_first), months.label(calendar.period_last)),
@@ -274,10 +294,13 @@ def _foreign_bsn(seed: int, trajectories: list[Trajectory]) -> str:
     return ClientFactory(random.Random(f"{seed}/clients/elders"), used).new_bsn()
 
 
-def _write_declarations(received: list[Batch], folders: MonthFolders, written: Written) -> None:
-    """Write every received XML 323, remembering where the dirty ones went."""
+def _write_declarations(
+    received: list[Batch], folders: MonthFolders, written: Written, exporting: bool
+) -> None:
+    """Write every received XML 323, remembering where the dirty ones went; the CSV
+    provider's declarations are its export where `exporting`, else XML like the rest."""
     for batch in received:
-        if batch.provider.agb == CSV_PROVIDER:
+        if exporting and batch.provider.agb == CSV_PROVIDER:
             continue
         path = write_declaration(batch, folders.for_day(batch.submitted))
         written.messages[path.name.split("_", 1)[0]] += 1

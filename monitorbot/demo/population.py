@@ -34,6 +34,7 @@ from monitorbot.demo.catalog import (
 )
 from monitorbot.demo.identities import Client, ClientFactory
 from monitorbot.demo.months import Month
+from monitorbot.demo.regio import DEMODORP, DemoLid
 from monitorbot.demo.scenarios import Scenario
 from monitorbot.demo.timeline import DemoCalendar
 
@@ -80,6 +81,7 @@ class Trajectory:
     intensity: float
     """Units per full month of care (see `Stream.intensity`); euros for one-offs."""
     stop_reason: str
+    gemeente: str = DEMODORP.code
     toewijzingnummer: int = 0
 
 
@@ -91,8 +93,11 @@ def years_from(month: Month, origin: Month) -> float:
     return (month - origin) / 12
 
 
-def monthly_inflow(stream: Stream, month: Month, scenario: Scenario) -> float:
-    """Expected number of new requests in a month, with growth, season and scenario."""
+def monthly_inflow(
+    stream: Stream, month: Month, scenario: Scenario, lid: DemoLid = DEMODORP
+) -> float:
+    """Expected number of new requests in a month, with growth, season, scenario and
+    the member's size and own youth growth."""
     growth = stream.inflow_growth
     if scenario.krimp and stream.wet == "jw" and month >= scenario.krimp.vanaf:
         level = stream.inflow_growth ** years_from(scenario.krimp.vanaf, BASE_MONTH)
@@ -102,7 +107,10 @@ def monthly_inflow(stream: Stream, month: Month, scenario: Scenario) -> float:
     breuk = scenario.trendbreuk
     if breuk and month >= breuk.vanaf and _stream_perceel(stream) == breuk.perceel:
         level *= breuk.inflow_factor
-    return stream.inflow_per_month * level * SEASON_REQUESTS.get(months.calendar_month(month), 1)
+    if stream.wet == "jw":
+        level *= lid.jeugd_groei ** years_from(month, BASE_MONTH)
+    season = SEASON_REQUESTS.get(months.calendar_month(month), 1)
+    return stream.inflow_per_month * lid.schaal * level * season
 
 
 def _stream_perceel(stream: Stream) -> str:
@@ -161,14 +169,16 @@ def _duration_days(quantile: float, stream: Stream, month: Month, scenario: Scen
     return max(round(_lognormal_quantile(quantile, mean, stream.duration_sigma)), 3)
 
 
-def _draw_waiting_days(rng: random.Random, provider: Provider) -> int:
-    """Allocation to start of care; the norm breaker waits ≈ 90 days, crisis none."""
+def _draw_waiting_days(rng: random.Random, provider: Provider, factor: float = 1.0) -> int:
+    """Allocation to start of care; the norm breaker waits ≈ 90 days, crisis none; a
+    member with long waiting times waits `factor` times as long."""
     if provider.waiting_median_days <= 0:
         return 0
     if provider.waiting_median_days < 3:
         return rng.randint(0, 3)
     sigma = 0.35 if provider.agb == WAITING_NORM_BREAKER else 0.45
-    return max(round(rng.lognormvariate(math.log(provider.waiting_median_days), sigma)), 1)
+    median = provider.waiting_median_days * factor
+    return max(round(rng.lognormvariate(math.log(median), sigma)), 1)
 
 
 def _allocation_end(stream: Stream, product: Product, alloc_date: date, end: date) -> date | None:
@@ -189,10 +199,13 @@ def _day_in_period(calendar: DemoCalendar, when: DayInPeriod) -> date:
 class PopulationBuilder:
     """Runs the month-by-month simulation; one instance per (seed, scenario, calendar)."""
 
-    def __init__(self, seed: int, scenario: Scenario, calendar: DemoCalendar) -> None:
+    def __init__(
+        self, seed: int, scenario: Scenario, calendar: DemoCalendar, lid: DemoLid = DEMODORP
+    ) -> None:
         self.seed = seed
         self.scenario = scenario
         self.calendar = calendar
+        self.lid = lid
         self.used_bsns: set[str] = set()
         self.factories = {
             s.key: ClientFactory(random.Random(f"{seed}/clients/{s.key}"), self.used_bsns)
@@ -211,7 +224,7 @@ class PopulationBuilder:
         for month in range(self.calendar.simulation_first, self.calendar.simulation_last + 1):
             for stream in STREAMS:
                 rng = rngs[stream.key]
-                expected = monthly_inflow(stream, month, self.scenario)
+                expected = monthly_inflow(stream, month, self.scenario, self.lid)
                 count = math.floor(arrivals[stream.key] + expected)
                 arrivals[stream.key] += expected - count
                 for _ in range(count):
@@ -220,7 +233,7 @@ class PopulationBuilder:
         self.trajectories.sort(
             key=lambda t: (t.alloc_date, t.request_date, t.client.bsn, t.product.code)
         )
-        number_allocations(self.trajectories)
+        number_allocations(self.trajectories, self.lid)
         return self.trajectories
 
     def _client_for(self, rng: random.Random, stream: Stream, on: date) -> Client:
@@ -244,7 +257,7 @@ class PopulationBuilder:
         if provider.waiting_median_days <= 0:
             decision_days = rng.randint(0, 1)  # crisis: allocated right away
         alloc_date = request_date + timedelta(days=decision_days)
-        begin = alloc_date + timedelta(days=_draw_waiting_days(rng, provider))
+        begin = alloc_date + timedelta(days=_draw_waiting_days(rng, provider, self.lid.wachttijd))
         duration = _duration_days(self.durations[stream.key].next(), stream, month, self.scenario)
         end = begin + timedelta(days=duration - 1)
         product = PRODUCT_BY_CODE[product_code]
@@ -262,6 +275,7 @@ class PopulationBuilder:
             allocation_end=_allocation_end(stream, product, alloc_date, end),
             intensity=_intensity(self.intensities[stream.key].next(), stream, month, self.scenario),
             stop_reason=pick(rng, stream.stop_reasons),
+            gemeente=self.lid.code,
         )
 
     def _exceptional_cases(self) -> list[Trajectory]:
@@ -270,7 +284,7 @@ class PopulationBuilder:
         factory = ClientFactory(random.Random(f"{self.seed}/clients/uitzonderlijk"), self.used_bsns)
         open_end = self.calendar.open_end
         cases = []
-        for start, stop in EXCEPTIONAL_CASES:
+        for start, stop in _exceptional_share(self.lid):
             begin = _day_in_period(self.calendar, start) + timedelta(days=rng.randint(-10, 10))
             end = open_end
             if stop:
@@ -291,27 +305,40 @@ class PopulationBuilder:
                     allocation_end=months.last_day(months.month_of(min(end, open_end))),
                     intensity=0.0,
                     stop_reason=pick(rng, YOUTH_STOP_REASONS),
+                    gemeente=self.lid.code,
                 )
             )
         return cases
 
 
 ALLOCATION_NUMBER_BASE = {"jw": 41_000_000, "wmo": 42_000_000}
+MEMBER_NUMBER_STEP = 2_000_000
+"""Each member's numbers lie this far from the previous member's (both laws)."""
 
 
-def number_allocations(trajectories: list[Trajectory]) -> None:
+def _exceptional_share(lid: DemoLid) -> tuple[tuple[DayInPeriod, DayInPeriod | None], ...]:
+    """A smaller member has fewer of the very expensive placements (at least one)."""
+    count = max(1, round(len(EXCEPTIONAL_CASES) * min(lid.schaal, 1.0)))
+    return EXCEPTIONAL_CASES[:count]
+
+
+def number_allocations(trajectories: list[Trajectory], lid: DemoLid = DEMODORP) -> None:
     """ToewijzingNummer in allocation order, counted per law.
 
     Separate ranges keep the Wmo side byte-identical between scenarios that only
-    change youth care.
+    change youth care; each member has its own ranges, so no number is used twice
+    in the region.
     """
     counters = dict.fromkeys(ALLOCATION_NUMBER_BASE, 0)
+    offset = MEMBER_NUMBER_STEP * lid.nummer
     for trajectory in trajectories:
         wet = trajectory.product.wet
         counters[wet] += 1
-        trajectory.toewijzingnummer = ALLOCATION_NUMBER_BASE[wet] + counters[wet]
+        trajectory.toewijzingnummer = ALLOCATION_NUMBER_BASE[wet] + offset + counters[wet]
 
 
-def simulate_population(seed: int, scenario: Scenario, calendar: DemoCalendar) -> list[Trajectory]:
+def simulate_population(
+    seed: int, scenario: Scenario, calendar: DemoCalendar, lid: DemoLid = DEMODORP
+) -> list[Trajectory]:
     """All trajectories of the calendar's simulation months, numbered in allocation order."""
-    return PopulationBuilder(seed, scenario, calendar).run()
+    return PopulationBuilder(seed, scenario, calendar, lid).run()

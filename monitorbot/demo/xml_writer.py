@@ -24,7 +24,6 @@ from monitorbot.config.codes import (
     message_namespace,
 )
 from monitorbot.demo import identities, months
-from monitorbot.demo.catalog import DEMO_GEMEENTE
 
 if TYPE_CHECKING:
     from monitorbot.demo.answers import Answer
@@ -273,7 +272,9 @@ def write_allocation(trajectory: Trajectory, folder: Path) -> Path:
     wet = trajectory.product.wet
     builder = MessageBuilder(wet, "301")
     identificatie = f"T{trajectory.toewijzingnummer}"
-    builder.header(DEMO_GEMEENTE, trajectory.provider.agb, identificatie, trajectory.alloc_date)
+    builder.header(
+        trajectory.gemeente, trajectory.provider.agb, identificatie, trajectory.alloc_date
+    )
     client = builder.el(builder.root, "Client")
     _client_identity(builder, client, trajectory, full_name=True)
     contacten = builder.el(client, "Contactgegevens")
@@ -297,7 +298,7 @@ def write_allocation(trajectory: Trajectory, folder: Path) -> Path:
     if trajectory.allocation_end is not None:
         builder.el(toegewezen, "Einddatum", trajectory.allocation_end.isoformat())
     _omvang(builder, toegewezen, trajectory)
-    path = folder / f"{message_prefix(wet, '301')}_{DEMO_GEMEENTE}_{identificatie}.xml"
+    path = folder / f"{message_prefix(wet, '301')}_{trajectory.gemeente}_{identificatie}.xml"
     builder.write(path)
     return path
 
@@ -311,7 +312,7 @@ def write_request(trajectory: Trajectory, folder: Path, *, refused: bool = False
     builder = MessageBuilder(wet, "315")
     identificatie = f"V{trajectory.toewijzingnummer}" + ("A" if refused else "")
     day = refusal_request_date(trajectory) if refused else trajectory.request_date
-    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, day)
+    builder.header(trajectory.provider.agb, trajectory.gemeente, identificatie, day)
     client = builder.el(builder.root, "Client")
     _client_identity(builder, client, trajectory, full_name=False)
     producten = builder.el(client, "AangevraagdeProducten")
@@ -334,7 +335,7 @@ def write_start(trajectory: Trajectory, dagtekening: date, folder: Path) -> Path
     wet = trajectory.product.wet
     builder = MessageBuilder(wet, "305")
     identificatie = f"S{trajectory.toewijzingnummer}"
-    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, dagtekening)
+    builder.header(trajectory.provider.agb, trajectory.gemeente, identificatie, dagtekening)
     client = builder.el(builder.root, "Client")
     _client_identity(builder, client, trajectory, full_name=False)
     producten = builder.el(client, "StartProducten")
@@ -354,7 +355,7 @@ def write_stop(trajectory: Trajectory, dagtekening: date, folder: Path) -> Path:
     wet = trajectory.product.wet
     builder = MessageBuilder(wet, "307")
     identificatie = f"E{trajectory.toewijzingnummer}"
-    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, dagtekening)
+    builder.header(trajectory.provider.agb, trajectory.gemeente, identificatie, dagtekening)
     client = builder.el(builder.root, "Client")
     _client_identity(builder, client, trajectory, full_name=False)
     producten = builder.el(client, "StopProducten")
@@ -379,12 +380,14 @@ def write_refusal(trajectory: Trajectory, folder: Path) -> Path:
     wet = trajectory.product.wet
     builder = MessageBuilder(wet, "319")
     identificatie = f"W{trajectory.toewijzingnummer}"
-    builder.header(DEMO_GEMEENTE, trajectory.provider.agb, identificatie, refusal_date(trajectory))
+    builder.header(
+        trajectory.gemeente, trajectory.provider.agb, identificatie, refusal_date(trajectory)
+    )
     antwoord = builder.el(builder.root, "Antwoord")
     builder.el(antwoord, "ReferentieAanbieder", referentie_aanbieder(trajectory, refused=True))
     builder.el(antwoord, "VerzoekAntwoord", "1")
     builder.el(antwoord, "RedenAfwijzingVerzoek", "1")
-    path = folder / f"{message_prefix(wet, '319')}_{DEMO_GEMEENTE}_{identificatie}.xml"
+    path = folder / f"{message_prefix(wet, '319')}_{trajectory.gemeente}_{identificatie}.xml"
     builder.write(path)
     return path
 
@@ -397,7 +400,7 @@ def write_start_return(
     wet = trajectory.product.wet
     builder = MessageBuilder(wet, "306")
     identificatie = f"R{trajectory.toewijzingnummer}"
-    builder.header(trajectory.provider.agb, DEMO_GEMEENTE, identificatie, dagtekening)
+    builder.header(trajectory.provider.agb, trajectory.gemeente, identificatie, dagtekening)
     header = builder.root[0]
     builder.el(header, "IdentificatieRetour", f"S{trajectory.toewijzingnummer}")
     builder.el(header, "DagtekeningRetour", started_on.isoformat())
@@ -424,7 +427,7 @@ def write_answer(answer: Answer, folder: Path) -> Path:
     batch = answer.batch
     wet = batch.provider.wet
     builder = MessageBuilder(wet, "325")
-    builder.header(DEMO_GEMEENTE, batch.provider.agb, answer.identificatie, answer.dagtekening)
+    builder.header(batch.ontvanger, batch.provider.agb, answer.identificatie, answer.dagtekening)
     header = builder.root[0]
     beantwoord = builder.el(header, "DeclaratieIdentificatie")
     builder.base(beantwoord, "Identificatie", batch.declaratienummer)
@@ -450,7 +453,7 @@ def write_answer(answer: Answer, folder: Path) -> Path:
                 _judged_prestatie(builder, prestaties, row, code)
             builder.el(builder.el(client, "RetourCodes"), "RetourCode", "0200")
     builder.el(builder.el(antwoord, "RetourCodes"), "RetourCode", "0200")
-    name = f"{message_prefix(wet, '325')}_{DEMO_GEMEENTE}_{answer.identificatie}.xml"
+    name = f"{message_prefix(wet, '325')}_{batch.ontvanger}_{answer.identificatie}.xml"
     path = folder / name
     builder.write(path)
     return path

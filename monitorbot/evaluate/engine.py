@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
@@ -64,6 +65,8 @@ def observations(ctx: MetricContext, rules: Iterable[Rule]) -> Observed:
     for rule in rules:
         try:
             rows = measure(ctx, rule.metric, rule.scope)
+        except SQLAlchemyError:
+            raise  # the database failed, not the metric: the whole evaluation is retried
         except Exception as exc:
             log.exception("metric %s niet berekend", rule.metric)
             problems.append(

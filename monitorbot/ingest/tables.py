@@ -294,6 +294,38 @@ def _single_gemeente(config: Config, name: str) -> str:
     )
 
 
+def _gemeente_of_rows(
+    rows: list[tabular.MonthlyTotal] | list[tabular.WachtlijstRow], config: Config, name: str
+) -> str:
+    """The one configured gemeente a table (monthly totals, a waiting list) is about: its
+    `gemeente` column, or the only gemeente configured when the file has none."""
+    given = {row.gemeente for row in rows if row.gemeente is not None}
+    if not given:
+        return _single_gemeente(config, name)
+    if len(given) > 1:
+        first = rows[0]
+        other = next(r for r in rows if r.gemeente != first.gemeente)
+        raise RejectedInput(
+            [
+                InputProblem(
+                    name,
+                    other.line,
+                    "gemeente",
+                    other.gemeente,
+                    f"één gemeente per bestand (regel {first.line}: {first.gemeente})",
+                )
+            ]
+        )
+    (code,) = given
+    if code not in config.gemeenten:
+        line = next(r.line for r in rows if r.gemeente == code)
+        known = ", ".join(sorted(config.gemeenten)) or "geen"
+        raise RejectedInput(
+            [InputProblem(name, line, "gemeente", code, f"niet geconfigureerd; bekend: {known}")]
+        )
+    return code
+
+
 class MonthlyTotals:
     """PGB (SVB) and other monthly totals per perceel: `maand;perceel;bedrag`.
 
@@ -310,7 +342,7 @@ class MonthlyTotals:
         with on_disk(self.source) as path:
             result = tabular.read_monthly_totals(path, filename=self.source.name)
         config = ingestor.config
-        gemeente = _single_gemeente(config, self.source.name)
+        gemeente = _gemeente_of_rows(result.rows, config, self.source.name)
         report.gemeente = gemeente
         problems = list(result.problems)
         for row in result.rows:
@@ -410,7 +442,7 @@ class WaitingList:
         if result.problems:
             raise RejectedInput(result.problems)
         config = ingestor.config
-        gemeente = _single_gemeente(config, self.source.name)
+        gemeente = _gemeente_of_rows(result.rows, config, self.source.name)
         report.gemeente = gemeente
         unknown = [
             InputProblem(

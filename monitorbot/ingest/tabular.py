@@ -43,7 +43,7 @@ import itertools
 import operator
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -164,6 +164,7 @@ class MonthlyTotal:
     perceel: str
     bedrag_cents: int
     line: int
+    gemeente: str | None = None  # absent where the file has no gemeente column
 
 
 @dataclass(slots=True)
@@ -175,6 +176,7 @@ class WachtlijstRow:
     aanbieder: str  # AGB code
     perceel: str
     line: int
+    gemeente: str | None = None  # absent where the file has no gemeente column
 
 
 RowT = TypeVar("RowT")
@@ -670,8 +672,11 @@ def _open_xlsx(path: Path, filename: str, wanted: list[str] | None) -> _Table:
     return _Table(headers=[_text(h) for h in headers], rows=rows(), close=workbook.close)
 
 
-def _column_indexes(table: _Table, filename: str, wanted: dict[str, str]) -> dict[str, int]:
-    """Field -> column index, matching headers case- and space-insensitively."""
+def _column_indexes(
+    table: _Table, filename: str, wanted: dict[str, str], may_lack: Set[str] = frozenset()
+) -> dict[str, int]:
+    """Field -> column index, matching headers case- and space-insensitively; a field in
+    `may_lack` whose column is absent is left out."""
     positions: dict[str, list[int]] = {}
     for index, header in enumerate(table.headers):
         positions.setdefault(_normalise_header(header), []).append(index)
@@ -681,6 +686,8 @@ def _column_indexes(table: _Table, filename: str, wanted: dict[str, str]) -> dic
         indexes = positions.get(_normalise_header(header), [])
         if len(indexes) == 1:
             found[field_name] = indexes[0]
+        elif not indexes and field_name in may_lack:
+            continue
         else:
             reason = "kolom ontbreekt" if not indexes else "kolom komt meer dan eens voor"
             shown = ", ".join(repr(h) for h in table.headers if _text(h)) or "geen"
@@ -967,19 +974,23 @@ def _read_fixed(
     optional: set[str],
     build: Callable[[dict[str, Any], int], RowT],
     gedeeltelijk_toegestaan: bool,
+    may_lack: Set[str] = frozenset(),
 ) -> TabularResult[RowT]:
-    """Read a table with fixed column names (any order, case-insensitive)."""
+    """Read a table with fixed column names (any order, case-insensitive); a column in
+    `may_lack` may be absent from the file (its value is then None on every row)."""
     name = filename or Path(path).name
-    table = _open_table(Path(path), name, wanted=list(columns))
-    indexes = _column_indexes(table, name, {c: c for c in columns})
+    table = _open_table(Path(path), name, wanted=[c for c in columns if c not in may_lack])
+    indexes = _column_indexes(table, name, {c: c for c in columns}, may_lack)
     result: TabularResult[RowT] = TabularResult()
     try:
         for number, row in table.rows:
             if _is_blank(row):
                 continue
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = dict.fromkeys(set(columns) - set(indexes))
             problems = []
             for column, convert in columns.items():
+                if column not in indexes:
+                    continue
                 index = indexes[column]
                 cell = row[index] if index < len(row) else None
                 try:
@@ -1011,12 +1022,15 @@ def read_monthly_totals(
 ) -> TabularResult[MonthlyTotal]:
     """Monthly totals per perceel (`maand;perceel;bedrag`), e.g. PGB or eigen bijdrage.
 
-    All or nothing by default: a missing month would silently understate a total.
+    A `gemeente` column (CBS code) says whose totals they are; it may be left out
+    where one municipality is configured. All or nothing by default: a missing
+    month would silently understate a total.
     """
     columns: _Columns = {
         "maand": parse_month,
         "perceel": _text,
         "bedrag": _bounded(MAX_TOTAL_CENTS, "een totaalbedrag"),
+        "gemeente": _gemeentecode,
     }
     return _read_fixed(
         Path(path),
@@ -1024,10 +1038,22 @@ def read_monthly_totals(
         columns,
         set(),
         lambda v, n: MonthlyTotal(
-            maand=v["maand"], perceel=v["perceel"], bedrag_cents=v["bedrag"], line=n
+            maand=v["maand"],
+            perceel=v["perceel"],
+            bedrag_cents=v["bedrag"],
+            line=n,
+            gemeente=v["gemeente"],
         ),
         gedeeltelijk_toegestaan,
+        may_lack={"gemeente"},
     )
+
+
+def _gemeentecode(value: Any) -> str:
+    text = _code(value, 4)
+    if len(text) != 4 or not _is_digits(text):
+        raise CellError("geen gemeentecode (4 cijfers, CBS)")
+    return text
 
 
 def read_waiting_list(
@@ -1036,12 +1062,14 @@ def read_waiting_list(
     """A waiting-list export (`toewijzingsdatum;startdatum;aanbieder;perceel`).
 
     `aanbieder` is the provider's AGB code (leading zeros restored, as in exports).
+    A `gemeente` column may say whose list it is, as for monthly totals.
     """
     columns: _Columns = {
         "toewijzingsdatum": _date_from_cell,
         "startdatum": _date_from_cell,
         "aanbieder": _agb,
         "perceel": _text,
+        "gemeente": _gemeentecode,
     }
     return _read_fixed(
         Path(path),
@@ -1054,6 +1082,8 @@ def read_waiting_list(
             aanbieder=v["aanbieder"],
             perceel=v["perceel"],
             line=n,
+            gemeente=v["gemeente"],
         ),
         gedeeltelijk_toegestaan,
+        may_lack={"gemeente"},
     )

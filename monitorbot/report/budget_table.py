@@ -28,13 +28,13 @@ CSV_COLUMNS = [
 ]
 
 
-def _pct(fraction: float | None) -> Decimal | None:
+def percent_decimal(fraction: float | None) -> Decimal | None:
     if fraction is None:
         return None
     return (Decimal(repr(fraction)) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def _k(cents: float | None) -> str:
+def in_thousands(cents: float | None) -> str:
     return "" if cents is None else format_euros(round(cents), thousands=True)
 
 
@@ -51,7 +51,7 @@ def to_csv(report: BudgetReport, stijl: CsvStijl = CsvStijl.EXCEL_NL) -> str:
             exact_euros(row.prognose_cents),
             exact_euros(row.restant_cents),
             row.v_n,
-            _pct(row.afwijking),
+            percent_decimal(row.afwijking),
             row.bron if row.prognose_cents is not None else "",
         ]
         for row in _rows(report)
@@ -86,14 +86,14 @@ def _cells(row: PerceelPrognose, indent: str = "  ") -> list[str]:
     naam = f"{indent}{row.naam}" if row.niveau == "onderdeel" else row.naam
     if row.niveau in {"domein", "totaal"}:
         naam = f"**{row.naam}**"
-    prognose = _k(row.prognose_cents)
+    prognose = in_thousands(row.prognose_cents)
     if row.correctie is not None and prognose:
         prognose += " *"
     return [
         naam,
-        _k(row.begroting_cents),
+        in_thousands(row.begroting_cents),
         prognose,
-        _k(row.restant_cents),
+        in_thousands(row.restant_cents),
         row.v_n,
         format_percentage(row.afwijking),
     ]
@@ -102,7 +102,7 @@ def _cells(row: PerceelPrognose, indent: str = "  ") -> list[str]:
 def footnotes(report: BudgetReport, *, thousands: bool = True) -> list[str]:
     """Each correction with who, when and why, and early in the year what the total rests
     on; amounts in the table's unit (see `title`)."""
-    amount = _k if thousands else lambda cents: f"€ {format_euros(round(cents))}"
+    amount = in_thousands if thousands else lambda cents: f"€ {format_euros(round(cents))}"
     notes = []
     for row in report.body:
         if row.correctie is not None:
@@ -180,7 +180,7 @@ def council_intervals(report: BudgetReport) -> list[str]:
     """Per row of `council_rows`, the model's 80 % interval × € 1.000 ("7.061 – 7.461");
     empty for a corrected row (its figure is the controller's) or without a model."""
     return [
-        f"{_k(row.model.lo80)} – {_k(row.model.hi80)}"
+        f"{in_thousands(row.model.lo80)} – {in_thousands(row.model.hi80)}"
         if row.model is not None and row.correctie is None
         else ""
         for row in _rows(report)

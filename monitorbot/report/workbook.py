@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from monitorbot.core.clock import local
 from monitorbot.evaluate.catalogue import BY_NAME, MIN_CLIENTS, MIN_STARTS, WAIT_WINDOW
+from monitorbot.evaluate.regio_snapshot import RegioSnapshot
 from monitorbot.evaluate.snapshot import Snapshot
 from monitorbot.forecast.results import (
     BudgetReport,
@@ -259,6 +260,95 @@ def budget_workbook(report: BudgetReport, *, sheet_title: str) -> Workbook:
     sheet.title = sheet_title
     write_budget_sheet(sheet, report)
     return workbook
+
+
+# --------------------------------------------------------------------------- Regio
+
+
+def regio_workbook(snapshot: RegioSnapshot) -> Workbook:
+    """The regional table, computable: per perceel each member's line and the region's,
+    and on a second sheet which snapshot of each member it was read from."""
+    from monitorbot.report import regio_table
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"Regio {snapshot.jaar}"
+    columns = [
+        Column("perceel", 22),
+        Column("naam", 34),
+        Column("gemeente", 16),
+        Column(f"Begroting {snapshot.jaar}", 16, EURO),
+        Column(f"Prognose {snapshot.jaar}", 16, EURO),
+        Column("prognose 80% laag", 16, EURO),
+        Column("prognose 80% hoog", 16, EURO),
+        Column("Restant-budget", 16, EURO),
+        Column("V/N", 6),
+        Column("afwijking in %", 11, PERCENT),
+        Column("bron", 10),
+        Column("samenhang", 11, "0.00"),
+    ]
+    _title(sheet, 1, regio_table.title(snapshot, thousands=False), columns)
+    _header(sheet, 2, columns)
+    current = 2
+    for rij, gemeente in regio_table.lines(snapshot):
+        current += 1
+        lid = rij.lid(gemeente) if gemeente else None
+        figure = lid if lid is not None else rij
+        band = lid.prognose if lid is not None else rij.regio
+        bron = lid.bron if lid is not None else "som"
+        interval = band is not None and bron != "correctie"
+        _row(
+            sheet,
+            current,
+            columns,
+            [
+                rij.perceel,
+                rij.naam,
+                snapshot.naam_van(gemeente) if gemeente else regio_table.REGIO_LABEL,
+                _euros(figure.begroting_cents),
+                _euros(band.mid if band else None),
+                _euros(band.lo80 if interval and band else None),
+                _euros(band.hi80 if interval and band else None),
+                _euros(figure.restant_cents),
+                figure.v_n or None,
+                figure.afwijking,
+                bron if band else None,
+                rij.samenhang if lid is None else None,
+            ],
+        )
+        if lid is None:
+            for column in range(1, len(columns) + 1):
+                cell = sheet.cell(current, column)
+                cell.font, cell.fill = BOLD, TOTAL_FILL
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{max(current, 3)}"
+    _mark_v_n(sheet, f"I3:I{max(current, 3)}")
+    for offset, note in enumerate(regio_table.footnotes(snapshot), start=current + 2):
+        sheet.cell(offset, 1, note).font = Font(italic=True)
+    _layout(sheet, columns, freeze="D3")
+    _write_member_sources(workbook.create_sheet("Gemeenten"), snapshot)
+    return workbook
+
+
+def _write_member_sources(sheet: Worksheet, snapshot: RegioSnapshot) -> None:
+    columns = [
+        Column("gemeente", 10),
+        Column("naam", 22),
+        Column("cijfers berekend op", 18, MOMENT),
+        Column("bron", 30),
+        Column("ontbreekt", 30),
+    ]
+    rows = (
+        [
+            lid.gemeente,
+            lid.naam,
+            _local(lid.berekend_op, snapshot.tijdzone),
+            "opgeslagen evaluatie" if lid.momentopname else "berekend voor dit rapport",
+            lid.ontbreekt,
+        ]
+        for lid in snapshot.leden
+    )
+    _table(sheet, "Waar de cijfers van elke gemeente vandaan komen", columns, rows, empty="")
+    _layout(sheet, columns, freeze="A3")
 
 
 # --------------------------------------------------------------------------- Maanden

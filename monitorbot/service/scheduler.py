@@ -58,6 +58,7 @@ from monitorbot.notify.outbox import DeliveryReport, deliver
 from monitorbot.service.cycle import evaluate_and_notify, send_digest
 from monitorbot.service.health import ServiceMetrics, database_ok
 from monitorbot.service.locks import DEFAULT_LEASE, Run, claimed_run, retry_when_busy
+from monitorbot.service.regio import store_region
 from monitorbot.store import db, models
 from monitorbot.store.queries.quality import file_name
 from monitorbot.store.sync import sync_config
@@ -449,9 +450,25 @@ class Service:
                 continue
             if run is not None and run.status == JobStatus.GESLAAGD:
                 done.append(gemeente)
+        self._regions(done)
         if failed:
             raise RuntimeError(f"maandcyclus mislukt voor {', '.join(failed)}")
         return done
+
+    def _regions(self, done: list[str]) -> None:
+        """Each region whose members all had their cycle: its snapshot from theirs."""
+        for naam, regio in sorted(self.config.regios.items()):
+            if self.stop_requested() or not set(regio.leden) <= set(done):
+                continue
+            now = self.clock()
+            peildatum = Peildatum.nu(now, self.config.deployment.tijdzone)
+            retry_when_busy(
+                self.engine,
+                lambda naam=naam, now=now, peildatum=peildatum: store_region(
+                    self.engine, self.config, self._spec(), naam, peildatum, now=now
+                ),
+            )
+            log.info("regio bijgewerkt", extra={"regio": naam})
 
     def weekly_digest(self) -> None:
         """The manager digest when it is weekly (a monthly one goes along with the cycle)."""

@@ -21,7 +21,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration in migrations/versions (tests/test_store.py checks it against
 #: Alembic's head). A database at this revision needs no upgrade, so the commands
 #: that check it on every start do not load Alembic (a quarter of a second).
-SCHEMA_REVISION = "0015"
+SCHEMA_REVISION = "0016"
 
 
 #: How long SQLite waits for another process's write lock before "database is locked".

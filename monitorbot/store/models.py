@@ -510,6 +510,23 @@ class Momentopname(Base):
     inhoud: Mapped[str] = mapped_column(Text)  # Snapshot.to_json()
 
 
+class RegioMomentopname(Base):
+    """A region's snapshot: its members' figures at one peildatum, as the region's
+    evaluation read them (the regional table, digest and pages are built from it)."""
+
+    __tablename__ = "regio_momentopname"
+    __table_args__ = (
+        Index("ix_regio_momentopname_regio_peildatum", "regio", "peildatum", "berekend_op"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    regio: Mapped[str] = mapped_column(String(100), nullable=False)
+    peildatum: Mapped[date] = mapped_column(Date)  # the grens: first day not known
+    soort: Mapped[str] = mapped_column(String(10))
+    berekend_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    inhoud: Mapped[str] = mapped_column(Text)  # RegioSnapshot.to_json()
+
+
 class Instelling(Base):
     """A fact about the database itself, e.g. the fingerprint of the pseudonym key."""
 

@@ -35,8 +35,13 @@ def sync_config(session: Session, config: Config, *, now: datetime | None = None
     now = now or datetime.now(UTC)
     _sync_percelen(session, config)
     for gemeente in config.gemeenten.values():
+        latest = gemeente.bevolking[max(gemeente.bevolking)] if gemeente.bevolking else None
         session.merge(
-            models.Gemeente(code=gemeente.code, naam=gemeente.naam, inwoners=gemeente.inwoners)
+            models.Gemeente(
+                code=gemeente.code,
+                naam=gemeente.naam,
+                inwoners=latest.inwoners if latest else None,
+            )
         )
         for aanbieder in gemeente.aanbieders:
             session.merge(models.Aanbieder(agb_code=aanbieder.agb, naam=aanbieder.naam))

@@ -1,0 +1,181 @@
+"""`monitorbot regio ...`: a region's members side by side, and the region's monthly cycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from monitorbot.cli.options import AsOfOption, peildatum_of
+from monitorbot.cli.report_cmd import Format
+from monitorbot.cli.runtime import EXIT_REJECTED, EXIT_USAGE, console, err_console, runtime_of
+from monitorbot.report.csv_text import CsvStijl
+
+if TYPE_CHECKING:
+    from monitorbot.app import App
+    from monitorbot.core.calendar import Peildatum
+    from monitorbot.evaluate.regio_snapshot import RegioSnapshot
+    from monitorbot.service.regio import RegioCycle
+
+app = typer.Typer(
+    help="Een regio: de gemeenten naast elkaar en opgeteld, en de maandcyclus van de regio.",
+    no_args_is_help=True,
+)
+
+
+def _configured_regio(ctx: typer.Context, value: str | None) -> str | None:
+    """Every `--regio` is checked once: an unknown name is refused with the configured ones."""
+    if value is not None and not ctx.resilient_parsing:
+        runtime_of(ctx).config.regio(value)
+    return value
+
+
+RegioOption = Annotated[
+    str,
+    typer.Option(
+        "--regio",
+        help="Naam van de regio (config/regio/<naam>.yaml).",
+        callback=_configured_regio,
+        is_eager=True,
+    ),
+]
+ProcessesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--processen",
+        min=1,
+        help="Gemeenten die tegelijk worden geëvalueerd (standaard: elke kern).",
+        show_default=False,
+    ),
+]
+
+
+def regio_snapshot_at(runtime: App, regio: str, peildatum: Peildatum) -> RegioSnapshot:
+    """The region's stored snapshot at the peildatum, else read now from the members'
+    snapshots (their stored ones where they were evaluated then)."""
+    from monitorbot.evaluate.engine import report_snapshot
+    from monitorbot.evaluate.regio import regio_snapshot, stored_regio_snapshot
+    from monitorbot.store import db
+
+    config, spec, now = runtime.config, runtime.forecast_spec(), runtime.clock()
+    with db.transaction(runtime.engine()) as session:
+        stored = stored_regio_snapshot(session, regio, peildatum)
+        if stored is not None:
+            return stored
+        return regio_snapshot(
+            session,
+            config,
+            regio,
+            peildatum,
+            now=now,
+            compute=lambda g: report_snapshot(session, config, spec, g, peildatum, now=now),
+        )
+
+
+@app.command("tabel")
+def tabel(
+    ctx: typer.Context,
+    regio: RegioOption,
+    as_of: AsOfOption = None,
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="Uitvoervorm; csv is voor Excel (';' en decimale komma), csv-punt voor scripts.",
+        ),
+    ] = Format.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Schrijf naar dit bestand.")] = None,
+) -> None:
+    """Per perceel elke gemeente en de regio: begroting, prognose met interval, restant, V/N."""
+    from monitorbot.report import regio_table
+
+    runtime = runtime_of(ctx)
+    snapshot = regio_snapshot_at(runtime, regio, peildatum_of(runtime, as_of))
+    if output_format is Format.xlsx:
+        if out is None:
+            err_console.print("--format xlsx heeft --out BESTAND nodig")
+            raise typer.Exit(EXIT_USAGE)
+        regio_table.to_xlsx(snapshot, out)
+        console.print(f"Geschreven: {out}", markup=False)
+        return
+    text = {
+        Format.table: regio_table.to_table,
+        Format.markdown: regio_table.to_markdown,
+        Format.csv: lambda s: regio_table.to_csv(s, CsvStijl.EXCEL_NL),
+        Format.csv_punt: lambda s: regio_table.to_csv(s, CsvStijl.PUNT),
+    }[output_format](snapshot)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Geschreven: {out}", markup=False)
+    else:
+        print(text, end="")
+
+
+@app.command("cyclus")
+def cyclus(
+    ctx: typer.Context,
+    regio: RegioOption,
+    as_of: AsOfOption = None,
+    processen: ProcessesOption = None,
+) -> None:
+    """Evalueer elke gemeente van de regio (tegelijk), dan de regio uit hun momentopnamen."""
+    runtime = runtime_of(ctx)
+    peildatum = peildatum_of(runtime, as_of)
+    result = run_regio_cycle(runtime, regio, peildatum, runtime.clock(), processes=processen)
+    if result.mislukt:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def run_regio_cycle(
+    runtime: App,
+    regio: str,
+    peildatum: Peildatum,
+    now: datetime,
+    *,
+    processes: int | None = None,
+    skip_unconfigured: bool = False,
+) -> RegioCycle:
+    """The cycle with a line per member and the regional table (the demo runs this too)."""
+    from time import perf_counter
+
+    from monitorbot.report import regio_table
+    from monitorbot.service.regio import regio_cycle
+
+    engine = runtime.engine()  # the schema is upgraded once, before the members' processes
+    if engine.dialect.name == "sqlite":
+        console.print("SQLite heeft één schrijver: de gemeenten komen één voor één aan de beurt.")
+    started = perf_counter()
+    result = regio_cycle(
+        runtime.settings,
+        regio,
+        now=now,
+        peildatum=peildatum,
+        processes=processes,
+        skip_unconfigured=skip_unconfigured,
+    )
+    for run in result.leden:
+        naam = runtime.config.gemeente(run.gemeente).naam
+        if run.fout:
+            err_console.print(
+                f"  {naam} ({run.gemeente}): evaluatie mislukt ({run.fout}); de regio leest "
+                "de cijfers die haar rapporten zouden tonen.",
+                markup=False,
+            )
+            continue
+        console.print(
+            f"  {naam} ({run.gemeente}): {run.actief} signalering(en) actief, "
+            f"{run.klaargezet} bericht(en) klaargezet, {run.seconden:.1f} s",
+            markup=False,
+        )
+        for line in run.niet_bezorgd:
+            err_console.print(f"    mislukt (definitief): {line}", markup=False)
+    console.print(
+        f"Regio {regio}: {len(result.leden)} gemeenten in {perf_counter() - started:.1f} s.",
+        markup=False,
+    )
+    if result.snapshot is not None:
+        console.print()
+        console.print(regio_table.to_table(result.snapshot), markup=False, end="")
+    return result

@@ -1,0 +1,454 @@
+"""The region: configuration, the regional table from its members' snapshots, and the
+files that say whose figures they are.
+
+The regional table is built from hand-made member snapshots stored in the
+database, so every figure is known: the region's line is the sum of the members'
+lines to the cent, and its interval the members' combined with the correlation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from monitorbot.config import ConfigError, load_config
+from monitorbot.core.calendar import Peildatum
+from monitorbot.core.money import whole_cents
+from monitorbot.core.states import Niveau
+from monitorbot.evaluate.regio_snapshot import Band, RegioSnapshot, combine
+from monitorbot.evaluate.snapshot import Snapshot
+from monitorbot.forecast.results import Interval, PerceelPrognose
+from monitorbot.forecast.samenhang import PRIOR, PRIOR_WEIGHT, shrunk_mean_correlation
+from tests import snapshots as hand
+
+PROEFREGIO = """naam: Proefregio
+leden: ["9995", "9996"]
+kanalen:
+  regio:
+    - {type: console}
+digest_kanaal: regio
+"""
+
+
+def _region_config(config_dir: Path) -> Path:
+    (config_dir / "regio" / "proefregio.yaml").write_text(PROEFREGIO, encoding="utf-8")
+    return config_dir
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_the_shipped_region_has_seven_members_that_know_the_shared_providers():
+    from tests.conftest import CONFIG_DIR
+
+    config = load_config(CONFIG_DIR)
+    regio = config.regio("demoregio")
+    assert regio.leden == ["9991", "9992", "9993", "9999", "9994", "9995", "9996"]
+    for code in regio.leden:
+        gemeente = config.gemeente(code)
+        assert {a.agb for a in regio.aanbieders} <= {a.agb for a in gemeente.aanbieders}
+        assert gemeente.aanbieder_naam("98990105") == "Behandelcentrum De Boomhut"
+    inwoners = sorted(config.gemeente(c).bevolking_in(2026).inwoners for c in regio.leden)
+    assert inwoners[0] == 10_070 and inwoners[-1] == 90_480
+    assert config.regios_van("9999") == ["demoregio"]
+
+
+def test_population_of_a_year_is_the_latest_known_on_or_before_it(config_dir):
+    gemeente = load_config(config_dir).gemeente("9999")
+    assert gemeente.bevolking_in(2026).jeugdigen == 4540
+    assert gemeente.bevolking_in(2030).inwoners == 23_080  # CBS publishes later: last known
+    assert gemeente.bevolking_in(2020) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("leden: [\"9995\", \"9996\"]", "leden: [\"9995\", \"0363\"]"),
+         r"leden: waarde '0363': gemeente is niet geconfigureerd in gemeenten/"),
+        (("leden: [\"9995\", \"9996\"]", "leden: [9995, 9996]"),
+         r"zet gemeentecodes tussen aanhalingstekens"),
+        (("leden: [\"9995\", \"9996\"]", "leden: [\"9995\", \"9995\"]"),
+         r"9995 staan er meer dan eens in"),
+        (("digest_kanaal: regio", "digest_kanaal: bestuur"),
+         r"digest_kanaal 'bestuur' staat niet bij kanalen \(toegestaan: regio\)"),
+    ],
+)  # fmt: skip
+def test_a_wrong_region_file_is_named_with_line_and_reason(config_dir, change, message):
+    path = _region_config(config_dir) / "regio" / "proefregio.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as refused:
+        load_config(config_dir)
+    assert "proefregio.yaml" in str(refused.value)
+
+
+def test_youths_must_be_fewer_than_inhabitants(config_dir):
+    path = config_dir / "gemeenten" / "9996-kleindorp.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("jeugdigen: 1780", "jeugdigen: 11780"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"jeugdigen \(11780\) moeten minder zijn dan inwoners"):
+        load_config(config_dir)
+
+
+# --------------------------------------------------------------------------- the interval
+
+
+def test_members_that_move_independently_add_in_quadrature_and_together_add_widths():
+    a, b = Band(1_000, 700, 1_400, 550, 1_600), Band(2_000, 1_600, 2_300, 1_400, 2_450)
+    independent = combine([a, b], 0.0)
+    assert independent == Band(3_000, 3_000 - 500, 3_000 + 500, 3_000 - 750, 3_000 + 750)
+    together = combine([a, b], 1.0)
+    assert together == Band(3_000, 2_300, 3_700, 1_950, 4_050)  # the bounds added
+    halfway = combine([a, b], 0.5)
+    low80 = round(math.sqrt(0.5 * (300**2 + 400**2) + 0.5 * 700**2))
+    assert halfway.lo80 == 3_000 - low80 and halfway.mid == 3_000
+    assert independent.hi80 < halfway.hi80 < together.hi80
+
+
+def test_identical_growth_correlates_fully_but_is_shrunk_toward_one_half():
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    wave = np.sin(np.arange(24) / 3)
+    growth = pd.DataFrame({"a": wave, "b": 2 * wave, "c": wave + 0.1}, index=months)
+    assert shrunk_mean_correlation(growth) == pytest.approx(
+        (24 * 1.0 + PRIOR_WEIGHT * PRIOR) / (24 + PRIOR_WEIGHT)
+    )
+    opposite = pd.DataFrame({"a": wave, "b": -wave}, index=months)
+    assert shrunk_mean_correlation(opposite) == 0.0  # clipped: never below independent
+    assert shrunk_mean_correlation(pd.DataFrame({"a": wave}, index=months)) == PRIOR
+
+
+# --------------------------------------------------------------------------- the regional table
+
+
+def _member(code: str, naam: str, factor: float, *, correctie: bool = False) -> Snapshot:
+    """Testdorp's hand-made snapshot as member `code`, its figures times `factor`, with
+    half cents left in so the rounding before summing shows."""
+    base = hand.snapshot()
+    rows = []
+    for row in base.begroting.rows:
+        model = row.model
+        assert model is not None
+        scaled = Interval(*(v * factor + 0.5 for v in vars(model).values()))
+        rows.append(
+            replace(
+                row,
+                begroting_cents=round(row.begroting_cents * factor),
+                model=scaled,
+                correctie=None,
+            )
+        )
+    if correctie:
+        rows[0] = replace(rows[0], correctie=_correction(rows[0]))
+    report = replace(base.begroting, gemeente=code, gemeente_naam=naam, rows=rows)
+    return replace(base, gemeente=code, gemeente_naam=naam, begroting=report)
+
+
+def _correction(row: PerceelPrognose):
+    from monitorbot.config.models import PrognoseCorrectie
+
+    return PrognoseCorrectie(
+        perceel=row.perceel,
+        prognose=Decimal("6500000.00"),
+        reden="contract herzien",
+        door="controller",
+        datum=date(2026, 10, 1),
+    )
+
+
+@pytest.fixture
+def stored_members(engine, config_dir):
+    """Two members' snapshots at the test peildatum, stored as their evaluations store them."""
+    from monitorbot.evaluate.engine import store_snapshot
+    from monitorbot.store import db
+
+    members = {
+        "9995": _member("9995", "Polderzicht", 0.6),
+        "9996": _member("9996", "Kleindorp", 0.43, correctie=True),
+    }
+    with db.transaction(engine) as session:
+        for snapshot in members.values():
+            store_snapshot(session, snapshot)
+    return members
+
+
+def _regio(engine, config_dir) -> RegioSnapshot:
+    from monitorbot.evaluate.regio import regio_snapshot
+    from monitorbot.store import db
+
+    config = load_config(_region_config(config_dir))
+
+    def never(gemeente: str) -> Snapshot:
+        raise AssertionError(f"{gemeente} has a stored snapshot: it must be read, not computed")
+
+    with db.transaction(engine) as session:
+        return regio_snapshot(
+            session, config, "proefregio", hand.PEILDATUM, now=hand.NOW, compute=never
+        )
+
+
+def test_the_region_is_its_members_lines_summed_to_the_cent(engine, config_dir, stored_members):
+    regio = _regio(engine, config_dir)
+    assert [r.perceel for r in regio.rijen] == [
+        "jeugd-zin",
+        "wmo-begeleiding-zin",
+        "domein:jeugd",
+        "domein:wmo",
+        "totaal",
+    ]
+    assert [m.momentopname is not None for m in regio.leden] == [True, True]
+    for rij in regio.rijen:
+        members = [stored_members[m.gemeente].budget_row(rij.perceel) for m in rij.leden]
+        expected = sum(whole_cents(row.prognose_cents) for row in members)
+        assert rij.regio.mid == expected
+        assert rij.begroting_cents == sum(row.begroting_cents for row in members)
+        assert rij.restant_cents == rij.begroting_cents - expected
+        assert rij.v_n == ("V" if rij.restant_cents > 0 else "N")
+        assert rij.samenhang == PRIOR  # no cost history in this database: the prior
+    jeugd = regio.rij("jeugd-zin")
+    polder, klein = jeugd.leden
+    assert klein.bron == "correctie" and klein.prognose == Band.exact(650_000_000)
+    assert polder.prognose.mid == whole_cents(hand.JEUGD_PROGNOSE * 0.6 + 0.5)
+    # Kleindorp's correction has no model interval: the region's width is Polderzicht's.
+    assert jeugd.regio.hi80 - jeugd.regio.mid == polder.prognose.hi80 - polder.prognose.mid
+
+
+def test_the_region_snapshot_is_stored_and_read_back_unchanged(engine, config_dir, stored_members):
+    from monitorbot.evaluate.regio import store_regio_snapshot, stored_regio_snapshot
+    from monitorbot.store import db
+
+    regio = _regio(engine, config_dir)
+    assert RegioSnapshot.from_json(regio.to_json()) == regio
+    with db.transaction(engine) as session:
+        store_regio_snapshot(session, regio)
+    with db.transaction(engine) as session:
+        assert stored_regio_snapshot(session, "proefregio", hand.PEILDATUM) == regio
+        earlier = Peildatum.op(date(2026, 10, 10))
+        assert stored_regio_snapshot(session, "proefregio", earlier) is None
+
+
+def test_the_csv_adds_up_per_perceel_and_names_each_member(engine, config_dir, stored_members):
+    from monitorbot.report import regio_table
+    from monitorbot.report.csv_text import CsvStijl
+
+    regio = _regio(engine, config_dir)
+    rows = list(csv.DictReader(io.StringIO(regio_table.to_csv(regio, CsvStijl.PUNT))))
+    for perceel in {r["perceel"] for r in rows}:
+        lines = [r for r in rows if r["perceel"] == perceel]
+        members = [Decimal(r["prognose"]) for r in lines if r["gemeente"] != "regio"]
+        (region,) = [r for r in lines if r["gemeente"] == "regio"]
+        assert Decimal(region["prognose"]) == sum(members)
+        assert [r["gemeente_naam"] for r in lines] == ["Polderzicht", "Kleindorp", "Proefregio"]
+    jeugd_klein = next(r for r in rows if r["perceel"] == "jeugd-zin" and r["gemeente"] == "9996")
+    assert jeugd_klein["bron"] == "correctie" and jeugd_klein["prognose_80_laag"] == ""
+
+
+def test_the_text_table_shows_each_member_and_the_region(engine, config_dir, stored_members):
+    from monitorbot.report import regio_table
+
+    text = regio_table.to_table(_regio(engine, config_dir))
+    assert text.startswith("Proefregio (2 gemeenten) — begroting 2026, prognose ")
+    block = text.split("Jeugd zorg in natura (ZIN)\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[0] for line in block] == ["Polderzicht", "Kleindorp", "Regio"]
+    assert "6.500 *" in block[1]
+    assert "niet door grenzen op te tellen" in text
+
+
+def test_regio_tabel_reads_the_stored_members_from_the_command_line(
+    engine, database_url, config_dir, stored_members, tmp_path
+):
+    from monitorbot.cli.app import app
+
+    _region_config(config_dir)
+    env = {"MONITORBOT_DATABASE_URL": database_url}
+    args = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "regio"]
+    runner = CliRunner()
+    shown = runner.invoke(
+        app, [*args, "tabel", "--regio", "proefregio", "--as-of", "2026-11-10"], env=env
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "Proefregio (2 gemeenten)" in shown.output and "Kleindorp" in shown.output
+    unknown = runner.invoke(app, [*args, "tabel", "--regio", "nergens"], env=env)
+    assert unknown.exit_code == 2
+    assert "regio is niet geconfigureerd" in unknown.output and "demoregio" in unknown.output
+
+
+# --------------------------------------------------------------------------- whose file is it
+
+
+def test_monthly_totals_name_their_gemeente_where_several_are_configured(ingest_files):
+    report = ingest_files(
+        {
+            "pgb-9996.csv": b"maand;gemeente;perceel;bedrag\n2026-01;9996;jeugd-pgb;750,00\n",
+            "pgb-zonder.csv": b"maand;perceel;bedrag\n2026-01;jeugd-pgb;750,00\n",
+            "pgb-twee.csv": b"maand;gemeente;perceel;bedrag\n2026-01;9996;jeugd-pgb;1,00\n"
+            b"2026-02;9995;jeugd-pgb;1,00\n",
+            "pgb-onbekend.csv": b"maand;gemeente;perceel;bedrag\n2026-01;363;jeugd-pgb;1,00\n",
+        }
+    )
+    by_name = {Path(f.naam).name: f for f in report.bestanden}
+    assert len(by_name) == 4, [f.naam for f in report.bestanden]
+    assert by_name["pgb-9996.csv"].status == "ingelezen"
+    assert by_name["pgb-9996.csv"].gemeente == "9996"
+    assert "export zonder gemeente" in by_name["pgb-zonder.csv"].reden
+    assert "één gemeente per bestand (regel 2: 9996)" in by_name["pgb-twee.csv"].reden
+    assert "regel 3" in by_name["pgb-twee.csv"].reden
+    onbekend = by_name["pgb-onbekend.csv"].reden
+    assert "0363" in onbekend and "niet geconfigureerd" in onbekend
+
+
+def test_a_members_cost_history_is_its_own(ingest_files, engine):
+    """The correlation reads each member's own series: scoped by gemeente."""
+    from monitorbot.forecast.samenhang import member_costs
+    from monitorbot.store import db
+
+    ingest_files(
+        {
+            "a.csv": b"maand;gemeente;perceel;bedrag\n2024-12;9995;jeugd-pgb;1,00\n",
+            "b.csv": b"maand;gemeente;perceel;bedrag\n2024-12;9996;jeugd-pgb;2,00\n",
+        }
+    )
+    with db.transaction(engine) as session:
+        costs = member_costs(
+            session, ["9995", "9996"], known_before=date(2027, 1, 1), tijdzone="Europe/Amsterdam"
+        )
+    assert costs["9995"]["bedrag"].tolist() == [100]
+    assert costs["9996"]["bedrag"].tolist() == [200]
+
+
+def test_band_of_a_member_is_its_table_figure_rounded_half_up():
+    from monitorbot.evaluate.regio import _member_line
+
+    row = PerceelPrognose(
+        "jeugd-zin", "Jeugd", "jeugd", Niveau.PERCEEL, begroting_cents=100,
+        model=Interval(10.5, 8.5, 12.5, 6.5, 14.5),
+    )  # fmt: skip
+    assert _member_line("9995", row).prognose == Band(11, 9, 13, 7, 15)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _message_identities(folder: Path, member: str) -> set[tuple[str, str, str, str]]:
+    """(sender, type, identification, date) of every XML message; each has `member` as
+    its sender or receiver."""
+    from lxml import etree
+
+    identities = set()
+    for path in folder.rglob("*.xml"):
+        header = etree.parse(str(path)).getroot()[0]
+        fields = {etree.QName(e).localname: (e.text or "") for e in header.iter()}
+        assert member in (fields["Afzender"], fields["Ontvanger"]), path.name
+        kind = path.name.split("_", 1)[0]
+        identities.add((fields["Afzender"], kind, fields["Identificatie"], fields["Dagtekening"]))
+    return identities
+
+
+def _budgets_from(manifest: dict, config_dir: Path) -> None:
+    """The generated primitive budgets, as `monitorbot demo` writes them."""
+    code = manifest["gemeente"]
+    for year, amounts in manifest["begrotingen_cents"].items():
+        lines = [f'gemeente: "{code}"', f"jaar: {year}", "versies:", '  - versie: "primitief"']
+        lines += [f"    vastgesteld_op: {int(year) - 1}-11-01", "    bedragen:"]
+        lines += [f"      {perceel}: {cents // 100}" for perceel, cents in amounts.items()]
+        (config_dir / "begroting" / f"{code}-{year}.yaml").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def two_members(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    """Polderzicht and Kleindorp of the demo region, generated once."""
+    from monitorbot.demo.generate import generate_demo
+    from monitorbot.demo.regio import lid
+    from tests.conftest import DEMO_VANDAAG
+
+    root = tmp_path_factory.mktemp("regio")
+    return {
+        code: (
+            root / code,
+            generate_demo(root / code, vandaag=DEMO_VANDAAG, lid=lid(code)).to_dict(),
+        )
+        for code in ("9995", "9996")
+    }
+
+
+@pytest.mark.slow
+def test_members_of_the_region_never_share_a_message_identity(two_members):
+    polder = _message_identities(two_members["9995"][0] / "berichten", "9995")
+    klein = _message_identities(two_members["9996"][0] / "berichten", "9996")
+    assert polder and klein and not polder & klein
+
+
+@pytest.mark.slow
+def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
+    two_members, config_dir, engine, database_url, tmp_path
+):
+    """Two members ingested, `regio cyclus` evaluates both (in parallel processes on
+    PostgreSQL) and stores the region; `regio tabel` then shows that stored region,
+    summed to the cent."""
+    from monitorbot.cli.app import app
+    from monitorbot.config import load_config
+    from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
+    from monitorbot.evaluate.regio import stored_member_snapshot, stored_regio_snapshot
+    from monitorbot.ingest.pipeline import Destinations, Ingestor
+    from monitorbot.report import regio_table
+    from monitorbot.report.csv_text import CsvStijl
+    from monitorbot.store import db
+    from monitorbot.store.sync import sync_config
+
+    _region_config(config_dir)
+    for _, manifest in two_members.values():
+        _budgets_from(manifest, config_dir)
+    config = load_config(config_dir)
+    with db.transaction(engine) as session:
+        sync_config(session, config)
+    ingestor = Ingestor(
+        engine,
+        config,
+        pseudonymize=Pseudonymizer(DEMO_KEY),
+        destinations=Destinations(quarantine=tmp_path / "q", move=False),
+    )
+    folders = [f / n for f, _ in two_members.values() for n in ("berichten", "pgb")]
+    report = ingestor.run(folders)
+    assert {f.gemeente for f in report.bestanden} == {"9995", "9996"}
+    assert all(f.status == "ingelezen" for f in report.bestanden)
+
+    as_of = two_members["9995"][1]["as_of"]
+    env = {"MONITORBOT_DATABASE_URL": database_url}
+    args = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "regio"]
+    runner = CliRunner()
+    cycle = runner.invoke(
+        app, [*args, "cyclus", "--regio", "proefregio", "--as-of", as_of, "--processen", "2"],
+        env=env,
+    )  # fmt: skip
+    assert cycle.exit_code == 0, cycle.output
+    assert "Polderzicht (9995):" in cycle.output and "Kleindorp (9996):" in cycle.output
+
+    peildatum = Peildatum.parse(as_of)
+    with db.transaction(engine) as session:
+        regio = stored_regio_snapshot(session, "proefregio", peildatum)
+        members = {g: stored_member_snapshot(session, g, peildatum) for g in ("9995", "9996")}
+    assert regio is not None and all(members.values())
+    assert [m.momentopname for m in regio.leden] == [members[g][1] for g in ("9995", "9996")]
+    for rij in regio.rijen:
+        rows = [members[g][0].budget_row(rij.perceel) for g in ("9995", "9996")]
+        figures = [
+            whole_cents(r.prognose_cents) for r in rows if r and r.prognose_cents is not None
+        ]
+        assert rij.regio is None or rij.regio.mid == sum(figures), rij.perceel
+        assert 0 <= rij.samenhang <= 1
+    total = regio.rij("totaal")
+    assert total.regio.lo80 < total.regio.mid < total.regio.hi80
+    shown = runner.invoke(
+        app, [*args, "tabel", "--regio", "proefregio", "--as-of", as_of, "--format", "csv-punt"],
+        env=env,
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert shown.output == regio_table.to_csv(regio, CsvStijl.PUNT)
