@@ -1,7 +1,8 @@
 """A console on a database holding the hand-made snapshot of tests/snapshots.py.
 
 Accounts: `anna` (controller in 0384), `kees` (kernteam in 0384), `bert` (lezer in
-0384), `olga` (controller in 0999 only). Alert #7 is active in 0384.
+0384), `olga` (controller in 0999 only), `rita` (regio-lezer of Testregio, no gemeente),
+`gert` (lezer in both members of Testregio). Alert #7 is active in 0384.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from monitorbot.core.states import Rol
 from monitorbot.store import db, models
-from monitorbot.web.accounts import create, set_role
+from monitorbot.web.accounts import create, set_region_reader, set_role
 from monitorbot.web.app import Console
 from tests import snapshots
 
@@ -23,6 +24,7 @@ ACCOUNTS = {
     "bert": (Rol.LEZER, "0384"),
     "olga": (Rol.CONTROLLER, "0999"),
 }
+REGIO = "testregio"
 NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 
 
@@ -39,6 +41,21 @@ def fill(engine: Engine) -> Console:
                 soort=snapshot.peildatum.soort.value,
                 berekend_op=snapshot.berekend_op,
                 inhoud=snapshot.to_json(),
+            )
+        )
+        create(session, "rita", PASSWORD, NOW, door="test")
+        set_region_reader(session, "rita", REGIO, grant=True, door="test", now=NOW)
+        create(session, "gert", PASSWORD, NOW, door="test")
+        for gemeente in ("0384", "0999"):
+            set_role(session, "gert", Rol.LEZER, gemeente, grant=True, door="test", now=NOW)
+        regio = snapshots.regio_snapshot()
+        session.add(
+            models.RegioMomentopname(
+                regio=REGIO,
+                peildatum=regio.peildatum.grens,
+                soort=regio.peildatum.soort.value,
+                berekend_op=regio.berekend_op,
+                inhoud=regio.to_json(),
             )
         )
         session.add(
@@ -73,4 +90,10 @@ def fill(engine: Engine) -> Console:
                     invoer={},
                 )
             )
-    return Console(engine, "Europe/Amsterdam", {"0384": "Testdorp", "0999": "Elders"}, lambda: NOW)
+    return Console(
+        engine,
+        "Europe/Amsterdam",
+        {"0384": "Testdorp", "0999": "Elders"},
+        lambda: NOW,
+        regios={REGIO: ("Testregio", ("0384", "0999"))},
+    )

@@ -14,6 +14,15 @@ from monitorbot.core.calendar import Peildatum
 from monitorbot.core.states import AlertStatus, Ernst, Melding, Niveau
 from monitorbot.evaluate.lifecycle import AlertState, AlertUpdate, Step, observe
 from monitorbot.evaluate.outcome import Evaluation
+from monitorbot.evaluate.regio_snapshot import (
+    Band,
+    Kengetal,
+    LidBron,
+    LidCijfer,
+    RegioRij,
+    RegioSnapshot,
+    combine,
+)
 from monitorbot.evaluate.rules import Rule
 from monitorbot.evaluate.snapshot import (
     AlertLogEntry,
@@ -393,3 +402,59 @@ def waiting_and_totals_evaluation() -> Evaluation:
         )
     )
     return Evaluation("0384", PEILDATUM, NOW, Step(updates), [], date(2026, 10, 1), snapshot())
+
+
+ELDERS_BEGROTING = 100_000_000  # € 1.000.000
+ELDERS_PROGNOSE = 90_000_000  # € 900.000
+
+
+def regio_snapshot() -> RegioSnapshot:
+    """Testregio: Testdorp (0384) and Elders (0999); youth care only, plus the total."""
+    testdorp = LidCijfer(
+        "0384",
+        JEUGD_BEGROTING,
+        Band(JEUGD_PROGNOSE, JEUGD_PROGNOSE - 20_000_000, JEUGD_PROGNOSE + 20_000_000,
+             JEUGD_PROGNOSE - 30_000_000, JEUGD_PROGNOSE + 30_000_000),
+        "model",
+    )  # fmt: skip
+    elders = LidCijfer("0999", ELDERS_BEGROTING, Band.exact(ELDERS_PROGNOSE), "correctie")
+    rows = tuple(
+        RegioRij(
+            perceel,
+            naam,
+            domein,
+            niveau,
+            (testdorp, elders),
+            0.4,
+            combine([testdorp.prognose, elders.prognose], 0.4),
+        )
+        for perceel, naam, domein, niveau in (
+            ("jeugd-zin", "Jeugd zorg in natura (ZIN)", "jeugd", Niveau.PERCEEL),
+            ("totaal", "Totaal", "", Niveau.TOTAAL),
+        )
+    )
+    return RegioSnapshot(
+        regio="testregio",
+        naam="Testregio",
+        peildatum=PEILDATUM,
+        berekend_op=NOW,
+        tijdzone="Europe/Amsterdam",
+        leden=(
+            LidBron("0384", "Testdorp", NOW, 1),
+            LidBron("0999", "Elders", NOW, 2),
+        ),
+        rijen=rows,
+        kengetallen=(
+            Kengetal(
+                "kosten_per_jeugdclient",
+                "Kosten per cliënt jeugdhulp",
+                "€",
+                (("0384", 12_500.0), ("0999", None)),  # Elders: under 10 clients
+                12_000.0,
+                12_500.0,
+                12_500.0,
+                12_500.0,
+            ),
+        ),
+        kengetallen_periode="januari t/m oktober 2026",
+    )

@@ -506,3 +506,50 @@ def test_alerts_resolved_in_the_last_three_months_are_listed_apart(client, site)
     rows = re.findall(r'<th scope="row">#(\d+) [^<]+</th>.*?<td>([\d-]+)</td></tr>', tail)
     assert rows == [("12", "02-10-2026"), ("11", "01-10-2026")]  # newest first, local dates
     assert "Wmo vervoer" not in tail
+
+
+# --------------------------------------------------------------------------- the region
+
+
+def test_a_region_reader_sees_the_regional_table_and_no_members_own_pages(client):
+    login(client, "rita")
+    home = client.get("/")
+    assert home.status_code == 200 and 'href="/regio/testregio">Testregio</a>' in home.text
+    assert "/gemeente/" not in home.text
+    page = client.get("/regio/testregio")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    # Testdorp's own line as its table shows it, Elders' correction, and their sum
+    assert (
+        '<th scope="row">Testdorp</th> <td class="getal">5.915</td>'
+        '<td class="getal">7.261</td><td class="getal">7.061 – 7.461</td>' in text
+    )
+    assert (
+        '<th scope="row">Elders</th> <td class="getal">1.000</td><td class="getal">900 *</td>'
+        in text
+    )
+    assert (
+        '<th scope="row">Regio</th> <td class="getal">6.915</td><td class="getal">8.161</td>'
+        in text
+    )
+    comparison = text.split("De gemeenten vergeleken")[1]
+    assert (
+        '<th scope="row">Kosten per cliënt jeugdhulp</th><td class="getal">€ 12.500</td>'
+        '<td class="getal">—</td><td class="getal">€ 12.000</td>' in comparison
+    )
+    for path in ("/gemeente/0384", "/gemeente/0999", "/regio/elders"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_region_is_shown_to_whoever_may_read_every_member_and_to_nobody_else(client):
+    login(client, "gert")  # lezer in both members
+    assert client.get("/regio/testregio").status_code == 200
+    client.post("/uitloggen", data={"csrf": csrf_of(client, "/")})
+    login(client, "anna")  # controller of one member only
+    assert client.get("/regio/testregio").status_code == 404
+    assert "/regio/" not in client.get("/gemeente/0384").text
+
+
+def test_an_unknown_regional_snapshot_is_a_404(client):
+    login(client, "rita")
+    assert client.get("/regio/testregio?momentopname=999").status_code == 404

@@ -12,6 +12,7 @@ snapshot.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -255,3 +256,17 @@ def test_a_manager_logs_in_through_the_identity_provider_in_a_real_browser(
     assert page.get_by_role("heading", name="Signaleringen Testdorp").is_visible()
     assert page.get_by_role("button", name="Bevestigen").count() == 0  # a lezer
     assert "m.devries@testdorp.nl" in page.inner_text("header")
+
+
+def test_a_region_reader_reads_the_regional_table(page, base_url):
+    log_in(page, base_url, "rita")
+    page.goto(f"{base_url}/")
+    page.get_by_role("link", name="Testregio").click()
+    page.wait_for_url(f"{base_url}/regio/testregio")
+    assert page.get_by_role("heading", name="Regio Testregio").is_visible()
+    table = page.get_by_role("table", name=re.compile(r"^Testregio \(2 gemeenten\)"))
+    assert table.get_by_role("rowheader", name="Regio").count() == 2  # a perceel and the total
+    assert "8.161" in table.inner_text()
+    comparison = page.get_by_role("table", name=re.compile("de gemeenten vergeleken"))
+    assert "€ 12.500" in comparison.inner_text()
+    assert_accessible(page)

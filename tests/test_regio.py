@@ -452,3 +452,207 @@ def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     )  # fmt: skip
     assert shown.exit_code == 0, shown.output
     assert shown.output == regio_table.to_csv(regio, CsvStijl.PUNT)
+    figures = {k.naam: k for k in regio.kengetallen}
+    youth = figures["jeugd_clienten_per_1000"]
+    for code, snapshot in members.items():
+        counts = snapshot[0].kengetallen
+        assert counts.jeugd_clienten >= 10 and counts.toewijzingen > 0
+        youths = load_config(config_dir).gemeente(code).bevolking_in(counts.jaar).jeugdigen
+        assert youth.waarde(code) == pytest.approx(counts.jeugd_clienten / youths * 1000)
+    compared = runner.invoke(
+        app, [*args, "vergelijk", "--regio", "proefregio", "--as-of", as_of], env=env
+    )
+    assert compared.exit_code == 0, compared.output
+    assert "Cliënten jeugdhulp (in natura) per 1.000 jeugdigen" in compared.output
+
+
+def test_a_region_reader_is_made_from_the_command_line(database_url, config_dir, tmp_path):
+    from monitorbot.cli.app import app
+
+    env = {"MONITORBOT_DATABASE_URL": database_url}
+    base = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "gebruikers"]
+    runner = CliRunner()
+    made = runner.invoke(
+        app, [*base, "toevoegen", "rita", "--rol", "lezer", "--gemeente", "9999",
+              "--wachtwoord-stdin"], input="een-lang-wachtwoord-1\n", env=env,
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    given = runner.invoke(app, [*base, "regio", "rita", "--regio", "demoregio"], env=env)
+    assert given.exit_code == 0 and "regio-lezer in regio demoregio gegeven" in given.output
+    listed = runner.invoke(app, [*base, "lijst"], env=env)
+    assert "rita: lezer in 9999, regio-lezer in regio demoregio" in listed.output
+    unknown = runner.invoke(app, [*base, "regio", "rita", "--regio", "nergens"], env=env)
+    assert unknown.exit_code == 2 and "regio is niet geconfigureerd" in unknown.output
+
+
+# --------------------------------------------------------------------------- the comparison
+
+
+def _with_counts(code: str, naam: str, **counts) -> Snapshot:
+    from monitorbot.evaluate.snapshot import Kengetallen
+
+    base = hand.snapshot()
+    figures = dict(
+        jaar=2026, tot_maand=10, jeugd_clienten=400, jeugd_kosten_cents=400_000_000,
+        hh_clienten=250, hh_uren=12_500.0, hulpvragen=140, toewijzingen=700,
+    ) | counts  # fmt: skip
+    return replace(base, gemeente=code, gemeente_naam=naam, kengetallen=Kengetallen(**figures))
+
+
+def test_every_comparison_figure_is_its_counts_over_the_population(config_dir):
+    from monitorbot.evaluate.vergelijking import benchmark
+
+    config = load_config(config_dir)
+    members = {
+        "9995": _with_counts("9995", "Polderzicht"),  # 13.980 inhabitants, 2.650 youths in 2026
+        "9996": _with_counts(
+            "9996", "Kleindorp", jeugd_clienten=178, jeugd_kosten_cents=213_600_000
+        ),
+    }
+    figures = {k.naam: k for k in benchmark(members, config)}
+    youth = figures["jeugd_clienten_per_1000"]
+    assert youth.waarde("9995") == pytest.approx(400 / 2.650)
+    assert youth.waarde("9996") == pytest.approx(178 / 1.780)  # 100 per 1.000
+    assert youth.regio == pytest.approx((400 + 178) / (2.650 + 1.780))
+    assert youth.mediaan == pytest.approx((400 / 2.650 + 100) / 2)
+    cost = figures["kosten_per_jeugdclient"]
+    assert (cost.waarde("9995"), cost.waarde("9996")) == (
+        pytest.approx(10_000),
+        pytest.approx(12_000),
+    )
+    total = hand.JEUGD_PROGNOSE + hand.WMO_PROGNOSE  # the hand-made table's total row
+    assert figures["kosten_per_inwoner"].waarde("9995") == pytest.approx(total / 100 / 13_980)
+    assert figures["hh_uren_per_client"].waarde("9996") == pytest.approx(50.0)
+    assert figures["hulpvragen_per_1000"].waarde("9995") == pytest.approx(140 / 13.980)
+    assert figures["toewijzingen_per_1000"].waarde("9996") == pytest.approx(700 / 10.070)
+    assert figures["wachttijd_boven_norm"].waarde("9995") == pytest.approx(31 / 40)
+    growth = 598_000_000 / 1.038 / 500_000_000 - 1  # this year deflated by 3,8 % against last
+    assert figures["groei_zonder_indexatie"].waarde("9995") == pytest.approx(growth)
+
+
+def test_a_figure_under_ten_clients_is_left_out_with_a_second_one_so_it_cannot_be_derived(
+    config_dir,
+):
+    from monitorbot.evaluate.vergelijking import benchmark, suppressed
+
+    assert suppressed({"a": 9, "b": 40, "c": 25}) == {"a", "c"}  # c: the smallest other
+    assert suppressed({"a": 9, "b": 3, "c": 25}) == {"a", "b"}  # two: only their sum shows
+    assert suppressed({"a": 10, "b": None}) == set()  # ten is enough; no count: no cell
+    config = load_config(config_dir)
+    members = {
+        "9995": _with_counts("9995", "Polderzicht"),
+        "9996": _with_counts("9996", "Kleindorp", hh_clienten=7, hh_uren=350.0),
+    }
+    hours = {k.naam: k for k in benchmark(members, config)}["hh_uren_per_client"]
+    assert hours.waarden == (("9995", None), ("9996", None))
+    assert hours.regio == pytest.approx((12_500 + 350) / (250 + 7))  # only the sum shows
+
+
+def test_a_member_that_stands_out_is_named_and_marked(config_dir):
+    from monitorbot.evaluate.regio_snapshot import LidBron
+    from monitorbot.evaluate.vergelijking import _stands_out, benchmark
+    from monitorbot.report import regio_table
+
+    config = load_config(config_dir)
+    costs = {"9991": 10_000, "9992": 10_500, "9993": 9_800, "9994": 10_200, "9995": 16_000}
+    members = {
+        code: _with_counts(code, config.gemeente(code).naam, jeugd_kosten_cents=euros * 400 * 100)
+        for code, euros in costs.items()
+    }
+    figures = {k.naam: k for k in benchmark(members, config)}
+    assert figures["kosten_per_jeugdclient"].afwijkers == ("9995",)
+    regio = replace(
+        hand.regio_snapshot(),
+        leden=tuple(LidBron(c, config.gemeente(c).naam, hand.NOW, None) for c in costs),
+        kengetallen=tuple(figures.values()),
+    )
+    row = next(
+        r for r in regio_table.benchmark_rows(regio) if r[0] == "Kosten per cliënt jeugdhulp"
+    )
+    assert row[1:6] == ["€ 10.000", "€ 10.500", "€ 9.800", "€ 10.200", "€ 16.000 ↑"]
+    assert row[7] == "€ 10.200"  # the median
+
+    assert _stands_out(150.0, 100.0, 90.0, 110.0, percentage=False)  # outside, 50 % away
+    assert not _stands_out(115.0, 100.0, 90.0, 110.0, percentage=False)  # only 15 % away
+    assert not _stands_out(105.0, 100.0, 90.0, 110.0, percentage=False)  # inside the middle
+    assert _stands_out(0.12, 0.05, 0.04, 0.06, percentage=True)  # 7 points away
+    assert not _stands_out(0.09, 0.05, 0.04, 0.06, percentage=True)  # 4 points
+
+
+def test_the_comparison_reads_in_dutch_and_hides_what_is_left_out():
+    from monitorbot.report import regio_table
+
+    assert regio_table.format_kengetal(11234.5, "€") == "€ 11.235"
+    assert regio_table.format_kengetal(0.1234, "%") == "12,3 %"
+    assert regio_table.format_kengetal(150.94, "per 1.000 jeugdigen") == "150,9"
+    assert regio_table.format_kengetal(None, "€") == "—"
+
+
+# --------------------------------------------------------------------------- the regional digest
+
+
+def test_the_regional_digest_is_one_table_and_names_who_stands_out():
+    from monitorbot.notify.regio_digest import regio_digest_message
+    from monitorbot.notify.render import to_text
+
+    regio = replace(
+        hand.regio_snapshot(),
+        kengetallen=(
+            replace(
+                hand.regio_snapshot().kengetallen[0],
+                waarden=(("0384", 16_000.0), ("0999", 11_000.0)),
+                mediaan=12_000.0,
+                afwijkers=("0384",),
+            ),
+        ),
+    )
+    message = regio_digest_message(regio, with_workbook=False)
+    assert message.regio == "testregio" and message.gemeente == ""
+    (table,) = [s.table for s in message.sections if s.table]
+    assert [row[0] for row in table.rows] == ["Testdorp", "Elders", "Regio"]
+    assert table.rows[-1][1:3] == ["6.915", "8.161"]  # the region's total: the members' sum
+    standout = next(s for s in message.sections if s.title == "Opvallend").text
+    assert standout == (
+        "Testdorp: kosten per cliënt jeugdhulp € 16.000, hoger dan de andere gemeenten "
+        "(mediaan € 12.000)."
+    )
+    text = to_text(message)
+    assert "Geen cliëntgegevens in dit bericht" in text
+
+
+def test_the_regional_digest_reaches_the_regions_channel_once(
+    engine, config_dir, stored_members, tmp_path
+):
+    from sqlalchemy import select
+
+    from monitorbot.config import Settings
+    from monitorbot.forecast.spec import load_forecast_spec
+    from monitorbot.service.regio import evaluate_region
+    from monitorbot.store import db, models
+    from tests.conftest import REPO
+
+    path = _region_config(config_dir) / "regio" / "proefregio.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "    - {type: console}", "    - {type: bestand, map: regio-uit}"
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(config_dir)
+    settings = Settings(config_dir=config_dir, data_dir=tmp_path / "data")
+    spec = load_forecast_spec(REPO / "forecasts")
+    outcomes = [
+        evaluate_region(engine, config, settings, spec, "proefregio", hand.PEILDATUM, now=hand.NOW)
+        for _ in range(2)
+    ]
+    assert [queued for _, queued, _ in outcomes] == [1, 0]  # the second cycle: already told
+    assert len(outcomes[0][2].verzonden) == 1
+    with db.transaction(engine) as session:
+        rows = session.scalars(select(models.Outbox).where(models.Outbox.regio == "proefregio"))
+        (row,) = rows.all()
+        assert (row.gemeente_code, row.status, row.kanaal) == (None, "verzonden", "regio")
+        stored = session.scalars(select(models.RegioMomentopname.id)).all()
+        assert len(stored) == 2  # each cycle stores the region; the digest went once
+    (written,) = (tmp_path / "data" / "regio-uit").glob("*.txt")
+    text = written.read_text(encoding="utf-8")
+    assert "Proefregio: de gemeenten vergeleken" in text and "Polderzicht" in text

@@ -113,6 +113,31 @@ def tabel(
         print(text, end="")
 
 
+@app.command("vergelijk")
+def vergelijk(
+    ctx: typer.Context,
+    regio: RegioOption,
+    as_of: AsOfOption = None,
+    output_format: Annotated[
+        Format,
+        typer.Option("--format", help="table, csv (Excel) of csv-punt (scripts)."),
+    ] = Format.table,
+) -> None:
+    """De gemeenten naast elkaar: per 1.000 inwoners of jeugdigen, per cliënt, met de mediaan."""
+    from monitorbot.report import regio_table
+
+    if output_format not in {Format.table, Format.csv, Format.csv_punt}:
+        err_console.print("--format: kies table, csv of csv-punt")
+        raise typer.Exit(EXIT_USAGE)
+    runtime = runtime_of(ctx)
+    snapshot = regio_snapshot_at(runtime, regio, peildatum_of(runtime, as_of))
+    if output_format is Format.table:
+        print(regio_table.benchmark_table(snapshot), end="")
+        return
+    stijl = CsvStijl.EXCEL_NL if output_format is Format.csv else CsvStijl.PUNT
+    print(regio_table.benchmark_csv(snapshot, stijl), end="")
+
+
 @app.command("cyclus")
 def cyclus(
     ctx: typer.Context,
@@ -124,7 +149,7 @@ def cyclus(
     runtime = runtime_of(ctx)
     peildatum = peildatum_of(runtime, as_of)
     result = run_regio_cycle(runtime, regio, peildatum, runtime.clock(), processes=processen)
-    if result.mislukt:
+    if result.mislukt or result.bezorging.permanent:
         raise typer.Exit(EXIT_REJECTED)
 
 
@@ -172,10 +197,21 @@ def run_regio_cycle(
         for line in run.niet_bezorgd:
             err_console.print(f"    mislukt (definitief): {line}", markup=False)
     console.print(
-        f"Regio {regio}: {len(result.leden)} gemeenten in {perf_counter() - started:.1f} s.",
+        f"Regio {regio}: {len(result.leden)} gemeenten in {perf_counter() - started:.1f} s; "
+        f"regiodigest: {result.klaargezet} bericht(en) klaargezet.",
         markup=False,
     )
+    for line in result.bezorging.verzonden:
+        console.print(f"  verzonden: {line}", markup=False)
+    for line in result.bezorging.uitgesteld:
+        console.print(f"  uitgesteld: {line}", markup=False)
+    for line in result.bezorging.permanent:
+        err_console.print(f"  mislukt (definitief): {line}", markup=False)
+    for line in result.overgeslagen:
+        console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
     if result.snapshot is not None:
         console.print()
         console.print(regio_table.to_table(result.snapshot), markup=False, end="")
+        console.print()
+        console.print(regio_table.benchmark_table(result.snapshot), markup=False, end="")
     return result

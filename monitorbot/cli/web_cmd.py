@@ -121,6 +121,30 @@ def change_role(
     )
 
 
+@gebruikers_app.command("regio")
+def change_region_reader(
+    ctx: typer.Context,
+    naam: Annotated[str, typer.Argument(help="Accountnaam.")],
+    regio: Annotated[str, typer.Option("--regio", help="Naam van de regio (config/regio).")],
+    weg: Annotated[
+        bool, typer.Option("--weg", help="Neem de rol af in plaats van te geven.")
+    ] = False,
+) -> None:
+    """Geef een account de rol regio-lezer: de pagina's van de regio, niet die van een lid."""
+    from monitorbot.web.accounts import REGIO_LEZER, set_region_reader
+
+    runtime = runtime_of(ctx)
+    runtime.config.regio(regio)  # an unknown region is refused with the configured ones
+    with _account_change(runtime) as session:
+        set_region_reader(
+            session, naam, regio, grant=not weg, door=COMMAND_LINE, now=runtime.clock()
+        )
+    console.print(
+        f"{naam}: {REGIO_LEZER} in regio {regio} {'afgenomen' if weg else 'gegeven'}",
+        markup=False,
+    )
+
+
 @gebruikers_app.command("uitschakelen")
 def disable_user(
     ctx: typer.Context,
@@ -144,13 +168,17 @@ def list_users(ctx: typer.Context) -> None:
 
     runtime = runtime_of(ctx)
     with db.transaction(runtime.engine()) as session:
-        found = [(a, accounts.roles(session, a.id)) for a in accounts.accounts(session)]
+        found = [
+            (a, accounts.roles(session, a.id), accounts.regions(session, a.id))
+            for a in accounts.accounts(session)
+        ]
     if not found:
         console.print("Geen accounts.")
-    for account, roles in found:
+    for account, roles, regions in found:
         state = "" if account.actief else " (uitgeschakeld)"
-        rollen = ", ".join(f"{rol} in {gemeente}" for rol, gemeente in roles) or "geen rollen"
-        console.print(f"{account.naam}{state}: {rollen}", markup=False)
+        rollen = [f"{rol} in {gemeente}" for rol, gemeente in roles]
+        rollen += [f"regio-lezer in regio {regio}" for regio in regions]
+        console.print(f"{account.naam}{state}: {', '.join(rollen) or 'geen rollen'}", markup=False)
 
 
 def console_app(runtime: App, *, https: bool = False) -> FastAPI:
@@ -167,6 +195,7 @@ def console_app(runtime: App, *, https: bool = False) -> FastAPI:
         engine=runtime.engine(),
         tijdzone=config.deployment.tijdzone,
         gemeente_namen={code: g.naam for code, g in config.gemeenten.items()},
+        regios={naam: (r.naam, tuple(r.leden)) for naam, r in config.regios.items()},
         now=runtime.clock,
         config_dir=runtime.config_dir,
         alerts_dir=runtime.settings.alerts_dir,

@@ -106,6 +106,15 @@ def format_euros(cents: int, *, decimals: int = 0, thousands: bool = False) -> s
     return f"{result},{fraction}" if decimals else result
 
 
+def format_number(value: float, decimals: int = 1) -> str:
+    """Any other figure in Dutch: ``1.234,5``; half-up, as `format_euros` rounds."""
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    integer_part, _, fraction = f"{abs(rounded):.{decimals}f}".partition(".")
+    result = sign + _group_thousands(integer_part)
+    return f"{result},{fraction}" if decimals else result
+
+
 def format_change(percent: float, *, decimals: int = 1, unit: str = "%") -> str:
     """A change or deviation in messages, with its sign: ``+20,2 %``, ``-22,8 %``.
 

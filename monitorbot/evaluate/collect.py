@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from monitorbot.core.calendar import through_month
 from monitorbot.core.privacy import redact
-from monitorbot.core.states import SEVERITY_ORDER, AlertStatus
+from monitorbot.core.states import SEVERITY_ORDER, AlertStatus, Zorgbericht
 from monitorbot.evaluate.catalogue import METRIC_ORDER, MIN_CLIENTS
 from monitorbot.evaluate.lifecycle import AlertState
 from monitorbot.evaluate.metrics import MetricContext, measure
@@ -26,14 +26,15 @@ from monitorbot.evaluate.snapshot import (
     FailedDelivery,
     FindingCount,
     Groei,
+    Kengetallen,
     QuarantinedFile,
     Snapshot,
     Verplichting,
     WaitingTime,
 )
 from monitorbot.forecast.commitments import Commitment, commitments
-from monitorbot.forecast.why import year_on_year
-from monitorbot.store.queries import outbox, quality
+from monitorbot.forecast.why import client_figures, year_on_year
+from monitorbot.store.queries import kengetallen, outbox, quality
 from monitorbot.store.queries.alerts import LatestInputs
 
 #: What every snapshot measures, whatever the rules ask: the workbook and digest show them.
@@ -64,6 +65,7 @@ def collect_snapshot(
         wachttijden=tuple(_waiting_times(ctx)),
         groei=tuple(_growth(ctx)),
         verplichtingen=tuple(_commitments(ctx)),
+        kengetallen=_kengetallen(ctx),
         metingen=dict(ctx.measured),
         datakwaliteit=DataQuality(
             venster_dagen=quality.WINDOW.days,
@@ -134,6 +136,46 @@ def _growth(ctx: MetricContext) -> Iterable[Groei]:
             huidig=current,
             indexatie_pct=ctx.settings.indexatie_pct(ctx.year, perceel.id),
         )
+
+
+def _kengetallen(ctx: MetricContext) -> Kengetallen:
+    """The year so far in the counts a region compares its members on, as known now."""
+    through = through_month(ctx.as_of, ctx.year)
+    first, last = date(ctx.year, 1, 1), date(ctx.year, through, 1)
+    youth = [
+        member
+        for perceel in ctx.top_level
+        if perceel.domein == "jeugd" and perceel.soort == "zin"
+        for member in ctx.members(perceel)
+    ]
+    jeugd = client_figures(
+        ctx.session,
+        ctx.gemeente,
+        youth,
+        ctx.year,
+        high_cost_cents=ctx.config.deployment.hoge_kosten_grens,
+        known_before=ctx.as_of,
+        through_month=through,
+    )
+    hours, hh_clients = kengetallen.household_help(
+        ctx.session, ctx.gemeente, first, last, known_before=ctx.as_of
+    )
+    messages = {
+        bericht: kengetallen.care_messages(
+            ctx.session, ctx.gemeente, bericht, first, known_before=ctx.as_of
+        )
+        for bericht in (Zorgbericht.VERZOEK, Zorgbericht.TOEWIJZING)
+    }
+    return Kengetallen(
+        jaar=ctx.year,
+        tot_maand=through,
+        jeugd_clienten=jeugd.clienten,
+        jeugd_kosten_cents=jeugd.kosten_cents,
+        hh_clienten=hh_clients,
+        hh_uren=round(hours, 2),
+        hulpvragen=messages[Zorgbericht.VERZOEK],
+        toewijzingen=messages[Zorgbericht.TOEWIJZING],
+    )
 
 
 def _commitments(ctx: MetricContext) -> Iterable[Verplichting]:

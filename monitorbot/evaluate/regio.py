@@ -10,13 +10,13 @@ store as known at the peildatum (`forecast.samenhang`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitorbot.config import Config
-from monitorbot.core.calendar import Peildatum
+from monitorbot.core.calendar import Peildatum, month_name
 from monitorbot.core.money import whole_cents
 from monitorbot.core.states import Niveau
 from monitorbot.evaluate.regio_snapshot import (
@@ -28,6 +28,7 @@ from monitorbot.evaluate.regio_snapshot import (
     combine,
 )
 from monitorbot.evaluate.snapshot import Snapshot
+from monitorbot.evaluate.vergelijking import benchmark
 from monitorbot.forecast.results import PerceelPrognose
 from monitorbot.forecast.samenhang import member_costs, row_samenhang
 from monitorbot.store import models
@@ -103,7 +104,18 @@ def regio_snapshot(
         tijdzone=config.deployment.tijdzone,
         leden=tuple(sources),
         rijen=rijen,
+        kengetallen=benchmark(snapshots, config),
+        kengetallen_periode=_period(snapshots),
     )
+
+
+def _period(snapshots: Mapping[str, Snapshot]) -> str:
+    """The months the members' counts cover: "januari t/m oktober 2026"."""
+    figures = next((s.kengetallen for s in snapshots.values() if s.kengetallen), None)
+    if figures is None:
+        return ""
+    last = month_name(date(figures.jaar, figures.tot_maand, 1))
+    return f"januari t/m {last}"
 
 
 def _missing(snapshot: Snapshot) -> str | None:

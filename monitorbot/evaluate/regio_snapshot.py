@@ -97,6 +97,26 @@ class RegioRij:
 
 
 @dataclass(frozen=True)
+class Kengetal:
+    """One comparison figure across the members: each member's value (None where it rests
+    on fewer than 10 clients, or would let one be worked out, or is unknown), the
+    region's own value, and the middle of the members with their middle half."""
+
+    naam: str
+    titel: str
+    eenheid: str  # how the value reads: "per 1.000 jeugdigen", "€", "uur", "%"
+    waarden: tuple[tuple[str, float | None], ...]
+    regio: float | None
+    mediaan: float | None
+    kwartiel_laag: float | None
+    kwartiel_hoog: float | None
+    afwijkers: tuple[str, ...] = ()  # members that stand out from the others
+
+    def waarde(self, gemeente: str) -> float | None:
+        return dict(self.waarden).get(gemeente)
+
+
+@dataclass(frozen=True)
 class LidBron:
     """Which snapshot of a member the region read, or why it has none."""
 
@@ -116,6 +136,8 @@ class RegioSnapshot:
     tijdzone: str
     leden: tuple[LidBron, ...]
     rijen: tuple[RegioRij, ...]
+    kengetallen: tuple[Kengetal, ...] = ()
+    kengetallen_periode: str = ""  # "januari t/m oktober 2026"
 
     @property
     def jaar(self) -> int:

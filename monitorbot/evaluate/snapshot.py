@@ -110,6 +110,22 @@ class Verplichting:
 
 
 @dataclass(frozen=True)
+class Kengetallen:
+    """The year so far (January up to `tot_maand`, as known at the peildatum) in counts a
+    region compares its members on, per 1.000 inhabitants or youths. Counts only: the
+    region suppresses what rests on fewer than 10 clients."""
+
+    jaar: int
+    tot_maand: int
+    jeugd_clienten: int  # unique clients with youth care in natura
+    jeugd_kosten_cents: int
+    hh_clienten: int  # household help (iWmo category 01)
+    hh_uren: float
+    hulpvragen: int  # requests for an allocation (315)
+    toewijzingen: int  # allocations (301)
+
+
+@dataclass(frozen=True)
 class FindingCount:
     """Data-quality findings of one kind for one provider: counts and amounts only."""
 
@@ -198,6 +214,7 @@ class Snapshot:
     wachttijden: tuple[WaitingTime, ...] = ()
     groei: tuple[Groei, ...] = ()
     verplichtingen: tuple[Verplichting, ...] = ()
+    kengetallen: Kengetallen | None = None
     metingen: dict[str, tuple[Measurement, ...]] = field(default_factory=dict)
     datakwaliteit: DataQuality = DataQuality(31, 0, 0)
     bevindingen: tuple[FindingCount, ...] = ()

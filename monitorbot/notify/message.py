@@ -86,6 +86,8 @@ class Message:
     sections: list[Section] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     footer: str = ""
+    regio: str | None = None
+    """A region's message (its digest): routed by the region's channels, `gemeente` empty."""
 
     def attachment(self, name: str) -> Attachment | None:
         return next((a for a in self.attachments if a.name == name), None)
@@ -121,4 +123,5 @@ class Message:
             sections=sections,
             attachments=attachments,
             footer=data.get("footer", ""),
+            regio=data.get("regio"),
         )

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from monitorbot.config import Config, Settings
+from monitorbot.config import Config, ConfigError, Settings
 from monitorbot.core.clock import shown
 from monitorbot.core.states import OutboxStatus
 from monitorbot.notify.channels import PermanentFailure, Sender, TemporaryFailure, sender_for
@@ -76,7 +76,7 @@ def enqueue(
     A channel name the municipality does not have becomes one permanent row, so
     the loss is visible in the log and the next digest instead of silent.
     """
-    destinations = config.gemeente(message.gemeente).kanalen.get(kanaal)
+    destinations = channels_of(config, message.gemeente or None, message.regio).get(kanaal)
     if not destinations:
         return _missing_channel(session, message, kanaal, now=now, period=period)
     rows = []
@@ -85,7 +85,7 @@ def enqueue(
             continue
         identity = f"{destination.type}#{index}#{destination_id(destination)}"
         key = idempotency_key(
-            message.gemeente, message.kind, kanaal, identity, period or now.isoformat()
+            _addressee(message), message.kind, kanaal, identity, period or now.isoformat()
         )
         if session.scalar(
             select(models.Outbox.id).where(models.Outbox.idempotentie_sleutel == key)
@@ -96,11 +96,25 @@ def enqueue(
     return rows
 
 
+def channels_of(config: Config, gemeente: str | None, regio: str | None) -> dict[str, list[Any]]:
+    """The channels a message is routed by: its region's for a regional message, else its
+    gemeente's."""
+    if regio is not None:
+        return config.regio(regio).kanalen
+    assert gemeente is not None
+    return config.gemeente(gemeente).kanalen
+
+
+def _addressee(message: Message) -> str:
+    return f"regio:{message.regio}" if message.regio else message.gemeente
+
+
 def _row(
     session: Session, message: Message, kanaal: str, identity: str, key: str, now: datetime
 ) -> models.Outbox:
     row = models.Outbox(
-        gemeente_code=message.gemeente,
+        gemeente_code=message.gemeente or None,
+        regio=message.regio,
         kanaal=kanaal,
         ontvanger_type=identity,
         soort=message.kind,
@@ -119,16 +133,15 @@ def _missing_channel(
     session: Session, message: Message, kanaal: str, *, now: datetime, period: str | None
 ) -> list[models.Outbox]:
     key = idempotency_key(
-        message.gemeente, message.kind, kanaal, "ontbreekt", period or now.isoformat()
+        _addressee(message), message.kind, kanaal, "ontbreekt", period or now.isoformat()
     )
     if session.scalar(select(models.Outbox.id).where(models.Outbox.idempotentie_sleutel == key)):
         return []
     row = _row(session, message, kanaal, "ontbreekt#0#-", key, now)
     row.status = OutboxStatus.PERMANENT
-    row.laatste_fout = (
-        f"kanaal {kanaal!r} staat niet bij de kanalen van gemeente {message.gemeente}"
-    )
-    log.error("kanaal ontbreekt", extra={"kanaal": kanaal, "gemeente": message.gemeente})
+    owner = f"regio {message.regio}" if message.regio else f"gemeente {message.gemeente}"
+    row.laatste_fout = f"kanaal {kanaal!r} staat niet bij de kanalen van {owner}"
+    log.error("kanaal ontbreekt", extra={"kanaal": kanaal, "gemeente": _addressee(message)})
     session.flush()
     return [row]
 
@@ -219,7 +232,13 @@ def _claim(engine: Engine, row_id: int, now: datetime) -> bool:
 def _destination(config: Config, row: models.Outbox) -> Any:
     """The configured destination this row was queued for, if the config still has it."""
     _type, index, identity = row.ontvanger_type.split("#")
-    destinations = config.gemeente(row.gemeente_code).kanalen.get(row.kanaal, [])
+    try:
+        destinations = channels_of(config, row.gemeente_code, row.regio).get(row.kanaal, [])
+    except ConfigError:
+        raise PermanentFailure(
+            f"{'regio ' + row.regio if row.regio else 'gemeente ' + str(row.gemeente_code)} "
+            "staat niet meer in de configuratie"
+        ) from None
     position = int(index)
     if position < len(destinations) and destination_id(destinations[position]) == identity:
         return destinations[position]

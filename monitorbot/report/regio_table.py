@@ -9,9 +9,16 @@ the members' bounds). Rounded here only, as `budget_table` does.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
-from monitorbot.core.money import exact_euros, format_percentage
+from monitorbot.core.money import (
+    exact_euros,
+    format_euros,
+    format_number,
+    format_percentage,
+    whole_cents,
+)
 from monitorbot.core.states import Niveau
 from monitorbot.evaluate.regio_snapshot import Band, LidCijfer, RegioRij, RegioSnapshot
 from monitorbot.report.budget_table import in_thousands, percent_decimal
@@ -74,7 +81,7 @@ def _member_cells(lid: LidCijfer, naam: str) -> list[str]:
     if lid.bron == "correctie" and prognose:
         prognose += " *"
     return [
-        f"  {naam}",
+        naam,
         in_thousands(lid.begroting_cents),
         prognose,
         _band_text(lid.prognose, lid.bron),
@@ -86,7 +93,7 @@ def _member_cells(lid: LidCijfer, naam: str) -> list[str]:
 
 def _region_cells(rij: RegioRij) -> list[str]:
     return [
-        f"  {REGIO_LABEL}",
+        REGIO_LABEL,
         in_thousands(rij.begroting_cents),
         in_thousands(rij.regio.mid) if rij.regio else "",
         _band_text(rij.regio, "model"),
@@ -96,14 +103,27 @@ def _region_cells(rij: RegioRij) -> list[str]:
     ]
 
 
+def blocks(snapshot: RegioSnapshot) -> list[tuple[RegioRij, list[list[str]]]]:
+    """Per row of the table its member lines and the region's line (the console's
+    table: one section per perceel)."""
+    return [
+        (
+            rij,
+            [
+                *(_member_cells(lid, snapshot.naam_van(lid.gemeente)) for lid in rij.leden),
+                _region_cells(rij),
+            ],
+        )
+        for rij in snapshot.rijen
+    ]
+
+
 def cells(snapshot: RegioSnapshot) -> list[tuple[RegioRij | None, list[str]]]:
     """The text table's rows: a heading per perceel, then its member lines and the region."""
     out: list[tuple[RegioRij | None, list[str]]] = []
-    for rij in snapshot.rijen:
+    for rij, lines in blocks(snapshot):
         out.append((None, [rij.naam, "", "", "", "", "", ""]))
-        for lid in rij.leden:
-            out.append((rij, _member_cells(lid, snapshot.naam_van(lid.gemeente))))
-        out.append((rij, _region_cells(rij)))
+        out.extend((rij, [f"  {line[0]}", *line[1:]]) for line in lines)
     return out
 
 
@@ -200,3 +220,120 @@ def to_xlsx(snapshot: RegioSnapshot, path: Path) -> None:
 
 def is_total(rij: RegioRij) -> bool:
     return rij.niveau in {Niveau.DOMEIN, Niveau.TOTAAL}
+
+
+# --------------------------------------------------------------------------- the comparison
+
+SUPPRESSED = "—"
+"""A figure left out: it rests on fewer than 10 clients, or would let one be worked out."""
+
+
+def format_kengetal(value: float | None, eenheid: str) -> str:
+    """A comparison figure as a Dutch reader expects it: € 11.234, 12,3 %, 52,1."""
+    if value is None:
+        return SUPPRESSED
+    if eenheid == "€":
+        return f"€ {format_euros(whole_cents(value * 100))}"
+    if eenheid == "%":
+        return f"{format_number(value * 100, 1)} %"
+    return format_number(value, 1)
+
+
+def benchmark_header(snapshot: RegioSnapshot) -> list[str]:
+    return [
+        "kengetal",
+        *(lid.naam for lid in snapshot.leden),
+        REGIO_LABEL,
+        "mediaan",
+        "middelste helft",
+    ]
+
+
+def benchmark_rows(snapshot: RegioSnapshot) -> list[list[str]]:
+    """One row per figure; a member that stands out is marked ↑ (above) or ↓ (below)."""
+    rows = []
+    for kengetal in snapshot.kengetallen:
+        unit = kengetal.eenheid
+        cells = []
+        for lid in snapshot.leden:
+            value = kengetal.waarde(lid.gemeente)
+            text = format_kengetal(value, unit)
+            if (
+                lid.gemeente in kengetal.afwijkers
+                and value is not None
+                and kengetal.mediaan is not None
+            ):
+                text += " ↑" if value > kengetal.mediaan else " ↓"
+            cells.append(text)
+        middle = (
+            f"{format_kengetal(kengetal.kwartiel_laag, unit)} – "
+            f"{format_kengetal(kengetal.kwartiel_hoog, unit)}"
+            if kengetal.kwartiel_laag is not None
+            else ""
+        )
+        rows.append(
+            [
+                kengetal.titel,
+                *cells,
+                format_kengetal(kengetal.regio, unit),
+                format_kengetal(kengetal.mediaan, unit),
+                middle,
+            ]
+        )
+    return rows
+
+
+def benchmark_title(snapshot: RegioSnapshot) -> str:
+    periode = f", {snapshot.kengetallen_periode}" if snapshot.kengetallen_periode else ""
+    return (
+        f"{snapshot.naam}: de gemeenten vergeleken{periode} (prognose: {snapshot.peildatum.label})"
+    )
+
+
+def benchmark_notes() -> list[str]:
+    return [
+        f"{SUPPRESSED}: rust op minder dan 10 cliënten, of zou zo'n cijfer via het regiocijfer "
+        "verraden; weggelaten.",
+        "↑ / ↓: wijkt af van de andere gemeenten (buiten de middelste helft en ver van de "
+        "mediaan).",
+        f"{REGIO_LABEL}: de regio als geheel (de tellingen van alle gemeenten samen).",
+    ]
+
+
+def benchmark_table(snapshot: RegioSnapshot) -> str:
+    """The comparison as plain text, one figure per row."""
+    head = benchmark_header(snapshot)
+    body = benchmark_rows(snapshot)
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            [
+                row[0].ljust(widths[0]),
+                *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)),
+            ]
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    out = [benchmark_title(snapshot), "", line(head), rule, *(line(r) for r in body)]
+    return "\n".join([*out, "", *benchmark_notes()]) + "\n"
+
+
+def benchmark_csv(snapshot: RegioSnapshot, stijl: CsvStijl = CsvStijl.EXCEL_NL) -> str:
+    """One line per figure and gemeente (and the region): exact values, empty where left out."""
+    rows = []
+    for kengetal in snapshot.kengetallen:
+        for code, value in (*kengetal.waarden, ("regio", kengetal.regio)):
+            rows.append(
+                [
+                    kengetal.naam,
+                    kengetal.titel,
+                    code,
+                    snapshot.naam if code == "regio" else snapshot.naam_van(code),
+                    None if value is None else Decimal(repr(round(value, 6))),
+                    kengetal.eenheid,
+                    "ja" if code in kengetal.afwijkers else "",
+                ]
+            )
+    header = ["kengetal", "titel", "gemeente", "gemeente_naam", "waarde", "eenheid", "wijkt_af"]
+    return csv_text(header, rows, stijl)

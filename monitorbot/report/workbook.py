@@ -325,8 +325,44 @@ def regio_workbook(snapshot: RegioSnapshot) -> Workbook:
     for offset, note in enumerate(regio_table.footnotes(snapshot), start=current + 2):
         sheet.cell(offset, 1, note).font = Font(italic=True)
     _layout(sheet, columns, freeze="D3")
+    _write_benchmark(workbook.create_sheet("Vergelijking"), snapshot)
     _write_member_sources(workbook.create_sheet("Gemeenten"), snapshot)
     return workbook
+
+
+def _write_benchmark(sheet: Worksheet, snapshot: RegioSnapshot) -> None:
+    """The comparison with numbers as numbers; a left-out figure is an empty cell."""
+    from monitorbot.report import regio_table
+
+    number = {"€": EURO, "%": PLAIN_PERCENT}
+    columns = [
+        Column("kengetal", 44),
+        Column("eenheid", 18),
+        *(Column(lid.naam, 13) for lid in snapshot.leden),
+        Column(regio_table.REGIO_LABEL, 13),
+        Column("mediaan", 13),
+        Column("wijkt af", 24),
+    ]
+    rows = [
+        [
+            k.titel,
+            k.eenheid,
+            *(k.waarde(lid.gemeente) for lid in snapshot.leden),
+            k.regio,
+            k.mediaan,
+            ", ".join(snapshot.naam_van(code) for code in k.afwijkers) or None,
+        ]
+        for k in snapshot.kengetallen
+    ]
+    first, last = _table(
+        sheet, regio_table.benchmark_title(snapshot), columns, rows, empty="Geen kengetallen."
+    )
+    for current, kengetal in enumerate(snapshot.kengetallen, start=first):
+        for column in range(3, 3 + len(snapshot.leden) + 2):
+            sheet.cell(current, column).number_format = number.get(kengetal.eenheid, "#,##0.0")
+    for offset, note in enumerate(regio_table.benchmark_notes(), start=last + 2):
+        sheet.cell(offset, 1, note).font = Font(italic=True)
+    _layout(sheet, columns, freeze="C3")
 
 
 def _write_member_sources(sheet: Worksheet, snapshot: RegioSnapshot) -> None:

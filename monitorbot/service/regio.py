@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -24,6 +26,7 @@ from monitorbot.config import Config, Settings
 from monitorbot.core.calendar import Peildatum
 from monitorbot.evaluate.regio_snapshot import RegioSnapshot
 from monitorbot.forecast.spec import ForecastSpec
+from monitorbot.notify.outbox import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ class MemberRun:
 class RegioCycle:
     leden: list[MemberRun] = field(default_factory=list)
     snapshot: RegioSnapshot | None = None
+    klaargezet: int = 0  # the regional digest's outbox rows
+    bezorging: DeliveryReport = field(default_factory=DeliveryReport)
+    overgeslagen: list[str] = field(default_factory=list)  # channels not configured here
 
     @property
     def mislukt(self) -> list[MemberRun]:
@@ -157,14 +163,24 @@ def regio_cycle(
     processes: int | None = None,
     skip_unconfigured: bool = False,
 ) -> RegioCycle:
-    """The members' evaluations, then the region's snapshot from theirs, stored.
+    """The members' evaluations, then the region's snapshot from theirs, stored, with the
+    regional digest queued and delivered.
 
     A member whose evaluation failed is named, and the region reads the snapshot
     its reports would compute, so the regional table is never silently short.
     """
     from monitorbot.app import App
+    from monitorbot.notify.channels import missing_configuration
 
     app = App(settings)
+    skipped: list[str] = []
+
+    def configured(destination: object) -> bool:
+        reason = missing_configuration(destination, settings, app.config.deployment)  # type: ignore[arg-type]
+        if reason:
+            skipped.append(f"{destination.type}: {reason}")  # type: ignore[attr-defined]
+        return reason is None
+
     try:
         members = list(app.config.regio(regio).leden)
         cycle = RegioCycle(
@@ -178,28 +194,45 @@ def regio_cycle(
                 skip_unconfigured=skip_unconfigured,
             )
         )
-        cycle.snapshot = store_region(
-            app.engine(), app.config, app.forecast_spec(), regio, peildatum, now=now
+        region = evaluate_region(
+            app.engine(),
+            app.config,
+            settings,
+            app.forecast_spec(),
+            regio,
+            peildatum,
+            now=now,
+            digest=digest,
+            only=configured if skip_unconfigured else None,
         )
+        cycle.snapshot, cycle.klaargezet, cycle.bezorging = region
+        cycle.overgeslagen = list(dict.fromkeys(skipped))
         return cycle
     finally:
         app.close()
 
 
-def store_region(
+def evaluate_region(
     engine: Engine,
     config: Config,
+    settings: Settings,
     spec: ForecastSpec,
     regio: str,
     peildatum: Peildatum,
     *,
     now: datetime,
-) -> RegioSnapshot:
-    """The region's snapshot from its members' snapshots of `peildatum`, stored."""
+    digest: bool = True,
+    only: Callable[[Any], bool] | None = None,
+) -> tuple[RegioSnapshot, int, DeliveryReport]:
+    """The region's snapshot from its members' snapshots of `peildatum`, stored, and its
+    digest queued in the same transaction (once per peilmaand), then delivered."""
     from monitorbot.evaluate.engine import report_snapshot
     from monitorbot.evaluate.regio import regio_snapshot, store_regio_snapshot
+    from monitorbot.notify.outbox import deliver, enqueue
+    from monitorbot.notify.regio_digest import regio_digest_message
     from monitorbot.store import db
 
+    queued = 0
     with db.transaction(engine) as session:
         snapshot = regio_snapshot(
             session,
@@ -210,4 +243,16 @@ def store_region(
             compute=lambda g: report_snapshot(session, config, spec, g, peildatum, now=now),
         )
         store_regio_snapshot(session, snapshot)
-    return snapshot
+        if digest:
+            settings_of = config.regio(regio)
+            kanaal = settings_of.digest_kanaal
+            workbook = any(
+                getattr(d, "rapport_bijvoegen", False) for d in settings_of.kanalen.get(kanaal, [])
+            )
+            message = regio_digest_message(snapshot, with_workbook=workbook)
+            period = f"{peildatum.peilmaand:%Y-%m}"
+            queued = len(
+                enqueue(session, config, message, kanaal, now=now, period=period, only=only)
+            )
+    report = deliver(engine, config, settings, clock=lambda: now) if queued else DeliveryReport()
+    return snapshot, queued, report

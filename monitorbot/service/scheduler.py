@@ -58,7 +58,7 @@ from monitorbot.notify.outbox import DeliveryReport, deliver
 from monitorbot.service.cycle import evaluate_and_notify, send_digest
 from monitorbot.service.health import ServiceMetrics, database_ok
 from monitorbot.service.locks import DEFAULT_LEASE, Run, claimed_run, retry_when_busy
-from monitorbot.service.regio import store_region
+from monitorbot.service.regio import evaluate_region
 from monitorbot.store import db, models
 from monitorbot.store.queries.quality import file_name
 from monitorbot.store.sync import sync_config
@@ -462,13 +462,19 @@ class Service:
                 continue
             now = self.clock()
             peildatum = Peildatum.nu(now, self.config.deployment.tijdzone)
-            retry_when_busy(
+            _, queued, _ = retry_when_busy(
                 self.engine,
-                lambda naam=naam, now=now, peildatum=peildatum: store_region(
-                    self.engine, self.config, self._spec(), naam, peildatum, now=now
+                lambda naam=naam, now=now, peildatum=peildatum: evaluate_region(
+                    self.engine,
+                    self.config,
+                    self.runtime.settings,
+                    self._spec(),
+                    naam,
+                    peildatum,
+                    now=now,
                 ),
             )
-            log.info("regio bijgewerkt", extra={"regio": naam})
+            log.info("regio bijgewerkt", extra={"regio": naam, "klaargezet": queued})
 
     def weekly_digest(self) -> None:
         """The manager digest when it is weekly (a monthly one goes along with the cycle)."""

@@ -564,7 +564,8 @@ class Outbox(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False, index=True)
+    gemeente_code: Mapped[str | None] = mapped_column(String(4), index=True)  # None: a region's
+    regio: Mapped[str | None] = mapped_column(String(100))  # a region's message (its digest)
     kanaal: Mapped[str] = mapped_column(String(100))
     ontvanger_type: Mapped[str] = mapped_column(String(30))
     soort: Mapped[str] = mapped_column(String(30))  # alerts, digest
@@ -585,7 +586,7 @@ class NotificatieLog(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
-    gemeente_code: Mapped[str] = mapped_column(String(4), nullable=False)
+    gemeente_code: Mapped[str | None] = mapped_column(String(4))  # None: a region's message
     poging_op: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resultaat: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text)
@@ -642,6 +643,19 @@ class GebruikerWijziging(Base):
     wat: Mapped[str] = mapped_column(String(200), nullable=False)
     door: Mapped[str] = mapped_column(String(100), nullable=False)
     op: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class GebruikerRegio(Base):
+    """An account that reads one region's pages (`regio-lezer`): the members side by side."""
+
+    __tablename__ = "gebruiker_regio"
+    __table_args__ = (UniqueConstraint("gebruiker_id", "regio", name="uq_gebruiker_regio"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gebruiker_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("gebruiker.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    regio: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
 class GebruikerRol(Base):

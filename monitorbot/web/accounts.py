@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -42,6 +43,8 @@ class User:
     naam: str
     rollen: dict[str, Rol]
     sessie_versie: int = 0
+    regios: frozenset[str] = frozenset()
+    """The regions this account reads as regio-lezer."""
 
     @property
     def gemeenten(self) -> list[str]:
@@ -51,12 +54,20 @@ class User:
         rol = self.rollen.get(gemeente)
         return rol is not None and rol.mag(nodig)
 
+    def ziet_regio(self, regio: str, leden: Iterable[str]) -> bool:
+        """A region's pages show its members side by side: for its regio-lezers, and for
+        whoever may read every member anyway."""
+        return regio in self.regios or all(code in self.rollen for code in leden)
+
 
 def hash_password(wachtwoord: str) -> str:
     if len(wachtwoord) < MIN_PASSWORD:
         raise AccountError(f"een wachtwoord heeft minstens {MIN_PASSWORD} tekens")
     return _HASHER.hash(wachtwoord)
 
+
+#: The region role: reads a region's pages (the members side by side), no member's own.
+REGIO_LEZER = "regio-lezer"
 
 #: Who made a change outside the console (recorded with every account change).
 IDENTITY_PROVIDER = "identiteitsprovider"
@@ -101,6 +112,18 @@ def set_role(
     )
 
 
+def set_region_reader(
+    session: Session, naam: str, regio: str, *, grant: bool, door: str, now: datetime
+) -> None:
+    """Give (or take) the regio-lezer role of a region: its pages, no member's own pages."""
+    found = _existing(session, naam)
+    if (regio in rows.regions(session, found.id)) == grant:
+        return  # nothing changes, nothing recorded
+    (rows.grant_region if grant else rows.revoke_region)(session, found.id, regio)
+    wat = f"rol {REGIO_LEZER} in regio {regio} {'gegeven' if grant else 'afgenomen'}"
+    rows.record(session, naam, None, wat, door, now)
+
+
 def end_sessions(session: Session, naam: str) -> None:
     """Every session of the account ends (logout ends copies of the cookie too)."""
     found = rows.account(session, naam)
@@ -133,7 +156,9 @@ def user_of(session: Session, naam: str) -> User | None:
         role = Rol(rol)
         if gemeente not in highest or role.mag(highest[gemeente]):
             highest[gemeente] = role
-    return User(found.naam, highest, found.sessie_versie)
+    return User(
+        found.naam, highest, found.sessie_versie, frozenset(rows.regions(session, found.id))
+    )
 
 
 def sync_external(

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,12 @@ from monitorbot.core.privacy import looks_like_bsn
 from monitorbot.core.states import AlertStatus, Ernst, Rol
 from monitorbot.evaluate.catalogue import BY_NAME, format_value
 from monitorbot.evaluate.outcome import CHANGED, CURRENT
+from monitorbot.evaluate.regio_snapshot import RegioSnapshot
 from monitorbot.evaluate.rule_edit import RuleContext, change_rule, changed_rule
 from monitorbot.evaluate.rule_edit import target_file as rule_edit_target
 from monitorbot.evaluate.rules import Placed
 from monitorbot.evaluate.snapshot import Snapshot
-from monitorbot.report import budget_table, chart, html_report, texts, workbook
+from monitorbot.report import budget_table, chart, html_report, regio_table, texts, workbook
 from monitorbot.store import db
 from monitorbot.store.queries import accounts as account_rows
 from monitorbot.store.queries import alerts as stored
@@ -110,6 +111,8 @@ class Console:
     alerts_dir: Path | None = None  # the rule files; None: no Regels pages
     trials: TrialJobs | None = None  # replays rule changes; None: rules are read-only
     oidc: OidcLogin | None = None  # login through the municipality's identity provider
+    regios: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Per region (its file name) its display name and members."""
 
 
 def create_console(
@@ -346,10 +349,26 @@ def create_console(
 
     # ------------------------------------------------------------------- pages
 
+    def regions_of(found: User) -> list[tuple[str, str]]:
+        """The regions whose pages this user may read: (file name, display name)."""
+        return [
+            (naam, shown_name)
+            for naam, (shown_name, leden) in sorted(console.regios.items())
+            if found.ziet_regio(naam, leden)
+        ]
+
+    def regio_of(request: Request, naam: str) -> tuple[User, str]:
+        found = user(request)
+        entry = console.regios.get(naam)
+        if entry is None or not found.ziet_regio(naam, entry[1]):
+            raise Refused(404, "Deze pagina bestaat niet.")  # as if absent, like a gemeente
+        return found, entry[0]
+
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
         found = user(request)
-        if len(found.gemeenten) == 1:
+        regions = regions_of(found)
+        if len(found.gemeenten) == 1 and not regions:
             return RedirectResponse(f"/gemeente/{found.gemeenten[0]}", status_code=303)
         return page(
             request,
@@ -357,6 +376,48 @@ def create_console(
             user=found,
             titel="Gemeenten",
             gemeenten=[(code, console.gemeente_namen.get(code, code)) for code in found.gemeenten],
+            regios=regions,
+        )
+
+    @app.get("/regio/{naam}", response_class=HTMLResponse)
+    def region(request: Request, naam: str, momentopname: int | None = None) -> HTMLResponse:
+        """The regional table from the region's stored snapshot: each member's line and the
+        region's, exactly as `monitorbot regio tabel` shows them."""
+        found, shown_name = regio_of(request, naam)
+        with db.transaction(console.engine) as session:
+            stored_list = snapshots.stored_regio_snapshots(session, naam)
+            chosen = (
+                momentopname
+                if momentopname is not None
+                else (stored_list[0].id if stored_list else None)
+            )
+            text = snapshots.regio_snapshot_json(session, naam, chosen) if chosen else None
+        if chosen is not None and text is None:
+            raise Refused(404, "Deze momentopname bestaat niet.")
+        values: dict[str, Any] = {"snapshot": None, "keuzes": choices(stored_list)}
+        if text is not None:
+            snapshot = RegioSnapshot.from_json(text)
+            values.update(
+                snapshot=snapshot,
+                kop=regio_table.title(snapshot),
+                header=regio_table.header(snapshot),
+                blokken=regio_table.blocks(snapshot),
+                noten=regio_table.footnotes(snapshot),
+                vergelijking_kop=regio_table.benchmark_title(snapshot),
+                vergelijking_header=regio_table.benchmark_header(snapshot),
+                vergelijking=regio_table.benchmark_rows(snapshot),
+                vergelijking_noten=regio_table.benchmark_notes(),
+                gekozen=chosen,
+                berekend=shown(snapshot.berekend_op, snapshot.tijdzone, time=True),
+            )
+        return page(
+            request,
+            "regio.html",
+            user=found,
+            regio=naam,
+            regio_naam=shown_name,
+            titel=f"Regio {shown_name}",
+            **values,
         )
 
     @app.get("/gemeente/{code}", response_class=HTMLResponse)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitorbot.store.models import Gebruiker, GebruikerRol, GebruikerWijziging
+from monitorbot.store.models import Gebruiker, GebruikerRegio, GebruikerRol, GebruikerWijziging
 
 
 def account(session: Session, naam: str) -> Gebruiker | None:
@@ -58,6 +58,30 @@ def revoke(session: Session, gebruiker_id: int, rol: str, gemeente: str) -> None
             GebruikerRol.gebruiker_id == gebruiker_id,
             GebruikerRol.rol == rol,
             GebruikerRol.gemeente_code == gemeente,
+        )
+    )
+
+
+def regions(session: Session, gebruiker_id: int) -> list[str]:
+    """The regions an account reads as regio-lezer."""
+    return list(
+        session.scalars(
+            select(GebruikerRegio.regio)
+            .where(GebruikerRegio.gebruiker_id == gebruiker_id)
+            .order_by(GebruikerRegio.regio)
+        )
+    )
+
+
+def grant_region(session: Session, gebruiker_id: int, regio: str) -> None:
+    if regio not in regions(session, gebruiker_id):
+        session.add(GebruikerRegio(gebruiker_id=gebruiker_id, regio=regio))
+
+
+def revoke_region(session: Session, gebruiker_id: int, regio: str) -> None:
+    session.execute(
+        delete(GebruikerRegio).where(
+            GebruikerRegio.gebruiker_id == gebruiker_id, GebruikerRegio.regio == regio
         )
     )
 
