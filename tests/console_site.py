@@ -95,5 +95,5 @@ def fill(engine: Engine) -> Console:
         "Europe/Amsterdam",
         {"0384": "Testdorp", "0999": "Elders"},
         lambda: NOW,
-        regios={REGIO: ("Testregio", ("0384", "0999"))},
+        regios={REGIO: ("Testregio", ("0384", "0999")), "andere": ("Andere regio", ("0999",))},
     )

@@ -537,7 +537,8 @@ def test_a_region_reader_sees_the_regional_table_and_no_members_own_pages(client
         '<th scope="row">Kosten per cliënt jeugdhulp</th><td class="getal">€ 12.500</td>'
         '<td class="getal">—</td><td class="getal">€ 12.000</td>' in comparison
     )
-    for path in ("/gemeente/0384", "/gemeente/0999", "/regio/elders"):
+    # another region that exists: not hers (regio-lezer of Testregio only)
+    for path in ("/gemeente/0384", "/gemeente/0999", "/regio/andere", "/regio/elders"):
         assert client.get(path).status_code == 404, path
 
 
@@ -547,6 +548,7 @@ def test_a_region_is_shown_to_whoever_may_read_every_member_and_to_nobody_else(c
     client.post("/uitloggen", data={"csrf": csrf_of(client, "/")})
     login(client, "anna")  # controller of one member only
     assert client.get("/regio/testregio").status_code == 404
+    assert client.get("/regio/andere").status_code == 404
     assert "/regio/" not in client.get("/gemeente/0384").text
 
 

@@ -391,8 +391,9 @@ def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     two_members, config_dir, engine, database_url, tmp_path
 ):
     """Two members ingested, `regio cyclus` evaluates both (in parallel processes on
-    PostgreSQL) and stores the region; `regio tabel` then shows that stored region,
-    summed to the cent."""
+    PostgreSQL, then once more on a local Dask cluster, which must give the same figures;
+    one by one on SQLite, where Dask is refused) and stores the region; `regio tabel`
+    then shows that stored region, summed to the cent."""
     from monitorbot.cli.app import app
     from monitorbot.config import load_config
     from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
@@ -407,6 +408,10 @@ def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     for _, manifest in two_members.values():
         _budgets_from(manifest, config_dir)
     config = load_config(config_dir)
+    as_of = two_members["9995"][1]["as_of"]
+    env = {"MONITORBOT_DATABASE_URL": database_url}
+    args = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "regio"]
+    runner = CliRunner()
     with db.transaction(engine) as session:
         sync_config(session, config)
     ingestor = Ingestor(
@@ -420,14 +425,8 @@ def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     assert {f.gemeente for f in report.bestanden} == {"9995", "9996"}
     assert all(f.status == "ingelezen" for f in report.bestanden)
 
-    as_of = two_members["9995"][1]["as_of"]
-    env = {"MONITORBOT_DATABASE_URL": database_url}
-    args = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "regio"]
-    runner = CliRunner()
-    cycle = runner.invoke(
-        app, [*args, "cyclus", "--regio", "proefregio", "--as-of", as_of, "--processen", "2"],
-        env=env,
-    )  # fmt: skip
+    command = [*args, "cyclus", "--regio", "proefregio", "--as-of", as_of, "--processen", "2"]
+    cycle = runner.invoke(app, command, env=env)
     assert cycle.exit_code == 0, cycle.output
     assert "Polderzicht (9995):" in cycle.output and "Kleindorp (9996):" in cycle.output
 
@@ -464,6 +463,17 @@ def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     )
     assert compared.exit_code == 0, compared.output
     assert "Cliënten jeugdhulp (in natura) per 1.000 jeugdigen" in compared.output
+
+    on_dask = runner.invoke(app, [*command, "--dask", "lokaal"], env=env)
+    if engine.dialect.name == "sqlite":
+        assert on_dask.exit_code == 2 and "SQLite heeft één schrijver" in on_dask.output
+        return
+    assert on_dask.exit_code == 0, on_dask.output
+    assert on_dask.output.count("op Dask-worker tcp://127.0.0.1:") == 2  # both members ran there
+    with db.transaction(engine) as session:
+        again = stored_regio_snapshot(session, "proefregio", peildatum)
+    assert again is not None and again.berekend_op >= regio.berekend_op
+    assert again.rijen == regio.rijen and again.kengetallen == regio.kengetallen
 
 
 def test_a_region_reader_is_made_from_the_command_line(database_url, config_dir, tmp_path):
@@ -535,9 +545,15 @@ def test_a_figure_under_ten_clients_is_left_out_with_a_second_one_so_it_cannot_b
 ):
     from monitorbot.evaluate.vergelijking import benchmark, suppressed
 
-    assert suppressed({"a": 9, "b": 40, "c": 25}) == {"a", "c"}  # c: the smallest other
-    assert suppressed({"a": 9, "b": 3, "c": 25}) == {"a", "b"}  # two: only their sum shows
-    assert suppressed({"a": 10, "b": None}) == set()  # ten is enough; no count: no cell
+    # a alone could be worked out from the region: the smallest other goes too
+    assert suppressed({"a": 9, "b": 40, "c": 25}) == ({"a", "c"}, True)
+    # two small ones of 3 and 4 together are 7: region minus b would give them: c goes too
+    assert suppressed({"a": 3, "b": 50, "c": 4, "d": 20}) == ({"a", "c", "d"}, True)
+    assert suppressed({"a": 9, "b": 3, "c": 25}) == ({"a", "b"}, True)  # 12: only their sum
+    # nobody left to hide it behind: the region's own figure goes as well
+    assert suppressed({"a": 9}) == ({"a"}, False)
+    assert suppressed({"a": 4, "b": 5}) == ({"a", "b"}, False)  # 9 in all
+    assert suppressed({"a": 10, "b": None}) == (set(), True)  # ten is enough; no count: no cell
     config = load_config(config_dir)
     members = {
         "9995": _with_counts("9995", "Polderzicht"),
@@ -656,3 +672,64 @@ def test_the_regional_digest_reaches_the_regions_channel_once(
     (written,) = (tmp_path / "data" / "regio-uit").glob("*.txt")
     text = written.read_text(encoding="utf-8")
     assert "Proefregio: de gemeenten vergeleken" in text and "Polderzicht" in text
+
+
+def test_a_month_one_member_lacks_does_not_take_it_from_the_others():
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    wave = np.sin(np.arange(24) / 3)
+    gappy = pd.Series(wave, index=months)
+    gappy.iloc[::2] = np.nan  # a member without cost every other month
+    growth = pd.DataFrame({"a": wave, "b": 2 * wave, "c": gappy}, index=months)
+    # a and b share all 24 months, each with c 12: mean overlap 16, correlation 1
+    assert shrunk_mean_correlation(growth) == pytest.approx(
+        (16 * 1.0 + PRIOR_WEIGHT * PRIOR) / (16 + PRIOR_WEIGHT)
+    )
+
+
+def test_a_dask_worker_is_sent_folders_but_no_secret(tmp_path, monkeypatch):
+    import pickle
+
+    from pydantic import SecretStr
+
+    from monitorbot.config import Settings
+    from monitorbot.service.regio import _worker_settings, without_secrets
+
+    settings = Settings(
+        config_dir=Path("config"),
+        data_dir=tmp_path,
+        database_url="postgresql+psycopg://monitor:wachtwoord-db@db.example/monitor",
+        pseudonym_key=SecretStr("een-geheime-pseudoniemsleutel-123"),
+        smtp_password=SecretStr("smtp-wachtwoord"),
+    )
+    sent = without_secrets(settings)
+    wire = pickle.dumps(sent)
+    for secret in (b"wachtwoord-db", b"pseudoniemsleutel", b"smtp-wachtwoord"):
+        assert secret not in wire
+    assert sent.config_dir.is_absolute()
+    monkeypatch.setenv("MONITORBOT_DATABASE_URL", "postgresql+psycopg://worker@db/monitor")
+    monkeypatch.setenv("MONITORBOT_SMTP_PASSWORD", "eigen-wachtwoord")
+    worker = _worker_settings(sent)
+    assert worker.database_url == "postgresql+psycopg://worker@db/monitor"
+    assert worker.smtp_password.get_secret_value() == "eigen-wachtwoord"
+    assert worker.config_dir == sent.config_dir
+    monkeypatch.delenv("MONITORBOT_DATABASE_URL")
+    with pytest.raises(RuntimeError, match="MONITORBOT_DATABASE_URL ontbreekt"):
+        _worker_settings(sent)
+
+
+def test_a_member_with_a_budget_but_no_prognosis_leaves_the_region_without_one(engine, config_dir):
+    """Its budget would otherwise count as left over in the region's line."""
+    from monitorbot.evaluate.engine import store_snapshot
+    from monitorbot.store import db
+
+    empty = _member("9996", "Kleindorp", 0.43)
+    rows = [replace(r, model=None) for r in empty.begroting.rows]
+    empty = replace(empty, begroting=replace(empty.begroting, rows=rows))
+    with db.transaction(engine) as session:
+        store_snapshot(session, _member("9995", "Polderzicht", 0.6))
+        store_snapshot(session, empty)
+    regio = _regio(engine, config_dir)
+    jeugd = regio.rij("jeugd-zin")
+    assert jeugd.regio is None and jeugd.restant_cents is None and jeugd.v_n == ""
+    assert jeugd.begroting_cents == sum(m.begroting_cents for m in jeugd.leden)
+    assert next(m for m in regio.leden if m.gemeente == "9996").ontbreekt == "geen gegevens"

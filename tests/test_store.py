@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from alembic.autogenerate import compare_metadata
@@ -247,3 +248,59 @@ def test_an_edit_to_percelen_moves_the_stored_lines_along(engine, config_dir):
             )
         ).all()
     assert moved == [("jeugd-ggz", 3)]
+
+
+def test_migration_0016_reads_corrections_stored_in_cents_back_as_the_same_cents(empty_engine):
+    """Snapshots stored before 0016 held a correction as cents, which read back as euros (a
+    hundred times too much); after it they read as the amount the controller wrote."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from monitorbot.evaluate.snapshot import Snapshot
+    from tests import snapshots as hand
+
+    snapshot = hand.snapshot()
+    row = snapshot.begroting.rows[0]
+    corrected = replace(
+        snapshot,
+        begroting=replace(
+            snapshot.begroting,
+            rows=[
+                replace(row, correctie=hand_correction(row.perceel)),
+                *snapshot.begroting.rows[1:],
+            ],
+        ),
+    )
+    as_cents = corrected.to_json().replace('"prognose":6500000.0', '"prognose":650000000')
+    assert '"prognose":650000000' in as_cents  # as 0015's code wrote it
+    config = db.alembic_config(empty_engine)
+    command.upgrade(config, "0015")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO momentopname (id, gemeente_code, peildatum, soort, berekend_op,"
+                " inhoud) VALUES (1, '0384', '2026-11-10', 'dag', '2026-11-10 06:00:00+00',"
+                " :inhoud)"
+            ),
+            {"inhoud": as_cents},
+        )
+    command.upgrade(config, "head")
+    with empty_engine.connect() as connection:
+        stored = connection.execute(text("SELECT inhoud FROM momentopname")).scalar_one()
+    read = Snapshot.from_json(stored)
+    assert read.begroting.rows[0].correctie.prognose == 650_000_000
+    assert read.begroting.rows[0].prognose_cents == 650_000_000.0
+
+
+def hand_correction(perceel: str):
+    from decimal import Decimal
+
+    from monitorbot.config.models import PrognoseCorrectie
+
+    return PrognoseCorrectie(
+        perceel=perceel,
+        prognose=Decimal("6500000.00"),
+        reden="contract herzien",
+        door="controller",
+        datum=date(2026, 10, 1),
+    )

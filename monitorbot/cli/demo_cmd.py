@@ -263,17 +263,11 @@ def _evaluate_and_notify(
     Messages go to the console and to whatever Slack, Teams or e-mail is
     configured on this machine; the rest is named, not failed.
     """
-    from monitorbot.notify.channels import missing_configuration
+    from monitorbot.notify.channels import ConfiguredHere
     from monitorbot.service.cycle import evaluate_and_notify
 
     config, settings = runtime.config, runtime.settings
-    skipped = []
-
-    def configured(destination: object) -> bool:
-        reason = missing_configuration(destination, settings, config.deployment)  # type: ignore[arg-type]
-        if reason:
-            skipped.append(f"{destination.type}: {reason}")  # type: ignore[attr-defined]
-        return reason is None
+    configured = ConfiguredHere(settings, config.deployment)
 
     rules = runtime.rules()
     console.print()
@@ -303,7 +297,7 @@ def _evaluate_and_notify(
         console.print(f"  uitgesteld: {line}", markup=False)
     for line in result.delivery.permanent:
         err_console.print(f"  mislukt (definitief): {line}", markup=False)
-    for line in dict.fromkeys(skipped):
+    for line in configured.overgeslagen:
         console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
     return result.evaluation.snapshot, result.delivery.ok
 
@@ -419,7 +413,7 @@ def run_demo(runtime: App, *, seed: int, scenario: str, vandaag: date) -> None:
 
 
 def _region_inputs(runtime: App, seed: int, vandaag: date) -> list[tuple[Path, dict]]:
-    """Every member's input, generated two at a time (a process per member) or reused."""
+    """Every member's input, generated in a process per core, or reused where it is there."""
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor

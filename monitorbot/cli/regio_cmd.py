@@ -53,25 +53,17 @@ ProcessesOption = Annotated[
 
 
 def regio_snapshot_at(runtime: App, regio: str, peildatum: Peildatum) -> RegioSnapshot:
-    """The region's stored snapshot at the peildatum, else read now from the members'
-    snapshots (their stored ones where they were evaluated then)."""
-    from monitorbot.evaluate.engine import report_snapshot
-    from monitorbot.evaluate.regio import regio_snapshot, stored_regio_snapshot
-    from monitorbot.store import db
+    """The region's stored snapshot at the peildatum, else read now from the members'."""
+    from monitorbot.service.regio import region_at
 
-    config, spec, now = runtime.config, runtime.forecast_spec(), runtime.clock()
-    with db.transaction(runtime.engine()) as session:
-        stored = stored_regio_snapshot(session, regio, peildatum)
-        if stored is not None:
-            return stored
-        return regio_snapshot(
-            session,
-            config,
-            regio,
-            peildatum,
-            now=now,
-            compute=lambda g: report_snapshot(session, config, spec, g, peildatum, now=now),
-        )
+    return region_at(
+        runtime.engine(),
+        runtime.config,
+        runtime.forecast_spec(),
+        regio,
+        peildatum,
+        now=runtime.clock(),
+    )
 
 
 @app.command("tabel")
@@ -138,19 +130,51 @@ def vergelijk(
     print(regio_table.benchmark_csv(snapshot, stijl), end="")
 
 
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="Evalueer de gemeenten op een Dask-cluster: het adres van de scheduler "
+        "(tcp://host:8786), of 'lokaal' voor een cluster op deze machine. Alleen met "
+        "PostgreSQL; vraagt de extra 'dask' (pip install 'monitorbot[dask]').",
+        show_default=False,
+    ),
+]
+
+
 @app.command("cyclus")
 def cyclus(
     ctx: typer.Context,
     regio: RegioOption,
     as_of: AsOfOption = None,
     processen: ProcessesOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Evalueer elke gemeente van de regio (tegelijk), dan de regio uit hun momentopnamen."""
+    from monitorbot.app import Refused
+    from monitorbot.service.regio import DaskOnSqlite
+
     runtime = runtime_of(ctx)
     peildatum = peildatum_of(runtime, as_of)
-    result = run_regio_cycle(runtime, regio, peildatum, runtime.clock(), processes=processen)
+    if dask is not None:
+        _dask_installed()
+    try:
+        result = run_regio_cycle(
+            runtime, regio, peildatum, runtime.clock(), processes=processen, dask=dask
+        )
+    except DaskOnSqlite as refused:
+        raise Refused(str(refused)) from None
     if result.mislukt or result.bezorging.permanent:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _dask_installed() -> None:
+    from importlib.util import find_spec
+
+    from monitorbot.app import Refused
+
+    if find_spec("distributed") is None:
+        raise Refused("--dask vraagt Dask: pip install 'monitorbot[dask]'")
 
 
 def run_regio_cycle(
@@ -161,6 +185,7 @@ def run_regio_cycle(
     *,
     processes: int | None = None,
     skip_unconfigured: bool = False,
+    dask: str | None = None,
 ) -> RegioCycle:
     """The cycle with a line per member and the regional table (the demo runs this too)."""
     from time import perf_counter
@@ -169,7 +194,7 @@ def run_regio_cycle(
     from monitorbot.service.regio import regio_cycle
 
     engine = runtime.engine()  # the schema is upgraded once, before the members' processes
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and dask is None:
         console.print("SQLite heeft één schrijver: de gemeenten komen één voor één aan de beurt.")
     started = perf_counter()
     result = regio_cycle(
@@ -179,6 +204,7 @@ def run_regio_cycle(
         peildatum=peildatum,
         processes=processes,
         skip_unconfigured=skip_unconfigured,
+        dask=dask,
     )
     for run in result.leden:
         naam = runtime.config.gemeente(run.gemeente).naam
@@ -189,9 +215,10 @@ def run_regio_cycle(
                 markup=False,
             )
             continue
+        where = f" op Dask-worker {run.dask_worker}" if run.dask_worker else ""
         console.print(
             f"  {naam} ({run.gemeente}): {run.actief} signalering(en) actief, "
-            f"{run.klaargezet} bericht(en) klaargezet, {run.seconden:.1f} s",
+            f"{run.klaargezet} bericht(en) klaargezet, {run.seconden:.1f} s{where}",
             markup=False,
         )
         for line in run.niet_bezorgd:

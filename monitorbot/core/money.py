@@ -65,7 +65,8 @@ def cents_to_euros(cents: int) -> Decimal:
 
 
 def whole_cents(cents: float) -> int:
-    """A prognosis's unrounded float cents as the whole cents every table shows (half-up)."""
+    """A prognosis's unrounded float cents as whole cents, half-up: the cent the CSV and the
+    regional table carry (what `exact_euros` rounds to)."""
     return int(Decimal(repr(cents)).quantize(Decimal(1), ROUND_HALF_UP))
 
 

@@ -130,14 +130,21 @@ def _missing(snapshot: Snapshot) -> str | None:
 def _row_keys(
     config: Config, snapshots: Mapping[str, Snapshot]
 ) -> list[tuple[str, PerceelPrognose, list[str]]]:
-    """Every row some member's table shows (one with a budget or figures), in the members'
-    table order, with the percelen it sums."""
-    seen: dict[str, PerceelPrognose] = {}
+    """Every row some member's table shows (one with a budget or figures), in the table's
+    order (every member's table has the configured percelen in config order), with the
+    percelen it sums."""
+    shown = {
+        row.perceel
+        for snapshot in snapshots.values()
+        for row in snapshot.begroting.rows
+        if row.niveau in REGIO_NIVEAUS and row.has_content
+    }
+    ordered: dict[str, PerceelPrognose] = {}
     for snapshot in snapshots.values():
         for row in snapshot.begroting.rows:
-            if row.niveau in REGIO_NIVEAUS and row.has_content and row.perceel not in seen:
-                seen[row.perceel] = row
-    return [(key, row, _percelen_of(config, row)) for key, row in seen.items()]
+            if row.perceel in shown and row.perceel not in ordered:
+                ordered[row.perceel] = row
+    return [(key, row, _percelen_of(config, row)) for key, row in ordered.items()]
 
 
 def _percelen_of(config: Config, row: PerceelPrognose) -> list[str]:
@@ -157,6 +164,9 @@ def _row(
 ) -> RegioRij:
     leden = tuple(_member_line(g, s.budget_row(key)) for g, s in snapshots.items())
     bands = [m.prognose for m in leden if m.prognose is not None]
+    # A member with a budget but no prognosis yet: the region's prognosis would miss its
+    # part and count its whole budget as left over, so the region shows none either.
+    incomplete = any(m.begroting_cents is not None and m.prognose is None for m in leden)
     return RegioRij(
         perceel=key,
         naam=first.naam,
@@ -164,7 +174,7 @@ def _row(
         niveau=first.niveau,
         leden=leden,
         samenhang=round(samenhang, 4),
-        regio=combine(bands, samenhang),
+        regio=None if incomplete else combine(bands, samenhang),
     )
 
 

@@ -4,10 +4,11 @@ Every figure is a ratio of counts from the members' snapshots (their `kengetalle
 budget table, waiting times and growth) and the population in their config, so a
 member's figure here rests on the same counts as its own reports. A member's figure
 that rests on fewer than 10 clients is left out; where the region's own figure (the
-sum of the counts) would then let it be worked out by subtraction, a second member
-is left out too (the smallest that is left). The members that stand out from the
-others are named: outside the middle half of the members and well away from their
-median (a quarter of it, or 5 percentage points for a percentage).
+sum of the counts) would then let it be worked out by subtraction, more members are
+left out (the smallest that are left), or else the region's figure (`suppressed`).
+The members that stand out from the others are named: outside the middle half of the
+members and well away from their median (a quarter of it, or 5 percentage points for
+a percentage).
 """
 
 from __future__ import annotations
@@ -164,14 +165,16 @@ def benchmark(snapshots: Mapping[str, Snapshot], config: Config) -> tuple[Kenget
 
 def _figure(definition: Definition, snapshots: Mapping[str, Snapshot], config: Config) -> Kengetal:
     parts = {code: definition.part(snapshot, config) for code, snapshot in snapshots.items()}
-    hidden = suppressed({code: part.clienten if part else None for code, part in parts.items()})
+    hidden, region_shown = suppressed(
+        {code: part.clienten if part else None for code, part in parts.items()}
+    )
     shown = {
         code: (part.teller / part.noemer if part and part.noemer and code not in hidden else None)
         for code, part in parts.items()
     }
     known = [p for p in parts.values() if p is not None]
     noemer = sum(p.noemer for p in known)
-    regio = sum(p.teller for p in known) / noemer if known and noemer else None
+    regio = sum(p.teller for p in known) / noemer if known and noemer and region_shown else None
     values = sorted(v for v in shown.values() if v is not None)
     median = statistics.median(values) if values else None
     low, high = _middle_half(values)
@@ -192,24 +195,33 @@ def _figure(definition: Definition, snapshots: Mapping[str, Snapshot], config: C
     )
 
 
-def suppressed(clients: Mapping[str, int | None]) -> set[str]:
-    """Members whose figure is left out: under 10 clients, and where exactly one is, the
-    smallest other member with a figure (else the region's total would give it away)."""
-    small = {code for code, count in clients.items() if count is not None and count < MIN_CLIENTS}
-    if len(small) == 1:
-        others = [
-            (count, code)
-            for code, count in clients.items()
-            if count is not None and code not in small
-        ]
-        if others:
-            small.add(min(others)[1])
-    return small
+def suppressed(clients: Mapping[str, int | None]) -> tuple[set[str], bool]:
+    """Which members' figures are left out, and whether the region's own figure may show.
+
+    A member under 10 clients is left out. The region's figure is the sum of every
+    member's counts, so the members left out must together be at least two and at
+    least 10 clients, or the region minus the members shown gives one away: the
+    smallest other members are left out too until they are. Where that is not
+    possible, or the region itself has fewer than 10 clients, the region's figure is
+    left out as well. A figure without a client count (a total over all
+    inhabitants) is never left out.
+    """
+    counted = {code: count for code, count in clients.items() if count is not None}
+    hidden = {code for code, count in counted.items() if count < MIN_CLIENTS}
+    if not counted:
+        return hidden, True
+    if hidden:
+        others = sorted((count, code) for code, count in counted.items() if code not in hidden)
+        while (len(hidden) < 2 or sum(counted[c] for c in hidden) < MIN_CLIENTS) and others:
+            hidden.add(others.pop(0)[1])
+    protected = not hidden or (len(hidden) >= 2 and sum(counted[c] for c in hidden) >= MIN_CLIENTS)
+    return hidden, protected and sum(counted.values()) >= MIN_CLIENTS
 
 
 def _middle_half(values: list[float]) -> tuple[float | None, float | None]:
+    """The first and third quartile; fewer than four members have no middle half."""
     if len(values) < 4:
-        return (values[0], values[-1]) if values else (None, None)
+        return None, None
     quartiles = statistics.quantiles(values, n=4, method="inclusive")
     return quartiles[0], quartiles[2]
 

@@ -60,17 +60,27 @@ def row_samenhang(
     return shrunk_mean_correlation(pd.DataFrame(growth))
 
 
+MIN_MONTHS = 6
+"""Two members need this many months in common for their correlation to count."""
+
+
 def shrunk_mean_correlation(growth: pd.DataFrame) -> float:
-    """Mean pairwise correlation of the columns over their common rows, shrunk toward
-    `PRIOR` by `PRIOR_WEIGHT` months, clipped to 0–1."""
-    common = growth.dropna()
-    common = common.loc[:, common.std() > 0] if len(common) else common
-    months = len(common)
-    if common.shape[1] < 2 or months < 3:
+    """Mean pairwise correlation of the columns, each pair over the months both have (a
+    member without cost in one month does not take that month from the others), shrunk
+    toward `PRIOR` by `PRIOR_WEIGHT` months, clipped to 0–1."""
+    usable = growth.loc[:, (growth.notna().sum() >= MIN_MONTHS) & (growth.std() > 0)]
+    if usable.shape[1] < 2:
         return PRIOR
-    matrix = common.corr().to_numpy()
-    pairs = matrix[np.triu_indices_from(matrix, k=1)]
-    observed = float(np.nanmean(pairs)) if np.isfinite(pairs).any() else PRIOR
+    matrix = usable.corr(min_periods=MIN_MONTHS).to_numpy()
+    upper = np.triu_indices_from(matrix, k=1)
+    pairs = matrix[upper]
+    overlap = usable.notna().astype(int)
+    counts = (overlap.T @ overlap).to_numpy()[upper]
+    known = np.isfinite(pairs)
+    if not known.any():
+        return PRIOR
+    observed = float(pairs[known].mean())
+    months = float(counts[known].mean())
     shrunk = (months * observed + PRIOR_WEIGHT * PRIOR) / (months + PRIOR_WEIGHT)
     return min(max(shrunk, 0.0), 1.0)
 

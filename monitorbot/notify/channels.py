@@ -34,7 +34,7 @@ import sys
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.error import HTTPError, URLError
@@ -675,3 +675,21 @@ def missing_configuration(
                 return f"SMTP-server {smtp.host}:{smtp.port} niet bereikbaar (config smtp)"
             return None
     return None
+
+
+@dataclass
+class ConfiguredHere:
+    """A filter for the outbox that lets through only destinations this machine can use,
+    and remembers why it skipped the others (the demo says so instead of failing)."""
+
+    settings: Settings
+    deployment: Deployment
+    overgeslagen: list[str] = field(default_factory=list)
+
+    def __call__(self, destination: Channel) -> bool:
+        reason = missing_configuration(destination, self.settings, self.deployment)
+        if reason:
+            line = f"{destination.type}: {reason}"
+            if line not in self.overgeslagen:
+                self.overgeslagen.append(line)
+        return reason is None

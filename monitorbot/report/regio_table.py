@@ -135,6 +135,11 @@ def footnotes(snapshot: RegioSnapshot) -> list[str]:
     ]
     if any(m.bron == "correctie" for r in snapshot.rijen for m in r.leden):
         notes.append("* prognose van de controller (correctie); zonder modelinterval.")
+    if any(r.regio is None and any(m.prognose for m in r.leden) for r in snapshot.rijen):
+        notes.append(
+            "Geen prognose voor de regio waar een gemeente met een begroting nog geen prognose "
+            "heeft: de som zou haar deel missen."
+        )
     for lid in snapshot.leden:
         if lid.ontbreekt:
             notes.append(f"{lid.naam}: {lid.ontbreekt}.")
@@ -292,8 +297,8 @@ def benchmark_title(snapshot: RegioSnapshot) -> str:
 
 def benchmark_notes() -> list[str]:
     return [
-        f"{SUPPRESSED}: rust op minder dan 10 cliënten, of zou zo'n cijfer via het regiocijfer "
-        "verraden; weggelaten.",
+        f"{SUPPRESSED}: weggelaten, want het rust op minder dan 10 cliënten of zou zo'n cijfer "
+        "via het regiocijfer verraden; of onbekend (geen inwonertal, norm of gegevens).",
         "↑ / ↓: wijkt af van de andere gemeenten (buiten de middelste helft en ver van de "
         "mediaan).",
         f"{REGIO_LABEL}: de regio als geheel (de tellingen van alle gemeenten samen).",

@@ -21,6 +21,7 @@ from time import perf_counter
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from monitorbot.config import Config, Settings
 from monitorbot.core.calendar import Peildatum
@@ -43,6 +44,7 @@ class MemberRun:
     niet_bezorgd: tuple[str, ...] = ()
     overgeslagen: tuple[str, ...] = ()
     fout: str | None = None
+    dask_worker: str | None = None  # the Dask worker's address, when it ran on Dask
 
 
 @dataclass
@@ -72,20 +74,13 @@ def evaluate_member(
     their cycle, and the region names it.
     """
     from monitorbot.app import App
-    from monitorbot.notify.channels import missing_configuration
+    from monitorbot.notify.channels import ConfiguredHere
     from monitorbot.service.cycle import evaluate_and_notify
     from monitorbot.service.locks import retry_when_busy
 
     started = perf_counter()
     app = App(settings)
-    skipped: list[str] = []
-
-    def configured(destination: object) -> bool:
-        reason = missing_configuration(destination, settings, app.config.deployment)  # type: ignore[arg-type]
-        if reason:
-            skipped.append(f"{destination.type}: {reason}")  # type: ignore[attr-defined]
-        return reason is None
-
+    configured = ConfiguredHere(settings, app.config.deployment)
     try:
         engine = app.engine(upgrade=False)
         result = retry_when_busy(
@@ -112,12 +107,29 @@ def evaluate_member(
     return MemberRun(
         gemeente,
         perf_counter() - started,
+        dask_worker=_dask_worker(),
         actief=len(result.evaluation.firing),
         klaargezet=result.queued,
         verzonden=tuple(delivery.verzonden),
         niet_bezorgd=tuple(delivery.permanent),
-        overgeslagen=tuple(dict.fromkeys(skipped)),
+        overgeslagen=tuple(configured.overgeslagen),
     )
+
+
+class DaskOnSqlite(Exception):
+    """Dask spreads the members over processes or machines; SQLite has one writer."""
+
+
+def _dask_worker() -> str | None:
+    """The address of the Dask worker running this, if any (the report says where)."""
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return None
+    try:
+        return str(get_worker().address)
+    except ValueError:  # not inside a Dask task
+        return None
 
 
 def evaluate_members(
@@ -129,28 +141,86 @@ def evaluate_members(
     digest: bool,
     processes: int | None = None,
     skip_unconfigured: bool = False,
+    dask: str | None = None,
 ) -> list[MemberRun]:
     """Every member evaluated, `processes` at a time (default: every core), in the
     members' order. Spawned processes: nothing of the parent's connections is shared.
 
-    On SQLite one at a time whatever `processes` says: it has one writer, and an
-    evaluation writes its states, snapshot and messages in one transaction.
+    With `dask` the same function runs on a Dask cluster instead: at that scheduler
+    address, or on a local cluster of `processes` workers when it is "lokaal". On
+    SQLite one at a time whatever `processes` says (and Dask is refused): it has one
+    writer, and an evaluation writes its states, snapshot and messages in one
+    transaction.
     """
     workers = max(1, min(processes or os.cpu_count() or 1, len(gemeenten)))
-    if settings.resolved_database_url().startswith("sqlite"):
-        workers = 1
-    if workers == 1:
-        return [
-            evaluate_member(settings, g, now, peildatum, digest, skip_unconfigured)
-            for g in gemeenten
-        ]
+    arguments = [(settings, g, now, peildatum, digest, skip_unconfigured) for g in gemeenten]
+    sqlite = settings.resolved_database_url().startswith("sqlite")
+    if dask is not None:
+        if sqlite:
+            raise DaskOnSqlite(
+                "Dask verdeelt de gemeenten over processen of machines, maar SQLite heeft één "
+                "schrijver: gebruik PostgreSQL (MONITORBOT_DATABASE_URL)."
+            )
+        return _on_dask(dask, workers, arguments)
+    if sqlite or workers == 1:
+        return [evaluate_member(*args) for args in arguments]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [
-            pool.submit(evaluate_member, settings, g, now, peildatum, digest, skip_unconfigured)
-            for g in gemeenten
-        ]
+        futures = [pool.submit(evaluate_member, *args) for args in arguments]
         return [future.result() for future in futures]
+
+
+#: What a Dask worker reads from its own environment, never sent over the wire: the
+#: database URL (it may hold a password) and every secret.
+WORKER_OWN = ("database_url", "pseudonym_key", "slack_token", "smtp_password")
+
+
+def without_secrets(settings: Settings) -> Settings:
+    """The settings a Dask worker is sent: the folders as absolute paths (the worker
+    needs the same ones), no database URL and no secret: those come from the worker's
+    own environment (`MONITORBOT_DATABASE_URL`, ...), as a service's do."""
+    folders = {
+        name: getattr(settings, name).resolve()
+        for name in ("config_dir", "forecasts_dir", "alerts_dir", "data_dir")
+    }
+    return settings.model_copy(update={**folders, **dict.fromkeys(WORKER_OWN)})
+
+
+def _worker_settings(sent: Settings) -> Settings:
+    """A Dask worker's settings: what it was sent, with its own database URL and secrets."""
+    from monitorbot.config.settings import from_environment
+
+    own = {k: v for k, v in from_environment().items() if k in WORKER_OWN}
+    if "database_url" not in own:
+        raise RuntimeError("MONITORBOT_DATABASE_URL ontbreekt op deze Dask-worker")
+    return Settings(**{**sent.model_dump(exclude=set(WORKER_OWN)), **own})
+
+
+def _evaluate_on_worker(sent: Settings, *rest: Any) -> MemberRun:
+    return evaluate_member(_worker_settings(sent), *rest)
+
+
+def _on_dask(address: str, workers: int, arguments: list[tuple[Any, ...]]) -> list[MemberRun]:
+    """`evaluate_member` for every member on a Dask cluster; results in the members' order.
+    Only folders travel to the workers (`without_secrets`)."""
+    from dask.distributed import Client, LocalCluster
+
+    arguments = [(without_secrets(args[0]), *args[1:]) for args in arguments]
+    if address == "lokaal":
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            return _gathered(client, arguments)
+    with Client(address) as client:
+        return _gathered(client, arguments)
+
+
+def _gathered(client: Any, arguments: list[tuple[Any, ...]]) -> list[MemberRun]:
+    futures = [client.submit(_evaluate_on_worker, *args, pure=False) for args in arguments]
+    return list(client.gather(futures))
 
 
 def regio_cycle(
@@ -162,6 +232,7 @@ def regio_cycle(
     digest: bool = True,
     processes: int | None = None,
     skip_unconfigured: bool = False,
+    dask: str | None = None,
 ) -> RegioCycle:
     """The members' evaluations, then the region's snapshot from theirs, stored, with the
     regional digest queued and delivered.
@@ -170,17 +241,10 @@ def regio_cycle(
     its reports would compute, so the regional table is never silently short.
     """
     from monitorbot.app import App
-    from monitorbot.notify.channels import missing_configuration
+    from monitorbot.notify.channels import ConfiguredHere
 
     app = App(settings)
-    skipped: list[str] = []
-
-    def configured(destination: object) -> bool:
-        reason = missing_configuration(destination, settings, app.config.deployment)  # type: ignore[arg-type]
-        if reason:
-            skipped.append(f"{destination.type}: {reason}")  # type: ignore[attr-defined]
-        return reason is None
-
+    configured = ConfiguredHere(settings, app.config.deployment)
     try:
         members = list(app.config.regio(regio).leden)
         cycle = RegioCycle(
@@ -192,6 +256,7 @@ def regio_cycle(
                 digest=digest,
                 processes=processes,
                 skip_unconfigured=skip_unconfigured,
+                dask=dask,
             )
         )
         region = evaluate_region(
@@ -206,7 +271,7 @@ def regio_cycle(
             only=configured if skip_unconfigured else None,
         )
         cycle.snapshot, cycle.klaargezet, cycle.bezorging = region
-        cycle.overgeslagen = list(dict.fromkeys(skipped))
+        cycle.overgeslagen = list(configured.overgeslagen)
         return cycle
     finally:
         app.close()
@@ -226,22 +291,14 @@ def evaluate_region(
 ) -> tuple[RegioSnapshot, int, DeliveryReport]:
     """The region's snapshot from its members' snapshots of `peildatum`, stored, and its
     digest queued in the same transaction (once per peilmaand), then delivered."""
-    from monitorbot.evaluate.engine import report_snapshot
-    from monitorbot.evaluate.regio import regio_snapshot, store_regio_snapshot
+    from monitorbot.evaluate.regio import store_regio_snapshot
     from monitorbot.notify.outbox import deliver, enqueue
     from monitorbot.notify.regio_digest import regio_digest_message
     from monitorbot.store import db
 
     queued = 0
     with db.transaction(engine) as session:
-        snapshot = regio_snapshot(
-            session,
-            config,
-            regio,
-            peildatum,
-            now=now,
-            compute=lambda g: report_snapshot(session, config, spec, g, peildatum, now=now),
-        )
+        snapshot = _from_members(session, config, spec, regio, peildatum, now=now)
         store_regio_snapshot(session, snapshot)
         if digest:
             settings_of = config.regio(regio)
@@ -256,3 +313,48 @@ def evaluate_region(
             )
     report = deliver(engine, config, settings, clock=lambda: now) if queued else DeliveryReport()
     return snapshot, queued, report
+
+
+def region_at(
+    engine: Engine,
+    config: Config,
+    spec: ForecastSpec,
+    regio: str,
+    peildatum: Peildatum,
+    *,
+    now: datetime,
+) -> RegioSnapshot:
+    """The region's stored snapshot of `peildatum`, else read now from the members'
+    snapshots (their stored ones where they were evaluated then), not stored: what a
+    report of a peildatum the cycle did not run on shows."""
+    from monitorbot.evaluate.regio import stored_regio_snapshot
+    from monitorbot.store import db
+
+    with db.transaction(engine) as session:
+        stored = stored_regio_snapshot(session, regio, peildatum)
+        if stored is not None:
+            return stored
+        return _from_members(session, config, spec, regio, peildatum, now=now)
+
+
+def _from_members(
+    session: Session,
+    config: Config,
+    spec: ForecastSpec,
+    regio: str,
+    peildatum: Peildatum,
+    *,
+    now: datetime,
+) -> RegioSnapshot:
+    """A member without a stored snapshot of the peildatum is read as its reports would."""
+    from monitorbot.evaluate.engine import report_snapshot
+    from monitorbot.evaluate.regio import regio_snapshot
+
+    return regio_snapshot(
+        session,
+        config,
+        regio,
+        peildatum,
+        now=now,
+        compute=lambda g: report_snapshot(session, config, spec, g, peildatum, now=now),
+    )

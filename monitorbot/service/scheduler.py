@@ -450,31 +450,43 @@ class Service:
                 continue
             if run is not None and run.status == JobStatus.GESLAAGD:
                 done.append(gemeente)
-        self._regions(done)
+        self._regions(failed)
         if failed:
             raise RuntimeError(f"maandcyclus mislukt voor {', '.join(failed)}")
         return done
 
-    def _regions(self, done: list[str]) -> None:
-        """Each region whose members all had their cycle: its snapshot from theirs."""
+    def _regions(self, failed: list[str]) -> None:
+        """Each region none of whose members failed this cycle (a member whose cycle had
+        already run counts: its snapshot is there): its snapshot from theirs, its digest.
+        One region's failure is logged and does not cost the others theirs."""
         for naam, regio in sorted(self.config.regios.items()):
-            if self.stop_requested() or not set(regio.leden) <= set(done):
+            if self.stop_requested():
+                break
+            if set(regio.leden) & set(failed):
+                log.error("regio overgeslagen: een lid mislukte", extra={"regio": naam})
                 continue
-            now = self.clock()
-            peildatum = Peildatum.nu(now, self.config.deployment.tijdzone)
-            _, queued, _ = retry_when_busy(
+            try:
+                self._region(naam)
+            except Exception:
+                log.exception("regio mislukt", extra={"regio": naam})
+                failed.append(f"regio {naam}")
+
+    def _region(self, naam: str) -> None:
+        now = self.clock()
+        peildatum = Peildatum.nu(now, self.config.deployment.tijdzone)
+        _, queued, _ = retry_when_busy(
+            self.engine,
+            lambda: evaluate_region(
                 self.engine,
-                lambda naam=naam, now=now, peildatum=peildatum: evaluate_region(
-                    self.engine,
-                    self.config,
-                    self.runtime.settings,
-                    self._spec(),
-                    naam,
-                    peildatum,
-                    now=now,
-                ),
-            )
-            log.info("regio bijgewerkt", extra={"regio": naam, "klaargezet": queued})
+                self.config,
+                self.runtime.settings,
+                self._spec(),
+                naam,
+                peildatum,
+                now=now,
+            ),
+        )
+        log.info("regio bijgewerkt", extra={"regio": naam, "klaargezet": queued})
 
     def weekly_digest(self) -> None:
         """The manager digest when it is weekly (a monthly one goes along with the cycle)."""

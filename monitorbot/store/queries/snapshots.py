@@ -24,16 +24,18 @@ class StoredSnapshot:
 
 def stored_snapshots(session: Session, gemeente: str, limit: int = 24) -> list[StoredSnapshot]:
     """The latest stored snapshot per peildatum, newest peildatum first."""
-    snapshot = models.Momentopname
-    newest = (
-        select(func.max(snapshot.id))
-        .where(snapshot.gemeente_code == gemeente)
-        .group_by(snapshot.peildatum, snapshot.soort)
-    )
+    table = models.Momentopname
+    return _latest_per_peildatum(session, table, table.gemeente_code == gemeente, limit)
+
+
+def _latest_per_peildatum(
+    session: Session, table: Any, owner: Any, limit: int
+) -> list[StoredSnapshot]:
+    newest = select(func.max(table.id)).where(owner).group_by(table.peildatum, table.soort)
     rows = session.execute(
-        select(snapshot.id, snapshot.peildatum, snapshot.soort, snapshot.berekend_op)
-        .where(snapshot.id.in_(newest))
-        .order_by(snapshot.peildatum.desc(), snapshot.id.desc())
+        select(table.id, table.peildatum, table.soort, table.berekend_op)
+        .where(table.id.in_(newest))
+        .order_by(table.peildatum.desc(), table.id.desc())
         .limit(limit)
     ).all()
     return [StoredSnapshot(*row) for row in rows]
@@ -47,19 +49,8 @@ def snapshot_json(session: Session, gemeente: str, snapshot_id: int) -> str | No
 
 def stored_regio_snapshots(session: Session, regio: str, limit: int = 24) -> list[StoredSnapshot]:
     """The latest stored regional snapshot per peildatum, newest peildatum first."""
-    snapshot = models.RegioMomentopname
-    newest = (
-        select(func.max(snapshot.id))
-        .where(snapshot.regio == regio)
-        .group_by(snapshot.peildatum, snapshot.soort)
-    )
-    rows = session.execute(
-        select(snapshot.id, snapshot.peildatum, snapshot.soort, snapshot.berekend_op)
-        .where(snapshot.id.in_(newest))
-        .order_by(snapshot.peildatum.desc(), snapshot.id.desc())
-        .limit(limit)
-    ).all()
-    return [StoredSnapshot(*row) for row in rows]
+    table = models.RegioMomentopname
+    return _latest_per_peildatum(session, table, table.regio == regio, limit)
 
 
 def regio_snapshot_json(session: Session, regio: str, snapshot_id: int) -> str | None:

@@ -1,6 +1,8 @@
 """regio_momentopname: a region's snapshot, read from its members' snapshots;
 gebruiker_regio: an account that reads a region's pages (regio-lezer); outbox.regio: a
-message to a region's channel (the regional digest), which belongs to no one gemeente
+message to a region's channel (the regional digest), which belongs to no one gemeente;
+stored snapshots' corrections in euros, as snapshots now write them (they held cents,
+which read back as euros: a hundred times too much)
 
 Revision ID: 0016
 Revises: 0015
@@ -8,6 +10,9 @@ Create Date: 2026-12-08 00:10:00
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +23,46 @@ branch_labels = None
 depends_on = None
 
 
+def _corrections_in_euros(node: Any) -> bool:
+    """Every stored correction (a mapping with perceel, prognose, reden, door, datum)
+    whose prognose is an integer number of cents, in euros; whether one changed."""
+    changed = False
+    if isinstance(node, dict):
+        if {"perceel", "prognose", "reden", "door", "datum"} <= node.keys() and isinstance(
+            node["prognose"], int
+        ):
+            node["prognose"] = node["prognose"] / 100
+            changed = True
+        for value in node.values():
+            changed = _corrections_in_euros(value) or changed
+    elif isinstance(node, list):
+        for value in node:
+            changed = _corrections_in_euros(value) or changed
+    return changed
+
+
+def _rewrite_stored_corrections() -> None:
+    snapshots = sa.table(
+        "momentopname", sa.column("id", sa.BigInteger), sa.column("inhoud", sa.Text)
+    )
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.select(snapshots.c.id, snapshots.c.inhoud).where(
+            snapshots.c.inhoud.like('%"correctie":{%')
+        )
+    ).all()
+    for row_id, text in rows:
+        content = json.loads(text)
+        if _corrections_in_euros(content):
+            connection.execute(
+                snapshots.update()
+                .where(snapshots.c.id == row_id)
+                .values(inhoud=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+            )
+
+
 def upgrade() -> None:
+    _rewrite_stored_corrections()
     op.create_table(
         "regio_momentopname",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
