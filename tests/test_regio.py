@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -364,19 +365,21 @@ def _budgets_from(manifest: dict, config_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def two_members(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
-    """Polderzicht and Kleindorp of the demo region, generated once."""
+    """Polderzicht and Kleindorp of the demo region at a third of their size (a test need
+    not ingest 25.000 small files to see the region add up), generated once."""
     from monitorbot.demo.generate import generate_demo
     from monitorbot.demo.regio import lid
     from tests.conftest import DEMO_VANDAAG
 
     root = tmp_path_factory.mktemp("regio")
-    return {
-        code: (
+    members = {}
+    for code in ("9995", "9996"):
+        small = replace(lid(code), schaal=lid(code).schaal / 3)
+        members[code] = (
             root / code,
-            generate_demo(root / code, vandaag=DEMO_VANDAAG, lid=lid(code)).to_dict(),
+            generate_demo(root / code, vandaag=DEMO_VANDAAG, lid=small).to_dict(),
         )
-        for code in ("9995", "9996")
-    }
+    return members
 
 
 @pytest.mark.slow
@@ -390,10 +393,12 @@ def test_members_of_the_region_never_share_a_message_identity(two_members):
 def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     two_members, config_dir, engine, database_url, tmp_path
 ):
-    """Two members ingested, `regio cyclus` evaluates both (in parallel processes on
-    PostgreSQL, then once more on a local Dask cluster, which must give the same figures;
-    one by one on SQLite, where Dask is refused) and stores the region; `regio tabel`
-    then shows that stored region, summed to the cent."""
+    """Two members ingested, `regio cyclus` evaluates both in parallel processes, then once
+    more on a local Dask cluster, which must give the same figures, and stores the region;
+    `regio tabel` then shows that stored region, summed to the cent. (SQLite's path, one
+    member after another, is tested on an empty database below.)"""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("parallel evaluation is PostgreSQL's; SQLite's one-by-one path is below")
     from monitorbot.cli.app import app
     from monitorbot.config import load_config
     from monitorbot.core.privacy import DEMO_KEY, Pseudonymizer
@@ -465,9 +470,6 @@ def test_the_regional_cycle_evaluates_every_member_and_adds_them_up(
     assert "Cliënten jeugdhulp (in natura) per 1.000 jeugdigen" in compared.output
 
     on_dask = runner.invoke(app, [*command, "--dask", "lokaal"], env=env)
-    if engine.dialect.name == "sqlite":
-        assert on_dask.exit_code == 2 and "SQLite heeft één schrijver" in on_dask.output
-        return
     assert on_dask.exit_code == 0, on_dask.output
     assert on_dask.output.count("op Dask-worker tcp://127.0.0.1:") == 2  # both members ran there
     with db.transaction(engine) as session:
@@ -733,3 +735,52 @@ def test_a_member_with_a_budget_but_no_prognosis_leaves_the_region_without_one(e
     assert jeugd.regio is None and jeugd.restant_cents is None and jeugd.v_n == ""
     assert jeugd.begroting_cents == sum(m.begroting_cents for m in jeugd.leden)
     assert next(m for m in regio.leden if m.gemeente == "9996").ontbreekt == "geen gegevens"
+
+
+def test_processes_are_refused_for_a_dask_cluster_that_has_its_own_workers(config_dir, tmp_path):
+    from monitorbot.cli.app import app
+
+    args = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "regio"]
+    refused = CliRunner().invoke(
+        app,
+        [
+            *args,
+            "cyclus",
+            "--regio",
+            "demoregio",
+            "--dask",
+            "tcp://10.0.0.1:8786",
+            "--processen",
+            "4",
+        ],
+    )
+    assert refused.exit_code == 2
+    assert "--processen geldt niet voor een bestaand Dask-cluster" in refused.output
+
+
+def test_on_sqlite_the_members_go_one_by_one_and_dask_is_refused(config_dir, tmp_path):
+    """SQLite has one writer: `regio cyclus` evaluates the members one after another (here
+    two without any data yet) and stores the region, which names what it lacks."""
+    from monitorbot.cli.app import app
+
+    _region_config(config_dir)
+    env = {"MONITORBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'regio.db'}"}
+    args = ["--config-dir", str(config_dir), "--data-dir", str(tmp_path / "data"), "regio"]
+    command = [*args, "cyclus", "--regio", "proefregio", "--as-of", "2026-11-10"]
+    runner = CliRunner()
+    cycle = runner.invoke(app, [*command, "--processen", "2"], env=env)
+    assert cycle.exit_code == 0, cycle.output
+    assert "SQLite heeft één schrijver: de gemeenten komen één voor één aan de beurt." in (
+        cycle.output
+    )
+    assert re.search(r"Polderzicht \(9995\): \d+ signalering\(en\) actief", cycle.output)
+    assert re.search(r"Kleindorp \(9996\): \d+ signalering\(en\) actief", cycle.output)
+    shown = runner.invoke(
+        app, [*args, "tabel", "--regio", "proefregio", "--as-of", "2026-11-10"], env=env
+    )
+    assert (
+        "Polderzicht: geen gegevens." in shown.output
+        and "Kleindorp: geen gegevens." in shown.output
+    )
+    refused = runner.invoke(app, [*command, "--dask", "lokaal"], env=env)
+    assert refused.exit_code == 2 and "SQLite heeft één schrijver" in refused.output

@@ -46,7 +46,8 @@ ProcessesOption = Annotated[
     typer.Option(
         "--processen",
         min=1,
-        help="Gemeenten die tegelijk worden geëvalueerd (standaard: elke kern).",
+        help="Gemeenten die tegelijk worden geëvalueerd (standaard: elke kern; met "
+        "--dask lokaal het aantal workers).",
         show_default=False,
     ),
 ]
@@ -158,6 +159,11 @@ def cyclus(
     peildatum = peildatum_of(runtime, as_of)
     if dask is not None:
         _dask_installed()
+        if dask != "lokaal" and processen is not None:
+            raise Refused(
+                "--processen geldt niet voor een bestaand Dask-cluster: dat heeft zijn eigen "
+                "workers (met --dask lokaal is het hun aantal)"
+            )
     try:
         result = run_regio_cycle(
             runtime, regio, peildatum, runtime.clock(), processes=processen, dask=dask
