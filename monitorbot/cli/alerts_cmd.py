@@ -25,6 +25,7 @@ from monitorbot.cli.runtime import (
     EXIT_USAGE,
     console,
     err_console,
+    print_delivery,
     progress_bar,
     runtime_of,
 )
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from monitorbot.evaluate.engine import Evaluation, ReplayMonth
     from monitorbot.evaluate.lifecycle import AlertUpdate
     from monitorbot.forecast.spec import ForecastSpec
-    from monitorbot.notify.outbox import DeliveryReport
 
 # The rules engine, the forecasts, the database and the chat clients are imported
 # inside the commands that use them: the command line starts without them
@@ -365,17 +365,6 @@ def digest_command(
     print_delivery(queued, report)
     if not report.ok:
         raise typer.Exit(EXIT_REJECTED)
-
-
-def print_delivery(queued: int, report: DeliveryReport, *, verb: str = "klaargezet") -> None:
-    """What happened to the messages: sent, postponed (retried later), or failed for good."""
-    console.print(f"{queued} bericht(en) {verb} in de outbox.")
-    for line in report.verzonden:
-        console.print(f"  verzonden: {line}", markup=False)
-    for line in report.uitgesteld:
-        console.print(f"  uitgesteld: {line}", markup=False)
-    for line in report.permanent:
-        err_console.print(f"  mislukt (definitief): {line}", markup=False)
 
 
 def print_evaluation(evaluation: Evaluation, *, dry_run: bool) -> None:

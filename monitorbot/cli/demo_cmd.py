@@ -20,7 +20,14 @@ from monitorbot.app import App
 if TYPE_CHECKING:
     from monitorbot.core.calendar import Peildatum
     from monitorbot.evaluate.snapshot import Snapshot
-from monitorbot.cli.runtime import EXIT_REJECTED, EXIT_USAGE, console, err_console, runtime_of
+from monitorbot.cli.runtime import (
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    print_delivery,
+    runtime_of,
+)
 from monitorbot.demo.catalog import DEMO_GEMEENTE
 from monitorbot.demo.scenarios import SCENARIOS
 
@@ -291,14 +298,7 @@ def _evaluate_and_notify(
     )
     if result.queued == 0:
         console.print("Niets nieuws te melden: deze maandcyclus is al eerder gemeld.")
-    for line in result.delivery.verzonden:
-        console.print(f"  verzonden: {line}", markup=False)
-    for line in result.delivery.uitgesteld:
-        console.print(f"  uitgesteld: {line}", markup=False)
-    for line in result.delivery.permanent:
-        err_console.print(f"  mislukt (definitief): {line}", markup=False)
-    for line in configured.overgeslagen:
-        console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
+    print_delivery(None, result.delivery, skipped=configured.overgeslagen)
     return result.evaluation.snapshot, result.delivery.ok
 
 

@@ -10,7 +10,14 @@ import typer
 
 from monitorbot.cli.options import AsOfOption, peildatum_of
 from monitorbot.cli.report_cmd import Format
-from monitorbot.cli.runtime import EXIT_REJECTED, EXIT_USAGE, console, err_console, runtime_of
+from monitorbot.cli.runtime import (
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    console,
+    err_console,
+    print_delivery,
+    runtime_of,
+)
 from monitorbot.report.csv_text import CsvStijl
 
 if TYPE_CHECKING:
@@ -234,14 +241,8 @@ def run_regio_cycle(
         f"regiodigest: {result.klaargezet} bericht(en) klaargezet.",
         markup=False,
     )
-    for line in result.bezorging.verzonden:
-        console.print(f"  verzonden: {line}", markup=False)
-    for line in result.bezorging.uitgesteld:
-        console.print(f"  uitgesteld: {line}", markup=False)
-    for line in result.bezorging.permanent:
-        err_console.print(f"  mislukt (definitief): {line}", markup=False)
-    for line in result.overgeslagen:
-        console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
+    members_skipped = [line for run in result.leden for line in run.overgeslagen]
+    print_delivery(None, result.bezorging, skipped=[*members_skipped, *result.overgeslagen])
     if result.snapshot is not None:
         console.print()
         console.print(regio_table.to_table(result.snapshot), markup=False, end="")

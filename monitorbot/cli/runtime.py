@@ -23,7 +23,10 @@ from rich.console import Console
 from monitorbot.app import App, make_app
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from monitorbot.config import ConfigError
+    from monitorbot.notify.outbox import DeliveryReport
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -33,6 +36,27 @@ EXIT_USAGE = 2
 _WIDTH = max(shutil.get_terminal_size((160, 24)).columns, 100)
 console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+
+
+def print_delivery(
+    queued: int | None,
+    report: DeliveryReport,
+    *,
+    verb: str = "klaargezet",
+    skipped: Iterable[str] = (),
+) -> None:
+    """What happened to the messages: sent, postponed (retried later), failed for good, and
+    the channels this machine cannot use (skipped, not failed: the demo's)."""
+    if queued is not None:
+        console.print(f"{queued} bericht(en) {verb} in de outbox.")
+    for line in report.verzonden:
+        console.print(f"  verzonden: {line}", markup=False)
+    for line in report.uitgesteld:
+        console.print(f"  uitgesteld: {line}", markup=False)
+    for line in report.permanent:
+        err_console.print(f"  mislukt (definitief): {line}", markup=False)
+    for line in dict.fromkeys(skipped):
+        console.print(f"  niet geconfigureerd, overgeslagen: {line}", markup=False)
 
 
 def report_config_error(problems: ConfigError | list[str]) -> None:
